@@ -145,7 +145,8 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     // Without NAT the instances need a public address to reach the ECS, ECR and SSM endpoints.
     const publicInstances = !props.vpc && natGateways === 0;
 
-    this.cluster = new ecs.Cluster(this, 'Resource', {
+    // Not 'Resource': ecs.Cluster names its capacity provider association after its own id, which would clash.
+    this.cluster = new ecs.Cluster(this, 'EcsCluster', {
       vpc: this.vpc,
       clusterName: props.clusterName,
       containerInsightsV2: props.containerInsights === false ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
@@ -164,7 +165,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     });
     this.instanceRole = role;
     Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4',
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
       reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager access, which replaces SSH on these instances',
     });
 
@@ -214,6 +215,14 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       enableManagedTerminationProtection: false,
     });
     this.cluster.addAsgCapacityProvider(this.capacityProvider);
+    // The ECS agent's own permissions, added by addAsgCapacityProvider: its registration calls are already scoped
+    // to this cluster; the remaining ones have no resource-level permissions in IAM.
+    for (const finding of ['Action::ecs:Submit*', 'Resource::*']) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[${finding}]`,
+        reason: 'ECS agent permissions added by aws-cdk-lib: ecs:Submit* is scoped to this cluster; ecs:DiscoverPollEndpoint, ecr:GetAuthorizationToken and the CloudWatch Logs agent calls support no resource-level permissions',
+      });
+    }
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });

@@ -1,0 +1,38 @@
+import { ProductionConfig } from './production';
+
+/**
+ * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,
+ * 300 MiB, port 8080, 2 tasks, 200 % / 50 % deployments) and two more services on other sub-paths
+ * of the same load balancer.
+ */
+export const EXAMPLE_PRODUCTION: ProductionConfig = {
+  capacity: { instanceType: 't3.medium', minCapacity: 2, maxCapacity: 4 },
+  services: [
+    {
+      name: 'boot',
+      image: 'laszlocph/spring-boot-dummy:exposed',
+      cpu: 300,
+      memoryLimitMiB: 300,
+      containerPort: 8080,
+      desiredCount: 2,
+      routes: [{ path: '/*' }],
+    },
+    {
+      name: 'api',
+      image: 'public.ecr.aws/nginx/nginx:1.27',
+      cpu: 256,
+      memoryLimitMiB: 256,
+      containerPort: 80,
+      routes: [{ path: '/api/*' }],
+    },
+    {
+      name: 'admin',
+      image: 'public.ecr.aws/nginx/nginx:1.27',
+      cpu: 256,
+      memoryLimitMiB: 256,
+      containerPort: 80,
+      desiredCount: 1,
+      routes: [{ path: '/admin/*' }],
+    },
+  ],
+};

@@ -1,0 +1,151 @@
+import { CfnOutput, NestedStack, Stack, StackProps } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { FleetCluster } from '../cluster/fleet-cluster';
+import { fleetError } from '../errors';
+import { FleetLoadBalancer, RouteOptions } from '../routing/fleet-load-balancer';
+import { FleetService } from '../service/fleet-service';
+
+/** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
+export interface ServiceConfig {
+  /** Name of the service: its construct id, so keep it stable. Letters, digits and '-'. */
+  readonly name: string;
+  /** Container image reference, e.g. `nginx:1.27`. */
+  readonly image: string;
+  /** CPU units (1,024 = one vCPU). @default 256 */
+  readonly cpu?: number;
+  /** Hard memory limit in MiB. @default 512 */
+  readonly memoryLimitMiB?: number;
+  /** Port the container listens on. @default - none (not routable) */
+  readonly containerPort?: number;
+  /** Tasks to run. @default 2 */
+  readonly desiredCount?: number;
+  /** Environment variables. @default - none */
+  readonly environment?: Record<string, string>;
+  /** Command. @default - the image's CMD */
+  readonly command?: string[];
+  /** Where the load balancer routes to this service. @default - not routed */
+  readonly routes?: RouteOptions[];
+}
+
+/** Typed configuration of a production environment. */
+export interface ProductionConfig {
+  /** The services. */
+  readonly services: ServiceConfig[];
+  /**
+   * Capacity of the cluster.
+   *
+   * @default - 2 to 4 t3.medium instances
+   */
+  readonly capacity?: { readonly instanceType?: string; readonly minCapacity?: number; readonly maxCapacity?: number };
+  /**
+   * ACM certificate ARN for HTTPS (HTTP is then redirected).
+   *
+   * @default - HTTP only
+   */
+  readonly certificateArn?: string;
+  /**
+   * Client CIDRs allowed to reach the load balancer.
+   *
+   * @default - anywhere
+   */
+  readonly allowedCidrs?: string[];
+  /**
+   * NAT gateways.
+   *
+   * @default 1
+   */
+  readonly natGateways?: number;
+  /**
+   * Services per nested stack. Every service sits in a nested stack, so the environment grows past
+   * CloudFormation's 500 resources per stack; each service takes about 8 resources.
+   *
+   * @default 40
+   */
+  readonly servicesPerNestedStack?: number;
+  /**
+   * Load balancers that host-based routes may spread over (see FleetLoadBalancerProps.maxLoadBalancers).
+   *
+   * @default 1
+   */
+  readonly maxLoadBalancers?: number;
+}
+
+/** Properties of a {@link ProductionStack}. */
+export interface ProductionStackProps extends StackProps {
+  /** The environment's configuration. */
+  readonly config: ProductionConfig;
+  /**
+   * An existing VPC.
+   *
+   * @default - a new one
+   */
+  readonly vpc?: ec2.IVpc;
+}
+
+/**
+ * A production environment: a {@link FleetCluster}, a {@link FleetLoadBalancer} and one
+ * {@link FleetService} per configured service, routed as configured. Services live in nested
+ * stacks of `servicesPerNestedStack`, filled in declaration order, so appending a service never
+ * moves another one, and `cdk deploy <stack>` still deploys the whole environment.
+ */
+export class ProductionStack extends Stack {
+  public readonly cluster: FleetCluster;
+  public readonly loadBalancer: FleetLoadBalancer;
+  /** The services by name. */
+  public readonly services: Record<string, FleetService> = {};
+
+  constructor(scope: Construct, id: string, props: ProductionStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const perStack = config.servicesPerNestedStack ?? 40;
+    if (!Number.isInteger(perStack) || perStack < 1 || perStack > 55) {
+      throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
+    }
+
+    this.cluster = new FleetCluster(this, 'Cluster', {
+      vpc: props.vpc,
+      natGateways: config.natGateways,
+      instanceType: config.capacity?.instanceType ? new ec2.InstanceType(config.capacity.instanceType) : undefined,
+      minCapacity: config.capacity?.minCapacity,
+      maxCapacity: config.capacity?.maxCapacity,
+    });
+    this.loadBalancer = new FleetLoadBalancer(this, 'LoadBalancer', {
+      vpc: this.cluster.vpc,
+      certificate: config.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn) : undefined,
+      allowedCidrs: config.allowedCidrs,
+      maxLoadBalancers: config.maxLoadBalancers,
+    });
+
+    const seen = new Set<string>();
+    const nested: NestedStack[] = [];
+    config.services.forEach((svc, i) => {
+      if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(svc.name)) {
+        throw fleetError(this, `service name '${svc.name}' is not valid`, "use letters, digits and '-', starting with a letter");
+      }
+      if (seen.has(svc.name)) throw fleetError(this, `service '${svc.name}' is configured twice`, 'give each service a unique name');
+      seen.add(svc.name);
+      const stackIndex = Math.floor(i / perStack);
+      nested[stackIndex] ??= new NestedStack(this, `Services${stackIndex + 1}`);
+      const service = new FleetService(nested[stackIndex], svc.name, {
+        cluster: this.cluster,
+        image: svc.image,
+        cpu: svc.cpu,
+        memoryLimitMiB: svc.memoryLimitMiB,
+        containerPort: svc.containerPort,
+        desiredCount: svc.desiredCount,
+        environment: svc.environment,
+        command: svc.command,
+      });
+      this.services[svc.name] = service;
+      for (const route of svc.routes ?? []) {
+        this.loadBalancer.route(service, route);
+      }
+    });
+
+    this.loadBalancer.loadBalancers.forEach((lb, i) => {
+      new CfnOutput(this, i === 0 ? 'LoadBalancerDnsName' : `LoadBalancer${i + 1}DnsName`, { value: lb.loadBalancerDnsName });
+    });
+  }
+}

@@ -1,0 +1,431 @@
+import * as crypto from 'crypto';
+import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { fleetError } from '../errors';
+import { FleetService } from '../service/fleet-service';
+import { hostPatternProblem, pathPatternProblem } from './patterns';
+import { assignPriorities, routeKey } from './priorities';
+
+/** ALB quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"). */
+export const ALB_QUOTAS = {
+  /** Rules per load balancer, not counting default rules. */
+  rulesPerLoadBalancer: 100,
+  /** Target groups per load balancer (not adjustable). */
+  targetGroupsPerLoadBalancer: 100,
+  /** Target groups an ECS service can register with. */
+  targetGroupsPerService: 5,
+} as const;
+
+/**
+ * Properties of a {@link FleetLoadBalancer}.
+ */
+export interface FleetLoadBalancerProps {
+  /** The VPC to place the load balancer in: use the cluster's `vpc`. */
+  readonly vpc: ec2.IVpc;
+
+  /**
+   * Reachable from the internet (public subnets) or only inside the VPC (private subnets).
+   *
+   * @default true
+   */
+  readonly internetFacing?: boolean;
+
+  /**
+   * A certificate for HTTPS. With it, the load balancer serves HTTPS on 443 and redirects HTTP on 80 to HTTPS.
+   *
+   * @default - plain HTTP on port 80
+   */
+  readonly certificate?: acm.ICertificate;
+
+  /**
+   * Client address ranges allowed to reach the load balancer, e.g. your office for QA environments.
+   *
+   * @default - anywhere (0.0.0.0/0) when internet-facing, the VPC's CIDR otherwise
+   */
+  readonly allowedCidrs?: string[];
+
+  /**
+   * How long the load balancer keeps sending in-flight requests to a target that is being deregistered.
+   *
+   * @default 30 seconds, so a rolling deployment does not wait the ALB default of five minutes per batch
+   */
+  readonly deregistrationDelay?: Duration;
+
+  /**
+   * Write access logs to this bucket.
+   *
+   * @default - a new encrypted bucket that keeps logs for 90 days (retained when the stack is deleted)
+   */
+  readonly accessLogBucket?: s3.IBucket;
+
+  /**
+   * Write access logs at all.
+   *
+   * @default true
+   */
+  readonly accessLogs?: boolean;
+
+  /**
+   * Most load balancers to spread routes over when they exceed one load balancer's quotas
+   * (100 rules, 100 target groups). Routes are grouped by host: all routes of one host stay on one
+   * load balancer (a DNS name points at one load balancer), so only host-based routes can spread.
+   * Each extra load balancer has its own DNS name: find it with {@link FleetRoute.dnsName}.
+   *
+   * @default 1, so spreading (and its cost) is a deliberate choice
+   */
+  readonly maxLoadBalancers?: number;
+
+  /**
+   * Turn on deletion protection of the load balancer(s).
+   *
+   * @default false, so clean-slate redeploys and `cdk destroy` can remove it
+   */
+  readonly deletionProtection?: boolean;
+}
+
+/** Where a service is reached. */
+export interface RouteOptions {
+  /**
+   * Path pattern, e.g. `/api/*` (case-sensitive, ALB wildcards `*` and `?`).
+   *
+   * @default - any path
+   */
+  readonly path?: string;
+
+  /**
+   * Host header pattern, e.g. `login.example.com` or `*.example.com` (case-insensitive).
+   *
+   * @default - any host
+   */
+  readonly host?: string;
+
+  /**
+   * Path of the target group's health check.
+   *
+   * @default '/'
+   */
+  readonly healthCheckPath?: string;
+
+  /**
+   * HTTP codes that count as healthy.
+   *
+   * @default '200-399'
+   */
+  readonly healthyHttpCodes?: string;
+}
+
+/** A route made by {@link FleetLoadBalancer.route}. */
+export interface FleetRoute {
+  /** The service routed. */
+  readonly service: FleetService;
+  /** The route's host, if any. */
+  readonly host?: string;
+  /** The route's path, if any. */
+  readonly path?: string;
+  /** The load balancer that serves the route. */
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** DNS name to reach the route (the load balancer's). */
+  readonly dnsName: string;
+  /** The target group of the service on that load balancer. */
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The listener rule (undefined for the default route, which is the listener's default action). */
+  readonly rule?: elbv2.ApplicationListenerRule;
+  /** The rule's priority (a token, resolved at synthesis). */
+  readonly priority?: number;
+}
+
+interface Shard {
+  readonly index: number;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The listener that carries the rules: HTTPS when a certificate is given, HTTP otherwise. */
+  readonly listener: elbv2.ApplicationListener;
+  readonly hosts: Set<string>;
+  readonly routes: FleetRoute[];
+  readonly targetGroups: Map<FleetService, elbv2.ApplicationTargetGroup>;
+  defaultRoute?: FleetRoute;
+  priorities?: Map<string, number>;
+}
+
+/**
+ * An Application Load Balancer that routes by path and host to {@link FleetService}s:
+ * `lb.route(service, { path: '/api/*' })`. Listener rule priorities are assigned for you,
+ * stable and most-specific-first; each service gets one target group per load balancer with a
+ * health check on its port and a 30 s deregistration delay.
+ */
+export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
+  /** The first (and usually only) load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The security group shared by all of this construct's load balancers. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** Network access to the load balancers. */
+  public readonly connections: ec2.Connections;
+  /** The access log bucket, when access logs are on. */
+  public readonly accessLogBucket?: s3.IBucket;
+
+  private readonly props: FleetLoadBalancerProps;
+  private readonly shards: Shard[] = [];
+  private readonly routesByKey = new Map<string, FleetRoute>();
+  private readonly maxLoadBalancers: number;
+
+  constructor(scope: Construct, id: string, props: FleetLoadBalancerProps) {
+    super(scope, id);
+    this.props = props;
+    this.maxLoadBalancers = props.maxLoadBalancers ?? 1;
+    if (!Number.isInteger(this.maxLoadBalancers) || this.maxLoadBalancers < 1 || this.maxLoadBalancers > 20) {
+      throw fleetError(this, `maxLoadBalancers ${props.maxLoadBalancers} is not valid`, 'use a whole number from 1 to 20');
+    }
+    const deregistrationDelay = props.deregistrationDelay?.toSeconds();
+    if (deregistrationDelay !== undefined && (deregistrationDelay < 0 || deregistrationDelay > 3600)) {
+      throw fleetError(this, `deregistrationDelay of ${deregistrationDelay} seconds is out of range`, 'use 0 to 3600 seconds');
+    }
+    for (const cidr of props.allowedCidrs ?? []) {
+      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
+        throw fleetError(this, `allowedCidrs holds '${cidr}', which is not a CIDR block`, "write an address range such as '203.0.113.0/24'");
+      }
+    }
+    const internetFacing = props.internetFacing ?? true;
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: `Load balancer ${this.node.path}`,
+      // Egress is opened only towards the services it routes to.
+      allowAllOutbound: false,
+    });
+    const ports = props.certificate ? [80, 443] : [80];
+    const peers = props.allowedCidrs?.length
+      ? props.allowedCidrs.map((c) => (c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)))
+      : [internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(props.vpc.vpcCidrBlock)];
+    for (const peer of peers) {
+      for (const port of ports) {
+        this.securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `clients on ${port}`);
+      }
+    }
+    if (internetFacing && !props.allowedCidrs?.length) {
+      Validations.of(this.securityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'an internet-facing load balancer serves clients from anywhere; set allowedCidrs to narrow it (QA environments do)',
+      });
+    }
+    this.connections = this.securityGroup.connections;
+
+    if (props.accessLogs !== false) {
+      this.accessLogBucket = props.accessLogBucket ?? this.createAccessLogBucket();
+    }
+
+    this.loadBalancer = this.addShard().loadBalancer;
+  }
+
+  /** All load balancers of this construct (more than one only when routes were spread, see `maxLoadBalancers`). */
+  public get loadBalancers(): elbv2.ApplicationLoadBalancer[] {
+    return this.shards.map((s) => s.loadBalancer);
+  }
+
+  /** All routes, in the order they were added. */
+  public get routes(): FleetRoute[] {
+    return [...this.routesByKey.values()];
+  }
+
+  /**
+   * Routes requests matching `path` and/or `host` to `service`.
+   * With neither, the service becomes the default action of the listener (requests no other rule matches).
+   */
+  public route(service: FleetService, options: RouteOptions = {}): FleetRoute {
+    const { path, host } = options;
+    if (service.containerPort === undefined) {
+      throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
+    }
+    if (path !== undefined) {
+      const problem = pathPatternProblem(path);
+      if (problem) throw fleetError(this, `route for ${service.node.path}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
+    }
+    if (host !== undefined) {
+      const problem = hostPatternProblem(host);
+      if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
+    }
+    const key = routeKey({ host, path });
+    const existing = this.routesByKey.get(key);
+    if (existing) {
+      const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
+      throw fleetError(this, `duplicate route: ${what} is routed to both ${existing.service.node.path} and ${service.node.path}`,
+        'give one of them another path or host');
+    }
+
+    const isDefault = host === undefined && path === undefined;
+    const shard = this.shardFor(service, (host ?? '').toLowerCase(), isDefault);
+    const targetGroup = this.targetGroupFor(shard, service, options);
+
+    let rule: elbv2.ApplicationListenerRule | undefined;
+    let priority: number | undefined;
+    if (isDefault) {
+      shard.listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
+    } else {
+      priority = Lazy.number({ produce: () => this.priorityOf(shard, key) });
+      const conditions: elbv2.ListenerCondition[] = [];
+      if (host !== undefined) conditions.push(elbv2.ListenerCondition.hostHeaders([host]));
+      if (path !== undefined) conditions.push(elbv2.ListenerCondition.pathPatterns([path]));
+      // The id is derived from the route itself, so adding or removing other routes never replaces this rule.
+      rule = new elbv2.ApplicationListenerRule(routingScope(service, this), `Rule${shortHash(key)}`, {
+        listener: shard.listener,
+        priority,
+        conditions,
+        action: elbv2.ListenerAction.forward([targetGroup]),
+      });
+    }
+
+    const route: FleetRoute = {
+      service, host, path, loadBalancer: shard.loadBalancer, dnsName: shard.loadBalancer.loadBalancerDnsName, targetGroup, rule, priority,
+    };
+    this.routesByKey.set(key, route);
+    if (isDefault) shard.defaultRoute = route;
+    else shard.routes.push(route);
+    shard.priorities = undefined;
+    return route;
+  }
+
+  private priorityOf(shard: Shard, key: string): number {
+    shard.priorities ??= assignPriorities(shard.routes.map((r) => ({ host: r.host, path: r.path })));
+    return shard.priorities.get(key)!;
+  }
+
+  /** Picks the load balancer for a route: the one already serving its host, else the first with room. */
+  private shardFor(service: FleetService, hostKey: string, isDefault: boolean): Shard {
+    const needsTargetGroup = (s: Shard) => (s.targetGroups.has(service) ? 0 : 1);
+    const hasRoom = (s: Shard) => (isDefault || s.routes.length < ALB_QUOTAS.rulesPerLoadBalancer)
+      && s.targetGroups.size + needsTargetGroup(s) <= ALB_QUOTAS.targetGroupsPerLoadBalancer;
+
+    // Routes without a host, and the default route, share the first load balancer's DNS name.
+    const home = hostKey === '' ? this.shards[0] : this.shards.find((s) => s.hosts.has(hostKey));
+    if (home) {
+      if (!hasRoom(home)) {
+        const what = hostKey === '' ? 'routes without a host' : `routes of host '${hostKey}'`;
+        throw fleetError(this, `${what} exceed one load balancer's quotas (${ALB_QUOTAS.rulesPerLoadBalancer} rules, `
+          + `${ALB_QUOTAS.targetGroupsPerLoadBalancer} target groups); a host's routes cannot be split over load balancers because its DNS name points at one`,
+        'spread services over more hosts (host-based routes can use further load balancers, see maxLoadBalancers) or use another FleetLoadBalancer');
+      }
+      home.hosts.add(hostKey);
+      return home;
+    }
+    let shard = this.shards.find(hasRoom);
+    if (!shard) {
+      if (this.shards.length >= this.maxLoadBalancers) {
+        const total = this.routesByKey.size + 1;
+        throw fleetError(this, `route ${total} (host '${hostKey}') does not fit: ${this.shards.length} load balancer(s) are full `
+          + `(ALB quotas: ${ALB_QUOTAS.rulesPerLoadBalancer} rules and ${ALB_QUOTAS.targetGroupsPerLoadBalancer} target groups per load balancer)`,
+        `raise maxLoadBalancers (now ${this.maxLoadBalancers}, at most 20) or split the routes over several FleetLoadBalancers`);
+      }
+      shard = this.addShard();
+    }
+    shard.hosts.add(hostKey);
+    return shard;
+  }
+
+  private targetGroupFor(shard: Shard, service: FleetService, options: RouteOptions): elbv2.ApplicationTargetGroup {
+    const existing = shard.targetGroups.get(service);
+    if (existing) return existing;
+    const attached = this.shards.filter((s) => s.targetGroups.has(service)).length;
+    if (attached >= ALB_QUOTAS.targetGroupsPerService) {
+      throw fleetError(this, `${service.node.path} would need a ${attached + 1}th target group; ECS registers a service with at most ${ALB_QUOTAS.targetGroupsPerService}`,
+        "route this service's hosts through fewer load balancers");
+    }
+    const targetGroup = new elbv2.ApplicationTargetGroup(routingScope(service, this), shard.index === 0 ? 'TargetGroup' : `TargetGroup${shard.index + 1}`, {
+      vpc: this.props.vpc,
+      port: service.containerPort,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targetType: elbv2.TargetType.INSTANCE,
+      deregistrationDelay: this.props.deregistrationDelay ?? Duration.seconds(30),
+      healthCheck: {
+        path: options.healthCheckPath ?? '/',
+        healthyHttpCodes: options.healthyHttpCodes ?? '200-399',
+        interval: Duration.seconds(15),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+    targetGroup.addTarget(service.service.loadBalancerTarget({
+      containerName: service.container.containerName,
+      containerPort: service.containerPort,
+      protocol: ecs.Protocol.TCP,
+    }));
+    // The target group must be attached to a listener before the service registers with it.
+    service.service.node.addDependency(shard.listener);
+    // Give slow starters a minute before failed health checks count, unless the user decided otherwise.
+    const cfnService = service.service.node.defaultChild as ecs.CfnService;
+    cfnService.healthCheckGracePeriodSeconds ??= 60;
+    shard.targetGroups.set(service, targetGroup);
+    return targetGroup;
+  }
+
+  private addShard(): Shard {
+    const index = this.shards.length;
+    const scope = index === 0 ? this : new Construct(this, `Spread${index + 1}`);
+    const internetFacing = this.props.internetFacing ?? true;
+    const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'Resource', {
+      vpc: this.props.vpc,
+      internetFacing,
+      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroup: this.securityGroup,
+      dropInvalidHeaderFields: true,
+      deletionProtection: this.props.deletionProtection ?? false,
+    });
+    if (this.accessLogBucket) {
+      loadBalancer.logAccessLogs(this.accessLogBucket, index === 0 ? this.node.id : `${this.node.id}-${index + 1}`);
+    }
+    const notFound = elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'no route' });
+    let listener: elbv2.ApplicationListener;
+    if (this.props.certificate) {
+      listener = loadBalancer.addListener('Https', {
+        port: 443, protocol: elbv2.ApplicationProtocol.HTTPS, certificates: [this.props.certificate], open: false,
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS, defaultAction: notFound,
+      });
+      loadBalancer.addListener('Http', {
+        port: 80, open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+    } else {
+      listener = loadBalancer.addListener('Http', { port: 80, open: false, defaultAction: notFound });
+    }
+    const shard: Shard = { index, loadBalancer, listener, hosts: new Set(), routes: [], targetGroups: new Map() };
+    this.shards.push(shard);
+    return shard;
+  }
+
+  private createAccessLogBucket(): s3.Bucket {
+    const bucket = new s3.Bucket(this, 'AccessLogs', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ expiration: Duration.days(90) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    Validations.of(bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason: 'this bucket receives the load balancer access logs; logging its own access into another bucket adds cost for no audit value',
+    });
+    return bucket;
+  }
+}
+
+/** The namespace under a service for the routing resources of one load balancer: they live in the service's stack. */
+function routingScope(service: FleetService, lb: FleetLoadBalancer): Construct {
+  const id = `RoutedBy${lb.node.id}`;
+  const existing = service.node.tryFindChild(id) as Construct | undefined;
+  if (existing && ROUTING_OWNER.get(existing) !== lb) {
+    throw fleetError(lb, `${service.node.path} is already routed by another load balancer with the id '${lb.node.id}'`, 'give the FleetLoadBalancers distinct ids');
+  }
+  if (existing) return existing;
+  const scope = new Construct(service, id);
+  ROUTING_OWNER.set(scope, lb);
+  return scope;
+}
+
+const ROUTING_OWNER = new WeakMap<Construct, FleetLoadBalancer>();
+
+function shortHash(s: string): string {
+  return crypto.createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase();
+}

@@ -1,0 +1,114 @@
+/**
+ * Listener rule priorities, assigned for the user.
+ *
+ * Goals, in order:
+ * 1. More specific routes win: a rule with a host beats one without; an exact path beats a
+ *    pattern; a longer literal path prefix beats a shorter one (`/api/users/*` before `/api/*` before `/*`).
+ * 2. Stable: a route's priority depends only on its own host and path (and, on a rare hash
+ *    collision, on the routes it collides with), never on declaration order, so adding or
+ *    removing a service does not renumber the others. CloudFormation then updates only the
+ *    rules that really changed.
+ * 3. Deterministic: the same routes always give the same priorities.
+ *
+ * How: the priority space 1..50,000 is cut into bands by specificity (host kind × path kind),
+ * 250 slots per band. Within its band a route takes the slot given by a hash of its key;
+ * collisions are settled by key order (the smaller key keeps its slot, the other probes on).
+ */
+
+/** A route's match conditions, as given by the user. */
+export interface RouteMatch {
+  /** Host header pattern, e.g. `api.example.com` or `*.example.com`. */
+  readonly host?: string;
+  /** Path pattern, e.g. `/api/*`. */
+  readonly path?: string;
+}
+
+/** ALB's highest listener rule priority. */
+export const MAX_PRIORITY = 50_000;
+/** Slots per specificity band. */
+export const BAND_SIZE = 250;
+/** Path literal lengths beyond this share the most specific pattern band. */
+const MAX_LITERAL = 63;
+const PATH_BANDS = MAX_LITERAL + 3; // exact, 64 prefix lengths, no path
+const HOST_BANDS = 3; // exact host, wildcard host, no host
+
+/** The canonical key of a route: hosts are case-insensitive in ALB, paths are not. */
+export function routeKey(match: RouteMatch): string {
+  return `${(match.host ?? '').toLowerCase()}|${match.path ?? ''}`;
+}
+
+function hasWildcard(s: string): boolean {
+  return s.includes('*') || s.includes('?');
+}
+
+/** Length of the literal part before the first wildcard. */
+function literalPrefixLength(path: string): number {
+  const i = path.search(/[*?]/);
+  return i === -1 ? path.length : i;
+}
+
+/** Specificity band of a route: lower bands are evaluated first. */
+export function specificityBand(match: RouteMatch): number {
+  const hostBand = match.host === undefined ? 2 : hasWildcard(match.host) ? 1 : 0;
+  let pathBand: number;
+  if (match.path === undefined) {
+    pathBand = PATH_BANDS - 1;
+  } else if (!hasWildcard(match.path)) {
+    pathBand = 0;
+  } else {
+    pathBand = 1 + (MAX_LITERAL - Math.min(literalPrefixLength(match.path), MAX_LITERAL));
+  }
+  return hostBand * PATH_BANDS + pathBand;
+}
+
+/** FNV-1a, 32 bit: small, fast and stable across Node versions. */
+function fnv1a(s: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) {
+    h ^= s.charCodeAt(i);
+    h = Math.imul(h, 0x01000193) >>> 0;
+  }
+  return h >>> 0;
+}
+
+/** The slot a route prefers within its band. */
+export function preferredSlot(key: string): number {
+  return fnv1a(key) % BAND_SIZE;
+}
+
+/**
+ * Assigns a priority to every route of one listener.
+ *
+ * @returns a map from route key to priority
+ * @throws when two routes share a key (the caller reports duplicates with service names first),
+ *   or when more than {@link BAND_SIZE} routes fall into one band (far above ALB's 100 rules per load balancer)
+ */
+export function assignPriorities(matches: readonly RouteMatch[]): Map<string, number> {
+  const byBand = new Map<number, string[]>();
+  const seen = new Set<string>();
+  for (const match of matches) {
+    const key = routeKey(match);
+    if (seen.has(key)) throw new Error(`duplicate route ${key}`);
+    seen.add(key);
+    const band = specificityBand(match);
+    byBand.set(band, [...(byBand.get(band) ?? []), key]);
+  }
+
+  const result = new Map<string, number>();
+  for (const [band, keys] of byBand) {
+    if (keys.length > BAND_SIZE) {
+      throw new Error(`${keys.length} routes of the same specificity exceed the ${BAND_SIZE} priorities reserved for it`);
+    }
+    const taken = new Set<number>();
+    for (const key of [...keys].sort()) {
+      let slot = preferredSlot(key);
+      while (taken.has(slot)) slot = (slot + 1) % BAND_SIZE;
+      taken.add(slot);
+      result.set(key, band * BAND_SIZE + slot + 1);
+    }
+  }
+  return result;
+}
+
+/** Highest priority {@link assignPriorities} can return: within ALB's limit of 50,000. */
+export const HIGHEST_ASSIGNED_PRIORITY = HOST_BANDS * PATH_BANDS * BAND_SIZE;
