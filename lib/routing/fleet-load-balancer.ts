@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -139,6 +139,9 @@ export interface FleetRoute {
   readonly priority?: number;
 }
 
+/** Host ports ECS assigns to containers in bridge mode with hostPort 0. */
+const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
+
 interface Shard {
   readonly index: number;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
@@ -262,6 +265,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     let rule: elbv2.ApplicationListenerRule | undefined;
     let priority: number | undefined;
     if (isDefault) {
+      Annotations.of(shard.listener).acknowledgeWarning('@aws-cdk/aws-elbv2:listenerExistingDefaultActionReplaced',
+        'the default route deliberately replaces the 404 answer for unmatched requests');
       shard.listener.addAction('Default', { action: elbv2.ListenerAction.forward([targetGroup]) });
     } else {
       priority = Lazy.number({ produce: () => this.priorityOf(shard, key) });
@@ -351,6 +356,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       containerPort: service.containerPort,
       protocol: ecs.Protocol.TCP,
     }));
+    // Bridge mode maps the container port to a dynamic host port (ECS: 32768-65535).
+    service.connections.allowFrom(this.securityGroup, DYNAMIC_HOST_PORTS, `from load balancer ${this.node.path} to dynamic host ports`);
     // The target group must be attached to a listener before the service registers with it.
     service.service.node.addDependency(shard.listener);
     // Give slow starters a minute before failed health checks count, unless the user decided otherwise.

@@ -165,7 +165,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly logGroup: logs.LogGroup;
   /** The container port, when the service has one. */
   public readonly containerPort?: number;
-  /** Network access to the service's tasks. */
+  /** Network access to the service's tasks: in bridge mode, the cluster instances' security group. */
   public readonly connections: ec2.Connections;
 
   constructor(scope: Construct, id: string, props: FleetServiceProps) {
@@ -220,7 +220,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
     // association, which goes before the capacity provider and the Auto Scaling Group.
     this.service.node.addDependency(props.cluster.cluster);
 
-    this.connections = this.service.connections;
+    // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
+    this.connections = props.cluster.connections;
   }
 }
 

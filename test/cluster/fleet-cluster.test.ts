@@ -1,0 +1,131 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { bootService, testStack } from '../support/fixtures';
+
+describe('FleetCluster', () => {
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster');
+  bootService(stack, cluster);
+  const template = Template.fromStack(stack);
+
+  test('runs on a launch template, never a launch configuration', () => {
+    template.resourceCountIs('AWS::AutoScaling::LaunchConfiguration', 0);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', {
+      LaunchTemplate: Match.objectLike({ LaunchTemplateId: Match.anyValue() }),
+      MinSize: '2',
+      MaxSize: '4',
+    });
+  });
+
+  test('requires IMDSv2 with hop limit 1 and boots the ECS-optimized Amazon Linux 2023 AMI', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
+        ImageId: { Ref: Match.stringLikeRegexp('amazonlinux2023') },
+      }),
+    });
+  });
+
+  test('encrypts a gp3 root volume', () => {
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { Encrypted: true, VolumeType: 'gp3', VolumeSize: 30, DeleteOnTermination: true } }],
+      }),
+    });
+  });
+
+  test('opens no SSH and grants SSM Session Manager instead', () => {
+    const groups = template.findResources('AWS::EC2::SecurityGroup');
+    const ingress = template.findResources('AWS::EC2::SecurityGroupIngress');
+    for (const rule of [...Object.values(groups).flatMap((g) => g.Properties.SecurityGroupIngress ?? []), ...Object.values(ingress).map((r) => r.Properties)]) {
+      expect(rule.FromPort <= 22 && rule.ToPort >= 22).toBe(false);
+    }
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
+      ManagedPolicyArns: [{ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])] }],
+    });
+  });
+
+  test('attaches the group through a capacity provider with managed scaling and managed draining', () => {
+    template.hasResourceProperties('AWS::ECS::CapacityProvider', {
+      AutoScalingGroupProvider: {
+        AutoScalingGroupArn: { Ref: Match.stringLikeRegexp('ClusterCapacityASG') },
+        ManagedScaling: { Status: 'ENABLED', TargetCapacity: 100 },
+        ManagedDraining: 'ENABLED',
+        ManagedTerminationProtection: 'DISABLED',
+      },
+    });
+    template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: Match.stringLikeRegexp('ClusterCapacityProvider') }, Weight: 1 }],
+    });
+  });
+
+  test('turns on Container Insights', () => {
+    template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
+  });
+
+  test('creates a VPC over two Availability Zones with flow logs', () => {
+    template.resourceCountIs('AWS::EC2::VPC', 1);
+    template.resourceCountIs('AWS::EC2::NatGateway', 1);
+    expect(Object.keys(template.findResources('AWS::EC2::Subnet'))).toHaveLength(4);
+    template.resourceCountIs('AWS::EC2::FlowLog', 1);
+  });
+
+  describe('teardown never hangs', () => {
+    // aws-cdk #14732, #18179, #25969: instances protected from scale-in (managed termination protection)
+    // keep the Auto Scaling Group, and so the stack deletion, waiting for up to an hour.
+    test('instances are never protected from scale-in', () => {
+      const asg = Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+      expect(asg.Properties.NewInstancesProtectedFromScaleIn).not.toBe(true);
+    });
+
+    test('services are deleted before the capacity provider association, which goes before the provider and the group', () => {
+      const resources = template.toJSON().Resources as Record<string, any>;
+      const id = (prefix: string, type: string) => Object.keys(resources).find((k) => k.startsWith(prefix) && resources[k].Type === type)!;
+      const service = id('boot', 'AWS::ECS::Service');
+      const association = id('ClusterEcsCluster', 'AWS::ECS::ClusterCapacityProviderAssociations');
+      const provider = id('ClusterCapacityProvider', 'AWS::ECS::CapacityProvider');
+      const group = id('ClusterCapacityASG', 'AWS::AutoScaling::AutoScalingGroup');
+      // CloudFormation deletes in reverse dependency order: a resource goes before everything it depends on.
+      expect(resources[service].DependsOn).toEqual(expect.arrayContaining([association]));
+      expect(JSON.stringify(resources[association].Properties)).toContain(provider);
+      expect(JSON.stringify(resources[provider].Properties)).toContain(group);
+    });
+
+    test('no custom drain hook that could hold instances in Terminating:Wait: ECS managed draining owns it', () => {
+      template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
+      template.resourceCountIs('AWS::Lambda::Function', 1); // only the VPC default-security-group restriction
+    });
+  });
+
+  test('without NAT the instances get public addresses in public subnets', () => {
+    const s = testStack();
+    new FleetCluster(s, 'Cheap', { natGateways: 0 });
+    const t = Template.fromStack(s);
+    t.resourceCountIs('AWS::EC2::NatGateway', 0);
+    t.hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({ NetworkInterfaces: [Match.objectLike({ AssociatePublicIpAddress: true })] }),
+    });
+  });
+
+  test('uses a given VPC and warns that natGateways is then ignored', () => {
+    const s = testStack();
+    const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2 });
+    const c = new FleetCluster(s, 'InVpc', { vpc, natGateways: 0 });
+    expect(c.vpc).toBe(vpc);
+    const { Annotations } = require('aws-cdk-lib/assertions');
+    Annotations.fromStack(s).hasWarning('/Test/InVpc', Match.stringLikeRegexp('natGateways is ignored'));
+  });
+
+  test.each([
+    [{ minCapacity: 5, maxCapacity: 3 }, /minCapacity \(5\) is larger than maxCapacity \(3\).*Fix: raise maxCapacity/],
+    [{ minCapacity: -1 }, /minCapacity -1 is not valid/],
+    [{ maxCapacity: 2.5 }, /maxCapacity 2.5 is not valid/],
+    [{ rootVolumeSizeGiB: 8 }, /rootVolumeSizeGiB 8 is not valid.*at least 30 GiB/],
+    [{ targetCapacityPercent: 150 }, /targetCapacityPercent 150 is above 100/],
+  ])('rejects %j at synth with the construct path and the fix', (props, message) => {
+    expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(message);
+    expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(/^Test\/Bad: /);
+  });
+});

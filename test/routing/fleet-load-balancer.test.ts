@@ -1,0 +1,216 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { FleetLoadBalancer, FleetLoadBalancerProps } from '../../lib/routing/fleet-load-balancer';
+import { FleetService } from '../../lib/service/fleet-service';
+import { bootService, testStack } from '../support/fixtures';
+
+function setup(props: Partial<FleetLoadBalancerProps> = {}) {
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster');
+  const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, ...props });
+  const service = (id: string, port = 80) => bootService(stack, cluster, { containerPort: port, image: 'nginx:1.27' }, id);
+  return { stack, cluster, lb, service };
+}
+
+describe('FleetLoadBalancer', () => {
+  describe('the reference layout: one ALB, path rules, a target group per service', () => {
+    const { stack, cluster, lb } = setup();
+    const boot = bootService(stack, cluster);
+    const api = bootService(stack, cluster, { containerPort: 80, image: 'nginx:1.27' }, 'api');
+    lb.route(boot, { path: '/*' });
+    const apiRoute = lb.route(api, { path: '/api/*', healthCheckPath: '/health' });
+    const template = Template.fromStack(stack);
+
+    test('is internet-facing with an HTTP listener whose default answers 404', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+        Port: 80, Protocol: 'HTTP',
+        DefaultActions: [Match.objectLike({ Type: 'fixed-response', FixedResponseConfig: Match.objectLike({ StatusCode: '404' }) })],
+      });
+    });
+
+    test('has one target group per service, on the container port, with a 30 s deregistration delay', () => {
+      template.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 2);
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+        Port: 8080, Protocol: 'HTTP', TargetType: 'instance',
+        TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '30' }]),
+        HealthCheckPath: '/',
+      });
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 80, HealthCheckPath: '/health' });
+    });
+
+    test('assigns priorities so the specific path is evaluated before the catch-all', () => {
+      const rules = Object.values(template.findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).map((r) => r.Properties);
+      const priorityOf = (path: string) => rules.find((r) => r.Conditions[0].PathPatternConfig.Values[0] === path)!.Priority;
+      expect(priorityOf('/api/*')).toBeLessThan(priorityOf('/*'));
+      expect(stack.resolve(apiRoute.priority)).toBe(priorityOf('/api/*'));
+    });
+
+    test('registers the service with its container and port, and lets the ALB reach the dynamic host ports only', () => {
+      template.hasResourceProperties('AWS::ECS::Service', {
+        LoadBalancers: [{ ContainerName: 'app', ContainerPort: 8080, TargetGroupArn: Match.anyValue() }],
+        HealthCheckGracePeriodSeconds: 60,
+      });
+      template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+        FromPort: 32768, ToPort: 65535, IpProtocol: 'tcp',
+        GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterInstanceSecurityGroup'), 'GroupId'] },
+        SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LbSecurityGroup'), 'GroupId'] },
+      });
+    });
+
+    test('writes access logs to an encrypted bucket that only accepts TLS', () => {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+        LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.enabled', Value: 'true' }]),
+      });
+      template.hasResourceProperties('AWS::S3::Bucket', {
+        BucketEncryption: Match.anyValue(),
+        PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      });
+    });
+
+    test('exposes the DNS name of each route', () => {
+      expect(apiRoute.dnsName).toBe(lb.loadBalancer.loadBalancerDnsName);
+      expect(apiRoute.loadBalancer).toBe(lb.loadBalancer);
+    });
+  });
+
+  test('adding a service does not renumber the existing rules', () => {
+    const priorities = (paths: string[]) => {
+      const { stack, lb, service } = setup();
+      paths.forEach((p, i) => lb.route(service(`s${i}`), { path: p }));
+      const rules = Object.values(Template.fromStack(stack).findResources('AWS::ElasticLoadBalancingV2::ListenerRule')).map((r) => r.Properties);
+      return Object.fromEntries(rules.map((r) => [r.Conditions[0].PathPatternConfig.Values[0], r.Priority]));
+    };
+    const before = priorities(['/a/*', '/b/*', '/*']);
+    const after = priorities(['/new/*', '/a/*', '/b/*', '/*']);
+    for (const path of Object.keys(before)) expect(after[path]).toBe(before[path]);
+  });
+
+  test('with a certificate it serves HTTPS and redirects HTTP', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111111111111:certificate/abc');
+    const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, certificate });
+    lb.route(bootService(stack, cluster), { host: 'app.example.com' });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: Match.anyValue() }] });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80, DefaultActions: [{ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' }) }],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      ListenerArn: { Ref: Match.stringLikeRegexp('LbHttps') },
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['app.example.com'] } }],
+    });
+  });
+
+  test('admits only the allowed CIDRs, and an internal ALB sits in private subnets', () => {
+    const { stack, lb, service } = setup({ allowedCidrs: ['203.0.113.0/24'], internetFacing: false, deregistrationDelay: Duration.seconds(10) });
+    lb.route(service('a'), { path: '/a/*' });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: 'Load balancer Test/Lb',
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '203.0.113.0/24', FromPort: 80 })],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: '10' }]),
+    });
+  });
+
+  test('a route with neither host nor path becomes the listener default', () => {
+    const { stack, lb, service } = setup();
+    const route = lb.route(service('web'));
+    expect(route.rule).toBeUndefined();
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+  });
+
+  test('a service routed twice on one ALB shares one target group', () => {
+    const { stack, lb, service } = setup();
+    const web = service('web');
+    lb.route(web, { path: '/a/*' });
+    lb.route(web, { path: '/b/*' });
+    Template.fromStack(stack).resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
+    Template.fromStack(stack).resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 2);
+  });
+
+  describe('quotas', () => {
+    test('host-based routes spread over further load balancers when allowed, a host staying on one', () => {
+      const { lb, service } = setup({ maxLoadBalancers: 2 });
+      const routes = Array.from({ length: 150 }, (_, i) => lb.route(service(`s${i}`), { host: `s${i}.example.com` }));
+      const again = lb.route(routes[120].service, { host: 's120.example.com', path: '/v2/*' });
+      expect(lb.loadBalancers).toHaveLength(2);
+      expect(routes[0].loadBalancer).toBe(lb.loadBalancers[0]);
+      expect(routes[99].loadBalancer).toBe(lb.loadBalancers[0]);
+      expect(routes[100].loadBalancer).toBe(lb.loadBalancers[1]);
+      expect(again.loadBalancer).toBe(routes[120].loadBalancer);
+      expect(routes[100].dnsName).toBe(lb.loadBalancers[1].loadBalancerDnsName);
+    });
+
+    test('more routes than the allowed load balancers hold fail, naming the quota and the fix', () => {
+      const { lb, service } = setup();
+      for (let i = 0; i < 100; i++) lb.route(service(`s${i}`), { host: `s${i}.example.com` });
+      expect(() => lb.route(service('s100'), { host: 's100.example.com' }))
+        .toThrow(/Test\/Lb: route 101 .* does not fit: 1 load balancer\(s\) are full \(ALB quotas: 100 rules and 100 target groups.*Fix: raise maxLoadBalancers/);
+    });
+
+    test('routes of one host cannot be split over load balancers', () => {
+      const { lb, service } = setup({ maxLoadBalancers: 5 });
+      const web = service('web');
+      for (let i = 0; i < 100; i++) lb.route(web, { path: `/p${i}/*` });
+      expect(() => lb.route(web, { path: '/p100/*' })).toThrow(/routes without a host exceed one load balancer's quotas \(100 rules/);
+    });
+
+    test('even more routes than any layout can hold fail', () => {
+      const { lb, service } = setup({ maxLoadBalancers: 20 });
+      expect(() => {
+        for (let i = 0; i <= 2000; i++) lb.route(service(`s${i}`), { host: `s${i}.example.com` });
+      }).toThrow(/route 2001 .* 20 load balancer\(s\) are full/);
+    });
+  });
+
+  describe('rejects bad input at synth, naming the construct and the fix', () => {
+    test('a duplicate route names both services', () => {
+      const { lb, service } = setup();
+      lb.route(service('first'), { path: '/api/*', host: 'A.example.com' });
+      expect(() => lb.route(service('second'), { path: '/api/*', host: 'a.example.com' }))
+        .toThrow(/Test\/Lb: duplicate route: host 'a.example.com' path '\/api\/\*' is routed to both Test\/first and Test\/second\. Fix: give one of them another path or host/);
+    });
+
+    test('two default routes', () => {
+      const { lb, service } = setup();
+      lb.route(service('first'));
+      expect(() => lb.route(service('second'))).toThrow(/the default route \(no host, no path\) is routed to both Test\/first and Test\/second/);
+    });
+
+    test.each([
+      [{ path: 'api/*' }, /path 'api\/\*' is not valid: it does not start with '\/'/],
+      [{ path: '/a b' }, /path '\/a b' is not valid: it holds characters/],
+      [{ path: `/${'x'.repeat(130)}` }, /is 131 characters long; ALB allows 128/],
+      [{ host: 'localhost' }, /host 'localhost' is not valid: it has no '.'/],
+      [{ host: 'a_b.example.com' }, /host 'a_b.example.com' is not valid/],
+    ])('route %j', (options, message) => {
+      const { lb, service } = setup();
+      expect(() => lb.route(service('svc'), options)).toThrow(message);
+    });
+
+    test('a service without a port', () => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster');
+      const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc });
+      const worker = new FleetService(stack, 'worker', { cluster, image: 'busybox' });
+      expect(() => lb.route(worker, { path: '/*' })).toThrow(/Test\/worker: the service is routed from a load balancer but has no containerPort\. Fix: set containerPort/);
+    });
+
+    test.each([
+      [{ maxLoadBalancers: 0 }, /maxLoadBalancers 0 is not valid/],
+      [{ deregistrationDelay: Duration.hours(2) }, /deregistrationDelay of 7200 seconds is out of range/],
+      [{ allowedCidrs: ['office'] }, /allowedCidrs holds 'office', which is not a CIDR block/],
+    ])('props %j', (props, message) => {
+      expect(() => setup(props)).toThrow(message);
+    });
+  });
+});

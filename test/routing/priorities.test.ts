@@ -1,0 +1,93 @@
+import * as fc from 'fast-check';
+import {
+  assignPriorities, BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
+} from '../../lib/routing/priorities';
+
+const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
+const pathArb: fc.Arbitrary<string> = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 4 }), fc.constantFrom('', '/*', '*'))
+  .map(([segs, tail]) => `/${segs.join('/')}${tail}`);
+const hostArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom('', '*.'), segment, fc.constantFrom('example.com', 'example.org'))
+  .map(([wild, name, domain]) => `${wild}${name}.${domain}`);
+const matchArb: fc.Arbitrary<RouteMatch> = fc.record({ host: fc.option(hostArb, { nil: undefined }), path: fc.option(pathArb, { nil: undefined }) })
+  .filter((m) => m.host !== undefined || m.path !== undefined);
+const uniqueMatches = fc.uniqueArray(matchArb, { selector: routeKey, minLength: 1, maxLength: 100 });
+
+describe('assignPriorities', () => {
+  test('gives every route a distinct priority within ALB limits', () => {
+    fc.assert(fc.property(uniqueMatches, (matches) => {
+      const priorities = [...assignPriorities(matches).values()];
+      expect(new Set(priorities).size).toBe(matches.length);
+      for (const p of priorities) {
+        expect(p).toBeGreaterThanOrEqual(1);
+        expect(p).toBeLessThanOrEqual(MAX_PRIORITY);
+      }
+    }));
+    expect(HIGHEST_ASSIGNED_PRIORITY).toBeLessThanOrEqual(MAX_PRIORITY);
+  });
+
+  test('does not depend on declaration order', () => {
+    fc.assert(fc.property(uniqueMatches.chain((m) => fc.tuple(fc.constant(m), fc.shuffledSubarray(m, { minLength: m.length, maxLength: m.length }))),
+      ([matches, shuffled]) => {
+        expect(assignPriorities(shuffled)).toEqual(assignPriorities(matches));
+      }));
+  });
+
+  test('adding a route leaves every other priority alone unless it lands on a taken slot', () => {
+    fc.assert(fc.property(uniqueMatches, matchArb, (matches, extra) => {
+      fc.pre(!matches.some((m) => routeKey(m) === routeKey(extra)));
+      const before = assignPriorities(matches);
+      const after = assignPriorities([...matches, extra]);
+      const collides = [...before.values()].includes(after.get(routeKey(extra))!)
+        || matches.some((m) => specificityBand(m) === specificityBand(extra) && preferredSlot(routeKey(m)) === preferredSlot(routeKey(extra)));
+      const changed = matches.filter((m) => before.get(routeKey(m)) !== after.get(routeKey(m)));
+      if (!collides) expect(changed).toEqual([]);
+      // Even on a collision only routes of the new route's band can move.
+      for (const m of changed) expect(specificityBand(m)).toBe(specificityBand(extra));
+    }));
+  });
+
+  test('more specific paths are evaluated before catch-alls', () => {
+    const p = assignPriorities([{ path: '/*' }, { path: '/api/*' }, { path: '/api/users/*' }, { path: '/api/health' }]);
+    expect(p.get('|/api/health')!).toBeLessThan(p.get('|/api/users/*')!);
+    expect(p.get('|/api/users/*')!).toBeLessThan(p.get('|/api/*')!);
+    expect(p.get('|/api/*')!).toBeLessThan(p.get('|/*')!);
+  });
+
+  test('a longer literal prefix always wins over a shorter one of the same host kind', () => {
+    fc.assert(fc.property(pathArb, segment, (path, extra) => {
+      const base = path.replace(/\*$/, '').replace(/\/$/, '');
+      const general = `${base}/*`;
+      const specific = `${base}/${extra}/*`;
+      const p = assignPriorities([{ path: general }, { path: specific }]);
+      expect(p.get(`|${specific}`)!).toBeLessThan(p.get(`|${general}`)!);
+    }));
+  });
+
+  test('host-specific routes come before host-agnostic ones, exact hosts before wildcards', () => {
+    const p = assignPriorities([{ path: '/api/*' }, { host: '*.example.com' }, { host: 'login.example.com' }, { host: 'login.example.com', path: '/*' }]);
+    expect(p.get('login.example.com|/*')!).toBeLessThan(p.get('login.example.com|')!);
+    expect(p.get('login.example.com|')!).toBeLessThan(p.get('*.example.com|')!);
+    expect(p.get('*.example.com|')!).toBeLessThan(p.get('|/api/*')!);
+  });
+
+  test('host comparison ignores case, path comparison does not', () => {
+    expect(() => assignPriorities([{ host: 'A.example.com' }, { host: 'a.example.com' }])).toThrow(/duplicate route/);
+    expect(() => assignPriorities([{ path: '/A' }, { path: '/a' }])).not.toThrow();
+  });
+
+  test('known values are stable across releases (changing them renumbers deployed rules)', () => {
+    const p = assignPriorities([{ path: '/*' }, { path: '/api/*' }, { path: '/admin/*' }]);
+    expect(Object.fromEntries(p)).toMatchInlineSnapshot(`
+{
+  "|/*": 48963,
+  "|/admin/*": 47421,
+  "|/api/*": 47980,
+}
+`);
+  });
+
+  test('rejects more routes of one specificity than its band holds', () => {
+    const many = Array.from({ length: BAND_SIZE + 1 }, (_, i) => ({ path: `/x${String(i).padStart(3, '0')}` }));
+    expect(() => assignPriorities(many)).toThrow(/exceed the 250 priorities/);
+  });
+});
