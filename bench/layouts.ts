@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { ProductionStack, ServiceConfig } from '../lib/environments/production';
 
@@ -32,9 +33,7 @@ export function stock(app: App, n: number): void {
     vpc,
     launchTemplate: new ec2.LaunchTemplate(stack, 'Lt', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(), instanceType: new ec2.InstanceType('t3.medium'),
-      userData: ec2.UserData.forLinux(), role: new (require('aws-cdk-lib/aws-iam').Role)(stack, 'R', {
-        assumedBy: new (require('aws-cdk-lib/aws-iam').ServicePrincipal)('ec2.amazonaws.com'),
-      }),
+      userData: ec2.UserData.forLinux(), role: new iam.Role(stack, 'R', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }),
     }),
     minCapacity: 2, maxCapacity: 4,
   });

@@ -1,6 +1,8 @@
 import { CfnOutput, NestedStack, Stack, StackProps } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
@@ -27,6 +29,14 @@ export interface ServiceConfig {
   readonly command?: string[];
   /** Where the load balancer routes to this service. @default - not routed */
   readonly routes?: RouteOptions[];
+}
+
+/** A Route53 hosted zone, given by id so synthesis needs no lookup. */
+export interface DomainConfig {
+  /** The zone's name, e.g. `example.com`. */
+  readonly zoneName: string;
+  /** The zone's id, e.g. `Z0123456789ABCDEFGHIJ`. */
+  readonly hostedZoneId: string;
 }
 
 /** Typed configuration of a production environment. */
@@ -64,6 +74,13 @@ export interface ProductionConfig {
    * @default 40
    */
   readonly servicesPerNestedStack?: number;
+  /**
+   * The public hosted zone of the environment's domain. Every route whose host is an exact name in this
+   * zone gets an alias A record pointing at the load balancer that serves it.
+   *
+   * @default - no DNS records; reach the routes through the load balancer DNS names (stack outputs)
+   */
+  readonly domain?: DomainConfig;
   /**
    * Load balancers that host-based routes may spread over (see FleetLoadBalancerProps.maxLoadBalancers).
    *
@@ -118,7 +135,11 @@ export class ProductionStack extends Stack {
       maxLoadBalancers: config.maxLoadBalancers,
     });
 
+    const zone = config.domain
+      ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { zoneName: config.domain.zoneName, hostedZoneId: config.domain.hostedZoneId })
+      : undefined;
     const seen = new Set<string>();
+    const hostsWithRecords = new Set<string>();
     const nested: NestedStack[] = [];
     config.services.forEach((svc, i) => {
       if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(svc.name)) {
@@ -139,8 +160,18 @@ export class ProductionStack extends Stack {
         command: svc.command,
       });
       this.services[svc.name] = service;
-      for (const route of svc.routes ?? []) {
-        this.loadBalancer.route(service, route);
+      for (const options of svc.routes ?? []) {
+        const route = this.loadBalancer.route(service, options);
+        const host = route.host?.toLowerCase();
+        if (zone && host && !/[*?]/.test(host) && isInZone(host, zone.zoneName) && !hostsWithRecords.has(host)) {
+          hostsWithRecords.add(host);
+          // Beside the service, so the record counts against the service's nested stack, not the parent's 500 resources.
+          new route53.ARecord(service, `Dns-${host}`, {
+            zone,
+            recordName: `${host}.`,
+            target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(route.loadBalancer)),
+          });
+        }
       }
     });
 
@@ -148,4 +179,9 @@ export class ProductionStack extends Stack {
       new CfnOutput(this, i === 0 ? 'LoadBalancerDnsName' : `LoadBalancer${i + 1}DnsName`, { value: lb.loadBalancerDnsName });
     });
   }
+}
+
+function isInZone(host: string, zoneName: string): boolean {
+  const zone = zoneName.toLowerCase().replace(/\.$/, '');
+  return host === zone || host.endsWith(`.${zone}`);
 }

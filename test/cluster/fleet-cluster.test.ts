@@ -1,4 +1,4 @@
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { bootService, testStack } from '../support/fixtures';
@@ -114,7 +114,6 @@ describe('FleetCluster', () => {
     const vpc = new ec2.Vpc(s, 'Vpc', { maxAzs: 2 });
     const c = new FleetCluster(s, 'InVpc', { vpc, natGateways: 0 });
     expect(c.vpc).toBe(vpc);
-    const { Annotations } = require('aws-cdk-lib/assertions');
     Annotations.fromStack(s).hasWarning('/Test/InVpc', Match.stringLikeRegexp('natGateways is ignored'));
   });
 

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetService } from '../../lib/service/fleet-service';
 import { bootService, testStack } from '../support/fixtures';
@@ -55,7 +56,6 @@ describe('FleetService', () => {
   test('passes environment, secrets, command and the container health check', () => {
     const s = testStack();
     const c = new FleetCluster(s, 'Cluster');
-    const ssm = require('aws-cdk-lib/aws-ssm');
     const param = ssm.StringParameter.fromSecureStringParameterAttributes(s, 'P', { parameterName: '/db/password' });
     new FleetService(s, 'Full', {
       cluster: c, image: 'nginx:1.27', environment: { MODE: 'prod' }, secrets: { DB_PASSWORD: ecs.Secret.fromSsmParameter(param) },
