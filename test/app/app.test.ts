@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../bin/environments';
@@ -57,5 +57,14 @@ describe('the validation harness', () => {
     const sg = new ec2.SecurityGroup(stack, 'Open', { vpc });
     sg.addIngressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(22));
     expect(() => app.synth()).toThrow(/AwsSolutions-EC23|AwsSolutions-VPC7/);
+  });
+});
+
+describe('the built-in validation', () => {
+  test('fails synthesis on a template error in strict mode (so a clean run means something)', () => {
+    const app = validatedApp();
+    const stack = new Stack(app, 'Broken', { env: { account: '111111111111', region: 'eu-west-1' } });
+    new CfnResource(stack, 'Queue', { type: 'AWS::SQS::Queue', properties: { VisibilityTimeout: 'not-a-number', NoSuchProperty: true } });
+    expect(() => app.synth()).toThrow(/NoSuchProperty: Additional properties are not allowed/);
   });
 });
