@@ -374,7 +374,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'Resource', {
       vpc: this.props.vpc,
       internetFacing,
-      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : internalSubnetType(this.props.vpc) },
       securityGroup: this.securityGroup,
       dropInvalidHeaderFields: true,
       deletionProtection: this.props.deletionProtection ?? false,
@@ -416,6 +416,13 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     });
     return bucket;
   }
+}
+
+/** An internal load balancer prefers private subnets; in a VPC without them (cheap QA) its internal scheme still keeps it private. */
+function internalSubnetType(vpc: ec2.IVpc): ec2.SubnetType {
+  if (vpc.privateSubnets.length > 0) return ec2.SubnetType.PRIVATE_WITH_EGRESS;
+  if (vpc.isolatedSubnets.length > 0) return ec2.SubnetType.PRIVATE_ISOLATED;
+  return ec2.SubnetType.PUBLIC;
 }
 
 /** The namespace under a service for the routing resources of one load balancer: they live in the service's stack. */

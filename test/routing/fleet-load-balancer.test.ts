@@ -214,3 +214,11 @@ describe('FleetLoadBalancer', () => {
     });
   });
 });
+
+test('an internal load balancer in a VPC without private subnets still synthesizes', () => {
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0 });
+  const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, internetFacing: false });
+  lb.route(bootService(stack, cluster), { path: '/*' });
+  Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+});
