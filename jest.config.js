@@ -1,15 +1,15 @@
 /**
- * @swc/jest strips types without type-checking: `npm run typecheck` (tsc --noEmit)
- * checks types once per run instead of once per test file (measured in docs/testing.md).
+ * Sucrase strips types without type-checking (`npm run typecheck` runs tsc --noEmit once per run instead of once per
+ * test file). It is pure JavaScript: @swc/jest and jest 30's resolver need platform binaries that the registry here does
+ * not serve for every platform, which breaks `npm ci` (see docs/testing.md).
  */
 /** @type {import('jest').Config} */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: {
-    '^.+\\.tsx?$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' }, module: { type: 'commonjs' } }],
-  },
+  transform: { '\\.(ts|js)$': '@sucrase/jest-plugin' },
+  transformIgnorePatterns: ['/node_modules/'],
   testTimeout: 120000,
   // Each CDK synth is CPU-bound; more workers than cores only adds contention.
   maxWorkers: process.env.CI ? 2 : '50%',

@@ -1,7 +1,7 @@
 /**
  * Synthesizes one layout in a fresh process and prints one JSON line:
  * wall time, peak memory (max RSS), resources per template, or the error.
- * Usage: node -r @swc-node/register bench/synth-worker.ts <ours|stock> <services> [validate] [nag]
+ * Usage: npx tsx bench/synth-worker.ts <ours|stock> <services> [validate] [nag]
  */
 import * as fs from 'fs';
 import * as os from 'os';

@@ -12,7 +12,7 @@ interface Sample {
 
 function run(layout: 'ours' | 'stock', n: number, validate = false, nag = false): Sample {
   const worker = path.join(__dirname, 'synth-worker.ts');
-  const out = spawnSync(process.execPath, ['-r', '@swc-node/register', worker, layout, String(n), validate ? 'validate' : 'novalidate', nag ? 'nag' : ''], {
+  const out = spawnSync(process.execPath, ['--import', 'tsx', worker, layout, String(n), validate ? 'validate' : 'novalidate', nag ? 'nag' : ''], {
     cwd: path.join(__dirname, '..'), encoding: 'utf8', env: { ...process.env, CDK_VALIDATION: validate ? 'true' : 'false' }, maxBuffer: 64 * 1024 * 1024,
   });
   const line = out.stdout.trim().split('\n').pop() ?? '';
