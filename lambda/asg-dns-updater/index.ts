@@ -1,0 +1,358 @@
+/**
+ * ASG-driven Route 53 updater: a thin adapter around ./reconcile. Reads the truth (groups, instances, the record),
+ * asks the pure logic what to change, writes, and completes the drain lifecycle action.
+ */
+import {
+  AutoScalingClient, AutoScalingGroup, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
+import {
+  ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand,
+  ListResourceRecordSetsCommandOutput, Route53Client,
+} from '@aws-sdk/client-route-53';
+import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { InstanceTrigger, parseInvocation } from './events';
+import {
+  ExistingRecordSet, GroupState, InstanceAddresses, RecordGroups, indexGroups, inServiceInstances, pickAddress,
+  reconcile, recordTypeOf, toBatches,
+} from './reconcile';
+import {
+  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_TAG, RecordKey, keyString, parseDomainMeta, parseOptions,
+} from './tag';
+
+/** Attempts per AWS call (1 + retries). Route 53 allows 5 requests per second per account, so be patient. */
+const MAX_ATTEMPTS = 8;
+
+/** Extra client settings, for tests (a fake request handler, fixed credentials). */
+let clientOverrides: Record<string, unknown> = {};
+let clients: { autoscaling: AutoScalingClient; ec2: EC2Client; route53: Route53Client } | undefined;
+const zoneKinds = new Map<string, AddressKind>();
+
+/**
+ * Retries throttling (`Throttling`, `RequestLimitExceeded`…) and Route 53's `PriorRequestNotComplete`, which the
+ * SDK classifies as throttling errors, with exponential backoff and jitter: 0.5 s, 1 s, 2 s… capped at 20 s.
+ */
+export function retryStrategy(baseMs = Number(process.env.DNS_UPDATER_BACKOFF_MS ?? 500)): ConfiguredRetryStrategy {
+  return new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => Math.min(20_000, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+}
+
+/** Drops the cached clients and zone kinds; later clients get `overrides` (tests only). */
+export function resetClients(overrides: Record<string, unknown> = {}): void {
+  clientOverrides = overrides;
+  clients = undefined;
+  zoneKinds.clear();
+}
+
+function aws() {
+  if (!clients) {
+    const config = { retryStrategy: retryStrategy(), ...clientOverrides };
+    clients = { autoscaling: new AutoScalingClient(config), ec2: new EC2Client(config), route53: new Route53Client(config) };
+  }
+  return clients;
+}
+
+function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, extra: Record<string, unknown> = {}): void {
+  console.log(JSON.stringify({ level, message, ...extra }));
+}
+
+/** What one invocation did, for logs and tests. */
+export interface UpdateResult {
+  readonly records: Array<{ record: string; changes: number; batches: number; errors: string[] }>;
+  readonly ignored: string[];
+  readonly completedLifecycleActions: string[];
+}
+
+/** Raised at the end of an invocation when a record could not be made right (quota, foreign record, bad tag on a lifecycle group). */
+export class RecordConfigurationError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`asg-dns-updater: ${problems.join('; ')}`);
+    this.name = 'RecordConfigurationError';
+  }
+}
+
+export async function handler(event: unknown): Promise<UpdateResult | void> {
+  if (isCustomResourceEvent(event)) return handleCustomResource(event);
+  const triggers = parseInvocation(event);
+  const result: UpdateResult = { records: [], ignored: [], completedLifecycleActions: [] };
+  const active: Array<InstanceTrigger | { kind: 'reconcile' }> = [];
+  for (const t of triggers) {
+    if (t.kind === 'ignore') { result.ignored.push(t.reason); log('INFO', `ignored: ${t.reason}`); } else active.push(t);
+  }
+  if (active.length === 0) return result;
+
+  const index = indexGroups(await describeTaggedGroups());
+  const instanceTriggers = active.filter((t): t is InstanceTrigger => t.kind === 'instance');
+  const leaving = new Set(instanceTriggers.filter((t) => t.transition === 'terminate' && t.instanceId).map((t) => t.instanceId!));
+  const joining = new Set(instanceTriggers.filter((t) => t.transition === 'launch' && t.instanceId).map((t) => t.instanceId!));
+
+  // Which records to look at: all of them for a reconcile, else those of the groups the events name.
+  const wanted = new Map<string, RecordGroups>();
+  const groupRecord = new Map<string, string>();
+  for (const rec of index.records.values()) {
+    for (const g of [...rec.members, ...rec.deleting]) groupRecord.set(g.name, keyString(rec.key));
+  }
+  if (active.some((t) => t.kind === 'reconcile')) {
+    for (const [id, rec] of index.records) wanted.set(id, rec);
+    for (const [group, reason] of index.invalid) log('WARN', `group ${group}: ${reason}; nothing written for it`, { group });
+  }
+  for (const t of instanceTriggers) {
+    const id = groupRecord.get(t.groupName);
+    if (id) wanted.set(id, index.records.get(id)!);
+    else log('WARN', `group ${t.groupName}: ${index.invalid.get(t.groupName) ?? `no ${DOMAIN_META_TAG} tag (or the group is gone)`}; nothing written`, { group: t.groupName });
+  }
+
+  const problems: string[] = [];
+  const changeIds = new Map<string, string[]>();
+  for (const [id, rec] of wanted) {
+    for (const note of rec.notes) log('WARN', note, { record: id });
+    const sync = await syncRecord(rec, leaving, joining);
+    result.records.push({ record: id, changes: sync.changes, batches: sync.changeIds.length, errors: sync.errors });
+    changeIds.set(id, sync.changeIds);
+    problems.push(...sync.errors);
+  }
+
+  // Drain before terminate: only now that the instance has left DNS does the group let it go.
+  for (const t of instanceTriggers) {
+    if (!t.lifecycle || t.transition !== 'terminate' || t.lifecycle.hookName !== DNS_LIFECYCLE_HOOK_NAME || !t.instanceId) continue;
+    const id = groupRecord.get(t.groupName);
+    if (id) await waitInSync(changeIds.get(id) ?? []);
+    if (await completeLifecycleAction(t)) result.completedLifecycleActions.push(t.instanceId);
+  }
+
+  if (problems.length > 0) {
+    for (const p of problems) log('ERROR', p);
+    throw new RecordConfigurationError(problems);
+  }
+  return result;
+}
+
+/** Every group carrying the DomainMeta tag (whatever its value), page by page (100 groups per page). */
+async function describeTaggedGroups(): Promise<GroupState[]> {
+  const groups: GroupState[] = [];
+  let NextToken: string | undefined;
+  do {
+    const page = await aws().autoscaling.send(new DescribeAutoScalingGroupsCommand({
+      Filters: [{ Name: 'tag-key', Values: [DOMAIN_META_TAG] }], MaxRecords: 100, NextToken,
+    }));
+    for (const g of page.AutoScalingGroups ?? []) groups.push(toGroupState(g));
+    NextToken = page.NextToken;
+  } while (NextToken);
+  return groups;
+}
+
+function toGroupState(g: AutoScalingGroup): GroupState {
+  const tags: Record<string, string> = {};
+  for (const t of g.Tags ?? []) if (t.Key) tags[t.Key] = t.Value ?? '';
+  return {
+    name: g.AutoScalingGroupName ?? '',
+    status: g.Status,
+    tags,
+    instances: (g.Instances ?? []).map((i) => ({ instanceId: i.InstanceId ?? '', lifecycleState: i.LifecycleState ?? '' })),
+  };
+}
+
+interface SyncResult { changes: number; changeIds: string[]; errors: string[] }
+
+/**
+ * Reads, decides, writes one record. All reads happen before the first write, so a failed read leaves DNS as it was.
+ * `excludeGroup`: a group whose construct is being deleted no longer counts.
+ */
+async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joining: ReadonlySet<string>, excludeGroup?: string): Promise<SyncResult> {
+  const { zoneId, recordName } = rec.key;
+  const members = rec.members.filter((g) => g.name !== excludeGroup);
+  const cleanup = members.length === 0 && (rec.deleting.length > 0 || excludeGroup !== undefined);
+  const kind = rec.options.address ?? await zoneAddressKind(zoneId);
+  const type = recordTypeOf(kind);
+  const ids = cleanup ? [] : inServiceInstances(members, leaving, joining);
+  const addresses = ids.length > 0 ? await describeAddresses(members.map((g) => g.name)) : new Map<string, InstanceAddresses>();
+  const targets: Array<{ instanceId: string; address: string }> = [];
+  for (const instanceId of ids) {
+    const address = pickAddress(addresses.get(instanceId), kind);
+    if (address) targets.push({ instanceId, address });
+    else log('WARN', `${instanceId} is in service but has no ${kind} address; left out of ${recordName}`, { instanceId });
+  }
+  const existing = await listExisting(zoneId, recordName, type, rec.options.perInstance);
+  const plan = reconcile({
+    recordName, type, ttl: rec.options.ttl, whenEmpty: rec.options.whenEmpty, perInstance: rec.options.perInstance, cleanup, targets, existing,
+  });
+  for (const note of plan.notes) log('INFO', note, { record: recordName });
+  if (plan.errors.length > 0) return { changes: 0, changeIds: [], errors: plan.errors };
+
+  const changeIds: string[] = [];
+  for (const batch of toBatches(plan.changes)) {
+    const out = await aws().route53.send(new ChangeResourceRecordSetsCommand({
+      HostedZoneId: zoneId,
+      ChangeBatch: {
+        Comment: `asg-dns-updater: ${recordName} from ${members.map((g) => g.name).join(', ') || 'no group (cleanup)'}`,
+        Changes: batch.map((c) => ({
+          Action: c.action,
+          ResourceRecordSet: { Name: c.name, Type: c.type, TTL: c.ttl, ResourceRecords: c.values.map((Value) => ({ Value })) },
+        })),
+      },
+    }));
+    if (out.ChangeInfo?.Id) changeIds.push(out.ChangeInfo.Id);
+    log('INFO', `${recordName}: ${batch.map((c) => `${c.action} ${c.name} ${c.type} [${c.values.join(' ')}]`).join('; ')}`, { zoneId });
+  }
+  return { changes: plan.changes.length, changeIds, errors: [] };
+}
+
+/** Private zones get private addresses, public zones public ones, unless the options say otherwise (cached per container). */
+async function zoneAddressKind(zoneId: string): Promise<AddressKind> {
+  const cached = zoneKinds.get(zoneId);
+  if (cached) return cached;
+  const zone = await aws().route53.send(new GetHostedZoneCommand({ Id: zoneId }));
+  const kind: AddressKind = zone.HostedZone?.Config?.PrivateZone ? 'private' : 'public';
+  zoneKinds.set(zoneId, kind);
+  return kind;
+}
+
+/**
+ * Addresses of the groups' running instances. Filtering on the group tag (not on instance ids) means an id that EC2
+ * does not know yet is simply absent instead of failing the whole call with InvalidInstanceID.NotFound.
+ */
+async function describeAddresses(groupNames: string[]): Promise<Map<string, InstanceAddresses>> {
+  const out = new Map<string, InstanceAddresses>();
+  for (let i = 0; i < groupNames.length; i += 200) {
+    let NextToken: string | undefined;
+    do {
+      const page = await aws().ec2.send(new DescribeInstancesCommand({
+        Filters: [
+          { Name: 'tag:aws:autoscaling:groupName', Values: groupNames.slice(i, i + 200) },
+          { Name: 'instance-state-name', Values: ['running'] },
+        ],
+        MaxResults: 1000,
+        NextToken,
+      }));
+      for (const r of page.Reservations ?? []) for (const inst of r.Instances ?? []) if (inst.InstanceId) out.set(inst.InstanceId, addressesOf(inst));
+      NextToken = page.NextToken;
+    } while (NextToken);
+  }
+  return out;
+}
+
+function addressesOf(i: Instance): InstanceAddresses {
+  const primary = (i.NetworkInterfaces ?? []).find((n) => n.Attachment?.DeviceIndex === 0) ?? i.NetworkInterfaces?.[0];
+  return {
+    publicIpv4: i.PublicIpAddress,
+    privateIpv4: i.PrivateIpAddress,
+    ipv6: i.Ipv6Address ?? primary?.Ipv6Addresses?.find((a) => a.IsPrimaryIpv6)?.Ipv6Address ?? primary?.Ipv6Addresses?.[0]?.Ipv6Address,
+  };
+}
+
+function reversed(name: string): string {
+  return name.split('.').reverse().join('.');
+}
+
+function normaliseListedName(name: string | undefined): string {
+  return (name ?? '').toLowerCase().replace(/\.$/, '');
+}
+
+/**
+ * The record set at `recordName` of `type`, and with per-instance records every set below it. Route 53 lists names
+ * with their labels reversed, so `i-….name` sort right after `name`: one listing from `name` finds them all.
+ */
+async function listExisting(zoneId: string, recordName: string, type: string, subtree: boolean): Promise<ExistingRecordSet[]> {
+  const found: ExistingRecordSet[] = [];
+  let start: { name?: string; type?: string; id?: string } | undefined = { name: recordName, type: subtree ? undefined : type };
+  while (start) {
+    const page: ListResourceRecordSetsCommandOutput = await aws().route53.send(new ListResourceRecordSetsCommand({
+      HostedZoneId: zoneId, StartRecordName: start.name, StartRecordType: start.type as any, StartRecordIdentifier: start.id,
+      MaxItems: subtree ? 300 : 1,
+    }));
+    let left = false;
+    for (const r of page.ResourceRecordSets ?? []) {
+      const name = normaliseListedName(r.Name);
+      // Whether Route 53 compares reversed names as strings or label by label, every name below `recordName` lies
+      // among those whose reversed form starts with the reversed record name ('app-2' may sit between them).
+      if (!reversed(name).startsWith(reversed(recordName))) { left = true; break; }
+      if (name !== recordName && !(subtree && name.endsWith(`.${recordName}`))) continue;
+      found.push({
+        name, type: r.Type ?? '', ttl: r.TTL, values: (r.ResourceRecords ?? []).map((v) => v.Value ?? ''),
+        special: Boolean(r.AliasTarget || r.SetIdentifier || r.TrafficPolicyInstanceId),
+      });
+    }
+    start = subtree && !left && page.IsTruncated ? { name: page.NextRecordName, type: page.NextRecordType, id: page.NextRecordIdentifier } : undefined;
+  }
+  return found;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Waits (bounded) until Route 53's authoritative servers serve the change, so the drained instance is really out. */
+async function waitInSync(ids: string[]): Promise<void> {
+  const pollMs = Number(process.env.DNS_UPDATER_POLL_MS ?? 5000);
+  const deadline = Date.now() + Number(process.env.DNS_UPDATER_INSYNC_WAIT_MS ?? 60_000);
+  for (const Id of ids) {
+    for (;;) {
+      const out = await aws().route53.send(new GetChangeCommand({ Id }));
+      if (out.ChangeInfo?.Status === 'INSYNC') break;
+      if (Date.now() >= deadline) { log('WARN', `change ${Id} still ${out.ChangeInfo?.Status} at the deadline; completing the lifecycle action anyway`); return; }
+      await sleep(pollMs);
+    }
+  }
+}
+
+/** CONTINUE with the event's token. A second completion (duplicate event, retry) is not an error. */
+async function completeLifecycleAction(t: InstanceTrigger): Promise<boolean> {
+  try {
+    await aws().autoscaling.send(new CompleteLifecycleActionCommand({
+      AutoScalingGroupName: t.groupName, LifecycleHookName: t.lifecycle!.hookName, LifecycleActionToken: t.lifecycle!.token,
+      InstanceId: t.instanceId, LifecycleActionResult: 'CONTINUE',
+    }));
+    log('INFO', `completed ${t.lifecycle!.hookName} for ${t.instanceId} (CONTINUE)`, { group: t.groupName });
+    return true;
+  } catch (err: any) {
+    if (err?.name === 'ValidationError' && /no active lifecycle action/i.test(String(err.message))) {
+      log('INFO', `lifecycle action of ${t.instanceId} was already completed or timed out`, { group: t.groupName });
+      return false;
+    }
+    throw err;
+  }
+}
+
+// ---- CloudFormation custom resource: cleanup when the construct (or its stack) is deleted ----
+
+interface CustomResourceEvent {
+  RequestType: 'Create' | 'Update' | 'Delete';
+  ResponseURL: string;
+  StackId: string;
+  RequestId: string;
+  LogicalResourceId: string;
+  PhysicalResourceId?: string;
+  ResourceProperties: { AutoScalingGroupName: string; DomainMeta: string; DomainMetaOptions?: string };
+}
+
+function isCustomResourceEvent(e: unknown): e is CustomResourceEvent {
+  return typeof e === 'object' && e !== null && 'RequestType' in e && 'ResponseURL' in e;
+}
+
+/**
+ * Create/Update: sync the record now (a failure is logged; the schedule repairs it, so deployments never hang on it).
+ * Delete: the group no longer counts; when no other group shares the record, its managed records are deleted.
+ */
+async function handleCustomResource(e: CustomResourceEvent): Promise<void> {
+  const p = e.ResourceProperties;
+  let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
+  let reason = 'ok';
+  const meta = parseDomainMeta(p.DomainMeta);
+  const options = parseOptions(p.DomainMetaOptions);
+  const physicalId = meta.ok ? `${keyString(meta.value)}:${p.AutoScalingGroupName}` : e.PhysicalResourceId ?? e.LogicalResourceId;
+  try {
+    if (!meta.ok || !options.ok) throw new Error(meta.ok ? (options as any).reason : meta.reason);
+    const key: RecordKey = meta.value;
+    const index = indexGroups(await describeTaggedGroups());
+    const rec = index.records.get(keyString(key)) ?? { key, members: [], deleting: [], options: options.value, notes: [] };
+    const sync = await syncRecord(rec, new Set(), new Set(), e.RequestType === 'Delete' ? p.AutoScalingGroupName : undefined);
+    if (sync.errors.length > 0) throw new RecordConfigurationError(sync.errors);
+  } catch (err: any) {
+    reason = `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+    log('ERROR', `${e.RequestType} of ${physicalId}: ${reason}`);
+    if (e.RequestType === 'Delete') status = 'FAILED';
+  }
+  const body = JSON.stringify({
+    Status: status, Reason: reason.slice(0, 3000), PhysicalResourceId: physicalId,
+    StackId: e.StackId, RequestId: e.RequestId, LogicalResourceId: e.LogicalResourceId,
+  });
+  const res = await fetch(e.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
+  if (!res.ok) throw new Error(`CloudFormation response was refused: HTTP ${res.status}`);
+}

@@ -1,0 +1,116 @@
+/**
+ * The `DomainMeta` tag contract, shared by the handler and the construct (no AWS or CDK imports).
+ *
+ * `DomainMeta=<HostedZoneId>:<RecordName>` is the original updater's tag. `DomainMetaOptions` is optional and
+ * carries what the original hard-coded: `ttl=60,address=public|private|ipv6,whenEmpty=keep|delete,perInstance=true`.
+ */
+
+/** Key of the tag that names the record a group's instances are published in. */
+export const DOMAIN_META_TAG = 'DomainMeta';
+/** Key of the optional tag with the record's options. */
+export const DOMAIN_META_OPTIONS_TAG = 'DomainMetaOptions';
+/** Name of the terminate lifecycle hook whose actions the updater completes (and no other hook's). */
+export const DNS_LIFECYCLE_HOOK_NAME = 'asg-dns-updater-drain';
+/** Route 53's limit on values in one record set. */
+export const MAX_VALUES_PER_RECORD = 400;
+/** TTL when the options tag gives none. */
+export const DEFAULT_TTL_SECONDS = 60;
+
+/** Which address of an instance goes into the record. */
+export type AddressKind = 'public' | 'private' | 'ipv6';
+
+/** A record the updater manages: one hosted zone and one normalised name. */
+export interface RecordKey {
+  /** Bare zone id, upper case, without `/hostedzone/`. */
+  readonly zoneId: string;
+  /** Lower case, no trailing dot. */
+  readonly recordName: string;
+}
+
+/** The options of a managed record. */
+export interface RecordOptions {
+  readonly ttl: number;
+  /** Undefined: decided from the hosted zone (private zone → private IPv4, else public IPv4). */
+  readonly address?: AddressKind;
+  readonly whenEmpty: 'keep' | 'delete';
+  readonly perInstance: boolean;
+}
+
+export type Parsed<T> = { ok: true; value: T } | { ok: false; reason: string };
+
+const ZONE_ID = /^Z[A-Z0-9]{1,31}$/;
+const LABEL = /^(?!-)[a-z0-9_-]{1,63}(?<!-)$/;
+
+/** `key` as a stable string, for maps. */
+export function keyString(key: RecordKey): string {
+  return `${key.zoneId}:${key.recordName}`;
+}
+
+/**
+ * Normalises a DNS name as Route 53's IAM condition keys expect it: lower case, no trailing dot.
+ * Returns undefined when the name is not a plain host name (wildcards and escapes are not managed).
+ */
+export function normaliseRecordName(raw: string): string | undefined {
+  const name = raw.trim().toLowerCase().replace(/\.$/, '');
+  if (name.length === 0 || name.length > 253) return undefined;
+  const labels = name.split('.');
+  if (labels.length < 2 || !labels.every((l) => LABEL.test(l))) return undefined;
+  return name;
+}
+
+/**
+ * Parses `DomainMeta`. Accepts the spellings people write: `/hostedzone/` prefix, any case, a trailing dot,
+ * surrounding spaces.
+ */
+export function parseDomainMeta(value: string | undefined): Parsed<RecordKey> {
+  if (value === undefined) return { ok: false, reason: `no ${DOMAIN_META_TAG} tag` };
+  const raw = value.trim();
+  const colon = raw.lastIndexOf(':');
+  if (colon <= 0) {
+    return { ok: false, reason: `${DOMAIN_META_TAG} '${value}' is not <HostedZoneId>:<RecordName>` };
+  }
+  const zoneId = raw.slice(0, colon).trim().replace(/^\/?hostedzone\//i, '').toUpperCase();
+  if (!ZONE_ID.test(zoneId)) {
+    return { ok: false, reason: `${DOMAIN_META_TAG} '${value}': '${zoneId}' is not a hosted zone id (Z followed by letters and digits)` };
+  }
+  const recordName = normaliseRecordName(raw.slice(colon + 1));
+  if (!recordName) {
+    return { ok: false, reason: `${DOMAIN_META_TAG} '${value}': the record name is not a host name like app.example.com` };
+  }
+  return { ok: true, value: { zoneId, recordName } };
+}
+
+/** Parses `DomainMetaOptions`; unknown keys or bad values are errors, so a typo never silently changes behaviour. */
+export function parseOptions(value: string | undefined): Parsed<RecordOptions> {
+  let ttl = DEFAULT_TTL_SECONDS;
+  let address: AddressKind | undefined;
+  let whenEmpty: 'keep' | 'delete' = 'keep';
+  let perInstance = false;
+  const parts = (value ?? '').split(/[,; ]+/).map((p) => p.trim()).filter((p) => p.length > 0);
+  for (const part of parts) {
+    const [k, v = ''] = part.split('=', 2).map((s) => s.trim());
+    const key = k.toLowerCase();
+    const val = v.toLowerCase();
+    if (key === 'ttl' && /^\d{1,10}$/.test(val) && Number(val) <= 2147483647) {
+      ttl = Number(val);
+    } else if (key === 'address' && (val === 'public' || val === 'private' || val === 'ipv6')) {
+      address = val;
+    } else if (key === 'whenempty' && (val === 'keep' || val === 'delete')) {
+      whenEmpty = val;
+    } else if (key === 'perinstance' && (val === 'true' || val === 'false')) {
+      perInstance = val === 'true';
+    } else {
+      return { ok: false, reason: `${DOMAIN_META_OPTIONS_TAG} '${value}': '${part}' is not one of ttl=<seconds>, address=public|private|ipv6, whenEmpty=keep|delete, perInstance=true|false` };
+    }
+  }
+  return { ok: true, value: { ttl, address, whenEmpty, perInstance } };
+}
+
+/** Renders options as the tag value the handler parses. */
+export function formatOptions(options: RecordOptions): string {
+  const parts = [`ttl=${options.ttl}`];
+  if (options.address) parts.push(`address=${options.address}`);
+  parts.push(`whenEmpty=${options.whenEmpty}`);
+  if (options.perInstance) parts.push('perInstance=true');
+  return parts.join(',');
+}

@@ -1,0 +1,220 @@
+import { Annotations, CustomResource, Duration, Tags, Token } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import {
+  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG, formatOptions, normaliseRecordName,
+} from '../../lambda/asg-dns-updater/tag';
+import { fleetError } from '../errors';
+import { AsgDnsUpdater } from './asg-dns-updater';
+
+/** Which address of each instance the record holds. */
+export type DnsAddressType = 'publicIpv4' | 'privateIpv4' | 'ipv6';
+
+/** Properties of an {@link AsgDnsRecord}. */
+export interface AsgDnsRecordProps {
+  /** The group whose InService instances the record follows. */
+  readonly autoScalingGroup: autoscaling.IAutoScalingGroup;
+
+  /** The hosted zone of the record. */
+  readonly hostedZone: route53.IHostedZone;
+
+  /**
+   * The record's name: fully qualified (`qa.example.com`) or relative to the zone (`qa`). Groups with the same
+   * record name share one record (blue/green): it holds the instances of all of them.
+   */
+  readonly recordName: string;
+
+  /**
+   * TTL of the record. Resolvers keep a terminated instance's address up to this long after it left the record.
+   *
+   * @default 60 seconds
+   */
+  readonly ttl?: Duration;
+
+  /**
+   * Which address of each instance goes into the record (IPv6 makes it an AAAA record). Instances without that
+   * address are left out.
+   *
+   * @default - private IPv4 for a `PrivateHostedZone`, public IPv4 for a `PublicHostedZone`; for an imported zone,
+   *   decided at run time from the zone (private zone: private IPv4, else public IPv4)
+   */
+  readonly addressType?: DnsAddressType;
+
+  /**
+   * What happens when no instance is in service. `keep` leaves the last values (a deleted name makes resolvers
+   * cache NXDOMAIN for the zone's negative TTL, so clients fail longer than they need to); `delete` removes it.
+   *
+   * @default 'keep'
+   */
+  readonly whenEmpty?: 'keep' | 'delete';
+
+  /**
+   * Also keep one record per instance, `<instance-id>.<recordName>`, beside the multi-value record.
+   *
+   * @default false
+   */
+  readonly perInstanceRecords?: boolean;
+
+  /**
+   * How long a terminating instance may wait for the updater to take it out of DNS. After it, Auto Scaling
+   * terminates the instance anyway (the hook's default result is CONTINUE), so a broken updater never blocks scale-in.
+   *
+   * @default 5 minutes
+   */
+  readonly drainTimeout?: Duration;
+}
+
+/**
+ * A Route 53 record that follows an Auto Scaling group: it holds the address of every InService instance, is
+ * updated when instances launch or terminate (a terminating instance leaves DNS before it is let go), and is
+ * re-synced every few minutes. The group gets the `DomainMeta=<zone id>:<record name>` tag the updater reads.
+ * When the construct (or its stack) is deleted, the records it manages are deleted too, unless another group
+ * still shares the name.
+ */
+export class AsgDnsRecord extends Construct {
+  /** The fully qualified record name, lower case, no trailing dot. */
+  public readonly recordName: string;
+  /** `A` or `AAAA`. */
+  public readonly recordType: 'A' | 'AAAA';
+  /** The shared updater function of the stack. */
+  public readonly updater: AsgDnsUpdater;
+  /** The terminate lifecycle hook that holds an instance until it is out of DNS. */
+  public readonly drainHook: autoscaling.LifecycleHook;
+  /** The rule forwarding the group's events (undefined when another record already watches the group). */
+  public readonly rule?: events.Rule;
+
+  constructor(scope: Construct, id: string, props: AsgDnsRecordProps) {
+    super(scope, id);
+    const { autoScalingGroup: group, hostedZone } = props;
+
+    this.recordName = this.fullName(props.recordName, hostedZone);
+    const ttl = props.ttl ?? Duration.seconds(60);
+    const ttlSeconds = ttl.toSeconds({ integral: false });
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 2147483647) {
+      throw fleetError(this, `ttl ${ttl.toHumanString()} is not valid`, 'use whole seconds from 0 to 2147483647');
+    }
+    const drainTimeout = props.drainTimeout ?? Duration.minutes(5);
+    if (drainTimeout.toSeconds() < 30 || drainTimeout.toSeconds() > 7200) {
+      throw fleetError(this, `drainTimeout ${drainTimeout.toHumanString()} is not valid`, 'use 30 seconds to 2 hours (the lifecycle hook heartbeat range)');
+    }
+    const whenEmpty = props.whenEmpty ?? 'keep';
+    if (whenEmpty !== 'keep' && whenEmpty !== 'delete') {
+      throw fleetError(this, `whenEmpty '${whenEmpty}' is not valid`, "use 'keep' or 'delete'");
+    }
+    const address = addressKind(props.addressType, hostedZone);
+    if (props.addressType && !address) {
+      throw fleetError(this, `addressType '${props.addressType}' is not valid`, "use 'publicIpv4', 'privateIpv4' or 'ipv6'");
+    }
+    if (address === 'public' && isPrivateZone(hostedZone)) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:publicAddressInPrivateZone', 'addressType publicIpv4 in a private hosted zone: clients inside the VPC usually want privateIpv4');
+    }
+    this.recordType = address === 'ipv6' ? 'AAAA' : 'A';
+    const perInstance = props.perInstanceRecords ?? false;
+    const options = formatOptions({ ttl: ttlSeconds, address, whenEmpty, perInstance });
+    const domainMeta = `${hostedZone.hostedZoneId}:${this.recordName}`;
+
+    this.updater = AsgDnsUpdater.of(this);
+    const claimed = AsgDnsRecord.claims.get(group) ?? new Set<string>();
+    if (claimed.size > 0) {
+      throw fleetError(this, `the group ${group.node.path} already has a DNS record (${[...claimed].join(', ')}); it carries one ${DOMAIN_META_TAG} tag`,
+        'use one AsgDnsRecord per group (groups may share a record name, not the other way round)');
+    }
+    claimed.add(this.node.path);
+    AsgDnsRecord.claims.set(group, claimed);
+
+    if (group instanceof autoscaling.AutoScalingGroup) {
+      // Not on the instances: the updater reads the group's tags only.
+      Tags.of(group).add(DOMAIN_META_TAG, domainMeta, { applyToLaunchedInstances: false });
+      Tags.of(group).add(DOMAIN_META_OPTIONS_TAG, options, { applyToLaunchedInstances: false });
+    } else {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:importedGroupNotTagged',
+        `the group is imported, so it cannot be tagged here: tag it yourself with ${DOMAIN_META_TAG}=${Token.isUnresolved(domainMeta) ? '<zone id>:' + this.recordName : domainMeta} and ${DOMAIN_META_OPTIONS_TAG}=${options}`);
+    }
+
+    this.drainHook = new autoscaling.LifecycleHook(this, 'DrainHook', {
+      autoScalingGroup: group,
+      lifecycleHookName: DNS_LIFECYCLE_HOOK_NAME,
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
+      defaultResult: autoscaling.DefaultResult.CONTINUE,
+      heartbeatTimeout: drainTimeout,
+    });
+    this.rule = this.updater.watchGroup(this, group);
+    this.grantRecord(hostedZone, perInstance);
+
+    // Cleanup on deletion, and a first sync on creation. It depends on the whole updater (function, policy), so
+    // CloudFormation deletes it while the function can still delete the records.
+    const cleanup = new CustomResource(this, 'Cleanup', {
+      serviceToken: this.updater.function.functionArn,
+      resourceType: 'Custom::AsgDnsRecord',
+      properties: { AutoScalingGroupName: group.autoScalingGroupName, DomainMeta: domainMeta, DomainMetaOptions: options },
+    });
+    cleanup.node.addDependency(this.updater, this.drainHook);
+  }
+
+  private static readonly claims = new WeakMap<autoscaling.IAutoScalingGroup, Set<string>>();
+
+  /** Route 53 writes on this zone, for this record name and type only (and `i-*.<name>` with per-instance records). */
+  private grantRecord(zone: route53.IHostedZone, perInstance: boolean): void {
+    const fn = this.updater.function;
+    const conditions = (op: string, names: string[]) => ({
+      [`ForAllValues:${op}`]: {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': names,
+        'route53:ChangeResourceRecordSetsRecordTypes': [this.recordType],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+      },
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['route53:ChangeResourceRecordSets'], resources: [zone.hostedZoneArn], conditions: conditions('StringEquals', [this.recordName]),
+    }));
+    if (perInstance) {
+      fn.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['route53:ChangeResourceRecordSets'], resources: [zone.hostedZoneArn], conditions: conditions('StringLike', [`i-*.${this.recordName}`]),
+      }));
+    }
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], resources: [zone.hostedZoneArn] }));
+  }
+
+  private fullName(recordName: string, zone: route53.IHostedZone): string {
+    if (Token.isUnresolved(recordName)) {
+      throw fleetError(this, 'recordName is a token', 'give the record name as a plain string (it becomes an IAM condition and a tag)');
+    }
+    let zoneName: string | undefined;
+    try {
+      zoneName = Token.isUnresolved(zone.zoneName) ? undefined : zone.zoneName.toLowerCase().replace(/\.$/, '');
+    } catch {
+      zoneName = undefined; // HostedZone.fromHostedZoneId has no name
+    }
+    const raw = recordName.trim().toLowerCase();
+    let fqdn = raw.replace(/\.$/, '');
+    if (!raw.endsWith('.') && zoneName && fqdn !== zoneName && !fqdn.endsWith(`.${zoneName}`)) fqdn = `${fqdn}.${zoneName}`;
+    const name = normaliseRecordName(fqdn);
+    if (!name) {
+      throw fleetError(this, `recordName '${recordName}' is not a host name`, "use labels of letters, digits, '-' and '_' like 'qa.example.com' (no wildcards)");
+    }
+    if (zoneName && name !== zoneName && !name.endsWith(`.${zoneName}`)) {
+      throw fleetError(this, `recordName '${recordName}' is outside the hosted zone ${zoneName}`, `use a name ending in .${zoneName}`);
+    }
+    return name;
+  }
+}
+
+function isPrivateZone(zone: route53.IHostedZone): boolean {
+  return zone instanceof route53.PrivateHostedZone;
+}
+
+function addressKind(type: DnsAddressType | undefined, zone: route53.IHostedZone): AddressKind | undefined {
+  switch (type) {
+    case 'publicIpv4': return 'public';
+    case 'privateIpv4': return 'private';
+    case 'ipv6': return 'ipv6';
+    case undefined:
+      if (isPrivateZone(zone)) return 'private';
+      if (zone instanceof route53.PublicHostedZone) return 'public';
+      return undefined;
+    default: return undefined;
+  }
+}
+

@@ -1,0 +1,226 @@
+import * as path from 'path';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import * as esbuild from 'esbuild';
+import { AsgDnsRecord, AsgDnsUpdater, QaDnsStack } from '../../lib/dns';
+import { unitTestApp, validatedApp } from '../support/app';
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+
+/** Unit-test stacks skip asset bundling (`aws:cdk:bundling-stacks: []`); the validated test below bundles for real. */
+function stack(): Stack {
+  return new Stack(unitTestApp({ context: { 'aws:cdk:bundling-stacks': [] } }), 'Test', { env });
+}
+
+function group(scope: Stack, id: string): autoscaling.AutoScalingGroup {
+  const vpc = (scope.node.tryFindChild('Vpc') as ec2.Vpc) ?? new ec2.Vpc(scope, 'Vpc', { maxAzs: 2, natGateways: 0, subnetConfiguration: [{ name: 'Public', subnetType: ec2.SubnetType.PUBLIC }] });
+  return new autoscaling.AutoScalingGroup(scope, id, {
+    vpc, vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+    launchTemplate: new ec2.LaunchTemplate(scope, `${id}Template`, {
+      machineImage: ec2.MachineImage.latestAmazonLinux2023(), instanceType: new ec2.InstanceType('t3.micro'), requireImdsv2: true,
+    }),
+  });
+}
+
+const policyStatements = (t: Template) => Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+
+describe('AsgDnsRecord', () => {
+  let t: Template;
+  let s: Stack;
+  let blue: autoscaling.AutoScalingGroup;
+  let green: autoscaling.AutoScalingGroup;
+  let internal: autoscaling.AutoScalingGroup;
+
+  beforeAll(() => {
+    s = stack();
+    blue = group(s, 'Blue');
+    green = group(s, 'Green');
+    internal = group(s, 'Internal');
+    const publicZone = new route53.PublicHostedZone(s, 'PublicZone', { zoneName: 'example.com' });
+    const privateZone = new route53.PrivateHostedZone(s, 'PrivateZone', { zoneName: 'example.internal', vpc: s.node.findChild('Vpc') as ec2.Vpc });
+    new AsgDnsRecord(s, 'BlueDns', { autoScalingGroup: blue, hostedZone: publicZone, recordName: 'app' });
+    new AsgDnsRecord(s, 'GreenDns', { autoScalingGroup: green, hostedZone: publicZone, recordName: 'app.example.com.' });
+    new AsgDnsRecord(s, 'InternalDns', {
+      autoScalingGroup: internal, hostedZone: privateZone, recordName: 'API.example.internal', ttl: Duration.seconds(10),
+      whenEmpty: 'delete', perInstanceRecords: true,
+    });
+    t = Template.fromStack(s);
+  });
+
+  test('one updater function per stack: Node.js 22, reserved concurrency 1, dead-letter queue', () => {
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('Route 53') }, 1);
+    t.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('Route 53'), Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1,
+      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterDeadLetterQueue'), 'Arn'] } },
+    });
+    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+  });
+
+  test('an alarm on the function errors', () => {
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+    });
+  });
+
+  test('the groups carry DomainMeta (zone id : full record name) and the options, not propagated to instances', () => {
+    const tags = (id: string) => (Object.entries(t.findResources('AWS::AutoScaling::AutoScalingGroup')).find(([k]) => k.startsWith(id))![1] as any).Properties.Tags;
+    const blueMeta = tags('BlueASG').find((x: any) => x.Key === 'DomainMeta');
+    expect(blueMeta).toEqual({ Key: 'DomainMeta', Value: { 'Fn::Join': ['', [{ Ref: expect.stringMatching(/^PublicZone/) }, ':app.example.com']] }, PropagateAtLaunch: false });
+    expect(tags('BlueASG')).toContainEqual({ Key: 'DomainMetaOptions', Value: 'ttl=60,address=public,whenEmpty=keep', PropagateAtLaunch: false });
+    expect(tags('InternalASG')).toContainEqual({ Key: 'DomainMetaOptions', Value: 'ttl=10,address=private,whenEmpty=delete,perInstance=true', PropagateAtLaunch: false });
+    expect(JSON.stringify(tags('GreenASG'))).toContain(':app.example.com');
+  });
+
+  test('a terminate lifecycle hook per group that defaults to CONTINUE, so a broken updater never blocks scale-in', () => {
+    t.resourceCountIs('AWS::AutoScaling::LifecycleHook', 3);
+    t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', {
+      LifecycleHookName: 'asg-dns-updater-drain', LifecycleTransition: 'autoscaling:EC2_INSTANCE_TERMINATING', DefaultResult: 'CONTINUE', HeartbeatTimeout: 300,
+    });
+  });
+
+  test("EventBridge rules for each group's four event types, and the 5-minute reconcile schedule", () => {
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.autoscaling'],
+        'detail-type': ['EC2 Instance Launch Successful', 'EC2 Instance Terminate Successful', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
+        detail: { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('BlueASG') }] },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+    t.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.anyValue() }, 3);
+    t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' }, 1);
+  });
+
+  test('Route 53 writes only on the zone, narrowed to the record names, types and actions', () => {
+    const writes = policyStatements(t).filter((st: any) => st.Action === 'route53:ChangeResourceRecordSets');
+    expect(writes).toHaveLength(3);
+    const byName = (name: string) => writes.find((st: any) => JSON.stringify(st.Condition).includes(`"${name}"`));
+    expect(byName('app.example.com')).toMatchObject({
+      Resource: { 'Fn::Join': ['', ['arn:aws:route53:::hostedzone/', { Ref: expect.stringMatching(/PublicZone/) }]] },
+      Condition: { 'ForAllValues:StringEquals': {
+        'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['app.example.com'],
+        'route53:ChangeResourceRecordSetsRecordTypes': ['A'],
+        'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+      } },
+    });
+    expect(byName('api.example.internal').Condition['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsNormalizedRecordNames']).toEqual(['api.example.internal']);
+    expect(byName('i-*.api.example.internal').Condition).toEqual({ 'ForAllValues:StringLike': expect.objectContaining({
+      'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['i-*.api.example.internal'],
+    }) });
+    for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain('*');
+  });
+
+  test('lifecycle completion only on the given groups', () => {
+    const resources = policyStatements(t).filter((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction').flatMap((st: any) => [st.Resource].flat());
+    expect(resources).toHaveLength(3);
+    for (const r of resources) expect(JSON.stringify(r)).toMatch(/autoScalingGroupName\/".*"Ref":"(Blue|Green|Internal)ASG/);
+  });
+
+  test('a custom resource per record cleans up on deletion, after the function and its policy', () => {
+    const crs = t.findResources('Custom::AsgDnsRecord');
+    expect(Object.keys(crs)).toHaveLength(3);
+    const internalCr = Object.entries(crs).find(([k]) => k.startsWith('InternalDns'))![1] as any;
+    expect(internalCr.Properties).toMatchObject({
+      AutoScalingGroupName: { Ref: expect.stringMatching(/InternalASG/) },
+      DomainMetaOptions: 'ttl=10,address=private,whenEmpty=delete,perInstance=true',
+    });
+    expect(internalCr.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/AsgDnsUpdaterFunctionServiceRoleDefaultPolicy/), expect.stringMatching(/InternalDnsDrainHook/)]));
+  });
+});
+
+describe('AsgDnsRecord input checks', () => {
+  const zone = (s: Stack) => route53.PublicHostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'example.com' });
+
+  test.each([
+    ['*.example.com', /recordName '\*\.example\.com' is not a host name/],
+    ['app.other.org.', /outside the hosted zone example.com/],
+    ['bad_label-.example.com', /not a host name/],
+  ])('recordName %j is refused', (recordName, message) => {
+    const s = stack();
+    expect(() => new AsgDnsRecord(s, 'Dns', { autoScalingGroup: group(s, 'G'), hostedZone: zone(s), recordName })).toThrow(message);
+  });
+
+  test('ttl, drainTimeout and a second record on one group are refused with the fix', () => {
+    const s = stack();
+    const g = group(s, 'G');
+    const z = zone(s);
+    expect(() => new AsgDnsRecord(s, 'A', { autoScalingGroup: g, hostedZone: z, recordName: 'a', ttl: Duration.millis(1500) })).toThrow(/Test\/A: ttl .* Fix: use whole seconds/);
+    expect(() => new AsgDnsRecord(s, 'B', { autoScalingGroup: g, hostedZone: z, recordName: 'a', drainTimeout: Duration.hours(3) })).toThrow(/drainTimeout/);
+    new AsgDnsRecord(s, 'C', { autoScalingGroup: g, hostedZone: z, recordName: 'a' });
+    expect(() => new AsgDnsRecord(s, 'D', { autoScalingGroup: g, hostedZone: z, recordName: 'b' })).toThrow(/already has a DNS record \(Test\/C\)/);
+  });
+
+  test('an imported zone lets the function decide the address from the zone; an imported group gets a warning to tag it', () => {
+    const s = stack();
+    const imported = autoscaling.AutoScalingGroup.fromAutoScalingGroupName(s, 'Imported', 'legacy-asg');
+    new AsgDnsRecord(s, 'Dns', { autoScalingGroup: imported, hostedZone: zone(s), recordName: 'legacy' });
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('Custom::AsgDnsRecord', { DomainMeta: 'Z0123456789ABCDEFGHIJ:legacy.example.com', DomainMetaOptions: 'ttl=60,whenEmpty=keep' });
+    Annotations.fromStack(s).hasWarning('/Test/Dns', Match.stringLikeRegexp('tag it yourself with DomainMeta=Z0123456789ABCDEFGHIJ:legacy.example.com'));
+    t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { AutoScalingGroupName: 'legacy-asg' });
+  });
+
+  test('ipv6 makes the record AAAA, in the tag and in the IAM condition', () => {
+    const s = stack();
+    const r = new AsgDnsRecord(s, 'Dns', { autoScalingGroup: group(s, 'G'), hostedZone: zone(s), recordName: 'v6', addressType: 'ipv6' });
+    expect(r.recordType).toBe('AAAA');
+    const write = policyStatements(Template.fromStack(s)).find((st: any) => st.Action === 'route53:ChangeResourceRecordSets');
+    expect(write.Condition['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['AAAA']);
+  });
+
+  test('the reconcile interval is set once per stack', () => {
+    const s = stack();
+    AsgDnsUpdater.of(s, { reconcileInterval: Duration.minutes(10) });
+    expect(() => AsgDnsUpdater.of(s, { reconcileInterval: Duration.minutes(5) })).toThrow(/reconcileInterval 5 min differs/);
+    Template.fromStack(s).hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+  });
+});
+
+describe('tag-only mode', () => {
+  test('watches every group; completes lifecycle actions only on groups tagged DomainMeta; writes only A/AAAA', () => {
+    const s = stack();
+    const updater = AsgDnsUpdater.watchTaggedGroups(s);
+    expect(AsgDnsUpdater.watchTaggedGroups(s)).toBe(updater);
+    const t = Template.fromStack(s);
+    t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.autoscaling'], 'detail-type': Match.anyValue(), detail: Match.absent() } });
+    const statements = policyStatements(t);
+    expect(statements.find((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction')).toMatchObject({
+      Resource: '*', Condition: { Null: { 'autoscaling:ResourceTag/DomainMeta': 'false' } },
+    });
+    expect(statements.find((st: any) => st.Action === 'route53:ChangeResourceRecordSets').Condition['ForAllValues:StringEquals']).toEqual({
+      'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+    });
+  });
+});
+
+describe('the QA example stack', () => {
+  test('synthesizes clean under built-in validation (strict) and cdk-nag AwsSolutions, with a tag-only stack beside it', () => {
+    const app = validatedApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    new QaDnsStack(app, 'QaDns', { env });
+    AsgDnsUpdater.watchTaggedGroups(new Stack(app, 'TagOnly', { env }));
+    expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('bundling', () => {
+  test('the handler bundles with esbuild for Node.js 22', async () => {
+    const common: esbuild.BuildOptions = {
+      entryPoints: [path.join(__dirname, '../../lambda/asg-dns-updater/index.ts')],
+      bundle: true, platform: 'node', target: 'node22', minify: true, write: false, logLevel: 'silent',
+    };
+    // As deployed: the runtime's AWS SDK (NodejsFunction leaves @aws-sdk/* and @smithy/* out), and self-contained.
+    const deployed = await esbuild.build({ ...common, external: ['@aws-sdk/*', '@smithy/*'] });
+    const full = await esbuild.build(common);
+    expect(deployed.errors).toEqual([]);
+    expect(full.errors).toEqual([]);
+    const size = (r: esbuild.BuildResult) => r.outputFiles![0].contents.length;
+    console.log(`asg-dns-updater bundle: ${(size(deployed) / 1024).toFixed(1)} KiB with the runtime SDK, ${(size(full) / 1024).toFixed(0)} KiB self-contained`);
+    expect(size(deployed)).toBeGreaterThan(1000);
+    expect(new TextDecoder().decode(full.outputFiles![0].contents)).toContain('PriorRequestNotComplete');
+  });
+});

@@ -1,0 +1,438 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Readable } from 'stream';
+import {
+  AutoScalingClient, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
+} from '@aws-sdk/client-auto-scaling';
+import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
+import {
+  ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
+} from '@aws-sdk/client-route-53';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler, resetClients, retryStrategy } from '../../lambda/asg-dns-updater/index';
+import { DNS_LIFECYCLE_HOOK_NAME } from '../../lambda/asg-dns-updater/tag';
+
+const FIXTURES = '/work/shared/fixtures/aws-events';
+const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
+
+const asg = mockClient(AutoScalingClient);
+const ec2 = mockClient(EC2Client);
+const r53 = mockClient(Route53Client);
+const calls: string[] = [];
+
+/** One instance of the simulated account. */
+interface Inst { id: string; state?: string; public?: string; private?: string; ipv6?: string }
+interface Group { name: string; tag?: string; options?: string; status?: string; instances: Inst[] }
+interface Rrset { Name: string; Type: string; TTL?: number; ResourceRecords?: Array<{ Value: string }>; AliasTarget?: any }
+
+const ZONE = 'Z0123456789ABCDEFGHIJ';
+const I1 = 'i-1234567890abcdef0'; // the instance the fixtures name
+const I2 = 'i-0aaaaaaaaaaaaaaa2';
+const I3 = 'i-0bbbbbbbbbbbbbbb3';
+
+/** Wires the mocks to a simulated state, with response shapes as the API references document them. */
+function world(groups: Group[], records: Rrset[] = [], privateZone = false) {
+  asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => {
+    calls.push('DescribeAutoScalingGroups');
+    return {
+      AutoScalingGroups: groups.filter((g) => g.tag !== undefined).map((g) => ({
+        AutoScalingGroupName: g.name,
+        AutoScalingGroupARN: `arn:aws:autoscaling:us-west-2:123456789012:autoScalingGroup:12345678-1234-1234-1234-123456789012:autoScalingGroupName/${g.name}`,
+        MinSize: 0, MaxSize: 10, DesiredCapacity: g.instances.length, DefaultCooldown: 300,
+        AvailabilityZones: ['us-west-2a'], HealthCheckType: 'EC2', CreatedTime: new Date('2026-01-01T00:00:00Z'),
+        Status: g.status,
+        Instances: g.instances.map((i) => ({
+          InstanceId: i.id, InstanceType: 't3.micro', AvailabilityZone: 'us-west-2a', LifecycleState: i.state ?? 'InService',
+          HealthStatus: 'Healthy', ProtectedFromScaleIn: false,
+        })),
+        Tags: [
+          { ResourceId: g.name, ResourceType: 'auto-scaling-group', Key: 'DomainMeta', Value: g.tag, PropagateAtLaunch: false },
+          ...(g.options ? [{ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key: 'DomainMetaOptions', Value: g.options, PropagateAtLaunch: false }] : []),
+        ],
+      })),
+    };
+  });
+  ec2.on(DescribeInstancesCommand).callsFake((input: any) => {
+    calls.push('DescribeInstances');
+    const names: string[] = input.Filters.find((f: any) => f.Name === 'tag:aws:autoscaling:groupName').Values;
+    const insts = groups.filter((g) => names.includes(g.name)).flatMap((g) => g.instances);
+    return {
+      Reservations: insts.map((i) => ({
+        ReservationId: 'r-1234567890abcdef0', OwnerId: '123456789012',
+        Instances: [{
+          InstanceId: i.id, State: { Code: 16, Name: 'running' }, PublicIpAddress: i.public, PrivateIpAddress: i.private,
+          NetworkInterfaces: [{ Attachment: { DeviceIndex: 0 }, Ipv6Addresses: i.ipv6 ? [{ Ipv6Address: i.ipv6, IsPrimaryIpv6: false }] : [] }],
+        }],
+      })),
+    };
+  });
+  r53.on(GetHostedZoneCommand).callsFake(() => {
+    calls.push('GetHostedZone');
+    return { HostedZone: { Id: `/hostedzone/${ZONE}`, Name: 'example.com.', CallerReference: 'ref', Config: { PrivateZone: privateZone }, ResourceRecordSetCount: 3 } };
+  });
+  r53.on(ListResourceRecordSetsCommand).callsFake((input: any) => {
+    calls.push('ListResourceRecordSets');
+    const sorted = [...records].sort((a, b) => (rev(a.Name) < rev(b.Name) ? -1 : rev(a.Name) > rev(b.Name) ? 1 : a.Type < b.Type ? -1 : 1));
+    const start = sorted.findIndex((r) => rev(r.Name) > rev(input.StartRecordName) || (rev(r.Name) === rev(input.StartRecordName) && (!input.StartRecordType || r.Type >= input.StartRecordType)));
+    const page = start < 0 ? [] : sorted.slice(start, start + input.MaxItems);
+    const next = start < 0 ? undefined : sorted[start + input.MaxItems];
+    return { ResourceRecordSets: page, IsTruncated: Boolean(next), NextRecordName: next?.Name, NextRecordType: next?.Type, MaxItems: input.MaxItems };
+  });
+  r53.on(ChangeResourceRecordSetsCommand).callsFake((input: any) => {
+    calls.push('ChangeResourceRecordSets');
+    for (const c of input.ChangeBatch.Changes) {
+      const rr = c.ResourceRecordSet;
+      const at = records.findIndex((r) => r.Name === `${rr.Name}.` && r.Type === rr.Type);
+      if (c.Action === 'DELETE') records.splice(at, 1);
+      else if (at >= 0) records[at] = { ...rr, Name: `${rr.Name}.` };
+      else records.push({ ...rr, Name: `${rr.Name}.` });
+    }
+    return { ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'PENDING', SubmittedAt: new Date() } };
+  });
+  r53.on(GetChangeCommand).callsFake(() => {
+    calls.push('GetChange');
+    return { ChangeInfo: { Id: '/change/C2682N5HXP0BZ4', Status: 'INSYNC', SubmittedAt: new Date() } };
+  });
+  asg.on(CompleteLifecycleActionCommand).callsFake(() => { calls.push('CompleteLifecycleAction'); return {}; });
+  return records;
+}
+
+/** Route 53 orders names with their labels reversed. */
+function rev(name: string): string {
+  return name.toLowerCase().replace(/\.$/, '').split('.').reverse().join('.');
+}
+
+function written(): any[] {
+  return r53.commandCalls(ChangeResourceRecordSetsCommand).flatMap((c) => c.args[0].input.ChangeBatch!.Changes!);
+}
+
+const values = (records: Rrset[], name: string, type = 'A') =>
+  records.find((r) => r.Name === name && r.Type === type)?.ResourceRecords?.map((v) => v.Value).sort();
+
+const event = (name: string, changes: Record<string, unknown> = {}) => {
+  const e = fixture(name);
+  e.detail = { ...e.detail, ...changes };
+  return e;
+};
+const terminateHook = (instanceId = I1) => event('eventbridge-terminate-lifecycle-action.json', { LifecycleHookName: DNS_LIFECYCLE_HOOK_NAME, EC2InstanceId: instanceId });
+
+beforeAll(() => {
+  process.env.AWS_REGION = 'us-west-2';
+  process.env.DNS_UPDATER_POLL_MS = '0';
+});
+beforeEach(() => {
+  asg.reset(); ec2.reset(); r53.reset();
+  calls.length = 0;
+  resetClients();
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+afterEach(() => jest.restoreAllMocks());
+
+const tag = `${ZONE}:app.example.com`;
+
+describe('launch', () => {
+  test('an EventBridge launch writes every InService address of the group, read from the truth, in one write', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [
+      { id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }, { id: I3, public: '203.0.113.3', state: 'Pending' },
+    ] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(calls).toEqual(['DescribeAutoScalingGroups', 'GetHostedZone', 'DescribeInstances', 'ListResourceRecordSets', 'ChangeResourceRecordSets']);
+    expect(written()[0].ResourceRecordSet).toMatchObject({ Name: 'app.example.com', Type: 'A', TTL: 60 });
+  });
+
+  test('the same launch through an SNS notification does the same', async () => {
+    const records = world([{ name: 'my-asg', tag: `/hostedzone/${ZONE.toLowerCase()}:App.Example.com.`, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+    await handler(fixture('sns-launch-notification.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+  });
+
+  test('nothing is written when the record already holds exactly those values', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.2' }, { Value: '203.0.113.1' }] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  test('an instance without a public address is left out, not written as garbage', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, private: '10.0.0.2' }] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+  });
+
+  test('private hosted zones get private addresses; ipv6 makes an AAAA record and leaves the A record alone', async () => {
+    let records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1', private: '10.0.0.1' }] }], [], true);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['10.0.0.1']);
+
+    r53.reset(); asg.reset(); ec2.reset(); calls.length = 0;
+    records = world([{ name: 'my-asg', tag, options: 'address=ipv6', instances: [{ id: I1, public: '203.0.113.1', ipv6: '2001:db8::1' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 300, ResourceRecords: [{ Value: '192.0.2.99' }] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'app.example.com.', 'AAAA')).toEqual(['2001:db8::1']);
+    expect(values(records, 'app.example.com.', 'A')).toEqual(['192.0.2.99']);
+    expect(calls).not.toContain('GetHostedZone');
+  });
+
+  test('blue/green: groups tagged with the same record share it', async () => {
+    const records = world([
+      { name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] },
+      { name: 'my-asg-green', tag: `${ZONE}:APP.example.com.`, instances: [{ id: I2, public: '203.0.113.2' }] },
+      { name: 'other', tag: `${ZONE}:other.example.com`, instances: [{ id: I3, public: '203.0.113.3' }] },
+    ]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(values(records, 'other.example.com.')).toBeUndefined();
+  });
+
+  test('per-instance records beside the shared one', async () => {
+    const records = world([{ name: 'my-asg', tag, options: 'perInstance=true', instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
+      [{ Name: 'db.app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.5' }] },
+        // Sorts between app and its children when Route 53 compares reversed names as strings ('-' < '.').
+        { Name: 'app-2.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.6' }] },
+        { Name: 'i-0123456789abcdef0.app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '192.0.2.7' }] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(values(records, 'i-0123456789abcdef0.app.example.com.')).toBeUndefined();
+    expect(values(records, 'app-2.example.com.')).toEqual(['192.0.2.6']);
+    expect(values(records, `${I1}.app.example.com.`)).toEqual(['203.0.113.1']);
+    expect(values(records, `${I2}.app.example.com.`)).toEqual(['203.0.113.2']);
+    expect(values(records, 'db.app.example.com.')).toEqual(['192.0.2.5']);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(1);
+  });
+});
+
+describe('terminate', () => {
+  test('drain before terminate: the instance leaves DNS, the change is in sync, then the action completes with the token (CONTINUE)', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1', state: 'Terminating:Wait' }, { id: I2, public: '203.0.113.2' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+    const result = await handler(terminateHook());
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2']);
+    expect(calls.slice(-3)).toEqual(['ChangeResourceRecordSets', 'GetChange', 'CompleteLifecycleAction']);
+    expect(asg.commandCalls(CompleteLifecycleActionCommand)[0].args[0].input).toEqual({
+      AutoScalingGroupName: 'my-asg', LifecycleHookName: DNS_LIFECYCLE_HOOK_NAME, LifecycleActionToken: '87654321-4321-4321-4321-210987654321',
+      InstanceId: I1, LifecycleActionResult: 'CONTINUE',
+    });
+    expect(result).toMatchObject({ completedLifecycleActions: [I1] });
+  });
+
+  test('the instance named by a terminate event is removed even while the group still lists it InService', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }]);
+    await handler(fixture('eventbridge-terminate-successful.json'));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2']);
+  });
+
+  test("another hook's action (e.g. ECS managed draining) is never completed by the updater", async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I2, public: '203.0.113.2' }] }]);
+    await handler(fixture('eventbridge-terminate-lifecycle-action.json'));
+    expect(asg.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(0);
+  });
+
+  test('the last instance leaving keeps the last values by default (no record with zero values)', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1', state: 'Terminating:Wait' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+    await handler(terminateHook());
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+    expect(asg.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(1);
+  });
+
+  test('whenEmpty=delete deletes it with its exact current TTL and values', async () => {
+    const records = world([{ name: 'my-asg', tag, options: 'whenEmpty=delete', instances: [{ id: I1, public: '203.0.113.1', state: 'Terminating:Wait' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 10, ResourceRecords: [{ Value: '203.0.113.1' }] },
+        { Name: 'app.example.com.', Type: 'TXT', TTL: 10, ResourceRecords: [{ Value: '"owner"' }] }]);
+    await handler(terminateHook());
+    expect(written()).toEqual([{ Action: 'DELETE', ResourceRecordSet: { Name: 'app.example.com', Type: 'A', TTL: 10, ResourceRecords: [{ Value: '203.0.113.1' }] } }]);
+    expect(records.map((r) => r.Type)).toEqual(['TXT']);
+  });
+
+  test('a duplicate lifecycle event (action already completed) is not a failure', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I2, public: '203.0.113.2' }] }]);
+    asg.on(CompleteLifecycleActionCommand).rejects(Object.assign(new Error('No active Lifecycle Action found with instance ID i-1234567890abcdef0'), { name: 'ValidationError' }));
+    await expect(handler(terminateHook())).resolves.toMatchObject({ completedLifecycleActions: [] });
+  });
+});
+
+describe('what changes nothing', () => {
+  test('autoscaling:TEST_NOTIFICATION and unknown events make no AWS call and do not fail', async () => {
+    world([]);
+    await expect(handler(fixture('sns-test-notification.json'))).resolves.toMatchObject({ ignored: ['autoscaling:TEST_NOTIFICATION'] });
+    await expect(handler({ source: 'aws.ec2', 'detail-type': 'EC2 Instance State-change Notification', detail: {} })).resolves.toBeDefined();
+    expect(calls).toEqual([]);
+  });
+
+  test('a group without the tag, or with a malformed one, writes nothing and says why', async () => {
+    world([{ name: 'my-asg', tag: 'app.example.com', instances: [{ id: I1, public: '203.0.113.1' }] }]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect((console.log as jest.Mock).mock.calls.flat().join('\n')).toMatch(/my-asg: DomainMeta 'app.example.com' is not <HostedZoneId>:<RecordName>/);
+
+    calls.length = 0;
+    world([]);
+    await handler(fixture('eventbridge-launch-successful.json'));
+    expect(calls).toEqual(['DescribeAutoScalingGroups']);
+  });
+
+  test('a record that is an alias is not ours: the invocation fails and it stays as it was', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', AliasTarget: { HostedZoneId: 'Z2', DNSName: 'lb.example.com.', EvaluateTargetHealth: false } }]);
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/alias/);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  test('more instances than one record holds: a clear error, no truncated record', async () => {
+    const many = Array.from({ length: 401 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, private: `10.0.${i >> 8}.${i & 255}` }));
+    world([{ name: 'my-asg', tag, options: 'address=private', instances: many }]);
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/401 instances .* 400 values Route 53 allows/);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+});
+
+describe('failures', () => {
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $metadata: { httpStatusCode: 400 } });
+
+  test('a read that fails for good (after the SDK retries) fails the invocation and DNS is untouched', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+    ec2.on(DescribeInstancesCommand).rejects(throttled());
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow('Rate exceeded');
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  test('a partial page: page 2 of the groups fails, nothing is written', async () => {
+    world([]);
+    asg.on(DescribeAutoScalingGroupsCommand)
+      .resolvesOnce({ AutoScalingGroups: [{ AutoScalingGroupName: 'my-asg', MinSize: 0, MaxSize: 1, DesiredCapacity: 0, DefaultCooldown: 300, AvailabilityZones: [], HealthCheckType: 'EC2', CreatedTime: new Date(), Instances: [], Tags: [{ Key: 'DomainMeta', Value: tag }] }], NextToken: 'page2' })
+      .rejectsOnce(throttled());
+    await expect(handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })).rejects.toThrow('Rate exceeded');
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+  });
+
+  test('a failed DNS write fails the invocation and the lifecycle action is not completed (the hook times out to CONTINUE)', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I2, public: '203.0.113.2' }] }]);
+    r53.on(ChangeResourceRecordSetsCommand).rejects(Object.assign(new Error('The request was rejected because Route 53 was still processing a prior request.'), { name: 'PriorRequestNotComplete' }));
+    await expect(handler(terminateHook())).rejects.toThrow(/prior request/);
+    expect(asg.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(0);
+  });
+
+  test('concurrent events each recompute from the truth, so the record ends equal to the in-service set', async () => {
+    const groups: Group[] = [{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2', state: 'Terminating:Wait' }] }];
+    const records = world(groups, [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.2' }] }]);
+    await Promise.all([
+      handler(fixture('eventbridge-launch-successful.json')),
+      handler(terminateHook(I2)),
+      handler(fixture('sns-launch-notification.json')),
+    ]);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+    for (const c of written()) expect(c.ResourceRecordSet.ResourceRecords).toEqual([{ Value: '203.0.113.1' }]);
+  });
+});
+
+describe('reconcile and cleanup', () => {
+  test('the schedule re-syncs every tagged group', async () => {
+    const records = world([
+      { name: 'a', tag, instances: [{ id: I1, public: '203.0.113.1' }] },
+      { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2' }] },
+    ]);
+    await handler({ version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} });
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+    expect(values(records, 'b.example.com.')).toEqual(['203.0.113.2']);
+  });
+
+  test('when every group of a record is being deleted, its managed records are deleted (group-deleted path)', async () => {
+    const records = world([{ name: 'my-asg', tag, options: 'perInstance=true', status: 'Delete in progress', instances: [{ id: I1, public: '203.0.113.1', state: 'Terminating' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] },
+        { Name: `${I1}.app.example.com.`, Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] },
+        { Name: 'www.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+    await handler(fixture('eventbridge-terminate-successful.json'));
+    expect(records.map((r) => r.Name)).toEqual(['www.example.com.']);
+  });
+
+  describe('custom resource', () => {
+    const fetchMock = jest.fn();
+    beforeEach(() => {
+      fetchMock.mockReset().mockResolvedValue({ ok: true, status: 200 });
+      (global as any).fetch = fetchMock;
+    });
+    const cfn = (RequestType: string, group = 'my-asg') => ({
+      RequestType, ResponseURL: 'https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/x', StackId: 'arn:aws:cloudformation:us-west-2:123456789012:stack/s/1',
+      RequestId: 'req', LogicalResourceId: 'DnsCleanup', ResourceType: 'Custom::AsgDnsRecord', PhysicalResourceId: `${ZONE}:app.example.com:${group}`,
+      ResourceProperties: { ServiceToken: 'arn', AutoScalingGroupName: group, DomainMeta: tag, DomainMetaOptions: 'ttl=60,address=public,whenEmpty=keep' },
+    });
+
+    test('Delete removes the records when no other group shares them, and answers SUCCESS', async () => {
+      const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }],
+        [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+      await handler(cfn('Delete'));
+      expect(records).toEqual([]);
+      const [url, init] = fetchMock.mock.calls[0];
+      expect(url).toMatch(/^https:\/\/cloudformation-custom-resource-response/);
+      expect(JSON.parse(init.body)).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: `${ZONE}:app.example.com:my-asg`, RequestId: 'req' });
+    });
+
+    test('Delete of one of two groups sharing a record shrinks it to the other group', async () => {
+      const records = world([
+        { name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] },
+        { name: 'green', tag, instances: [{ id: I2, public: '203.0.113.2' }] },
+      ], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+      await handler(cfn('Delete'));
+      expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2']);
+    });
+
+    test('a failed Delete answers FAILED; a failed Create still answers SUCCESS (the schedule repairs it)', async () => {
+      world([{ name: 'my-asg', tag, instances: [] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+      r53.on(ChangeResourceRecordSetsCommand).rejects(new Error('boom'));
+      await handler(cfn('Delete'));
+      expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/boom/) });
+      world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      r53.on(ChangeResourceRecordSetsCommand).rejects(new Error('boom'));
+      await handler(cfn('Create'));
+      expect(JSON.parse(fetchMock.mock.calls[1][1].body)).toMatchObject({ Status: 'SUCCESS' });
+    });
+  });
+});
+
+describe("the SDK's retry strategy", () => {
+  /** A fake HTTP layer under a real Route53Client: Route 53's documented XML error bodies, then success. */
+  function fakeRoute53(errors: string[]) {
+    let n = 0;
+    return {
+      attempts: () => n,
+      handler: {
+        handle: async () => {
+          const code = errors[n++];
+          const body = code
+            ? `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`
+            : '<?xml version="1.0"?>\n<ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>';
+          return { response: { statusCode: code ? 400 : 200, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(body)]) } };
+        },
+      },
+    };
+  }
+  const change = new ChangeResourceRecordSetsCommand({
+    HostedZoneId: ZONE, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'app.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] } }] },
+  });
+  const client = (h: any) => new Route53Client({ region: 'us-east-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, retryStrategy: retryStrategy(1), requestHandler: h });
+
+  test('retries Throttling and PriorRequestNotComplete with backoff, then succeeds', async () => {
+    r53.restore();
+    try {
+      const fake = fakeRoute53(['Throttling', 'PriorRequestNotComplete', 'Throttling']);
+      const out = await client(fake.handler).send(change);
+      expect(out.ChangeInfo?.Id).toBe('/change/C1');
+      expect(fake.attempts()).toBe(4);
+    } finally {
+      mockClient(Route53Client);
+    }
+  });
+
+  test('gives up after 8 attempts with the service error, which then fails the invocation', async () => {
+    r53.restore();
+    try {
+      const fake = fakeRoute53(Array(20).fill('Throttling'));
+      await expect(client(fake.handler).send(change)).rejects.toMatchObject({ name: 'Throttling' });
+      expect(fake.attempts()).toBe(8);
+    } finally {
+      mockClient(Route53Client);
+    }
+  });
+});
