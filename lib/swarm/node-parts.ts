@@ -1,0 +1,124 @@
+/**
+ * Pieces shared by {@link SwarmCluster} and {@link SwarmNodeGroup}: instance role, launch template, group tags and
+ * cdk-nag acknowledgements. Not part of the public API (lib/swarm/index.ts does not export this file).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct, IConstruct } from 'constructs';
+import { fleetError } from '../errors';
+import { tagValueProblem } from './labels';
+import type { SwarmRegistryOptions } from './swarm-cluster';
+
+const SCRIPTS = path.join(__dirname, 'scripts');
+/** Tag keys every node carries; the drainer's IAM conditions and EC2 queries rely on them. */
+export const SWARM_TAG = 'swarm:cluster';
+export const SWARM_ROLE_TAG = 'swarm:node-role';
+
+/**
+ * Acknowledges cdk-nag's AwsSolutions-IAM5 finding for one wildcard resource, named as cdk-nag names it: the
+ * resolved ARN with references rendered as `<LogicalId>` / `<AWS::Region>`.
+ */
+export function acknowledgeWildcard(scope: IConstruct, resource: string, reason: string): void {
+  const render = (value: unknown): string => {
+    if (typeof value === 'string') return value;
+    const v = value as Record<string, any>;
+    if (v.Ref) return `<${v.Ref}>`;
+    if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
+    if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(render).join(v['Fn::Join'][0]);
+    return JSON.stringify(value);
+  };
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${render(Stack.of(scope).resolve(resource))}]`, reason });
+}
+
+/** Reads a boot script from lib/swarm/scripts at synth time. */
+export function readScript(name: string): string {
+  return fs.readFileSync(path.join(SCRIPTS, name), 'utf8');
+}
+
+/** The instance role of swarm nodes: Session Manager instead of SSH. */
+export function nodeRole(scope: Construct, id: string, description: string): iam.Role {
+  const role = new iam.Role(scope, id, {
+    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
+    description,
+    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+  });
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
+    reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, which replace SSH on swarm nodes',
+  });
+  return role;
+}
+
+/** Launch template of swarm nodes: Amazon Linux 2023, IMDSv2 required, instance tags in metadata, encrypted gp3. */
+export function swarmLaunchTemplate(scope: Construct, id: string, options: {
+  instanceType: ec2.InstanceType;
+  role: iam.IRole;
+  securityGroups: ec2.ISecurityGroup[];
+  rootVolumeSizeGiB: number;
+  userData: string;
+}): ec2.LaunchTemplate {
+  if (!Token.isUnresolved(options.rootVolumeSizeGiB) && (!Number.isInteger(options.rootVolumeSizeGiB) || options.rootVolumeSizeGiB < 8)) {
+    throw fleetError(scope, `rootVolumeSizeGiB ${options.rootVolumeSizeGiB} is not valid`, 'use a whole number of GiB, 8 or more (the Amazon Linux 2023 snapshot size)');
+  }
+  if (Buffer.byteLength(options.userData) > 16384) {
+    throw fleetError(scope, `the generated user data is ${Buffer.byteLength(options.userData)} bytes`, 'keep it under 16 KiB, the EC2 limit');
+  }
+  const template = new ec2.LaunchTemplate(scope, id, {
+    // Resolved from the public SSM parameter at deploy time: no context lookup at synth.
+    machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+    instanceType: options.instanceType,
+    userData: ec2.UserData.custom(options.userData),
+    role: options.role,
+    securityGroup: options.securityGroups[0],
+    requireImdsv2: true,
+    // The boot script reads the docker.* and exported tags from instance metadata.
+    instanceMetadataTags: true,
+    // Hop limit 1: containers cannot reach the instance's credentials.
+    httpPutResponseHopLimit: 1,
+    blockDevices: [{
+      deviceName: '/dev/xvda',
+      volume: ec2.BlockDeviceVolume.ebs(options.rootVolumeSizeGiB, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
+    }],
+  });
+  for (const sg of options.securityGroups.slice(1)) template.addSecurityGroup(sg);
+  return template;
+}
+
+/** Tags a group (propagated to its instances): swarm membership plus one `docker.<label>` tag per label. */
+export function tagGroup(group: autoscaling.AutoScalingGroup, swarmName: string, nodeRole: 'manager' | 'worker', labels: Record<string, string>, extraTags: Record<string, string> = {}): void {
+  const tags = Tags.of(group);
+  tags.add(SWARM_TAG, swarmName, { applyToLaunchedInstances: true });
+  tags.add(SWARM_ROLE_TAG, nodeRole, { applyToLaunchedInstances: true });
+  for (const [name, value] of Object.entries(labels)) tags.add(`docker.${name}`, value, { applyToLaunchedInstances: true });
+  for (const [key, value] of Object.entries(extraTags)) tags.add(key, value, { applyToLaunchedInstances: true });
+}
+
+/** */
+export function acknowledgeGroupNotifications(group: autoscaling.AutoScalingGroup): void {
+  Validations.of(group).acknowledge({
+    id: 'AwsSolutions-AS3',
+    reason: 'scaling events already reach EventBridge, where the swarm node drainer acts on them; SNS notifications would only duplicate them',
+  });
+}
+
+/** */
+export function warnInsecureRegistries(scope: Construct, registry: SwarmRegistryOptions): void {
+  if ((registry.insecureRegistries ?? []).length > 0) {
+    Annotations.of(scope).addWarningV2('@cdk-container-fleet/swarm:insecureRegistry',
+      `insecure registries ${registry.insecureRegistries!.join(', ')}: image pulls from them are neither encrypted nor verified`);
+  }
+}
+
+/** Problems with tags a user sets on a group. */
+export function tagProblems(tags: Record<string, string>): string[] {
+  return Object.entries(tags).flatMap(([k, v]) => {
+    if (k.startsWith('docker.')) return [`tag '${k}' starts with 'docker.': set engine labels with role, environment and labels instead`];
+    if (k.toLowerCase().startsWith('aws:') || k.startsWith('swarm:')) return [`tag key '${k}' is reserved`];
+    const problem = tagValueProblem(k, v);
+    return problem ? [problem] : [];
+  });
+}
