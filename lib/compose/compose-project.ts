@@ -1,0 +1,540 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, Duration, Names, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as efs from 'aws-cdk-lib/aws-efs';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
+import * as ssm from 'aws-cdk-lib/aws-ssm';
+import { Construct } from 'constructs';
+import { FleetCluster } from '../cluster/fleet-cluster';
+import { fleetError } from '../errors';
+import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
+import { FleetService } from '../service/fleet-service';
+import { ComposeFileError, ComposeWarning, loadCompose } from './load';
+import { parseEnvFile } from './parse';
+import { ProjectPlan, ServicePlan, translateCompose } from './translate';
+
+/** Prefix of every warning id this construct emits: `@cdk-container-fleet/compose:<compose key>`. */
+export const COMPOSE_WARNING_PREFIX = '@cdk-container-fleet/compose:';
+
+/** The image of the one-shot container that writes compose secrets into `/run/secrets` before the service starts. */
+export const SECRETS_INIT_IMAGE = 'public.ecr.aws/docker/library/busybox:1.37';
+
+/**
+ * Properties of a {@link ComposeProject}.
+ */
+export interface ComposeProjectProps {
+  /** Path of the compose file (Compose Specification; version 2 and 3 files too). Relative paths inside it start at its folder. */
+  readonly composeFile: string;
+
+  /** The cluster the services run on. */
+  readonly cluster: FleetCluster;
+
+  /**
+   * The load balancer that serves routed services: those with a `DOMAIN` variable (host `<DOMAIN>.<domain>`)
+   * or an `x-fleet.routes` extension.
+   *
+   * @default - no load balancer; a routed service is then an error
+   */
+  readonly loadBalancer?: FleetLoadBalancer;
+
+  /**
+   * Prebuilt images by compose service name. They replace the service's `build` (or `image`), so a
+   * pipeline can build once and deploy the same image everywhere.
+   *
+   * @default - `build` becomes a Docker image asset built by `cdk deploy`, `image` is pulled as written
+   */
+  readonly images?: Record<string, string | ecs.ContainerImage>;
+
+  /**
+   * Variables for interpolation (`${VAR}`) and for `environment` entries without a value. The process
+   * environment is deliberately not read, so synthesis is reproducible; pass `process.env` yourself if you want it.
+   *
+   * @default - only the `.env` file beside the compose file, if there is one
+   */
+  readonly variables?: Record<string, string>;
+
+  /**
+   * Read the `.env` file beside the compose file for variables (as Docker Compose does). `variables` win.
+   *
+   * @default true
+   */
+  readonly readDotEnv?: boolean;
+
+  /**
+   * Domain of the environment: a service with `DOMAIN=login` is routed by host `login.<domain>`.
+   *
+   * @default - DOMAIN variables are not routed (a warning says so)
+   */
+  readonly domain?: string;
+
+  /**
+   * Hosted zone (typically private, of the environment's VPC) that receives an alias record for every routed host in it.
+   *
+   * @default - no DNS records
+   */
+  readonly zone?: route53.IHostedZone;
+
+  /**
+   * Active Compose profiles: services with `profiles` run only when one of theirs is listed.
+   *
+   * @default - none: only services without profiles (and what they depend on)
+   */
+  readonly profiles?: string[];
+
+  /**
+   * Where named volumes live. `instance`: Docker volumes on the instance that runs the task (free, but the data
+   * stays on that instance). `efs`: one encrypted EFS file system for the project, an access point per volume,
+   * mounted with TLS and IAM authorization (durable, shared by every task and instance).
+   *
+   * @default 'instance', the cheap choice for QA; a warning names each volume that keeps its data on one instance
+   */
+  readonly namedVolumes?: 'instance' | 'efs';
+
+  /**
+   * What happens to the EFS file system (`namedVolumes: 'efs'`) when the stack is deleted.
+   *
+   * @default RemovalPolicy.RETAIN, so deleting an environment never deletes its data
+   */
+  readonly volumeRemovalPolicy?: RemovalPolicy;
+
+  /**
+   * Put the services in nested stacks of this many services each, filled in file order, so a large compose
+   * file stays under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when
+   * routed). Changing it moves services between stacks, which replaces them: choose it once.
+   *
+   * @default - every service in this construct's stack (fine up to about 40 services)
+   */
+  readonly servicesPerNestedStack?: number;
+
+  /**
+   * Project name: prefixes named volumes on the instances and the host folder of relative bind mounts.
+   *
+   * @default - the file's `name`, else its folder's name
+   */
+  readonly projectName?: string;
+}
+
+/**
+ * The services of a compose file on a {@link FleetCluster}: one {@link FleetService} per compose service,
+ * reachable from each other by their compose names through ECS Service Connect (one Cloud Map HTTP namespace
+ * per project), routed on a {@link FleetLoadBalancer} by `DOMAIN` or `x-fleet.routes`.
+ *
+ * The file is validated against the Compose Specification schema and interpolated at synth time; a bad
+ * file is an error with file, line and column. What ECS cannot honour becomes a warning annotation
+ * `@cdk-container-fleet/compose:<key>` naming the file, service and key and what was done instead
+ * (see docs/compose.md for the full table).
+ */
+export class ComposeProject extends Construct {
+  /** The services, by compose service name. */
+  public readonly services: Record<string, FleetService> = {};
+  /** The routes made for routed services, by compose service name. */
+  public readonly routes: Record<string, FleetRoute[]> = {};
+  /** The Cloud Map namespace the services register in (Service Connect). */
+  public readonly namespace: servicediscovery.HttpNamespace;
+  /** Secrets Manager secrets created or imported for compose `secrets`, by compose secret name. */
+  public readonly secrets: Record<string, secretsmanager.ISecret> = {};
+  /** SSM parameters created or imported for compose `configs`, by compose config name. */
+  public readonly configs: Record<string, ssm.IStringParameter> = {};
+  /** Every warning emitted (also attached as annotations). */
+  public readonly warnings: ComposeWarning[] = [];
+  /** The translated project (plain data). */
+  public readonly plan: ProjectPlan;
+  /** The EFS file system of the named volumes, when `namedVolumes` is `efs` and a service mounts one. */
+  public fileSystem?: efs.FileSystem;
+
+  private readonly accessPoints = new Map<string, efs.AccessPoint>();
+  private readonly props: ComposeProjectProps;
+
+  constructor(scope: Construct, id: string, props: ComposeProjectProps) {
+    super(scope, id);
+    this.props = props;
+    const file = props.composeFile;
+    const baseDir = path.dirname(path.resolve(file));
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch {
+      throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
+    }
+
+    const dotEnv = props.readDotEnv === false ? {} : readDotEnv(path.join(baseDir, '.env'));
+    const variables: Record<string, string> = { ...dotEnv, ...props.variables };
+    const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
+    // Messages name the file as the user would: relative to the working directory when it is inside it.
+    const relative = path.relative(process.cwd(), path.resolve(file));
+    const displayName = relative && !relative.startsWith('..') ? relative : path.resolve(file);
+
+    try {
+      const loaded = loadCompose(text, { file: displayName, lookup });
+      this.warnings.push(...loaded.warnings);
+      this.plan = translateCompose(loaded, {
+        baseDir,
+        projectName: props.projectName,
+        domain: props.domain?.replace(/\.$/, ''),
+        imageOverrides: new Set(Object.keys(props.images ?? {})),
+        profiles: props.profiles,
+        namedVolumes: props.namedVolumes,
+        lookup,
+        io: {
+          readFile: (p) => (fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, 'utf8') : undefined),
+          isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
+        },
+      });
+    } catch (e) {
+      if (e instanceof ComposeFileError) throw fleetError(this, e.message, e.fix);
+      throw e;
+    }
+    for (const name of Object.keys(props.images ?? {})) {
+      if (!this.plan.services.some((s) => s.name === name)) {
+        throw fleetError(this, `images names '${name}', which is not a service of ${displayName}`, `use one of ${this.plan.services.map((s) => s.name).join(', ')}`);
+      }
+    }
+    for (const w of [...this.warnings, ...this.plan.warnings]) this.warn(this, w, displayName);
+    this.warnings.push(...this.plan.warnings);
+
+    // One namespace per project: names resolve only among the project's own services, so branches never see each other.
+    this.namespace = new servicediscovery.HttpNamespace(this, 'Namespace', {
+      name: Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }).toLowerCase(),
+      description: `Service Connect names of compose project ${this.plan.name} (${displayName})`,
+    });
+
+    for (const secret of this.plan.secrets) {
+      this.secrets[secret.name] = secret.kind === 'external'
+        ? secretsmanager.Secret.fromSecretNameV2(this, `Secret-${secret.name}`, secret.externalName!)
+        : this.generatedSecret(secret.name, displayName);
+    }
+
+    for (const config of this.plan.configs) {
+      this.configs[config.name] = config.kind === 'external'
+        ? ssm.StringParameter.fromStringParameterName(this, `Config-${config.name}`, config.externalName!)
+        : this.configParameter(config.name, config.value!, displayName);
+    }
+
+    const perStack = props.servicesPerNestedStack;
+    if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1 || perStack > 55)) {
+      throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
+    }
+    const nested: NestedStack[] = [];
+    this.plan.services.forEach((plan, i) => {
+      const index = perStack === undefined ? -1 : Math.floor(i / perStack);
+      const scope = index < 0 ? this : (nested[index] ??= new NestedStack(this, `Services${index + 1}`));
+      this.services[plan.name] = this.addService(scope, plan, props, displayName);
+    });
+    // Startup order: CloudFormation creates (and waits for) a service's dependencies first.
+    for (const plan of this.plan.services) {
+      for (const dep of plan.dependsOn) {
+        const other = this.services[dep];
+        if (other) this.services[plan.name].service.node.addDependency(other.service);
+      }
+    }
+  }
+
+  private addService(scope: Construct, plan: ServicePlan, props: ComposeProjectProps, displayName: string): FleetService {
+    const image = plan.image.kind === 'override'
+      ? props.images![plan.name]
+      : plan.image.kind === 'registry'
+        ? plan.image.reference
+        : ecs.ContainerImage.fromAsset(plan.image.context, { file: plan.image.dockerfile, target: plan.image.target, buildArgs: plan.image.args });
+    const hc = plan.healthCheck;
+    const service = new FleetService(scope, plan.name, {
+      cluster: props.cluster,
+      image,
+      cpu: plan.cpu,
+      memoryLimitMiB: plan.memoryLimitMiB,
+      memoryReservationMiB: plan.memoryReservationMiB,
+      containerPort: plan.routedPort,
+      desiredCount: plan.desiredCount,
+      environment: plan.environment,
+      command: plan.command,
+      entryPoint: plan.entryPoint,
+      containerName: containerNameOf(plan.name),
+      healthCheck: hc && {
+        command: hc.command,
+        interval: Duration.seconds(hc.intervalSeconds),
+        timeout: Duration.seconds(hc.timeoutSeconds),
+        retries: hc.retries,
+        startPeriod: hc.startPeriodSeconds !== undefined ? Duration.seconds(hc.startPeriodSeconds) : undefined,
+      },
+    });
+    if (typeof image !== 'string') {
+      Validations.of(service.taskDefinition).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'pulling from ECR (image assets, repositories) needs ecr:GetAuthorizationToken, which has no resource-level permissions; the pull actions themselves are scoped to the repository',
+      });
+    }
+    for (const w of plan.warnings) this.warn(service, w, displayName);
+    this.warnings.push(...plan.warnings);
+    if (Object.keys(plan.environment).length > 0) {
+      Validations.of(service.taskDefinition).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason: 'compose environment variables are plain configuration, as in the compose file; secret values go through compose secrets (Secrets Manager)',
+      });
+    }
+    const container = service.container;
+
+    // Ports: every port gets a named mapping so Service Connect can publish it under the compose service name.
+    const serviceConnect: ecs.ServiceConnectService[] = [];
+    for (const port of plan.ports) {
+      const portName = `p${port.containerPort}${port.protocol === 'udp' ? '-udp' : ''}`;
+      if (port.containerPort === plan.routedPort && port.protocol === 'tcp') {
+        nameRoutedPortMapping(container, port.containerPort, portName);
+      } else {
+        container.addPortMappings({ containerPort: port.containerPort, protocol: port.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP, name: portName });
+      }
+      if (port.protocol === 'tcp') {
+        serviceConnect.push({ portMappingName: portName, discoveryName: `${plan.name}-${port.containerPort}`, dnsName: plan.name, port: port.containerPort });
+      }
+    }
+    service.service.enableServiceConnect({ namespace: this.namespace.namespaceArn, services: serviceConnect.length ? serviceConnect : undefined });
+
+    this.addMounts(plan, service);
+    this.addSecretFiles(plan, service);
+    this.addConfigFiles(plan, service, image);
+    applyContainerSettings(plan, service);
+
+    for (const route of plan.routes) {
+      if (!props.loadBalancer) {
+        throw fleetError(this, `service '${plan.name}' is routed (${route.host ?? ''}${route.path ?? ''}) but the project has no loadBalancer`, 'pass a FleetLoadBalancer in the loadBalancer prop');
+      }
+      const made = props.loadBalancer.route(service, { host: route.host, path: route.path, healthCheckPath: route.healthCheckPath });
+      (this.routes[plan.name] ??= []).push(made);
+      const host = made.host?.toLowerCase();
+      if (props.zone && host && !/[*?]/.test(host) && isInZone(host, props.zone.zoneName)) {
+        new route53.ARecord(service, `Dns-${host}`, {
+          zone: props.zone,
+          recordName: `${host}.`,
+          target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(made.loadBalancer)),
+        });
+      }
+    }
+    return service;
+  }
+
+  private addMounts(plan: ServicePlan, service: FleetService): void {
+    const added = new Set<string>();
+    plan.mounts.forEach((mount, i) => {
+      let sourceVolume: string;
+      if (mount.kind === 'named' && this.props.namedVolumes === 'efs') {
+        sourceVolume = volumeName(`efs-${mount.volume}`);
+        if (!added.has(sourceVolume)) {
+          added.add(sourceVolume);
+          const accessPoint = this.accessPointFor(mount.volume);
+          service.taskDefinition.addVolume({
+            name: sourceVolume,
+            efsVolumeConfiguration: {
+              fileSystemId: accessPoint.fileSystem.fileSystemId,
+              transitEncryption: 'ENABLED',
+              authorizationConfig: { accessPointId: accessPoint.accessPointId, iam: 'ENABLED' },
+            },
+          });
+          // Root access: images such as postgres start as root and chown their data folder.
+          this.fileSystem!.grant(service.taskDefinition.taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess');
+        }
+      } else if (mount.kind === 'named') {
+        // Named like Compose does (<project>_<volume>), so two projects on one instance never share data by accident.
+        sourceVolume = volumeName(`${this.plan.name}_${mount.volume}`);
+        if (!added.has(sourceVolume)) {
+          added.add(sourceVolume);
+          service.taskDefinition.addVolume({
+            name: sourceVolume,
+            dockerVolumeConfiguration: { scope: ecs.Scope.SHARED, autoprovision: true, driver: 'local' },
+          });
+        }
+      } else if (mount.kind === 'anonymous') {
+        sourceVolume = `anonymous-${i}`;
+        service.taskDefinition.addVolume({ name: sourceVolume, dockerVolumeConfiguration: { scope: ecs.Scope.TASK, driver: 'local' } });
+      } else {
+        sourceVolume = `bind-${i}`;
+        service.taskDefinition.addVolume({ name: sourceVolume, host: { sourcePath: mount.hostPath } });
+      }
+      service.container.addMountPoints({ sourceVolume, containerPath: mount.containerPath, readOnly: mount.readOnly });
+    });
+  }
+
+  /**
+   * Compose mounts secrets as files in /run/secrets. ECS only injects secrets as environment variables, so a
+   * one-shot container receives them that way and writes the files into a task volume, which the service's
+   * container mounts read-only; the service's container starts once the files are written.
+   */
+  private addSecretFiles(plan: ServicePlan, service: FleetService): void {
+    if (plan.secrets.length === 0) return;
+    const volume = 'compose-secrets';
+    service.taskDefinition.addVolume({ name: volume });
+    const env: Record<string, ecs.Secret> = {};
+    const script: string[] = ['set -e', 'umask 077'];
+    plan.secrets.forEach((s, i) => {
+      env[`COMPOSE_SECRET_${i}`] = ecs.Secret.fromSecretsManager(this.secrets[s.secret]);
+      script.push(`printf '%s' "$COMPOSE_SECRET_${i}" > '${s.target}'`, `chmod ${s.mode.toString(8)} '${s.target}'`);
+      if (s.uid !== undefined || s.gid !== undefined) script.push(`chown ${s.uid ?? 0}:${s.gid ?? 0} '${s.target}'`);
+    });
+    const init = service.taskDefinition.addContainer('secrets-init', {
+      image: ecs.ContainerImage.fromRegistry(SECRETS_INIT_IMAGE),
+      essential: false,
+      memoryLimitMiB: 32,
+      secrets: env,
+      command: ['sh', '-c', script.join('\n')],
+      logging: ecs.LogDrivers.awsLogs({ logGroup: service.logGroup, streamPrefix: 'secrets-init' }),
+    });
+    init.addMountPoints({ sourceVolume: volume, containerPath: '/run/secrets', readOnly: false });
+    service.container.addMountPoints({ sourceVolume: volume, containerPath: '/run/secrets', readOnly: true });
+    service.container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+  }
+
+  /**
+   * Compose mounts configs as files anywhere (`/etc/prometheus/prometheus.yml`). ECS mounts volumes on folders
+   * only, and a volume on `/etc/prometheus` would hide the rest of the image's folder. So a one-shot container
+   * running the service's own image copies each target folder's image content into a task volume and writes the
+   * config files into it (values from SSM, injected as environment variables); the service's container mounts
+   * the volume on the folder and starts after it. The image needs `sh` and `cp` (distroless images have neither).
+   */
+  private addConfigFiles(plan: ServicePlan, service: FleetService, image: string | ecs.ContainerImage): void {
+    if (plan.configs.length === 0) return;
+    const folders = [...new Set(plan.configs.map((c) => path.posix.dirname(c.target)))];
+    const env: Record<string, ecs.Secret> = {};
+    const script: string[] = ['set -e'];
+    folders.forEach((folder, i) => {
+      script.push(`if [ -d '${folder}' ]; then cp -a '${folder}/.' /compose-configs/${i}/; fi`);
+    });
+    plan.configs.forEach((c, i) => {
+      const out = `/compose-configs/${folders.indexOf(path.posix.dirname(c.target))}/${path.posix.basename(c.target)}`;
+      env[`COMPOSE_CONFIG_${i}`] = ecs.Secret.fromSsmParameter(this.configs[c.config]);
+      script.push(`printf '%s' "$COMPOSE_CONFIG_${i}" > '${out}'`, `chmod ${c.mode.toString(8)} '${out}'`);
+      if (c.uid !== undefined || c.gid !== undefined) script.push(`chown ${c.uid ?? 0}:${c.gid ?? 0} '${out}'`);
+    });
+    const init = service.taskDefinition.addContainer('configs-init', {
+      image: typeof image === 'string' ? ecs.ContainerImage.fromRegistry(image) : image,
+      essential: false,
+      memoryLimitMiB: 64,
+      secrets: env,
+      entryPoint: ['sh', '-c'],
+      command: [script.join('\n')],
+      user: '0',
+      logging: ecs.LogDrivers.awsLogs({ logGroup: service.logGroup, streamPrefix: 'configs-init' }),
+    });
+    folders.forEach((folder, i) => {
+      const volume = `compose-configs-${i}`;
+      service.taskDefinition.addVolume({ name: volume });
+      init.addMountPoints({ sourceVolume: volume, containerPath: `/compose-configs/${i}`, readOnly: false });
+      service.container.addMountPoints({ sourceVolume: volume, containerPath: folder, readOnly: false });
+    });
+    service.container.addContainerDependencies({ container: init, condition: ecs.ContainerDependencyCondition.SUCCESS });
+  }
+
+  private configParameter(name: string, value: string, displayName: string): ssm.StringParameter {
+    if (value === '') throw fleetError(this, `config '${name}' of ${displayName} is empty, and an SSM parameter cannot be`, 'give the config some content');
+    if (Buffer.byteLength(value) > 8192) {
+      throw fleetError(this, `config '${name}' of ${displayName} is ${Buffer.byteLength(value)} bytes, more than an SSM parameter holds (8 KB)`, 'bake the file into the image');
+    }
+    return new ssm.StringParameter(this, `Config-${name}`, {
+      stringValue: value,
+      description: `Compose config ${name} of ${displayName}`,
+      // Standard parameters hold 4 KB; larger configs need the advanced tier (charged per parameter).
+      tier: Buffer.byteLength(value) > 4096 ? ssm.ParameterTier.ADVANCED : ssm.ParameterTier.STANDARD,
+    });
+  }
+
+  private accessPointFor(volume: string): efs.AccessPoint {
+    const existing = this.accessPoints.get(volume);
+    if (existing) return existing;
+    const cluster = this.props.cluster;
+    if (!this.fileSystem) {
+      this.fileSystem = new efs.FileSystem(this, 'Volumes', {
+        vpc: cluster.vpc,
+        encrypted: true,
+        // A QA VPC without NAT has only public subnets; mount targets get no public address either way.
+        vpcSubnets: { subnetType: cluster.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
+        removalPolicy: this.props.volumeRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      this.fileSystem.connections.allowDefaultPortFrom(cluster.connections, `NFS from the instances of ${cluster.node.path}`);
+    }
+    const accessPoint = this.fileSystem.addAccessPoint(`Volume-${volume}`, {
+      path: `/${volume}`,
+      // Created world-writable so images that run as another user can use a fresh volume, as with Docker volumes.
+      createAcl: { ownerUid: '0', ownerGid: '0', permissions: '777' },
+    });
+    this.accessPoints.set(volume, accessPoint);
+    return accessPoint;
+  }
+
+  private generatedSecret(name: string, displayName: string): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, `Secret-${name}`, {
+      description: `Compose secret ${name} of ${displayName}: generated at deployment; set your own value with put-secret-value`,
+      generateSecretString: { passwordLength: 32, excludePunctuation: true },
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'a compose secret is an application credential whose rotation depends on the application (e.g. a database password set at first start); no generic rotation Lambda can change it safely',
+    });
+    return secret;
+  }
+
+  private warn(scope: Construct, w: ComposeWarning, displayName: string): void {
+    Annotations.of(scope).addWarningV2(`${COMPOSE_WARNING_PREFIX}${w.key}`, w.message, {
+      context: { file: displayName, key: w.key, ...(w.service ? { service: w.service } : {}) },
+    });
+  }
+}
+
+/**
+ * The routed port's mapping is created by FleetService (from containerPort) without a name; Service Connect
+ * needs one. ContainerDefinition has no public way to name an existing mapping, so the mapping object is
+ * named in place and registered the way addPortMappings registers named ports. Replace with a
+ * FleetService `containerPortName` prop when it exists.
+ */
+function nameRoutedPortMapping(container: ecs.ContainerDefinition, containerPort: number, name: string): void {
+  // `portMappings` returns the container's own (mutable) list; `setNamedPort` is what addPortMappings calls for named ports.
+  const mapping = container.portMappings.find((pm) => pm.containerPort === containerPort) as (ecs.PortMapping & { name?: string }) | undefined;
+  if (!mapping) throw new Error(`FleetService created no port mapping for container port ${containerPort}`);
+  mapping.name = name;
+  (container as unknown as { setNamedPort(pm: ecs.PortMapping): void }).setNamedPort(mapping);
+}
+
+/**
+ * Container settings FleetService does not expose are set on the rendered container definition. The service's
+ * container is always the first of its task definition (the secrets helper is added after it).
+ */
+function applyContainerSettings(plan: ServicePlan, service: FleetService): void {
+  const cfn = service.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
+  const set = (property: string, value: unknown) => {
+    if (value !== undefined) cfn.addPropertyOverride(`ContainerDefinitions.0.${property}`, value);
+  };
+  for (const u of plan.ulimits) service.container.addUlimits({ name: u.name as ecs.UlimitName, softLimit: u.soft, hardLimit: u.hard });
+  for (const [k, v] of Object.entries(plan.dockerLabels ?? {})) service.container.addDockerLabel(k, v);
+  set('User', plan.user);
+  set('WorkingDirectory', plan.workingDirectory);
+  set('Hostname', plan.hostname);
+  set('Privileged', plan.privileged);
+  set('ReadonlyRootFilesystem', plan.readOnlyRootFilesystem);
+  set('Interactive', plan.interactive);
+  set('PseudoTerminal', plan.pseudoTerminal);
+  set('StopTimeout', plan.stopTimeoutSeconds);
+  if (plan.extraHosts.length) set('ExtraHosts', plan.extraHosts.map((h) => ({ Hostname: h.hostname, IpAddress: h.ipAddress })));
+  if (plan.sysctls) set('SystemControls', Object.entries(plan.sysctls).map(([Namespace, Value]) => ({ Namespace, Value })));
+  if (plan.capAdd || plan.capDrop) set('LinuxParameters.Capabilities', { Add: plan.capAdd, Drop: plan.capDrop });
+  set('LinuxParameters.InitProcessEnabled', plan.init);
+  set('LinuxParameters.SharedMemorySize', plan.sharedMemoryMiB);
+}
+
+/** ECS container names allow letters, digits, '-' and '_'; compose names also allow '.'. */
+function containerNameOf(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-');
+}
+
+/** ECS volume names: letters, digits, '-' and '_', at most 255. */
+function volumeName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 255);
+}
+
+function readDotEnv(file: string): Record<string, string> {
+  return fs.existsSync(file) && fs.statSync(file).isFile() ? parseEnvFile(fs.readFileSync(file, 'utf8')) : {};
+}
+
+function isInZone(host: string, zoneName: string): boolean {
+  const zone = zoneName.toLowerCase().replace(/\.$/, '');
+  return host === zone || host.endsWith(`.${zone}`);
+}

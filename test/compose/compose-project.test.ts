@@ -1,0 +1,239 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
+import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
+import { testStack } from '../support/fixtures';
+
+let dir: string;
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-project-'));
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function project(yaml: string, props: Partial<ComposeProjectProps> = {}, files: Record<string, string> = {}): { stack: Stack; project: ComposeProject; template: () => Template } {
+  for (const [name, content] of Object.entries({ 'compose.yaml': yaml, ...files })) {
+    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+    fs.writeFileSync(path.join(dir, name), content);
+  }
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+  const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
+  const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, ...props });
+  return { stack, project: p, template: () => Template.fromStack(stack) };
+}
+
+const containerOf = (template: Template, name: string) => {
+  const defs = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap((r: any) => r.Properties.ContainerDefinitions);
+  return defs.find((c: any) => c.Name === name);
+};
+
+describe('ComposeProject', () => {
+  test('one FleetService per compose service, exposed by compose name, in one Service Connect namespace', () => {
+    const { project: p, template } = project('services:\n  web:\n    image: nginx\n    ports: ["80"]\n  db:\n    image: postgres\n    expose: [5432]\n');
+    expect(Object.keys(p.services)).toEqual(['web', 'db']);
+    const t = template();
+    t.resourceCountIs('AWS::ECS::Service', 2);
+    t.resourceCountIs('AWS::ServiceDiscovery::HttpNamespace', 1);
+    t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: {
+        Enabled: true,
+        Namespace: { 'Fn::GetAtt': [Match.stringLikeRegexp('ComposeNamespace'), 'Arn'] },
+        Services: [{ PortName: 'p5432', DiscoveryName: 'db-5432', ClientAliases: [{ DnsName: 'db', Port: 5432 }] }],
+      },
+    });
+    expect(containerOf(t, 'db').PortMappings).toEqual([{ ContainerPort: 5432, HostPort: 0, Name: 'p5432', Protocol: 'tcp' }]);
+  });
+
+  test('a service with DOMAIN is routed by host on the load balancer and gets a record in the zone', () => {
+    const route53 = jest.requireActual('aws-cdk-lib/aws-route53');
+    const yaml = 'services:\n  login:\n    image: nginx\n    environment: [DOMAIN=login]\n    ports: ["8081:80"]\n';
+    for (const name of Object.entries({ 'compose.yaml': yaml })) fs.writeFileSync(path.join(dir, name[0]), name[1]);
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
+    const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'qa.example.internal', vpc: cluster.vpc });
+    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, domain: 'qa.example.internal', zone });
+    expect(p.routes.login.map((r) => r.host)).toEqual(['login.qa.example.internal']);
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: ['login.qa.example.internal'] } }],
+    });
+    t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'login.qa.example.internal.', Type: 'A', HostedZoneId: { Ref: Match.stringLikeRegexp('Zone') } });
+    // The routed port keeps its dynamic host port and carries the Service Connect name.
+    expect(containerOf(t, 'login').PortMappings).toEqual([{ ContainerPort: 80, HostPort: 0, Name: 'p80', Protocol: 'tcp' }]);
+  });
+
+  test('a routed service without a loadBalancer is an error naming the construct', () => {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  login:\n    image: nginx\n    environment: [DOMAIN=login]\n    expose: [80]\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, domain: 'e.com' }))
+      .toThrow(/Test\/Compose: service 'login' is routed .* but the project has no loadBalancer/);
+  });
+
+  test('a schema violation is a synth-time error with construct path, file, line and column, and the fix', () => {
+    expect(() => project('services:\n  web:\n    image: nginx\n    restart: always\n    prots: [80]\n'))
+      .toThrow(/^Test\/Compose: .*compose\.yaml:5:5: service 'web': 'prots' is not a service key of the Compose Specification\. Fix: remove or rename 'prots'/);
+  });
+
+  test('a missing compose file is an error', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(stack, 'Compose', { composeFile: '/nope/compose.yaml', cluster })).toThrow(/compose file '\/nope\/compose.yaml' cannot be read/);
+  });
+
+  test('warnings are annotations @cdk-container-fleet/compose:<key> on the service, naming file, service and key', () => {
+    const { stack } = project('services:\n  web:\n    image: nginx\n    container_name: w\n');
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Compose/web', Match.stringLikeRegexp('compose\\.yaml: service web: container_name: ignored'));
+    const warnings = annotations.findWarning('*', Match.stringLikeRegexp('container_name'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toContain('@cdk-container-fleet/compose:container_name');
+  });
+
+  test('variables and the .env file beside the compose file interpolate; variables win', () => {
+    const { template } = project('services:\n  web:\n    image: "nginx:${TAG}"\n    environment:\n      MODE: ${MODE:-dev}\n', { variables: { MODE: 'qa' } }, { '.env': 'TAG=1.27\nMODE=from-dotenv\n' });
+    expect(containerOf(template(), 'web')).toMatchObject({ Image: 'nginx:1.27', Environment: [{ Name: 'MODE', Value: 'qa' }] });
+  });
+
+  test('build becomes a Docker image asset; images replaces it with a prebuilt image', () => {
+    const yaml = 'services:\n  api:\n    build: ./api\n  web:\n    build: ./web\n';
+    const { stack, template } = project(yaml, { images: { web: 'registry.example.com/web:1' } }, { 'api/Dockerfile': 'FROM scratch\n', 'web/Dockerfile': 'FROM scratch\n' });
+    expect(containerOf(template(), 'web').Image).toBe('registry.example.com/web:1');
+    expect(JSON.stringify(containerOf(template(), 'api').Image)).toContain('cdk-hnb659fds-container-assets');
+    expect(stack.node.findAll().filter((c) => c instanceof DockerImageAsset)).toHaveLength(1);
+    expect(() => project(yaml, { images: { nope: 'x' } }, { 'api/Dockerfile': 'FROM scratch\n', 'web/Dockerfile': 'FROM scratch\n' })).toThrow(/images names 'nope'/);
+  });
+
+  test('depends_on: the ECS service is created after the services it depends on', () => {
+    const { template } = project('services:\n  web:\n    image: nginx\n    depends_on: [db]\n  db:\n    image: postgres\n');
+    const services = template().findResources('AWS::ECS::Service');
+    const web = Object.entries(services).find(([id]) => id.startsWith('Composeweb'))![1] as any;
+    const dbId = Object.keys(services).find((id) => id.startsWith('Composedb'))!;
+    expect(web.DependsOn).toContain(dbId);
+  });
+
+  test('secrets: a generated Secrets Manager secret, written to /run/secrets by a one-shot container the service waits for', () => {
+    const { template } = project('services:\n  db:\n    image: mariadb\n    secrets: [db-password]\nsecrets:\n  db-password:\n    file: db/password.txt\n');
+    const t = template();
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: { PasswordLength: 32, ExcludePunctuation: true } });
+    const init = containerOf(t, 'secrets-init');
+    expect(init).toMatchObject({ Image: SECRETS_INIT_IMAGE, Essential: false, MountPoints: [{ ContainerPath: '/run/secrets', ReadOnly: false, SourceVolume: 'compose-secrets' }] });
+    expect(init.Secrets).toEqual([{ Name: 'COMPOSE_SECRET_0', ValueFrom: { Ref: expect.stringMatching(/^ComposeSecretdbpassword/) } }]);
+    expect(init.Command[2]).toContain(`printf '%s' "$COMPOSE_SECRET_0" > '/run/secrets/db-password'`);
+    const db = containerOf(t, 'db');
+    expect(db.DependsOn).toEqual([{ ContainerName: 'secrets-init', Condition: 'SUCCESS' }]);
+    expect(db.MountPoints).toEqual([{ ContainerPath: '/run/secrets', ReadOnly: true, SourceVolume: 'compose-secrets' }]);
+    // The secret value never appears in the template: only a reference.
+    expect(JSON.stringify(t.toJSON())).not.toContain('password.txt');
+  });
+
+  test('configs: an SSM parameter per config, written next to the image\'s own files by a one-shot container of the same image', () => {
+    const { template } = project('services:\n  prometheus:\n    image: prom/prometheus\n    user: nobody\n    configs:\n      - source: prom\n        target: /etc/prometheus/prometheus.yml\nconfigs:\n  prom:\n    file: ./prometheus.yml\n',
+      {}, { 'prometheus.yml': 'scrape_configs: []\n' });
+    const t = template();
+    t.hasResourceProperties('AWS::SSM::Parameter', { Type: 'String', Value: 'scrape_configs: []\n', Tier: 'Standard' });
+    const init = containerOf(t, 'configs-init');
+    expect(init).toMatchObject({ Image: 'prom/prometheus', Essential: false, User: '0', EntryPoint: ['sh', '-c'] });
+    expect(init.Command[0].split('\n')).toEqual([
+      'set -e',
+      "if [ -d '/etc/prometheus' ]; then cp -a '/etc/prometheus/.' /compose-configs/0/; fi",
+      `printf '%s' "$COMPOSE_CONFIG_0" > '/compose-configs/0/prometheus.yml'`,
+      "chmod 444 '/compose-configs/0/prometheus.yml'",
+    ]);
+    expect(init.Secrets).toEqual([{ Name: 'COMPOSE_CONFIG_0', ValueFrom: expect.anything() }]);
+    const app = containerOf(t, 'prometheus');
+    expect(app.MountPoints).toEqual([{ ContainerPath: '/etc/prometheus', ReadOnly: false, SourceVolume: 'compose-configs-0' }]);
+    expect(app.DependsOn).toEqual([{ ContainerName: 'configs-init', Condition: 'SUCCESS' }]);
+  });
+
+  test('volumes: named → shared Docker volume prefixed by the project, anonymous → task volume, bind → host path', () => {
+    const { template } = project('name: shop\nservices:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data, /tmp/cache, ./logs:/logs]\nvolumes:\n  data: {}\n');
+    const td = Object.values(template().findResources('AWS::ECS::TaskDefinition'))[0] as any;
+    expect(td.Properties.Volumes).toEqual([
+      { Name: 'shop_data', DockerVolumeConfiguration: { Autoprovision: true, Driver: 'local', Scope: 'shared' } },
+      { Name: 'anonymous-1', DockerVolumeConfiguration: { Driver: 'local', Scope: 'task' } },
+      { Name: 'bind-2', Host: { SourcePath: '/opt/compose/shop/logs' } },
+    ]);
+    expect(td.Properties.ContainerDefinitions[0].MountPoints).toHaveLength(3);
+  });
+
+  test("namedVolumes: 'efs' mounts an access point per volume of one encrypted file system, with TLS and IAM, reachable from the instances", () => {
+    const { project: p, template } = project('services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n  backup:\n    image: busybox\n    volumes: [data:/backup:ro]\nvolumes:\n  data: {}\n',
+      { namedVolumes: 'efs' });
+    expect(p.warnings).toEqual([]);
+    const t = template();
+    t.resourceCountIs('AWS::EFS::FileSystem', 1);
+    t.resourceCountIs('AWS::EFS::AccessPoint', 1);
+    t.hasResourceProperties('AWS::EFS::FileSystem', { Encrypted: true });
+    t.hasResource('AWS::EFS::FileSystem', { DeletionPolicy: 'Retain' });
+    t.hasResourceProperties('AWS::EFS::AccessPoint', { RootDirectory: { Path: '/data', CreationInfo: { OwnerUid: '0', OwnerGid: '0', Permissions: '777' } } });
+    const td = Object.values(t.findResources('AWS::ECS::TaskDefinition')).map((r: any) => r.Properties);
+    for (const props of td) {
+      expect(props.Volumes).toEqual([{ Name: 'efs-data', EFSVolumeConfiguration: {
+        FilesystemId: { Ref: expect.stringMatching(/^ComposeVolumes/) },
+        TransitEncryption: 'ENABLED',
+        AuthorizationConfig: { AccessPointId: { Ref: expect.stringMatching(/^ComposeVolumesVolumedata/) }, IAM: 'ENABLED' },
+      } }]);
+    }
+    t.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: [Match.objectLike({ Action: ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientRootAccess', 'elasticfilesystem:ClientWrite'] })] } });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { IpProtocol: 'tcp', FromPort: 2049, ToPort: 2049 });
+  });
+
+  test('container settings FleetService has no prop for land on the container definition', () => {
+    const { template } = project(`services:
+  web:
+    image: nginx
+    user: "101"
+    working_dir: /srv
+    hostname: web1
+    labels: {team: web}
+    ulimits: {nofile: {soft: 1024, hard: 2048}}
+    cap_add: [NET_ADMIN]
+    cap_drop: [MKNOD]
+    sysctls: [net.core.somaxconn=1024]
+    extra_hosts: ["db.local:10.0.0.5"]
+    stop_grace_period: 45s
+    init: true
+    privileged: true
+    shm_size: 128m
+    stdin_open: true
+    tty: true
+`);
+    expect(containerOf(template(), 'web')).toMatchObject({
+      User: '101', WorkingDirectory: '/srv', Hostname: 'web1', DockerLabels: { team: 'web' },
+      Ulimits: [{ Name: 'nofile', SoftLimit: 1024, HardLimit: 2048 }],
+      LinuxParameters: { Capabilities: { Add: ['NET_ADMIN'], Drop: ['MKNOD'] }, InitProcessEnabled: true, SharedMemorySize: 128 },
+      SystemControls: [{ Namespace: 'net.core.somaxconn', Value: '1024' }],
+      ExtraHosts: [{ Hostname: 'db.local', IpAddress: '10.0.0.5' }],
+      StopTimeout: 45, Privileged: true, Interactive: true, PseudoTerminal: true,
+    });
+  });
+
+  test('healthcheck and sizes reach the container; replicas the service', () => {
+    const { template } = project('services:\n  db:\n    image: postgres\n    healthcheck:\n      test: ["CMD", "pg_isready"]\n      interval: 10s\n      timeout: 5s\n      retries: 5\n    deploy:\n      replicas: 2\n      resources:\n        limits: {cpus: "0.5", memory: 768M}\n');
+    const t = template();
+    expect(containerOf(t, 'db')).toMatchObject({ Cpu: 512, Memory: 768, HealthCheck: { Command: ['CMD', 'pg_isready'], Interval: 10, Timeout: 5, Retries: 5 } });
+    t.hasResourceProperties('AWS::ECS::Service', { DesiredCount: 2 });
+  });
+
+  test('servicesPerNestedStack spreads services over nested stacks in file order, keeping depends_on across them', () => {
+    const yaml = 'services:\n' + [0, 1, 2].map((i) => `  s${i}:\n    image: nginx\n${i ? `    depends_on: [s${i - 1}]\n` : ''}`).join('');
+    const { stack, project: p } = project(yaml, { servicesPerNestedStack: 2 });
+    expect(Object.values(p.services).map((s) => Stack.of(s).node.id)).toEqual(['Services1', 'Services1', 'Services2']);
+    Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::Stack', 2);
+    expect(() => project(yaml, { servicesPerNestedStack: 0 })).toThrow(/servicesPerNestedStack 0 is not valid/);
+  });
+
+  test('the image type is honoured: registry strings pull as written', () => {
+    const { project: p } = project('services:\n  web:\n    image: public.ecr.aws/nginx/nginx:1.27\n');
+    expect(p.services.web.container.imageName).toBe('public.ecr.aws/nginx/nginx:1.27');
+    expect(p.services.web.taskDefinition.networkMode).toBe(ecs.NetworkMode.BRIDGE);
+  });
+});

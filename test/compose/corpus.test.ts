@@ -1,0 +1,135 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { ComposeProject } from '../../lib/compose/compose-project';
+import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
+import { validatedApp } from '../support/app';
+import { corpusFiles, stageCorpusFile } from './corpus-support';
+
+/**
+ * Every compose file of the public corpus (docker/awesome-compose), each in its own stack of ONE app,
+ * synthesized once with built-in CloudFormation validation in strict mode and cdk-nag's AwsSolutions
+ * checks. Build contexts are stubbed in a temp folder (image assets need only a Dockerfile at synth time).
+ *
+ * The expected warnings are listed per file as `<service>:<key>` (`*` for the project as a whole). Only
+ * those keys are acknowledged (with `Validations.acknowledge`) on each stack, so an unexpected warning
+ * key fails the strict synth, and the exact list (with multiplicity) is asserted per file.
+ */
+const EXPECTED_WARNINGS: Record<string, string[]> = {
+  'angular.yaml': ['web:ports', 'web:volumes'],
+  'apache-php.yaml': ['web:ports', 'web:volumes'],
+  'aspnet-mssql.yaml': ['web:ports'],
+  'django.yaml': ['web:ports'],
+  'elasticsearch-logstash-kibana.yaml': ['elasticsearch:container_name', 'elasticsearch:healthcheck', 'elasticsearch:ports', 'logstash:container_name', 'logstash:ports', 'logstash:ports', 'logstash:volumes', 'logstash:volumes', 'kibana:container_name', 'kibana:ports'],
+  'fastapi.yaml': ['api:container_name', 'api:restart', 'api:ports'],
+  'flask-redis.yaml': ['redis:ports', 'web:stop_signal', 'web:ports', 'web:volumes'],
+  'flask.yaml': ['web:stop_signal', 'web:ports'],
+  'gitea-postgres.yaml': ['gitea:ports', 'gitea:volumes', 'db:volumes'],
+  'minecraft.yaml': ['minecraft:ports', 'minecraft:volumes'],
+  'nextcloud-postgres.yaml': ['nc:ports', 'nc:volumes', 'db:volumes'],
+  'nextcloud-redis-mariadb.yaml': ['nc:ports', 'nc:volumes', 'nc:networks', 'redis:networks', 'db:volumes', 'db:networks'],
+  'nginx-aspnet-mysql.yaml': ['*:secrets', 'db:healthcheck', 'db:volumes', 'proxy:ports'],
+  'nginx-flask-mongo.yaml': ['web:ports', 'web:volumes', 'backend:stop_signal', 'backend:volumes'],
+  'nginx-flask-mysql.yaml': ['*:secrets', 'db:healthcheck', 'db:volumes', 'db:networks', 'backend:ports', 'backend:networks', 'proxy:ports', 'proxy:networks'],
+  'nginx-golang-mysql.yaml': ['*:secrets', 'db:healthcheck', 'db:volumes', 'proxy:ports', 'proxy:volumes'],
+  'nginx-golang-postgres.yaml': ['*:secrets', 'db:volumes', 'proxy:ports', 'proxy:volumes'],
+  'nginx-golang.yaml': ['proxy:ports', 'proxy:volumes'],
+  'nginx-nodejs-redis.yaml': ['redis:ports', 'web1:restart', 'web1:ports', 'web2:restart', 'web2:ports', 'nginx:ports'],
+  'nginx-wsgi-flask.yaml': ['nginx-proxy:healthcheck', 'nginx-proxy:ports', 'nginx-proxy:volumes', 'flask-app:healthcheck', 'flask-app:ports'],
+  'pihole-cloudflared-DoH.yaml': ['*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', 'cloudflared:container_name', 'cloudflared:ports', 'cloudflared:ports', 'cloudflared:networks', 'pihole:container_name', 'pihole:ports', 'pihole:ports', 'pihole:volumes', 'pihole:volumes'],
+  'plex.yaml': ['plex:container_name', 'plex:volumes', 'plex:network_mode'],
+  'portainer.yaml': ['portainer:container_name', 'portainer:ports', 'portainer:volumes', 'portainer:volumes'],
+  'postgresql-pgadmin.yaml': ['*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', 'postgres:container_name', 'postgres:ports', 'pgadmin:container_name', 'pgadmin:ports'],
+  'prometheus-grafana.yaml': ['prometheus:container_name', 'prometheus:ports', 'prometheus:volumes', 'prometheus:volumes', 'grafana:container_name', 'grafana:ports', 'grafana:volumes'],
+  'react-express-mongodb.yaml': ['frontend:ports', 'frontend:volumes', 'frontend:networks', 'backend:volumes', 'backend:networks', 'mongo:volumes', 'mongo:networks'],
+  'react-express-mysql.yaml': ['*:secrets', 'backend:ports', 'backend:volumes', 'backend:volumes', 'backend:volumes', 'backend:volumes', 'backend:networks', 'db:volumes', 'db:networks', 'frontend:ports', 'frontend:volumes', 'frontend:networks'],
+  'react-java-mysql.yaml': ['*:secrets', 'backend:networks', 'db:healthcheck', 'db:volumes', 'db:networks', 'frontend:ports', 'frontend:volumes', 'frontend:networks'],
+  'react-nginx.yaml': ['frontend:container_name', 'frontend:ports'],
+  'react-rust-postgres.yaml': ['frontend:ports', 'frontend:volumes', 'frontend:networks', 'backend:volumes', 'backend:volumes', 'backend:networks', 'db:ports', 'db:volumes', 'db:networks'],
+  'sparkjava-mysql.yaml': ['*:secrets', 'backend:ports', 'db:volumes'],
+  'sparkjava.yaml': ['sparkjava:ports'],
+  'spring-postgres.yaml': ['*:secrets', 'backend:ports', 'db:volumes'],
+  'traefik-golang.yaml': ['frontend:ports', 'frontend:volumes'],
+  'vuejs.yaml': ['web:ports', 'web:volumes'],
+  'wasmedge-kafka-mysql.yml': ['redpanda:ports', 'redpanda:volumes', 'etl:runtime', 'etl:platform'],
+  'wasmedge-mysql-nginx.yml': ['frontend:ports', 'frontend:volumes', 'backend:runtime', 'backend:ports', 'backend:platform'],
+  'wireguard.yaml': ['*:interpolation', '*:interpolation', 'wireguard:container_name', 'wireguard:ports', 'wireguard:volumes', 'wireguard:volumes', 'wireguard:volumes'],
+  'wordpress-mysql.yaml': ['db:volumes', 'wordpress:ports'],
+};
+
+/** Variables a file cannot do without (an empty bind-mount source is an error, as in Compose). */
+const VARIABLES: Record<string, Record<string, string>> = {
+  'plex.yaml': { PLEX_MEDIA_PATH: '/srv/media' },
+};
+
+describe('the awesome-compose corpus', () => {
+  const projects: Record<string, ComposeProject> = {};
+  let root: string;
+  let assembly: ReturnType<ReturnType<typeof validatedApp>['synth']>;
+
+  beforeAll(() => {
+    root = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-corpus-'));
+    const app = validatedApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    for (const file of corpusFiles()) {
+      const stack = new Stack(app, file.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9-]/g, '-'), { env: { account: '111111111111', region: 'eu-west-1' } });
+      const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1, maxCapacity: 2 });
+      const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
+      projects[file] = new ComposeProject(stack, 'Compose', {
+        composeFile: stageCorpusFile(file, root),
+        cluster,
+        loadBalancer,
+        variables: VARIABLES[file],
+      });
+      for (const key of new Set((EXPECTED_WARNINGS[file] ?? []).map((w) => w.split(':')[1]))) {
+        Validations.of(stack).acknowledge({ id: `@cdk-container-fleet/compose:${key}`, reason: 'expected for this corpus file; asserted exactly in corpus.test.ts' });
+      }
+    }
+    assembly = app.synth();
+  });
+
+  afterAll(() => fs.rmSync(root, { recursive: true, force: true }));
+
+  test('holds the 39 files of the README', () => {
+    expect(corpusFiles()).toHaveLength(39);
+    expect(Object.keys(EXPECTED_WARNINGS).sort()).toEqual(corpusFiles());
+  });
+
+  test('every file synthesizes with zero unacknowledged findings (built-in validation, strict, and cdk-nag)', () => {
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+    expect(report.pluginReports.flatMap((p: any) => p.violations)).toEqual([]);
+    expect(assembly.stacks).toHaveLength(39);
+  });
+
+  test.each(corpusFiles())('%s warns exactly about what it drops', (file) => {
+    const actual = projects[file].warnings.map((w) => `${w.service ?? '*'}:${w.key}`);
+    expect(actual.sort()).toEqual([...EXPECTED_WARNINGS[file]].sort());
+    // Every warning names the file, and the service when there is one.
+    for (const w of projects[file].warnings) {
+      expect(w.message).toContain('compose.yaml');
+      if (w.service) expect(w.message).toContain(`service ${w.service}: ${w.key}`);
+    }
+  });
+
+  test('every compose service became an ECS service with its container, by compose name', () => {
+    for (const file of corpusFiles()) {
+      const template = assembly.getStackByName(file.replace(/\.ya?ml$/, '').replace(/[^A-Za-z0-9-]/g, '-')).template;
+      const services = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::Service');
+      expect(services).toHaveLength(Object.keys(projects[file].plan.services).length);
+      for (const s of services) expect(s.Properties.ServiceConnectConfiguration.Enabled).toBe(true);
+    }
+  });
+
+  test('WORDPRESS_DB_HOST=db resolves: db publishes its exposed port 3306 as "db" through Service Connect', () => {
+    const template = assembly.getStackByName('wordpress-mysql').template;
+    const services = Object.values<any>(template.Resources).filter((r) => r.Type === 'AWS::ECS::Service');
+    const aliases = services.flatMap((s) => (s.Properties.ServiceConnectConfiguration.Services ?? []).flatMap((x: any) => x.ClientAliases));
+    expect(aliases).toEqual(expect.arrayContaining([{ DnsName: 'db', Port: 3306 }, { DnsName: 'db', Port: 33060 }, { DnsName: 'wordpress', Port: 80 }]));
+    const wordpress = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::ECS::TaskDefinition'
+      && r.Properties.ContainerDefinitions[0].Name === 'wordpress');
+    expect(wordpress.Properties.ContainerDefinitions[0].Environment).toEqual(expect.arrayContaining([{ Name: 'WORDPRESS_DB_HOST', Value: 'db' }]));
+  });
+});

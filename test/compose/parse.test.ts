@@ -1,0 +1,60 @@
+import { listOrDictEntries, parseDurationSeconds, parseEnvFile, parsePortShort, parseSizeMiB, shellSplit } from '../../lib/compose/parse';
+
+describe('parseDurationSeconds', () => {
+  test.each([['10s', 10], ['1m30s', 90], ['1h', 3600], ['500ms', 0.5], ['2.5s', 2.5], [15, 15]] as const)('%s → %s', (text, seconds) => {
+    expect(parseDurationSeconds(text)).toBeCloseTo(seconds);
+  });
+  test.each(['', '10', 'ten seconds', '1m 30s'])('%s is not a duration', (text) => {
+    expect(parseDurationSeconds(text)).toBeUndefined();
+  });
+});
+
+describe('parseSizeMiB', () => {
+  test.each([['1.5G', 1536], ['512m', 512], ['256M', 256], ['1gb', 1024], ['1048576', 1], [536870912, 512], ['2048k', 2]] as const)('%s → %s MiB', (text, mib) => {
+    expect(parseSizeMiB(text)).toBe(mib);
+  });
+  test('malformed sizes are undefined', () => {
+    expect(parseSizeMiB('lots')).toBeUndefined();
+  });
+});
+
+describe('parsePortShort', () => {
+  test('container only, host:container, ip:host:container, protocols', () => {
+    expect(parsePortShort(3000)).toEqual([{ containerPort: 3000, protocol: 'tcp', published: undefined }]);
+    expect(parsePortShort('81:5000')).toEqual([{ containerPort: 5000, protocol: 'tcp', published: '81' }]);
+    expect(parsePortShort('127.0.0.1:8080:80/udp')).toEqual([{ containerPort: 80, protocol: 'udp', published: '8080' }]);
+    expect(parsePortShort('[::1]:8080:80')).toEqual([{ containerPort: 80, protocol: 'tcp', published: '8080' }]);
+  });
+  test('ranges expand, host and container side by side', () => {
+    expect(parsePortShort('9090-9091:8080-8081')).toEqual([
+      { containerPort: 8080, protocol: 'tcp', published: '9090' },
+      { containerPort: 8081, protocol: 'tcp', published: '9091' },
+    ]);
+  });
+  test.each(['80/sctp', 'abc', '0:70000', '1:2:3:4', '1000-2000'])('%s is rejected', (text) => {
+    expect(() => parsePortShort(text)).toThrow(/port/);
+  });
+});
+
+describe('shellSplit', () => {
+  test('splits like a POSIX shell without expanding', () => {
+    expect(shellSplit('logstash -f /usr/share/logstash/pipeline/x.config')).toEqual(['logstash', '-f', '/usr/share/logstash/pipeline/x.config']);
+    expect(shellSplit(`/bin/bash -c "envsubst < /tmp/nginx.conf > /etc/nginx/conf.d/default.conf && nginx -g 'daemon off;'"`))
+      .toEqual(['/bin/bash', '-c', "envsubst < /tmp/nginx.conf > /etc/nginx/conf.d/default.conf && nginx -g 'daemon off;'"]);
+    expect(shellSplit(`a 'b c' "d \\"e\\"" f\\ g ''`)).toEqual(['a', 'b c', 'd "e"', 'f g', '']);
+  });
+  test('an unclosed quote is an error', () => {
+    expect(() => shellSplit('echo "oops')).toThrow(/unclosed double quote/);
+  });
+});
+
+describe('listOrDictEntries and parseEnvFile', () => {
+  test('lists and maps give the same entries; a bare key has no value', () => {
+    expect(listOrDictEntries(['A=1', 'B=x=y', 'C'])).toEqual([['A', '1'], ['B', 'x=y'], ['C', undefined]]);
+    expect(listOrDictEntries({ A: 1, B: true, C: null })).toEqual([['A', '1'], ['B', 'true'], ['C', undefined]]);
+  });
+  test('env files: comments, export, quotes, inline comments, bare keys from the lookup', () => {
+    const text = '# comment\nexport A=1\nB="two\\nlines"\nC=\'lit $x\'\nD=plain # trailing\nE\n\nF=\n';
+    expect(parseEnvFile(text, (n) => (n === 'E' ? 'from-env' : undefined))).toEqual({ A: '1', B: 'two\nlines', C: 'lit $x', D: 'plain', E: 'from-env', F: '' });
+  });
+});

@@ -1,0 +1,132 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { DEFAULT_QA_COMPOSE_FILE, qaStackName, QaStack, QaStackProps } from '../../lib/environments/qa';
+import { unitTestApp, validatedApp } from '../support/app';
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+const base: QaStackProps = { env, allowedCidrs: ['203.0.113.0/24'], domain: 'qa.example.internal' };
+
+describe('QaStack from the seed-style example compose file', () => {
+  let stack: QaStack;
+  let template: Template;
+  let report: any;
+
+  beforeAll(() => {
+    // One validated synth (built-in validation in strict mode, cdk-nag): the example's expected compose
+    // warnings are acknowledged by id, everything else would fail synthesis.
+    const app = validatedApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+    stack = new QaStack(app, qaStackName('feature/login-page'), { ...base, branch: 'feature/login-page' });
+    for (const key of ['container_name', 'domainname', 'volumes']) {
+      Validations.of(stack.project).acknowledge({ id: `@cdk-container-fleet/compose:${key}`, reason: 'the seed-style example keeps these keys on purpose; asserted in qa-stack.test.ts' });
+    }
+    const assembly = app.synth();
+    template = Template.fromJSON(assembly.getStackByName(stack.stackName).template);
+    report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
+  });
+
+  test('synthesizes with zero unacknowledged findings (strict built-in validation and cdk-nag)', () => {
+    expect(report.pluginReports.flatMap((p: any) => p.violations)).toEqual([]);
+  });
+
+  test('routes login.<domain> and publish.<domain> by host', () => {
+    for (const host of ['login.qa.example.internal', 'publish.qa.example.internal']) {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+        Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [host] } }],
+      });
+    }
+  });
+
+  test('a private hosted zone of the domain in the VPC holds an alias record per host', () => {
+    template.hasResourceProperties('AWS::Route53::HostedZone', { Name: 'qa.example.internal.', VPCs: [Match.objectLike({ VPCId: { Ref: Match.anyValue() } })] });
+    for (const name of ['login.qa.example.internal.', 'publish.qa.example.internal.']) {
+      template.hasResourceProperties('AWS::Route53::RecordSet', { Name: name, Type: 'A', AliasTarget: Match.objectLike({ DNSName: Match.anyValue() }) });
+    }
+  });
+
+  test('is cheap by default: no NAT gateway, one or two t3.small instances', () => {
+    template.resourceCountIs('AWS::EC2::NatGateway', 0);
+    template.hasResourceProperties('AWS::AutoScaling::AutoScalingGroup', { MinSize: '1', MaxSize: '2' });
+    template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: Match.objectLike({ InstanceType: 't3.small' }) });
+  });
+
+  test('admits clients only from the configured CIDRs', () => {
+    const groups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('Load balancer') } });
+    const ingress = Object.values(groups).flatMap((g: any) => g.Properties.SecurityGroupIngress ?? []);
+    expect(ingress.map((r: any) => r.CidrIp)).toEqual(['203.0.113.0/24']);
+  });
+
+  test('is reachable by a DNS name: the load balancer DNS name and the hosts are outputs; the branch is tagged', () => {
+    template.hasOutput('LoadBalancerDnsName', { Value: { 'Fn::GetAtt': [Match.stringLikeRegexp('LoadBalancer'), 'DNSName'] } });
+    template.hasOutput('Hosts', { Value: 'login.qa.example.internal publish.qa.example.internal' });
+    template.hasResourceProperties('AWS::ECS::Cluster', { Tags: Match.arrayWith([{ Key: 'qa-branch', Value: 'feature/login-page' }]) });
+  });
+
+  test('warns exactly about what the seed-style file drops', () => {
+    expect(stack.project.warnings.map((w) => `${w.service}:${w.key}`).sort()).toEqual([
+      'login:container_name', 'login:domainname', 'login:volumes', 'publish:container_name', 'publish:domainname', 'publish:volumes',
+    ]);
+  });
+
+  test('the two services reach each other by name (Service Connect) and keep hostname and restart semantics', () => {
+    template.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [Match.objectLike({ ClientAliases: [{ DnsName: 'publish', Port: 80 }] })] }),
+    });
+    template.hasResourceProperties('AWS::ECS::TaskDefinition', {
+      ContainerDefinitions: [Match.objectLike({ Name: 'login', Hostname: 'login', Environment: Match.arrayWith([{ Name: 'DOMAIN', Value: 'login' }]) })],
+    });
+  });
+
+  test('the default compose file ships with the repository', () => {
+    expect(fs.existsSync(DEFAULT_QA_COMPOSE_FILE)).toBe(true);
+  });
+});
+
+describe('compose warnings in a strict app', () => {
+  test('fail synthesis unless acknowledged; acknowledging on one service\'s scope leaves the other failing', () => {
+    const app = validatedApp();
+    const stack = new QaStack(app, 'Qa', base);
+    for (const key of ['container_name', 'domainname']) {
+      Validations.of(stack).acknowledge({ id: `@cdk-container-fleet/compose:${key}`, reason: 'test' });
+    }
+    // Narrow by scope: in aws-cdk-lib 2.276 a `where: { service }` filter acknowledged every occurrence (the
+    // warning context is not recorded), so it cannot narrow; an acknowledgement covers its scope and children.
+    Validations.of(stack.project.services.login).acknowledge({ id: '@cdk-container-fleet/compose:volumes', reason: 'login logs may be lost' });
+    let message = '';
+    try {
+      app.synth();
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(/service publish: volumes: bind mount \.\/logs\/publish:\/var\/log\/nginx/);
+    expect(message).not.toMatch(/service login: volumes/);
+    expect(message).not.toMatch(/container_name/);
+  });
+});
+
+describe('QaStack input checks', () => {
+  test.each([
+    [{ allowedCidrs: [] }, /allowedCidrs is empty/],
+    [{ allowedCidrs: ['0.0.0.0/0'] }, /opens the QA environment to the whole internet/],
+    [{ domain: 'not a domain' }, /domain 'not a domain' is not a DNS name/],
+  ])('%j is refused', (override, message) => {
+    expect(() => new QaStack(unitTestApp(), 'Qa', { ...base, ...override } as QaStackProps)).toThrow(message);
+  });
+});
+
+describe('qaStackName', () => {
+  test.each([
+    [undefined, 'Qa'],
+    ['', 'Qa'],
+    ['main', 'Qa-main'],
+    ['feature/Login_2', 'Qa-feature-Login-2'],
+    ['--weird..branch--', 'Qa-weird-branch'],
+    ['x'.repeat(200), `Qa-${'x'.repeat(125)}`],
+  ])('%s → %s', (branch, name) => {
+    expect(qaStackName(branch)).toBe(name);
+    expect(qaStackName(branch)).toMatch(/^[A-Za-z][A-Za-z0-9-]{0,127}$/);
+  });
+});
