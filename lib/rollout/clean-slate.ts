@@ -1,0 +1,329 @@
+import * as path from 'path';
+import { Annotations, ArnFormat, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { FleetCluster } from '../cluster/fleet-cluster';
+import { fleetError } from '../errors';
+
+/** The handler, bundled by local esbuild. */
+const ENTRY = path.join(__dirname, '../../lambda/clean-slate/index.ts');
+
+/** Properties of a {@link CleanSlate}. */
+export interface CleanSlateProps {
+  /** The cluster whose services and instances are replaced. */
+  readonly cluster: FleetCluster;
+  /**
+   * When a run starts. Give each region of a multi-region fleet its own slot (see `nightlySchedules`) so that
+   * regions are rebuilt one after another, never together.
+   *
+   * @default - every day at 00:00 UTC
+   */
+  readonly schedule?: scheduler.ScheduleExpression;
+  /**
+   * Whether the schedule fires. `false` pauses the nightly run without removing anything (manual runs still work).
+   *
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * Share of the group's desired capacity kept in service during the instance refresh, in percent (0 to 100).
+   *
+   * @default 100, so no capacity is lost: replacements are launched before old instances terminate
+   */
+  readonly minHealthyPercentage?: number;
+  /**
+   * Share of the group's desired capacity that may run during the refresh, in percent (100 to 200, at most 100 above
+   * `minHealthyPercentage`). Above 100 the group launches replacements first, beyond its desired capacity.
+   *
+   * @default 150, so half the group is replaced per batch
+   */
+  readonly maxHealthyPercentage?: number;
+  /**
+   * How long a run may take before it fails and alarms: the instance refresh to finish and every service to be stable.
+   *
+   * @default 2 hours
+   */
+  readonly timeout?: Duration;
+  /**
+   * How often the run checks whether everything is stable.
+   *
+   * @default 1 minute
+   */
+  readonly pollInterval?: Duration;
+  /**
+   * Replace every instance of the group once it reaches this age, independently of the nightly run (Auto Scaling's
+   * maximum instance lifetime, 1 to 365 days). An alternative or a backstop to the refresh.
+   *
+   * @default - no maximum lifetime
+   */
+  readonly maxInstanceLifetime?: Duration;
+  /**
+   * Notified when a run fails, is aborted or takes longer than `timeout`.
+   *
+   * @default - the alarm has no action; add one to `alarm`
+   */
+  readonly alarmTopic?: sns.ITopic;
+}
+
+/**
+ * Nightly clean slate of a {@link FleetCluster}: on a schedule (EventBridge Scheduler, midnight UTC by default) a Step
+ * Functions state machine forces a new deployment of every service of the cluster and refreshes every instance of its
+ * Auto Scaling group, waits until all is stable, and fails — raising `alarm` — when a step fails or the run is late.
+ *
+ * One run at a time per cluster: the state machine's first state refuses to go on when another execution is running,
+ * and the handler has a reserved concurrency of 1. See docs/rollout.md and docs/runbook.md.
+ */
+export class CleanSlate extends Construct {
+  /** The handler the state machine calls (`start`, then `check` until stable). */
+  public readonly function: NodejsFunction;
+  /** The state machine of a run. Start it by hand for an extra run. */
+  public readonly stateMachine: sfn.StateMachine;
+  /** The nightly schedule. */
+  public readonly schedule: scheduler.Schedule;
+  /** In alarm when a run failed, was aborted or timed out. */
+  public readonly alarm: cloudwatch.Alarm;
+  /** How long a run may take. */
+  public readonly timeout: Duration;
+
+  constructor(scope: Construct, id: string, props: CleanSlateProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const minHealthy = props.minHealthyPercentage ?? 100;
+    const maxHealthy = props.maxHealthyPercentage ?? Math.max(150, Math.min(200, minHealthy + 50));
+    checkPercent(this, 'minHealthyPercentage', minHealthy, 0, 100);
+    checkPercent(this, 'maxHealthyPercentage', maxHealthy, 100, 200);
+    if (maxHealthy - minHealthy > 100) {
+      throw fleetError(this, `maxHealthyPercentage ${maxHealthy} is more than 100 above minHealthyPercentage ${minHealthy}`, 'keep the two at most 100 apart, as Auto Scaling requires');
+    }
+    this.timeout = props.timeout ?? Duration.hours(2);
+    const timeoutSeconds = this.timeout.toSeconds();
+    if (timeoutSeconds < 300 || timeoutSeconds > 86_400) {
+      throw fleetError(this, `timeout ${this.timeout.toHumanString()} is not valid`, 'use 5 minutes to 24 hours (a run must end before the next night)');
+    }
+    const poll = props.pollInterval ?? Duration.minutes(1);
+    if (poll.toSeconds() < 10 || poll.toSeconds() > timeoutSeconds) {
+      throw fleetError(this, `pollInterval ${poll.toHumanString()} is not valid`, 'use 10 seconds or more, and less than timeout');
+    }
+
+    const cluster = props.cluster.cluster;
+    const group = props.cluster.autoScalingGroup;
+    if (props.maxInstanceLifetime) this.setMaxInstanceLifetime(group, props.maxInstanceLifetime);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry: ENTRY,
+      handler: 'handler',
+      runtime: lambda.Runtime.NODEJS_22_X,
+      description: `Clean slate of ${props.cluster.node.path}: forces new deployments and refreshes instances, then reports stability`,
+      // One call at a time: two overlapping runs would restart each other's deployments.
+      reservedConcurrentExecutions: 1,
+      // Room for the SDK's backoff on throttling while hundreds of services are updated.
+      timeout: Duration.minutes(5),
+      memorySize: 256,
+      environment: {
+        CLUSTER_NAME: cluster.clusterName,
+        ASG_NAME: group.autoScalingGroupName,
+        MIN_HEALTHY_PERCENTAGE: String(minHealthy),
+        MAX_HEALTHY_PERCENTAGE: String(maxHealthy),
+        TIMEOUT_SECONDS: String(timeoutSeconds),
+      },
+      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
+      bundling: { forceDockerBundling: false, minify: true, sourceMap: false },
+    });
+    this.grantRun(this.function, cluster.clusterName, cluster.clusterArn, group);
+
+    this.stateMachine = this.createStateMachine(poll);
+
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `Nightly clean slate of ${props.cluster.node.path}`,
+      schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
+      enabled: props.enabled ?? true,
+      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+        // A missed start is not retried for long: a run that starts hours late would collide with the day's traffic.
+        retryAttempts: 3,
+        maxEventAge: Duration.minutes(30),
+      }),
+    });
+
+    const failures = new cloudwatch.MathExpression({
+      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
+      usingMetrics: {
+        failed: this.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM }),
+        timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
+        aborted: this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM }),
+      },
+      period: Duration.minutes(5),
+      label: 'Clean-slate runs that failed, timed out or were aborted',
+    });
+    this.alarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
+      alarmDescription: `A clean-slate run of ${props.cluster.node.path} failed, was aborted or took longer than ${this.timeout.toHumanString()}: see the state machine's failed execution`,
+      metric: failures,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    if (props.alarmTopic) this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
+
+    this.acknowledge(stack, group, cluster.clusterName);
+  }
+
+  private createStateMachine(poll: Duration): sfn.StateMachine {
+    const stack = Stack.of(this);
+    // A fixed, generated name lets the state machine's own role list its executions without a circular reference.
+    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const selfArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+
+    const lock = new tasks.CallAwsService(this, 'Lock', {
+      comment: 'One run at a time: count the running executions of this state machine',
+      service: 'sfn',
+      action: 'listExecutions',
+      iamAction: 'states:ListExecutions',
+      iamResources: [selfArn],
+      parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', StatusFilter: 'RUNNING', MaxResults: 2 },
+      resultSelector: { 'running.$': 'States.ArrayLength($.Executions)' },
+      resultPath: '$.lock',
+    });
+    const alreadyRunning = new sfn.Fail(this, 'AlreadyRunning', {
+      error: 'CleanSlate.AlreadyRunning',
+      cause: 'another clean-slate run of this cluster is still running; this one did nothing',
+    });
+    const start = new tasks.LambdaInvoke(this, 'Start', {
+      comment: 'Start the instance refresh and force a new deployment of every service',
+      lambdaFunction: this.function,
+      payload: sfn.TaskInput.fromObject({ action: 'start', 'startedAt.$': '$$.Execution.StartTime' }),
+      resultSelector: { 'run.$': '$.Payload' },
+      resultPath: '$.start',
+    });
+    start.addRetry({ errors: ['Lambda.TooManyRequestsException'], interval: Duration.seconds(10), maxAttempts: 6, backoffRate: 2 });
+    const wait = new sfn.Wait(this, 'Settle', { time: sfn.WaitTime.duration(poll) });
+    const check = new tasks.LambdaInvoke(this, 'Check', {
+      comment: 'Is the refresh done and every service stable? Throws when something failed or the run is late',
+      lambdaFunction: this.function,
+      payload: sfn.TaskInput.fromObject({ action: 'check', 'startedAt.$': '$$.Execution.StartTime', 'run.$': '$.start.run' }),
+      resultSelector: { 'result.$': '$.Payload' },
+      resultPath: '$.check',
+    });
+    // Reads only, so a throttled or throttling-starved check is safe to repeat; CleanSlateFailed/TimedOut are not retried.
+    check.addRetry({ errors: ['Lambda.TooManyRequestsException', 'ThrottlingException', 'Throttling'], interval: Duration.seconds(30), maxAttempts: 4, backoffRate: 2 });
+    const done = new sfn.Succeed(this, 'Stable');
+    const definition = lock
+      .next(new sfn.Choice(this, 'Alone?')
+        .when(sfn.Condition.numberGreaterThan('$.lock.running', 1), alreadyRunning)
+        .otherwise(start.next(wait).next(check).next(new sfn.Choice(this, 'Stable?')
+          .when(sfn.Condition.booleanEquals('$.check.result.stable', true), done)
+          .otherwise(wait))));
+
+    const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_MONTH });
+    const machine = new sfn.StateMachine(this, 'StateMachine', {
+      stateMachineName,
+      definitionBody: sfn.DefinitionBody.fromChainable(definition),
+      // The handler fails a late run with the pending services named; this is the backstop if the handler cannot run.
+      timeout: this.timeout.plus(Duration.minutes(15)),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
+      comment: 'Clean slate: refresh instances, redeploy services, wait until stable',
+    });
+    return machine;
+  }
+
+  /** Least privilege: this cluster's services, this group, reads where IAM has no resource-level permissions. */
+  private grantRun(fn: lambda.IFunction, clusterName: string, clusterArn: string, group: autoscaling.IAutoScalingGroup): void {
+    const stack = Stack.of(this);
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:ListServices'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['ecs:UpdateService', 'ecs:DescribeServices'],
+      resources: [stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` })],
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['autoscaling:StartInstanceRefresh'],
+      resources: [group.autoScalingGroupArn],
+    }));
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['autoscaling:DescribeInstanceRefreshes'],
+      resources: ['*'],
+    }));
+  }
+
+  private setMaxInstanceLifetime(group: autoscaling.AutoScalingGroup, lifetime: Duration): void {
+    const seconds = lifetime.toSeconds();
+    if (seconds < 86_400 || seconds > 31_536_000) {
+      throw fleetError(this, `maxInstanceLifetime ${lifetime.toHumanString()} is not valid`, 'use 1 to 365 days, as Auto Scaling requires');
+    }
+    const cfn = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
+    if (cfn.maxInstanceLifetime !== undefined && cfn.maxInstanceLifetime !== seconds) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/rollout:maxInstanceLifetimeReplaced',
+        `maxInstanceLifetime replaces the group's existing ${cfn.maxInstanceLifetime} s with ${seconds} s`);
+    }
+    cfn.maxInstanceLifetime = seconds;
+  }
+
+  private acknowledge(stack: Stack, group: autoscaling.IAutoScalingGroup, clusterName: string): void {
+    const fnRole = this.function.role!;
+    const runtime = 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change';
+    Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: runtime });
+    Validations.of(fnRole).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs',
+    });
+    Validations.of(fnRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'ecs:ListServices has no resource type (it is pinned to this cluster by the ecs:cluster condition) and autoscaling:DescribeInstanceRefreshes supports no resource-level permissions',
+    });
+    const serviceArn = stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` });
+    Validations.of(fnRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, serviceArn)}]`,
+      reason: "every service of this one cluster, and only of it: the services are the cluster's, whatever their names",
+    });
+    Validations.of(fnRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResource(this, group.autoScalingGroupArn)}]`,
+      reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
+    });
+    const smRole = this.stateMachine.role;
+    Validations.of(smRole).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason: 'X-Ray trace segments and CloudWatch Logs log delivery (added by aws-cdk-lib for tracing and logging) support no resource-level permissions',
+    });
+    Validations.of(smRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+      reason: 'the versions and aliases of the clean-slate function itself (lambda:InvokeFunction grant added by aws-cdk-lib)',
+    });
+  }
+
+}
+
+function checkPercent(scope: Construct, name: string, value: number, min: number, max: number): void {
+  if (Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw fleetError(scope, `${name} ${value} is not valid`, `use a whole percentage from ${min} to ${max}`);
+  }
+}
+
+/** A value as cdk-nag spells it in a granular finding id: references become `<LogicalId>` / `<AWS::Region>`. */
+function nagResource(scope: Construct, value: string): string {
+  const render = (v: any): string => {
+    if (typeof v === 'string') return v;
+    if (v && typeof v === 'object') {
+      if ('Ref' in v) return `<${v.Ref}>`;
+      if ('Fn::GetAtt' in v) return `<${v['Fn::GetAtt'].join('.')}>`;
+      if ('Fn::Join' in v) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
+    }
+    return JSON.stringify(v);
+  };
+  return render(Stack.of(scope).resolve(value));
+}

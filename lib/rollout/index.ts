@@ -1,0 +1,3 @@
+export * from './planner';
+export * from './clean-slate';
+export * from './regional-endpoint';
