@@ -1,17 +1,22 @@
-/** Prints what `cdk synth` wrote to cdk.out: each stack with its resource count (nested stacks indented). */
+/** Prints what `cdk synth` wrote to cdk.out: each stack with its resource count, and its nested stacks. */
 import * as fs from 'fs';
 import * as path from 'path';
 
 const outdir = path.join(__dirname, '..', 'cdk.out');
 const manifest = JSON.parse(fs.readFileSync(path.join(outdir, 'manifest.json'), 'utf8'));
-const count = (file: string) => Object.keys(JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')).Resources ?? {}).length;
+const resources = (file: string): Record<string, any> => JSON.parse(fs.readFileSync(path.join(outdir, file), 'utf8')).Resources ?? {};
+
+function print(file: string, label: string, indent: string): void {
+  const all = resources(file);
+  console.log(`${indent}${label}: ${Object.keys(all).length} resources`);
+  for (const r of Object.values(all)) {
+    const nested = r.Type === 'AWS::CloudFormation::Stack' ? r.Metadata?.['aws:asset:path'] : undefined;
+    if (nested) print(nested, `nested ${nested.replace('.nested.template.json', '')}`, `${indent}  `);
+  }
+}
+
 console.log(`Synthesized to ${outdir}:`);
 for (const [id, artifact] of Object.entries<any>(manifest.artifacts)) {
   if (artifact.type !== 'aws:cloudformation:stack') continue;
-  const file = artifact.properties.templateFile as string;
-  console.log(`  ${id} (${artifact.environment.replace('aws://', '')}): ${count(file)} resources`);
-  const nestedPrefix = id;
-  for (const f of fs.readdirSync(outdir).filter((n) => n.startsWith(nestedPrefix) && n.endsWith('.nested.template.json'))) {
-    console.log(`    nested ${f.replace('.nested.template.json', '')}: ${count(f)} resources`);
-  }
+  print(artifact.properties.templateFile, `${id} (${artifact.environment.replace('aws://', '')})`, '  ');
 }
