@@ -4,7 +4,7 @@ import * as path from 'path';
 import { parse } from 'yaml';
 
 /** The public compose corpus (docker/awesome-compose, CC0), one file per sample. */
-export const CORPUS_DIR = path.join(__dirname, '..', '..', '..', 'shared', 'compose-corpus', 'awesome-compose');
+export const CORPUS_DIR = path.join(__dirname, '..', 'fixtures', 'compose-corpus', 'awesome-compose');
 
 /** The corpus file names, sorted. */
 export function corpusFiles(): string[] {

@@ -12,7 +12,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { handler, resetClients, retryStrategy } from '../../lambda/asg-dns-updater/index';
 import { DNS_LIFECYCLE_HOOK_NAME } from '../../lambda/asg-dns-updater/tag';
 
-const FIXTURES = '/work/shared/fixtures/aws-events';
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 
 const asg = mockClient(AutoScalingClient);

@@ -7,7 +7,7 @@ import {
 } from '../../lambda/asg-dns-updater/reconcile';
 import { parseDomainMeta, parseOptions } from '../../lambda/asg-dns-updater/tag';
 
-const FIXTURES = '/work/shared/fixtures/aws-events';
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 
 describe('DomainMeta tag', () => {

@@ -9,7 +9,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { cloudFormation, handler, timing } from '../../lambda/swarm-node-drainer/index';
 import { actionOf, candidateManagers, chunks } from '../../lambda/swarm-node-drainer/logic';
 
-const FIXTURES = path.join(__dirname, '..', '..', '..', 'shared', 'fixtures', 'aws-events');
+const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
 const terminate = fixture('eventbridge-terminate-lifecycle-action.json');
 const launched = fixture('eventbridge-launch-successful.json');
