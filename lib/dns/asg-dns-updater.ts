@@ -14,6 +14,7 @@ import { Construct } from 'constructs';
 import { HANDLED_DETAIL_TYPES } from '../../lambda/asg-dns-updater/events';
 import { DOMAIN_META_TAG } from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
+import { nagResourceName } from '../nag';
 
 /** The handler, bundled by local esbuild. */
 const ENTRY = path.join(__dirname, '../../lambda/asg-dns-updater/index.ts');
@@ -91,8 +92,8 @@ export class AsgDnsUpdater extends Construct {
       conditions: { Null: { [`autoscaling:ResourceTag/${DOMAIN_META_TAG}`]: 'false' } },
     }));
     const reason = 'tag-only mode follows groups created outside CDK: the groups are only known by their DomainMeta tag (IAM condition on CompleteLifecycleAction), the zones by the tag value at run time';
-    for (const zone of zones.filter((z) => nagResource(updater, z).endsWith('*'))) {
-      Validations.of(updater.function.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResource(updater, zone)}]`, reason });
+    for (const zone of zones.filter((z) => nagResourceName(updater, z).endsWith('*'))) {
+      Validations.of(updater.function.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceName(updater, zone)}]`, reason });
     }
     Validations.of(updater.function.role!).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
     return updater;
@@ -162,7 +163,7 @@ export class AsgDnsUpdater extends Construct {
       reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs',
     });
     const changeArn = Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
-    for (const finding of ['Resource::*', `Resource::${nagResource(this, changeArn)}`]) {
+    for (const finding of ['Resource::*', `Resource::${nagResourceName(this, changeArn)}`]) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[${finding}]`,
         reason: 'autoscaling:DescribeAutoScalingGroups and ec2:DescribeInstances support no resource-level permissions; route53:GetChange ids are only known after the write',
@@ -203,7 +204,7 @@ export class AsgDnsUpdater extends Construct {
       resources: [group.autoScalingGroupArn],
     }));
     Validations.of(this.function.role!).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, group.autoScalingGroupArn)}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });
     return new events.Rule(scope, 'Events', {
@@ -212,18 +213,4 @@ export class AsgDnsUpdater extends Construct {
       targets: [this.target()],
     });
   }
-}
-
-/** A value as cdk-nag spells it in a granular finding id: references become `<LogicalId>` / `<AWS::Region>`. */
-function nagResource(scope: Construct, value: string): string {
-  const render = (v: any): string => {
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object') {
-      if ('Ref' in v) return `<${v.Ref}>`;
-      if ('Fn::GetAtt' in v) return `<${v['Fn::GetAtt'].join('.')}>`;
-      if ('Fn::Join' in v) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
-    }
-    return JSON.stringify(v);
-  };
-  return render(Stack.of(scope).resolve(value));
 }

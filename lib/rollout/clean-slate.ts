@@ -15,6 +15,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { nagResourceName } from '../nag';
 
 /** The handler, bundled by local esbuild. */
 const ENTRY = path.join(__dirname, '../../lambda/clean-slate/index.ts');
@@ -287,11 +288,11 @@ export class CleanSlate extends Construct {
     });
     const serviceArn = stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` });
     Validations.of(fnRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, serviceArn)}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, serviceArn)}]`,
       reason: "every service of this one cluster, and only of it: the services are the cluster's, whatever their names",
     });
     Validations.of(fnRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::${nagResource(this, group.autoScalingGroupArn)}]`,
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });
     const smRole = this.stateMachine.role;
@@ -312,18 +313,4 @@ function checkPercent(scope: Construct, name: string, value: number, min: number
   if (!Number.isInteger(value) || value < min || value > max) {
     throw fleetError(scope, `${name} ${value} is not valid`, `use a whole percentage from ${min} to ${max}`);
   }
-}
-
-/** A value as cdk-nag spells it in a granular finding id: references become `<LogicalId>` / `<AWS::Region>`. */
-function nagResource(scope: Construct, value: string): string {
-  const render = (v: any): string => {
-    if (typeof v === 'string') return v;
-    if (v && typeof v === 'object') {
-      if ('Ref' in v) return `<${v.Ref}>`;
-      if ('Fn::GetAtt' in v) return `<${v['Fn::GetAtt'].join('.')}>`;
-      if ('Fn::Join' in v) return v['Fn::Join'][1].map(render).join(v['Fn::Join'][0]);
-    }
-    return JSON.stringify(v);
-  };
-  return render(Stack.of(scope).resolve(value));
 }

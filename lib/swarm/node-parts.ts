@@ -4,12 +4,13 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Tags, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
+import { nagResourceName } from '../nag';
 import { tagValueProblem } from './labels';
 import type { SwarmRegistryOptions } from './swarm-cluster';
 
@@ -23,15 +24,7 @@ export const SWARM_ROLE_TAG = 'swarm:node-role';
  * resolved ARN with references rendered as `<LogicalId>` / `<AWS::Region>`.
  */
 export function acknowledgeWildcard(scope: IConstruct, resource: string, reason: string): void {
-  const render = (value: unknown): string => {
-    if (typeof value === 'string') return value;
-    const v = value as Record<string, any>;
-    if (v.Ref) return `<${v.Ref}>`;
-    if (v['Fn::GetAtt']) return `<${v['Fn::GetAtt'].join('.')}>`;
-    if (v['Fn::Join']) return (v['Fn::Join'][1] as unknown[]).map(render).join(v['Fn::Join'][0]);
-    return JSON.stringify(value);
-  };
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${render(Stack.of(scope).resolve(resource))}]`, reason });
+  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceName(scope, resource)}]`, reason });
 }
 
 /** Reads a boot script from lib/swarm/scripts at synth time. */
