@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
+import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 
 /**
  * Properties of a {@link FleetCluster}.
@@ -158,35 +159,17 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       allowAllOutbound: true,
     });
 
-    const role = new iam.Role(this, 'InstanceRole', {
-      assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-      description: `ECS container instances of ${this.node.path}`,
-      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-    });
+    const role = ssmInstanceRole(this, 'InstanceRole', `ECS container instances of ${this.node.path}`, 'these container instances');
     this.instanceRole = role;
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-      reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager access, which replaces SSH on these instances',
-    });
 
-    this.launchTemplate = new ec2.LaunchTemplate(this, 'LaunchTemplate', {
+    this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
       instanceType: props.instanceType ?? new ec2.InstanceType('t3.medium'),
       userData: ec2.UserData.forLinux(),
       role,
-      securityGroup: this.securityGroup,
-      requireImdsv2: true,
-      // Hop limit 1: containers in bridge mode cannot reach the instance's credentials; tasks use task roles.
-      httpPutResponseHopLimit: 1,
+      securityGroups: [this.securityGroup],
+      rootVolumeSizeGiB,
       associatePublicIpAddress: publicInstances ? true : undefined,
-      blockDevices: [{
-        deviceName: '/dev/xvda',
-        volume: ec2.BlockDeviceVolume.ebs(rootVolumeSizeGiB, {
-          volumeType: ec2.EbsDeviceVolumeType.GP3,
-          encrypted: true,
-          deleteOnTermination: true,
-        }),
-      }],
     });
 
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Capacity', {

@@ -10,6 +10,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
+import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { nagResourceName } from '../nag';
 import { tagValueProblem } from './labels';
 import type { SwarmRegistryOptions } from './swarm-cluster';
@@ -34,16 +35,7 @@ export function readScript(name: string): string {
 
 /** The instance role of swarm nodes: Session Manager instead of SSH. */
 export function nodeRole(scope: Construct, id: string, description: string): iam.Role {
-  const role = new iam.Role(scope, id, {
-    assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
-    description,
-    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
-  });
-  Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-    reason: 'AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, which replace SSH on swarm nodes',
-  });
-  return role;
+  return ssmInstanceRole(scope, id, description, 'swarm nodes');
 }
 
 /** Launch template of swarm nodes: Amazon Linux 2023, IMDSv2 required, instance tags in metadata, encrypted gp3. */
@@ -60,25 +52,17 @@ export function swarmLaunchTemplate(scope: Construct, id: string, options: {
   if (Buffer.byteLength(options.userData) > 16384) {
     throw fleetError(scope, `the generated user data is ${Buffer.byteLength(options.userData)} bytes`, 'keep it under 16 KiB, the EC2 limit');
   }
-  const template = new ec2.LaunchTemplate(scope, id, {
+  return hardenedLaunchTemplate(scope, id, {
     // Resolved from the public SSM parameter at deploy time: no context lookup at synth.
     machineImage: ec2.MachineImage.latestAmazonLinux2023(),
     instanceType: options.instanceType,
     userData: ec2.UserData.custom(options.userData),
     role: options.role,
-    securityGroup: options.securityGroups[0],
-    requireImdsv2: true,
+    securityGroups: options.securityGroups,
+    rootVolumeSizeGiB: options.rootVolumeSizeGiB,
     // The boot script reads the docker.* and exported tags from instance metadata.
     instanceMetadataTags: true,
-    // Hop limit 1: containers cannot reach the instance's credentials.
-    httpPutResponseHopLimit: 1,
-    blockDevices: [{
-      deviceName: '/dev/xvda',
-      volume: ec2.BlockDeviceVolume.ebs(options.rootVolumeSizeGiB, { volumeType: ec2.EbsDeviceVolumeType.GP3, encrypted: true, deleteOnTermination: true }),
-    }],
   });
-  for (const sg of options.securityGroups.slice(1)) template.addSecurityGroup(sg);
-  return template;
 }
 
 /** Tags a group (propagated to its instances): swarm membership plus one `docker.<label>` tag per label. */
