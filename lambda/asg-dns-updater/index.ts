@@ -165,6 +165,13 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
   const type = recordTypeOf(kind);
   const ids = cleanup ? [] : inServiceInstances(members, leaving, joining);
   const addresses = ids.length > 0 ? await describeAddresses(members.map((g) => g.name)) : new Map<string, InstanceAddresses>();
+  // EC2 lags behind Auto Scaling (eventual consistency): an in-service instance EC2 did not return is unknown, not
+  // address-less. Leaving it out would shrink (or, with whenEmpty=delete, remove) a live record, so write nothing and
+  // fail: the retry or the next reconcile sees it.
+  const unknown = ids.filter((id) => !addresses.has(id));
+  if (unknown.length > 0) {
+    throw new Error(`${recordName}: ${unknown.join(', ')} in service but not returned by EC2 DescribeInstances yet; DNS left as it was`);
+  }
   const targets: Array<{ instanceId: string; address: string }> = [];
   for (const instanceId of ids) {
     const address = pickAddress(addresses.get(instanceId), kind);

@@ -166,14 +166,15 @@ export class AsgDnsRecord extends Construct {
         'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
       },
     });
+    // One statement: ForAllValues must hold for every name of a change batch, and a batch carries the shared record and
+    // the per-instance records together. Under StringLike the exact name still matches only itself.
     fn.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['route53:ChangeResourceRecordSets'], resources: [zone.hostedZoneArn], conditions: conditions('StringEquals', [this.recordName]),
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: [zone.hostedZoneArn],
+      conditions: perInstance
+        ? conditions('StringLike', [this.recordName, `i-*.${this.recordName}`])
+        : conditions('StringEquals', [this.recordName]),
     }));
-    if (perInstance) {
-      fn.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['route53:ChangeResourceRecordSets'], resources: [zone.hostedZoneArn], conditions: conditions('StringLike', [`i-*.${this.recordName}`]),
-      }));
-    }
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], resources: [zone.hostedZoneArn] }));
   }
 

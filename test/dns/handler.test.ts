@@ -297,6 +297,16 @@ describe('failures', () => {
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
 
+  test.each(['keep', 'delete'])('an in-service instance EC2 does not return yet never shrinks the record (whenEmpty=%s)', async (whenEmpty) => {
+    const records = world([{ name: 'my-asg', tag, options: `whenEmpty=${whenEmpty}`, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+    // EC2 lags behind Auto Scaling: DescribeInstances answers without the second instance (eventual consistency).
+    ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: I1, State: { Code: 16, Name: 'running' }, PublicIpAddress: '203.0.113.1' }] }] });
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/not returned by EC2 DescribeInstances yet; DNS left as it was/);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+  });
+
   test('a partial page: page 2 of the groups fails, nothing is written', async () => {
     world([]);
     asg.on(DescribeAutoScalingGroupsCommand)
