@@ -159,6 +159,7 @@ interface SyncResult { changes: number; changeIds: string[]; errors: string[] }
  */
 async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joining: ReadonlySet<string>, excludeGroup?: string): Promise<SyncResult> {
   const { zoneId, recordName } = rec.key;
+  if (rec.blocked.length > 0) return { changes: 0, changeIds: [], errors: rec.blocked };
   const members = rec.members.filter((g) => g.name !== excludeGroup);
   const cleanup = members.length === 0 && (rec.deleting.length > 0 || excludeGroup !== undefined);
   const kind = rec.options.address ?? await zoneAddressKind(zoneId);
@@ -348,7 +349,7 @@ async function handleCustomResource(e: CustomResourceEvent): Promise<void> {
     if (!meta.ok || !options.ok) throw new Error(meta.ok ? (options as any).reason : meta.reason);
     const key: RecordKey = meta.value;
     const index = indexGroups(await describeTaggedGroups());
-    const rec = index.records.get(keyString(key)) ?? { key, members: [], deleting: [], options: options.value, notes: [] };
+    const rec = index.records.get(keyString(key)) ?? { key, members: [], deleting: [], options: options.value, notes: [], blocked: [] };
     const sync = await syncRecord(rec, new Set(), new Set(), e.RequestType === 'Delete' ? p.AutoScalingGroupName : undefined);
     if (sync.errors.length > 0) throw new RecordConfigurationError(sync.errors);
   } catch (err: any) {

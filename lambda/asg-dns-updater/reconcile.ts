@@ -30,6 +30,11 @@ export interface RecordGroups {
   readonly options: RecordOptions;
   /** Problems worth logging (conflicting options). */
   readonly notes: string[];
+  /**
+   * Why the record must not be written: a group names it but its options cannot be read. Recomputing the record
+   * without that group would shrink (or delete) it, so nothing is written until the tag is fixed.
+   */
+  readonly blocked: string[];
 }
 
 /** Groups by record, plus the groups whose tags could not be read (and why). */
@@ -37,6 +42,12 @@ export interface GroupIndex {
   readonly records: Map<string, RecordGroups>;
   readonly invalid: Map<string, string>;
 }
+
+const DEFAULT_OPTIONS = (() => {
+  const parsed = parseOptions(undefined);
+  if (!parsed.ok) throw new Error('default options must parse');
+  return parsed.value;
+})();
 
 /** Groups the tagged groups by the record they name. */
 export function indexGroups(groups: readonly GroupState[]): GroupIndex {
@@ -47,12 +58,20 @@ export function indexGroups(groups: readonly GroupState[]): GroupIndex {
     const meta = parseDomainMeta(g.tags[DOMAIN_META_TAG]);
     if (!meta.ok) { invalid.set(g.name, meta.reason); continue; }
     const options = parseOptions(g.tags[DOMAIN_META_OPTIONS_TAG]);
-    if (!options.ok) { invalid.set(g.name, options.reason); continue; }
     const id = keyString(meta.value);
     let rec = records.get(id);
+    if (!options.ok) {
+      invalid.set(g.name, options.reason);
+      if (!rec) {
+        rec = { key: meta.value, members: [], deleting: [], options: DEFAULT_OPTIONS, notes: [], blocked: [] };
+        records.set(id, rec);
+      }
+      rec.blocked.push(`group ${g.name} names ${id} but its ${DOMAIN_META_OPTIONS_TAG} cannot be read (${options.reason}); ${id} is left as it is until the tag is fixed`);
+      continue;
+    }
     if (!rec) {
       // The alphabetically first group's options win, so the choice does not depend on API order.
-      rec = { key: meta.value, members: [], deleting: [], options: options.value, notes: [] };
+      rec = { key: meta.value, members: [], deleting: [], options: options.value, notes: [], blocked: [] };
       records.set(id, rec);
     } else if (JSON.stringify(rec.options) !== JSON.stringify(options.value)) {
       rec.notes.push(`group ${g.name} has ${DOMAIN_META_OPTIONS_TAG} different from the other groups of ${id}; using ${JSON.stringify(rec.options)}`);

@@ -307,6 +307,16 @@ describe('failures', () => {
     expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
   });
 
+  test('a group sharing the record with an unreadable options tag blocks the write instead of dropping out', async () => {
+    const records = world([
+      { name: 'blue', tag, instances: [{ id: I1, public: '203.0.113.1' }] },
+      { name: 'green', tag, options: 'ttl=soon', instances: [{ id: I2, public: '203.0.113.2' }] },
+    ], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+    await expect(handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} })).rejects.toThrow(/green.*DomainMetaOptions cannot be read/);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+  });
+
   test('a partial page: page 2 of the groups fails, nothing is written', async () => {
     world([]);
     asg.on(DescribeAutoScalingGroupsCommand)
