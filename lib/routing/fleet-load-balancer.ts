@@ -1,5 +1,5 @@
 import * as crypto from 'crypto';
-import { Annotations, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,7 +9,7 @@ import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import { hostPatternProblem, pathPatternProblem } from './patterns';
-import { assignPriorities, routeKey } from './priorities';
+import { assignPrioritiesDetailed, MAX_PRIORITY, routeKey } from './priorities';
 
 /** ALB quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"). */
 export const ALB_QUOTAS = {
@@ -117,6 +117,16 @@ export interface RouteOptions {
    * @default '200-399'
    */
   readonly healthyHttpCodes?: string;
+
+  /**
+   * Pin the listener rule's priority (1 to 50,000, lower is evaluated first). Only needed in two rare cases the
+   * automatic assignment reports with a warning: two routes of the same specificity whose hashes collide (the one
+   * moved off its slot can move again when routes are added or removed), and overlapping patterns of the same
+   * specificity (`/api/*` and `/api/*.json`), which are ordered by hash.
+   *
+   * @default - assigned for you: most specific first, stable across added and removed routes
+   */
+  readonly priority?: number;
 }
 
 /** A route made by {@link FleetLoadBalancer.route}. */
@@ -137,6 +147,8 @@ export interface FleetRoute {
   readonly rule?: elbv2.ApplicationListenerRule;
   /** The rule's priority (a token, resolved at synthesis). */
   readonly priority?: number;
+  /** The priority the user pinned, if any. */
+  readonly pinnedPriority?: number;
 }
 
 /** Host ports ECS assigns to containers in bridge mode with hostPort 0. */
@@ -221,6 +233,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     }
 
     this.loadBalancer = this.addShard().loadBalancer;
+    // After every route() call, before synthesis.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.warnAboutCollisions(); } });
   }
 
   /** All load balancers of this construct (more than one only when routes were spread, see `maxLoadBalancers`). */
@@ -239,6 +253,13 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
    */
   public route(service: FleetService, options: RouteOptions = {}): FleetRoute {
     const { path, host } = options;
+    if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
+      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is out of range`, `use a whole number from 1 to ${MAX_PRIORITY}, or leave it out to have it assigned`);
+    }
+    const samePin = options.priority === undefined ? undefined : this.routes.find((r) => r.pinnedPriority === options.priority);
+    if (samePin) {
+      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
+    }
     if (service.containerPort === undefined) {
       throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
     }
@@ -284,6 +305,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
 
     const route: FleetRoute = {
       service, host, path, loadBalancer: shard.loadBalancer, dnsName: shard.loadBalancer.loadBalancerDnsName, targetGroup, rule, priority,
+      pinnedPriority: options.priority,
     };
     this.routesByKey.set(key, route);
     if (isDefault) shard.defaultRoute = route;
@@ -293,8 +315,24 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   }
 
   private priorityOf(shard: Shard, key: string): number {
-    shard.priorities ??= assignPriorities(shard.routes.map((r) => ({ host: r.host, path: r.path })));
+    shard.priorities ??= this.assign(shard).priorities;
     return shard.priorities.get(key)!;
+  }
+
+  private assign(shard: Shard) {
+    return assignPrioritiesDetailed(shard.routes.map((r) => ({ host: r.host, path: r.path, priority: r.pinnedPriority })));
+  }
+
+  /** Warns about routes a hash collision moved off their preferred priority (run once, before synthesis). */
+  private warnAboutCollisions(): void {
+    for (const shard of this.shards) {
+      for (const d of this.assign(shard).displaced) {
+        const route = this.routesByKey.get(d.key)!;
+        Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityCollision',
+          `the route to ${route.service.node.path} (host '${route.host ?? '*'}' path '${route.path ?? '*'}') got priority ${d.priority} because its preferred slot is held by ${d.displacedBy.replace('|', ' ')}; `
+          + `adding or removing a route that sorts before that one can move it. Pin it with route(..., { priority: ${d.priority} }) to keep it fixed`);
+      }
+    }
   }
 
   /** Picks the load balancer for a route: the one already serving its host, else the first with room. */

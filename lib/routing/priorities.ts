@@ -21,6 +21,22 @@ export interface RouteMatch {
   readonly host?: string;
   /** Path pattern, e.g. `/api/*`. */
   readonly path?: string;
+  /** A priority chosen by the user: kept as is, and never given to another route. */
+  readonly priority?: number;
+}
+
+/** A route that did not get its preferred slot because another route of its band took it. */
+export interface DisplacedRoute {
+  readonly key: string;
+  /** The route that holds the preferred slot. */
+  readonly displacedBy: string;
+  readonly priority: number;
+}
+
+/** Priorities, and the routes a hash collision moved off their preferred slot. */
+export interface PriorityAssignment {
+  readonly priorities: Map<string, number>;
+  readonly displaced: DisplacedRoute[];
 }
 
 /** ALB's highest listener rule priority. */
@@ -80,34 +96,59 @@ export function preferredSlot(key: string): number {
  * Assigns a priority to every route of one listener.
  *
  * @returns a map from route key to priority
- * @throws when two routes share a key (the caller reports duplicates with service names first),
- *   or when more than {@link BAND_SIZE} routes fall into one band (far above ALB's 100 rules per load balancer)
+ * @throws when two routes share a key (the caller reports duplicates with service names first), when pinned
+ *   priorities repeat or leave ALB's range, or when more than {@link BAND_SIZE} routes fall into one band
  */
 export function assignPriorities(matches: readonly RouteMatch[]): Map<string, number> {
+  return assignPrioritiesDetailed(matches).priorities;
+}
+
+/**
+ * {@link assignPriorities}, also reporting collisions. A displaced route's priority can move when a route whose key
+ * sorts before the one holding its slot is added or removed; pin it (`priority`) to make it fixed.
+ */
+export function assignPrioritiesDetailed(matches: readonly RouteMatch[]): PriorityAssignment {
   const byBand = new Map<number, string[]>();
   const seen = new Set<string>();
+  const result = new Map<string, number>();
+  const pinned = new Set<number>();
   for (const match of matches) {
     const key = routeKey(match);
     if (seen.has(key)) throw new Error(`duplicate route ${key}`);
     seen.add(key);
+    if (match.priority !== undefined) {
+      if (!Number.isInteger(match.priority) || match.priority < 1 || match.priority > MAX_PRIORITY) {
+        throw new Error(`priority ${match.priority} of route ${key} is outside 1..${MAX_PRIORITY}`);
+      }
+      if (pinned.has(match.priority)) throw new Error(`priority ${match.priority} is pinned by two routes`);
+      pinned.add(match.priority);
+      result.set(key, match.priority);
+      continue;
+    }
     const band = specificityBand(match);
     byBand.set(band, [...(byBand.get(band) ?? []), key]);
   }
 
-  const result = new Map<string, number>();
+  const displaced: DisplacedRoute[] = [];
   for (const [band, keys] of byBand) {
     if (keys.length > BAND_SIZE) {
       throw new Error(`${keys.length} routes of the same specificity exceed the ${BAND_SIZE} priorities reserved for it`);
     }
-    const taken = new Set<number>();
+    const holder = new Map<number, string>();
+    for (let slot = 0; slot < BAND_SIZE; slot++) {
+      if (pinned.has(band * BAND_SIZE + slot + 1)) holder.set(slot, 'a pinned priority');
+    }
     for (const key of [...keys].sort()) {
-      let slot = preferredSlot(key);
-      while (taken.has(slot)) slot = (slot + 1) % BAND_SIZE;
-      taken.add(slot);
+      const preferred = preferredSlot(key);
+      if (holder.size >= BAND_SIZE) throw new Error(`routes and pinned priorities of one specificity exceed the ${BAND_SIZE} priorities reserved for it`);
+      let slot = preferred;
+      while (holder.has(slot)) slot = (slot + 1) % BAND_SIZE;
+      holder.set(slot, key);
       result.set(key, band * BAND_SIZE + slot + 1);
+      if (slot !== preferred) displaced.push({ key, displacedBy: holder.get(preferred)!, priority: band * BAND_SIZE + slot + 1 });
     }
   }
-  return result;
+  return { priorities: result, displaced };
 }
 
 /** Highest priority {@link assignPriorities} can return: within ALB's limit of 50,000. */

@@ -1,9 +1,10 @@
 import { Duration } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetLoadBalancer, FleetLoadBalancerProps } from '../../lib/routing/fleet-load-balancer';
 import { FleetService } from '../../lib/service/fleet-service';
+import { preferredSlot, routeKey } from '../../lib/routing/priorities';
 import { bootService, testStack } from '../support/fixtures';
 
 function setup(props: Partial<FleetLoadBalancerProps> = {}) {
@@ -221,4 +222,48 @@ test('an internal load balancer in a VPC without private subnets still synthesiz
   const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, internetFacing: false });
   lb.route(bootService(stack, cluster), { path: '/*' });
   Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
+});
+
+describe('priority collisions and pinned priorities', () => {
+  // Two exact hosts (same band) whose hashes want the same slot.
+  const colliding = (() => {
+    const bySlot = new Map<number, string>();
+    for (let i = 0; ; i++) {
+      const host = `h${i}.example.com`;
+      const slot = preferredSlot(routeKey({ host }));
+      if (bySlot.has(slot)) return [bySlot.get(slot)!, host].sort();
+      bySlot.set(slot, host);
+    }
+  })();
+
+  test('a route moved off its preferred slot gets a warning that says how to pin it', () => {
+    const { stack, lb, service } = setup();
+    lb.route(service('a'), { host: colliding[0] });
+    lb.route(service('b'), { host: colliding[1] });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('priorityCollision|preferred slot'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toContain(`host '${colliding[1]}'`);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/Pin it with route\(\.\.\., \{ priority: \d+ \}\)/);
+  });
+
+  test('a pinned priority is kept, never given to another route, and silences the warning', () => {
+    const pinned = () => {
+      const { stack, lb, service } = setup();
+      lb.route(service('a'), { host: colliding[0] });
+      lb.route(service('b'), { host: colliding[1], priority: 7 });
+      return stack;
+    };
+    // Each assertion synthesizes; aws-cdk-lib's ECS cluster cannot be synthesized twice, so build it twice.
+    Template.fromStack(pinned()).hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', {
+      Priority: 7, Conditions: [Match.objectLike({ HostHeaderConfig: { Values: [colliding[1]] } })],
+    });
+    expect(Annotations.fromStack(pinned()).findWarning('/Test/Lb', Match.stringLikeRegexp('preferred slot'))).toHaveLength(0);
+  });
+
+  test('rejects a pinned priority out of range or pinned twice', () => {
+    const { lb, service } = setup();
+    expect(() => lb.route(service('a'), { path: '/a/*', priority: 0 })).toThrow(/priority 0 is out of range\. Fix: use a whole number from 1 to 50000/);
+    lb.route(service('b'), { path: '/b/*', priority: 10 });
+    expect(() => lb.route(service('c'), { path: '/c/*', priority: 10 })).toThrow(/priority 10 is already pinned by the route to Test\/b/);
+  });
 });

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import {
-  assignPriorities, BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
+  assignPriorities, assignPrioritiesDetailed, BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
 } from '../../lib/routing/priorities';
 
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
@@ -89,5 +89,30 @@ describe('assignPriorities', () => {
   test('rejects more routes of one specificity than its band holds', () => {
     const many = Array.from({ length: BAND_SIZE + 1 }, (_, i) => ({ path: `/x${String(i).padStart(3, '0')}` }));
     expect(() => assignPriorities(many)).toThrow(/exceed the 250 priorities/);
+  });
+});
+
+describe('pinned priorities', () => {
+  test('are kept and never handed to an unpinned route', () => {
+    fc.assert(fc.property(uniqueMatches, fc.integer({ min: 1, max: MAX_PRIORITY }), (matches, pin) => {
+      const [first, ...rest] = matches;
+      const p = assignPriorities([{ ...first, priority: pin }, ...rest]);
+      expect(p.get(routeKey(first))).toBe(pin);
+      expect([...p.values()].filter((v) => v === pin)).toHaveLength(1);
+    }));
+  });
+
+  test('reports the routes a collision displaced', () => {
+    const keys: RouteMatch[] = [];
+    const bySlot = new Map<number, RouteMatch>();
+    for (let i = 0; keys.length === 0; i++) {
+      const m = { path: `/p${i}` };
+      const slot = preferredSlot(routeKey(m));
+      if (bySlot.has(slot)) keys.push(bySlot.get(slot)!, m);
+      bySlot.set(slot, m);
+    }
+    const { displaced } = assignPrioritiesDetailed(keys);
+    expect(displaced).toHaveLength(1);
+    expect(displaced[0].displacedBy).toBe([routeKey(keys[0]), routeKey(keys[1])].sort()[0]);
   });
 });
