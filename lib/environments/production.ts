@@ -108,7 +108,9 @@ export interface ProductionStackProps extends StackProps {
  * moves another one, and `cdk deploy <stack>` still deploys the whole environment.
  */
 export class ProductionStack extends Stack {
+  /** The environment's cluster. */
   public readonly cluster: FleetCluster;
+  /** The environment's load balancer(s). */
   public readonly loadBalancer: FleetLoadBalancer;
   /** The services by name. */
   public readonly services: Record<string, FleetService> = {};
