@@ -6,24 +6,10 @@
 import { performance } from 'perf_hooks';
 import { nightlySchedules } from '../lib/environments/multi-region';
 import { RolloutRegion, StepTimings, estimateRollout, planRollout } from '../lib/rollout/planner';
+import { SIX_REGIONS, SIX_REGIONS_LATENCY_MS } from '../test/fixtures/regions';
 
-/** Forecast requests per second at midnight UTC (sample figures, not measurements). */
-const REGIONS: RolloutRegion[] = [
-  { name: 'us-east-1', load: 1200 },
-  { name: 'eu-west-1', load: 800 },
-  { name: 'ap-northeast-1', load: 500 },
-  { name: 'eu-central-1', load: 300 },
-  { name: 'ap-southeast-2', load: 150 },
-  { name: 'sa-east-1', load: 90 },
-];
-/** Round-trip milliseconds between regions (sample figures of public inter-region latency tables). */
-const LATENCY = {
-  'us-east-1': { 'eu-west-1': 70, 'eu-central-1': 90, 'ap-southeast-2': 200, 'ap-northeast-1': 150, 'sa-east-1': 115 },
-  'eu-west-1': { 'eu-central-1': 25, 'ap-southeast-2': 260, 'ap-northeast-1': 210, 'sa-east-1': 185 },
-  'eu-central-1': { 'ap-southeast-2': 250, 'ap-northeast-1': 225, 'sa-east-1': 205 },
-  'ap-southeast-2': { 'ap-northeast-1': 105, 'sa-east-1': 310 },
-  'ap-northeast-1': { 'sa-east-1': 260 },
-};
+const REGIONS = SIX_REGIONS;
+const LATENCY = SIX_REGIONS_LATENCY_MS;
 
 /**
  * The paper model. Route 53 defaults of RegionalEndpoint: 30 s interval, 3 failures → 90 s to drop out, alias TTL

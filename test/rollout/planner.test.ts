@@ -1,22 +1,10 @@
 import fc from 'fast-check';
 import { nightlySchedules, planRegions, rolloutDependencies, rolloutWaves } from '../../lib/environments/multi-region';
-import { RolloutRegion, estimateRollout, planRollout } from '../../lib/rollout/planner';
+import { estimateRollout, planRollout } from '../../lib/rollout/planner';
+import { SIX_REGIONS, SIX_REGIONS_LATENCY_MS } from '../fixtures/regions';
 
-const SIX: RolloutRegion[] = [
-  { name: 'us-east-1', load: 1200 },
-  { name: 'eu-west-1', load: 800 },
-  { name: 'eu-central-1', load: 300 },
-  { name: 'ap-southeast-2', load: 150 },
-  { name: 'ap-northeast-1', load: 500 },
-  { name: 'sa-east-1', load: 90 },
-];
-const LATENCY = {
-  'us-east-1': { 'eu-west-1': 70, 'eu-central-1': 90, 'ap-southeast-2': 200, 'ap-northeast-1': 150, 'sa-east-1': 115 },
-  'eu-west-1': { 'eu-central-1': 25, 'ap-southeast-2': 260, 'ap-northeast-1': 210, 'sa-east-1': 185 },
-  'eu-central-1': { 'ap-southeast-2': 250, 'ap-northeast-1': 225, 'sa-east-1': 205 },
-  'ap-southeast-2': { 'ap-northeast-1': 105, 'sa-east-1': 310 },
-  'ap-northeast-1': { 'sa-east-1': 260 },
-};
+const SIX = SIX_REGIONS;
+const LATENCY = SIX_REGIONS_LATENCY_MS;
 
 describe('planRollout', () => {
   test('the default with no loads and no latencies is the ring: sorted, each driven by the one before', () => {
