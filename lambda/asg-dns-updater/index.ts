@@ -11,6 +11,7 @@ import {
   ListResourceRecordSetsCommandOutput, Route53Client,
 } from '@aws-sdk/client-route-53';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { backoffRetryStrategy, log } from '../shared/aws';
 import { InstanceTrigger, parseInvocation } from './events';
 import {
   ExistingRecordSet, GroupState, InstanceAddresses, RecordGroups, indexGroups, inServiceInstances, pickAddress,
@@ -19,9 +20,6 @@ import {
 import {
   AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_TAG, RecordKey, keyString, parseDomainMeta, parseOptions,
 } from './tag';
-
-/** Attempts per AWS call (1 + retries). Route 53 allows 5 requests per second per account, so be patient. */
-const MAX_ATTEMPTS = 8;
 
 /** Extra client settings, for tests (a fake request handler, fixed credentials). */
 let clientOverrides: Record<string, unknown> = {};
@@ -33,7 +31,7 @@ const zoneKinds = new Map<string, AddressKind>();
  * SDK classifies as throttling errors, with exponential backoff and jitter: 0.5 s, 1 s, 2 s… capped at 20 s.
  */
 export function retryStrategy(baseMs = Number(process.env.DNS_UPDATER_BACKOFF_MS ?? 500)): ConfiguredRetryStrategy {
-  return new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => Math.min(20_000, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+  return backoffRetryStrategy(baseMs);
 }
 
 /** Drops the cached clients and zone kinds; later clients get `overrides` (tests only). */
@@ -51,9 +49,6 @@ function aws() {
   return clients;
 }
 
-function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, ...extra }));
-}
 
 /** What one invocation did, for logs and tests. */
 export interface UpdateResult {

@@ -12,10 +12,9 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeServicesCommand, ECSClient, ListServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
+import { backoffRetryStrategy, log } from '../shared/aws';
 import { chunk, refreshState, secondsLeft, serviceNameOf, serviceState } from './logic';
 
-/** Attempts per AWS call (1 + retries). ECS and Auto Scaling throttle bursts; a nightly job can afford to wait. */
-const MAX_ATTEMPTS = 8;
 /** DescribeServices takes at most 10 services per call. */
 const DESCRIBE_BATCH = 10;
 /** Pending services named in the output and in errors, so a state stays far below Step Functions' 256 KiB. */
@@ -26,7 +25,7 @@ let clients: { ecs: ECSClient; autoscaling: AutoScalingClient } | undefined;
 
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s… capped at 20 s. */
 export function retryStrategy(baseMs = Number(process.env.CLEAN_SLATE_BACKOFF_MS ?? 500)): ConfiguredRetryStrategy {
-  return new ConfiguredRetryStrategy(MAX_ATTEMPTS, (attempt) => Math.min(20_000, baseMs * 2 ** (attempt - 1) * (0.5 + Math.random() / 2)));
+  return backoffRetryStrategy(baseMs);
 }
 
 /** Drops the cached clients; later clients get `overrides` (tests only). */
@@ -43,9 +42,6 @@ function aws() {
   return clients;
 }
 
-function log(level: 'INFO' | 'WARN' | 'ERROR', message: string, extra: Record<string, unknown> = {}): void {
-  console.log(JSON.stringify({ level, message, ...extra }));
-}
 
 /** The run failed for good: a failed refresh, a failed deployment. The state machine does not retry it. */
 export class CleanSlateFailed extends Error {

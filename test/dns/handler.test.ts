@@ -1,6 +1,6 @@
+import { fakeHttp } from '../support/fake-http';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Readable } from 'stream';
 import {
   AutoScalingClient, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -413,21 +413,11 @@ describe('reconcile and cleanup', () => {
 
 describe("the SDK's retry strategy", () => {
   /** A fake HTTP layer under a real Route53Client: Route 53's documented XML error bodies, then success. */
-  function fakeRoute53(errors: string[]) {
-    let n = 0;
-    return {
-      attempts: () => n,
-      handler: {
-        handle: async () => {
-          const code = errors[n++];
-          const body = code
-            ? `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`
-            : '<?xml version="1.0"?>\n<ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>';
-          return { response: { statusCode: code ? 400 : 200, headers: { 'content-type': 'text/xml' }, body: Readable.from([Buffer.from(body)]) } };
-        },
-      },
-    };
-  }
+  const fakeRoute53 = (errors: string[]) => fakeHttp(errors, {
+    contentType: 'text/xml',
+    errorBody: (code) => `<?xml version="1.0"?>\n<ErrorResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><Error><Type>Sender</Type><Code>${code}</Code><Message>Rate exceeded</Message></Error><RequestId>r</RequestId></ErrorResponse>`,
+    okBody: '<?xml version="1.0"?>\n<ChangeResourceRecordSetsResponse xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><ChangeInfo><Id>/change/C1</Id><Status>PENDING</Status><SubmittedAt>2026-01-01T00:00:00.000Z</SubmittedAt></ChangeInfo></ChangeResourceRecordSetsResponse>',
+  });
   const change = new ChangeResourceRecordSetsCommand({
     HostedZoneId: ZONE, ChangeBatch: { Changes: [{ Action: 'UPSERT', ResourceRecordSet: { Name: 'app.example.com', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] } }] },
   });

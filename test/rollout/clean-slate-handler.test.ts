@@ -1,4 +1,4 @@
-import { Readable } from 'stream';
+import { fakeHttp } from '../support/fake-http';
 import {
   AutoScalingClient, DescribeInstanceRefreshesCommand, InstanceRefreshInProgressFault, StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
@@ -183,19 +183,11 @@ describe('check', () => {
 });
 
 describe('throttling at the wire (real SDK retry middleware, fake HTTP)', () => {
-  function fakeEcs(errors: string[]) {
-    let n = 0;
-    return {
-      attempts: () => n,
-      handler: {
-        handle: async () => {
-          const code = errors[n++];
-          const body = code ? JSON.stringify({ __type: code, message: 'Rate exceeded' }) : JSON.stringify({ service: { serviceName: 'web', status: 'ACTIVE' } });
-          return { response: { statusCode: code ? 400 : 200, headers: { 'content-type': 'application/x-amz-json-1.1' }, body: Readable.from([Buffer.from(body)]) } };
-        },
-      },
-    };
-  }
+  const fakeEcs = (errors: string[]) => fakeHttp(errors, {
+    contentType: 'application/x-amz-json-1.1',
+    errorBody: (code) => JSON.stringify({ __type: code, message: 'Rate exceeded' }),
+    okBody: JSON.stringify({ service: { serviceName: 'web', status: 'ACTIVE' } }),
+  });
   const client = (h: any) => new ECSClient({ region: 'eu-west-1', credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }, retryStrategy: retryStrategy(1), requestHandler: h });
   const update = new UpdateServiceCommand({ cluster: CLUSTER, service: 'web', forceNewDeployment: true });
 
