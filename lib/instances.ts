@@ -28,9 +28,9 @@ export interface HardenedLaunchTemplateOptions {
   readonly role: iam.IRole;
   readonly securityGroups: ec2.ISecurityGroup[];
   readonly rootVolumeSizeGiB: number;
-  /** Serve the instance's tags from instance metadata. */
+  /** Serve the instance's tags from instance metadata. @default false */
   readonly instanceMetadataTags?: boolean;
-  /** Give the instance a public IPv4 address (only for VPCs without NAT). */
+  /** Give the instance a public IPv4 address (only for VPCs without NAT). @default - the subnet's setting */
   readonly associatePublicIpAddress?: boolean;
 }
 

@@ -17,11 +17,11 @@
 
 /** A route's match conditions, as given by the user. */
 export interface RouteMatch {
-  /** Host header pattern, e.g. `api.example.com` or `*.example.com`. */
+  /** Host header pattern, e.g. `api.example.com` or `*.example.com`. @default - any host */
   readonly host?: string;
-  /** Path pattern, e.g. `/api/*`. */
+  /** Path pattern, e.g. `/api/*`. @default - any path */
   readonly path?: string;
-  /** A priority chosen by the user: kept as is, and never given to another route. */
+  /** A priority chosen by the user: kept as is, and never given to another route. @default - assigned */
   readonly priority?: number;
 }
 
