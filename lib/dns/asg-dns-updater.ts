@@ -13,6 +13,7 @@ import { DOMAIN_META_TAG } from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { checkDuration } from '../validation';
 
 const SINGLETON_ID = 'AsgDnsUpdater';
 
@@ -110,10 +111,7 @@ export class AsgDnsUpdater extends Construct {
   constructor(scope: Construct, id: string, props: AsgDnsUpdaterProps = {}) {
     super(scope, id);
     this.reconcileInterval = props.reconcileInterval ?? Duration.minutes(5);
-    const minutes = this.reconcileInterval.toMinutes({ integral: false });
-    if (!Number.isInteger(minutes) || minutes < 1) {
-      throw fleetError(this, `reconcileInterval ${this.reconcileInterval.toHumanString()} is not valid`, 'use a whole number of minutes, 1 or more');
-    }
+    checkDuration(this, 'reconcileInterval', this.reconcileInterval, { min: Duration.minutes(1), wholeUnit: 'minutes' });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -15,6 +15,7 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { checkDuration, checkPercent } from '../validation';
 
 /** The handler, bundled by local esbuild. */
 
@@ -106,14 +107,10 @@ export class CleanSlate extends Construct {
       throw fleetError(this, `maxHealthyPercentage ${maxHealthy} is more than 100 above minHealthyPercentage ${minHealthy}`, 'keep the two at most 100 apart, as Auto Scaling requires');
     }
     this.timeout = props.timeout ?? Duration.hours(2);
+    checkDuration(this, 'timeout', this.timeout, { min: Duration.minutes(5), max: Duration.hours(24), why: 'a run must end before the next night' });
     const timeoutSeconds = this.timeout.toSeconds();
-    if (timeoutSeconds < 300 || timeoutSeconds > 86_400) {
-      throw fleetError(this, `timeout ${this.timeout.toHumanString()} is not valid`, 'use 5 minutes to 24 hours (a run must end before the next night)');
-    }
     const poll = props.pollInterval ?? Duration.minutes(1);
-    if (poll.toSeconds() < 10 || poll.toSeconds() > timeoutSeconds) {
-      throw fleetError(this, `pollInterval ${poll.toHumanString()} is not valid`, 'use 10 seconds or more, and less than timeout');
-    }
+    checkDuration(this, 'pollInterval', poll, { min: Duration.seconds(10), max: this.timeout, why: 'at most the timeout' });
 
     const cluster = props.cluster.cluster;
     const group = props.cluster.autoScalingGroup;
@@ -256,10 +253,8 @@ export class CleanSlate extends Construct {
   }
 
   private setMaxInstanceLifetime(group: autoscaling.AutoScalingGroup, lifetime: Duration): void {
+    checkDuration(this, 'maxInstanceLifetime', lifetime, { min: Duration.days(1), max: Duration.days(365), wholeUnit: 'seconds', why: 'as Auto Scaling requires' });
     const seconds = lifetime.toSeconds();
-    if (seconds < 86_400 || seconds > 31_536_000) {
-      throw fleetError(this, `maxInstanceLifetime ${lifetime.toHumanString()} is not valid`, 'use 1 to 365 days, as Auto Scaling requires');
-    }
     const cfn = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     if (cfn.maxInstanceLifetime !== undefined && cfn.maxInstanceLifetime !== seconds) {
       Annotations.of(this).addWarningV2('@cdk-container-fleet/rollout:maxInstanceLifetimeReplaced',
@@ -294,11 +289,4 @@ export class CleanSlate extends Construct {
     });
   }
 
-}
-
-function checkPercent(scope: Construct, name: string, value: number, min: number, max: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fleetError(scope, `${name} ${value} is not valid`, `use a whole percentage from ${min} to ${max}`);
-  }
 }

@@ -131,9 +131,9 @@ describe('CleanSlate', () => {
       [{ minHealthyPercentage: 120 }, /S\/CleanSlate: minHealthyPercentage 120 is not valid\. Fix: use a whole percentage from 0 to 100/],
       [{ maxHealthyPercentage: 250 }, /maxHealthyPercentage 250 is not valid/],
       [{ minHealthyPercentage: 0, maxHealthyPercentage: 150 }, /maxHealthyPercentage 150 is more than 100 above minHealthyPercentage 0/],
-      [{ timeout: Duration.minutes(1) }, /timeout 1 minute is not valid\. Fix: use 5 minutes to 24 hours/],
+      [{ timeout: Duration.minutes(1) }, /timeout 1 minute is not valid\. Fix: use 5 minutes to 1 day/],
       [{ pollInterval: Duration.seconds(1) }, /pollInterval 1 second is not valid/],
-      [{ maxInstanceLifetime: Duration.hours(2) }, /maxInstanceLifetime 2 hours is not valid\. Fix: use 1 to 365 days/],
+      [{ maxInstanceLifetime: Duration.hours(2) }, /maxInstanceLifetime 2 hours is not valid\. Fix: use whole seconds, 1 day to 365 days/],
     ])('%j', (props, message) => {
       expect(build(props)).toThrow(message);
     });
