@@ -14,7 +14,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import * as esbuild from 'esbuild';
 import { handler, resetClients } from '../lambda/asg-dns-updater/index';
-import { DNS_LIFECYCLE_HOOK_NAME } from '../lambda/asg-dns-updater/tag';
+import { DNS_LIFECYCLE_HOOK_NAME } from '../lib/dns/contract';
 
 const ZONE = 'Z0123456789ABCDEFGHIJ';
 const NAME = 'app.example.com';

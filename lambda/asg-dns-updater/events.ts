@@ -33,14 +33,6 @@ export type Trigger = InstanceTrigger | ReconcileTrigger | IgnoredTrigger;
 const LAUNCH_DETAIL_TYPES = new Set(['EC2 Instance Launch Successful', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance Launch Unsuccessful']);
 const TERMINATE_DETAIL_TYPES = new Set(['EC2 Instance Terminate Successful', 'EC2 Instance-terminate Lifecycle Action', 'EC2 Instance Terminate Unsuccessful']);
 
-/** The detail types the construct's rules forward. */
-export const HANDLED_DETAIL_TYPES = [
-  'EC2 Instance Launch Successful',
-  'EC2 Instance Terminate Successful',
-  'EC2 Instance-launch Lifecycle Action',
-  'EC2 Instance-terminate Lifecycle Action',
-];
-
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }

@@ -19,7 +19,7 @@ import {
 } from './reconcile';
 import {
   AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_TAG, RecordKey, keyString, parseDomainMeta, parseOptions,
-} from './tag';
+} from '../../lib/dns/contract';
 
 /** Extra client settings, for tests (a fake request handler, fixed credentials). */
 let clientOverrides: Record<string, unknown> = {};

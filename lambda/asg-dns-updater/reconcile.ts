@@ -7,7 +7,7 @@
 import {
   AddressKind, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG, MAX_VALUES_PER_RECORD, RecordKey, RecordOptions,
   keyString, parseDomainMeta, parseOptions,
-} from './tag';
+} from '../../lib/dns/contract';
 
 export type RecordType = 'A' | 'AAAA';
 

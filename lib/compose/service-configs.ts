@@ -1,4 +1,4 @@
-import type { ServiceConfig } from '../environments/production';
+import type { ServiceConfig } from '../service/service-config';
 import type { RouteOptions } from '../routing/fleet-load-balancer';
 import { ComposeFileError, loadCompose } from './load';
 import { translateCompose, TranslateIo } from './translate';

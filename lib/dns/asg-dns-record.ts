@@ -6,7 +6,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
   AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG, formatOptions, normaliseRecordName,
-} from '../../lambda/asg-dns-updater/tag';
+} from './contract';
 import { fleetError } from '../errors';
 import { checkDuration } from '../validation';
 import { AsgDnsUpdater } from './asg-dns-updater';

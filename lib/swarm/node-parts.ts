@@ -13,12 +13,9 @@ import { fleetError } from '../errors';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { nagResourceName } from '../nag';
 import { tagValueProblem } from './labels';
-import type { SwarmRegistryOptions } from './swarm-cluster';
+import { SWARM_ROLE_TAG, SWARM_TAG, SwarmRegistryOptions } from './contract';
 
 const SCRIPTS = path.join(__dirname, 'scripts');
-/** Tag keys every node carries; the drainer's IAM conditions and EC2 queries rely on them. */
-export const SWARM_TAG = 'swarm:cluster';
-export const SWARM_ROLE_TAG = 'swarm:node-role';
 
 /**
  * Acknowledges cdk-nag's AwsSolutions-IAM5 finding for one wildcard resource, named as cdk-nag names it: the

@@ -11,8 +11,9 @@ import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { labelSetKey, renderUserData, swarmCtlCommands } from './labels';
+import { SWARM_ROLE_TAG, SWARM_TAG, SwarmRegistryOptions } from './contract';
 import {
-  SWARM_ROLE_TAG, SWARM_TAG, acknowledgeGroupNotifications, acknowledgeWildcard, nodeRole, readScript, swarmLaunchTemplate, tagGroup,
+  acknowledgeGroupNotifications, acknowledgeWildcard, nodeRole, readScript, swarmLaunchTemplate, tagGroup,
   warnInsecureRegistries,
 } from './node-parts';
 
@@ -21,22 +22,7 @@ import {
 const INSTALL_DIR = '/usr/local/lib/swarm';
 export { SWARM_TAG, SWARM_ROLE_TAG };
 
-/** Registry settings written into every node's `/etc/docker/daemon.json`. */
-export interface SwarmRegistryOptions {
-  /**
-   * Pull-through mirrors of Docker Hub (`registry-mirrors`), for example a private registry in the VPC.
-   *
-   * @default - none: images come from their registries directly
-   */
-  readonly mirrors?: string[];
-  /**
-   * Registries reached over plain HTTP or with a certificate the instance does not trust (`insecure-registries`).
-   * Only for registries inside the VPC; a warning is emitted because pulls from them are not authenticated.
-   *
-   * @default - none
-   */
-  readonly insecureRegistries?: string[];
-}
+export type { SwarmRegistryOptions };
 
 /** Properties of a {@link SwarmCluster}. */
 export interface SwarmClusterProps {
@@ -243,7 +229,7 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       securityGroups: [this.nodeSecurityGroup, this.managerSecurityGroup],
       rootVolumeSizeGiB: props.rootVolumeSizeGiB ?? 30,
       userData: renderUserData({
-        ...this.bootEnvironment('manager', this.registry),
+        ...this._bootEnvironment('manager', this.registry),
         SWARM_KMS_KEY_ID: this.joinTokenKey.keyArn,
         SWARM_MANAGERS_ACCEPT_TASKS: props.managersAcceptTasks ? 'true' : 'false',
       }, managerScripts, `${INSTALL_DIR}/node-boot.sh`),
@@ -293,7 +279,7 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       resourceType: 'Custom::SwarmParameters',
       properties: { Prefix: this.parameterPrefix },
     });
-    this.addNodeGroupHooks(this.managers, false);
+    this._addNodeGroupHooks(this.managers, false);
 
     this.connections = new ec2.Connections({ securityGroups: [this.managerSecurityGroup] });
   }
@@ -317,8 +303,11 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     });
   }
 
-  /** @internal Variables of the user-data header that every node of this swarm shares. */
-  public bootEnvironment(role: 'manager' | 'worker', registry: SwarmRegistryOptions): Record<string, string> {
+  /**
+   * Variables of the user-data header that every node of this swarm shares.
+   * @internal
+   */
+  public _bootEnvironment(role: 'manager' | 'worker', registry: SwarmRegistryOptions): Record<string, string> {
     return {
       SWARM_NODE_ROLE: role,
       SWARM_PARAMETER_PREFIX: this.parameterPrefix,
@@ -328,10 +317,11 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * @internal Checks a node group's labels against the swarm and records them: a group whose labels equal another
+   * Checks a node group's labels against the swarm and records them: a group whose labels equal another
    * group's (managers included) cannot be targeted by any placement constraint on its own.
+   * @internal
    */
-  public registerNodeGroup(group: Construct, labels: Record<string, string>): void {
+  public _registerNodeGroup(group: Construct, labels: Record<string, string>): void {
     const key = labelSetKey(labels);
     if (labels.role === 'manager') {
       throw fleetError(group, `role 'manager' is the managers' label (engine.labels.role==manager would place tasks on both)`, 'choose another role');
@@ -344,8 +334,11 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     this.groups.push({ path: group.node.path, labels });
   }
 
-  /** @internal Lets a worker read the worker token and the manager addresses, and decrypt that one token. */
-  public grantWorkerJoin(role: iam.IRole): void {
+  /**
+   * Lets a worker read the worker token and the manager addresses, and decrypt that one token.
+   * @internal
+   */
+  public _grantWorkerJoin(role: iam.IRole): void {
     const tokenArn = this.parameterArn('worker-token');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [tokenArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [this.parameterArn('managers')] }));
@@ -359,10 +352,11 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
   }
 
   /**
-   * @internal Adds the terminate lifecycle hook (drain before termination) and, when asked, the scale-out
+   * Adds the terminate lifecycle hook (drain before termination) and, when asked, the scale-out
    * rebalance to a group of this swarm.
+   * @internal
    */
-  public addNodeGroupHooks(group: autoscaling.AutoScalingGroup, rebalance: boolean): void {
+  public _addNodeGroupHooks(group: autoscaling.AutoScalingGroup, rebalance: boolean): void {
     const hook = group.addLifecycleHook('DrainHook', {
       lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_TERMINATING,
       // The drainer completes the action as soon as the node is out; CONTINUE if it never does, so nothing hangs.

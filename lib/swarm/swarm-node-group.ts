@@ -134,7 +134,7 @@ export class SwarmNodeGroup extends Construct implements ec2.IConnectable {
       throw fleetError(this, problems.join('; '),
         'use label names of lowercase letters and digits separated by single . or -, tag values of letters, digits, spaces and _ . : / = + - @, and variable names that are shell identifiers (A-Z, a-z, 0-9, _; not starting with a digit)');
     }
-    cluster.registerNodeGroup(this, labels);
+    cluster._registerNodeGroup(this, labels);
     this.labels = labels;
 
     const minCapacity = props.minCapacity ?? 1;
@@ -156,7 +156,7 @@ export class SwarmNodeGroup extends Construct implements ec2.IConnectable {
       allowAllOutbound: true,
     });
     this.instanceRole = nodeRole(this, 'InstanceRole', `Docker swarm workers ${this.node.path}`);
-    cluster.grantWorkerJoin(this.instanceRole);
+    cluster._grantWorkerJoin(this.instanceRole);
 
     const exportTags = [...variables.entries()].map(([variable, tagKey]) => `${tagKey}=${variable}`).join(' ');
     this.launchTemplate = swarmLaunchTemplate(this, 'LaunchTemplate', {
@@ -165,7 +165,7 @@ export class SwarmNodeGroup extends Construct implements ec2.IConnectable {
       securityGroups: [cluster.nodeSecurityGroup, this.securityGroup],
       rootVolumeSizeGiB: props.rootVolumeSizeGiB ?? 30,
       userData: renderUserData(
-        { ...cluster.bootEnvironment('worker', registry), SWARM_EXPORT_TAGS: exportTags },
+        { ...cluster._bootEnvironment('worker', registry), SWARM_EXPORT_TAGS: exportTags },
         [{ path: '/usr/local/lib/swarm/node-boot.sh', content: readScript('node-boot.sh') }],
         '/usr/local/lib/swarm/node-boot.sh',
       ),
@@ -182,7 +182,7 @@ export class SwarmNodeGroup extends Construct implements ec2.IConnectable {
     });
     tagGroup(this.autoScalingGroup, cluster.swarmName, 'worker', labels, tags);
     acknowledgeGroupNotifications(this.autoScalingGroup);
-    cluster.addNodeGroupHooks(this.autoScalingGroup, props.rebalanceOnScaleOut ?? false);
+    cluster._addNodeGroupHooks(this.autoScalingGroup, props.rebalanceOnScaleOut ?? false);
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
   }

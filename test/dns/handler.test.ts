@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-route-53';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, resetClients, retryStrategy } from '../../lambda/asg-dns-updater/index';
-import { DNS_LIFECYCLE_HOOK_NAME } from '../../lambda/asg-dns-updater/tag';
+import { DNS_LIFECYCLE_HOOK_NAME } from '../../lib/dns/contract';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));

@@ -5,7 +5,7 @@ import { parseInvocation } from '../../lambda/asg-dns-updater/events';
 import {
   ExistingRecordSet, GroupState, RecordChange, indexGroups, inServiceInstances, pickAddress, reconcile, toBatches,
 } from '../../lambda/asg-dns-updater/reconcile';
-import { parseDomainMeta, parseOptions } from '../../lambda/asg-dns-updater/tag';
+import { parseDomainMeta, parseOptions } from '../../lib/dns/contract';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));

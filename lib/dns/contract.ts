@@ -1,5 +1,7 @@
 /**
- * The `DomainMeta` tag contract, shared by the handler and the construct (no AWS or CDK imports).
+ * The contract between `AsgDnsRecord` / `AsgDnsUpdater` and their handler (lambda/asg-dns-updater): the `DomainMeta`
+ * tag, the lifecycle hook name and the event detail types. A leaf module with no AWS or CDK imports, imported by both
+ * sides (lib/ never imports handler code).
  *
  * `DomainMeta=<HostedZoneId>:<RecordName>` is the original updater's tag. `DomainMetaOptions` is optional and
  * carries what the original hard-coded: `ttl=60,address=public|private|ipv6,whenEmpty=keep|delete,perInstance=true`.
@@ -15,6 +17,14 @@ export const DNS_LIFECYCLE_HOOK_NAME = 'asg-dns-updater-drain';
 export const MAX_VALUES_PER_RECORD = 400;
 /** TTL when the options tag gives none. */
 export const DEFAULT_TTL_SECONDS = 60;
+
+/** The detail types the construct's rules forward. */
+export const HANDLED_DETAIL_TYPES = [
+  'EC2 Instance Launch Successful',
+  'EC2 Instance Terminate Successful',
+  'EC2 Instance-launch Lifecycle Action',
+  'EC2 Instance-terminate Lifecycle Action',
+];
 
 /** Which address of an instance goes into the record. */
 export type AddressKind = 'public' | 'private' | 'ipv6';

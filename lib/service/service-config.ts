@@ -1,0 +1,28 @@
+import type { RouteOptions } from '../routing/fleet-load-balancer';
+
+/**
+ * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
+ * composeServiceConfigs (which reads it from a compose file). A leaf module, so lib/compose does not import
+ * lib/environments.
+ */
+/** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
+export interface ServiceConfig {
+  /** Name of the service: its construct id, so keep it stable. Letters, digits and '-'. */
+  readonly name: string;
+  /** Container image reference, e.g. `nginx:1.27`. */
+  readonly image: string;
+  /** CPU units (1,024 = one vCPU). @default 256 */
+  readonly cpu?: number;
+  /** Hard memory limit in MiB. @default 512 */
+  readonly memoryLimitMiB?: number;
+  /** Port the container listens on. @default - none (not routable) */
+  readonly containerPort?: number;
+  /** Tasks to run. @default 2 */
+  readonly desiredCount?: number;
+  /** Environment variables. @default - none */
+  readonly environment?: Record<string, string>;
+  /** Command. @default - the image's CMD */
+  readonly command?: string[];
+  /** Where the load balancer routes to this service. @default - not routed */
+  readonly routes?: RouteOptions[];
+}
