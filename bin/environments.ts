@@ -2,11 +2,11 @@ import { App, Duration, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { EXAMPLE_PRODUCTION } from '../lib/environments/examples';
+import { EXAMPLE_PRODUCTION } from '../examples/production/config';
 import { applyRolloutOrder, nightlySchedules, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
 import { qaStackName, QaStack } from '../lib/environments/qa';
-import { SwarmEnvironmentStack } from '../lib/environments/swarm-environment';
+import { SwarmEnvironmentStack } from '../examples/swarm/swarm-environment';
 import { CleanSlate, RegionalEndpoint } from '../lib/rollout';
 
 /** Home region of the example environments (fixed, so synth needs no AWS account or lookups). */

@@ -6,7 +6,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as esbuild from 'esbuild';
-import { AsgDnsRecord, AsgDnsUpdater, QaDnsStack } from '../../lib/dns';
+import { QaDnsStack } from '../../examples/dns/qa-dns-stack';
+import { AsgDnsRecord, AsgDnsUpdater } from '../../lib/dns';
 import { unitTestApp, validatedApp } from '../support/app';
 
 const env = { account: '111111111111', region: 'eu-west-1' };

@@ -3,7 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { RegionConfig, applyRolloutOrder, nightlySchedules, planRegions } from '../../lib/environments/multi-region';
-import { EXAMPLE_PRODUCTION } from '../../lib/environments/examples';
+import { EXAMPLE_PRODUCTION } from '../../examples/production/config';
 import { ProductionStack } from '../../lib/environments/production';
 import { CleanSlate, RegionalEndpoint } from '../../lib/rollout';
 import { unitTestApp } from '../support/app';

@@ -1,7 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { SwarmEnvironmentStack } from '../../lib/environments/swarm-environment';
+import { SwarmEnvironmentStack } from '../../examples/swarm/swarm-environment';
 import { unitTestApp, validatedApp } from '../support/app';
 
 const env = { account: '111111111111', region: 'eu-west-1' };

@@ -1,4 +1,4 @@
-import { ProductionConfig } from './production';
+import { ProductionConfig } from '../../lib';
 
 /**
  * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,

@@ -2,8 +2,7 @@ import { CfnOutput, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { SwarmCluster } from '../swarm/swarm-cluster';
-import { SwarmNodeGroup } from '../swarm/swarm-node-group';
+import { SwarmCluster, SwarmNodeGroup } from '../../lib';
 
 /** Properties of a {@link SwarmEnvironmentStack}. */
 export interface SwarmEnvironmentStackProps extends StackProps {

@@ -1,8 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { FleetCluster } from '../cluster/fleet-cluster';
-import { AsgDnsRecord } from './asg-dns-record';
+import { AsgDnsRecord, FleetCluster } from '../../lib';
 
 /** Properties of a {@link QaDnsStack}. */
 export interface QaDnsStackProps extends StackProps {
