@@ -1,15 +1,12 @@
-export * from './errors';
-export * from './cluster/fleet-cluster';
-export * from './service/fleet-service';
-export * from './routing/fleet-load-balancer';
-export * from './routing/priorities';
-export * from './routing/patterns';
+// The public API of cdk-container-fleet: constructs, their props and enums, the error type, and the documented pure
+// functions. Everything else under lib/ is internal and may change in any release. Each folder's index.ts is that
+// capability's public surface; this file only re-exports.
+export { FleetConfigurationError } from './errors';
+export * from './cluster';
+export * from './service';
+export * from './routing';
 export * from './dns';
 export * from './swarm';
 export * from './compose';
 export * from './rollout';
-export * from './environments/production';
-export * from './environments/examples';
-export * from './environments/qa';
-export * from './environments/multi-region';
-export * from './environments/swarm-environment';
+export * from './environments';

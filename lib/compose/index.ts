@@ -1,10 +1,7 @@
-export * from './compose-project';
-export { interpolate, InterpolationError } from './interpolate';
-export type { VariableLookup } from './interpolate';
-export { loadCompose, composeSchemaValidator, ComposeFileError } from './load';
-export type { ComposeWarning, ComposeModel, LoadedCompose, LoadOptions, ModelPath, SourcePosition } from './load';
-export { translateCompose, SERVICE_KEYS } from './translate';
-export type {
-  ProjectPlan, ServicePlan, ImagePlan, PortPlan, RoutePlan, MountPlan, SecretMountPlan, SecretPlan, HealthCheckPlan, TranslateIo, TranslateOptions,
-} from './translate';
-export * from './service-configs';
+export { ComposeProject } from './compose-project';
+export type { ComposeProjectProps } from './compose-project';
+export { ComposeFileError } from './load';
+export type { ComposeWarning, SourcePosition } from './load';
+export { composeServiceConfigs } from './service-configs';
+export type { ComposeServiceConfigsOptions, ServiceOverride } from './service-configs';
+export type { TranslateIo } from './translate';

@@ -1,4 +1,4 @@
-export * from './asg-dns-record';
-export * from './asg-dns-updater';
-export * from './example';
-export { DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG } from '../../lambda/asg-dns-updater/tag';
+export { AsgDnsRecord } from './asg-dns-record';
+export type { AsgDnsRecordProps, DnsAddressType } from './asg-dns-record';
+export { AsgDnsUpdater } from './asg-dns-updater';
+export type { AsgDnsUpdaterProps, WatchTaggedGroupsOptions } from './asg-dns-updater';

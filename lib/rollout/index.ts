@@ -1,3 +1,6 @@
-export * from './planner';
-export * from './clean-slate';
-export * from './regional-endpoint';
+export { CleanSlate } from './clean-slate';
+export type { CleanSlateProps } from './clean-slate';
+export { RegionalEndpoint } from './regional-endpoint';
+export type { RegionalEndpointProps } from './regional-endpoint';
+export { estimateRollout, planRollout, RolloutPlanError } from './planner';
+export type { PlanRolloutOptions, RolloutEstimate, RolloutPlan, RolloutRegion, RolloutStep, RolloutStrategy, StepTimings } from './planner';

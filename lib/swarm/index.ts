@@ -1,5 +1,5 @@
-export { SwarmCluster, SWARM_TAG, SWARM_ROLE_TAG } from './swarm-cluster';
-export type { SwarmClusterProps, SwarmRegistryOptions } from './swarm-cluster';
+export { SwarmCluster } from './swarm-cluster';
+export type { SwarmClusterProps } from './swarm-cluster';
+export type { SwarmRegistryOptions } from './contract';
 export { SwarmNodeGroup } from './swarm-node-group';
 export type { SwarmNodeGroupProps } from './swarm-node-group';
-export { LABEL_NAME, ENV_NAME, labelNameProblem, exportProblem } from './labels';

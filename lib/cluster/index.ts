@@ -1,0 +1,2 @@
+export { FleetCluster } from './fleet-cluster';
+export type { FleetClusterProps } from './fleet-cluster';

@@ -1,0 +1,2 @@
+export { FleetLoadBalancer } from './fleet-load-balancer';
+export type { FleetLoadBalancerProps, FleetRoute, RouteOptions } from './fleet-load-balancer';
