@@ -123,9 +123,18 @@ export async function main(): Promise<string> {
           const cluster = new FleetCluster(vStack, 'Cluster', { natGateways: 0, minCapacity: 1 });
           const loadBalancer = new FleetLoadBalancer(vStack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'], maxLoadBalancers: 1 });
           new ComposeProject(vStack, 'Compose', { composeFile: file, cluster, loadBalancer, domain: 'bench.example.com', servicesPerNestedStack: 40 });
+          // 100 generated hosts on one load balancer: some preferred priority slots collide, and the load balancer
+          // says so (a real warning, counted in the row). Strict mode fails on unacknowledged warnings, so the bench
+          // acknowledges that one warning id with its reason; any other warning still fails the bench.
+          Validations.of(loadBalancer).acknowledge({
+            id: 'Annotation::@cdk-container-fleet/routing:priorityCollision',
+            reason: 'bench: generated hosts are not pinned; the bench measures synth time, not priority stability',
+          });
         });
+        const collisions = vStack.node.findAll().flatMap((c) => c.node.metadata)
+          .filter((m) => m.type === 'aws:cdk:warning' && String(m.data).includes('because its preferred slot is held by')).length;
         const [, vSynthMs] = time(() => vApp.synth());
-        rows.push(['generated: 100 services, validated (strict + cdk-nag)', '-', '-', vBuildMs.toFixed(0), vSynthMs.toFixed(0)]);
+        rows.push([`generated: 100 services, validated (strict + cdk-nag; ${collisions} priority-collision warnings acknowledged)`, '-', '-', vBuildMs.toFixed(0), vSynthMs.toFixed(0)]);
       }
     }
 

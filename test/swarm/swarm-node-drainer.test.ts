@@ -22,6 +22,17 @@ const asg = mockClient(AutoScalingClient);
 const reservations = (...ids: string[]): DescribeInstancesCommandOutput => ({ $metadata: {}, Reservations: [{ ReservationId: 'r-1', Instances: ids.map((InstanceId) => ({ InstanceId, State: { Code: 16, Name: 'running' as const } })) }] });
 const error = (name: string) => Object.assign(new Error(name), { name });
 
+// The handler logs one JSON line per action to the console (CloudWatch in Lambda); tests capture the lines instead of
+// printing them, and assert the ones that matter.
+const logged = { log: [] as string[], warn: [] as string[], error: [] as string[] };
+beforeEach(() => {
+  for (const level of ['log', 'warn', 'error'] as const) {
+    logged[level] = [];
+    jest.spyOn(console, level).mockImplementation((line: string) => void logged[level].push(line));
+  }
+});
+afterEach(() => jest.restoreAllMocks());
+
 beforeEach(() => {
   ssm.reset(); ec2.reset(); asg.reset();
   timing.pollMillis = 0;
@@ -75,6 +86,7 @@ describe('drainer handler', () => {
     ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success' });
     await handler(terminate);
     expect(ssm.commandCalls(SendCommandCommand).map((c) => c.args[0].input.InstanceIds)).toEqual([['i-a'], ['i-b'], ['i-a'], ['i-b']]);
+    expect(logged.warn.map((l) => JSON.parse(l))).toContainEqual({ manager: 'i-a', skipped: 'InvalidInstanceId' });
   });
 
   test('completes the lifecycle action even when the drain fails, so termination never hangs', async () => {
@@ -83,6 +95,7 @@ describe('drainer handler', () => {
     const result = await handler(terminate);
     expect(result.result).toMatch(/drain failed/);
     expect(asg.commandCalls(CompleteLifecycleActionCommand)).toHaveLength(1);
+    expect(logged.error.some((l) => /ThrottlingException/.test(l))).toBe(true);
   });
 
   test('a terminating node\'s manager address is removed (absent for workers, which is fine)', async () => {
@@ -161,6 +174,7 @@ describe('parameters custom resource', () => {
     await handler(request('Create'));
     expect(responses.map((r) => r.Status)).toEqual(['SUCCESS', 'FAILED']);
     expect(responses[1].Reason).toMatch(/AccessDeniedException/);
+    expect(logged.error.map((l) => JSON.parse(l).reset)).toEqual(['Delete', 'Create']);
   });
 
   test('Update changes nothing', async () => {

@@ -1,0 +1,91 @@
+/**
+ * The consumer test's app (copied into a throwaway CDK app by .ci/consumer-test.sh, where `cdk-container-fleet` is
+ * the packed tarball): every headline construct, imported from the package's public entry point only, in stacks
+ * with a region (what needs one) and environment-agnostic stacks (what must not).
+ */
+import * as fs from 'fs';
+import { App, Stack, StackProps } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import {
+  AsgDnsRecord, CleanSlate, ComposeProject, FleetCluster, FleetLoadBalancer, FleetService, QaStack, SwarmCluster,
+  SwarmNodeGroup, planRollout,
+} from 'cdk-container-fleet';
+
+const REGION = { account: '123456789012', region: 'eu-west-1' };
+
+/** The README's headline layout: cluster, two routed services, DNS following the instances, a nightly clean slate. */
+class FleetStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const cluster = new FleetCluster(this, 'Cluster');
+    const lb = new FleetLoadBalancer(this, 'LoadBalancer', { vpc: cluster.vpc });
+    const boot = new FleetService(this, 'boot', {
+      cluster, image: 'laszlocph/spring-boot-dummy:exposed', cpu: 300, memoryLimitMiB: 300, containerPort: 8080,
+    });
+    lb.route(boot, { path: '/*' });
+    lb.route(new FleetService(this, 'api', { cluster, image: 'nginx:1.27', containerPort: 80 }), { path: '/api/*' });
+    lb.route(new FleetService(this, 'login', { cluster, image: 'nginx:1.27', containerPort: 80 }), { host: 'login.example.com' });
+    const hostedZone = new route53.PublicHostedZone(this, 'Zone', { zoneName: 'example.com' });
+    new AsgDnsRecord(this, 'Dns', { autoScalingGroup: cluster.autoScalingGroup, hostedZone, recordName: 'instances.example.com' });
+    new CleanSlate(this, 'CleanSlate', { cluster });
+  }
+}
+
+/** A construct in an existing stack with its own VPC. */
+class OwnVpcStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2 });
+    const cluster = new FleetCluster(this, 'Cluster', { vpc });
+    new FleetService(this, 'worker', { cluster, image: 'my/worker:1.4' });
+  }
+}
+
+class SwarmStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const vpc = new ec2.Vpc(this, 'Vpc', { maxAzs: 2, natGateways: 1 });
+    const swarm = new SwarmCluster(this, 'Swarm', { vpc });
+    new SwarmNodeGroup(this, 'Frontend', { cluster: swarm, role: 'frontend', environment: 'staging' });
+  }
+}
+
+class ComposeStack extends Stack {
+  constructor(scope: Construct, id: string, composeFile: string, props?: StackProps) {
+    super(scope, id, props);
+    const cluster = new FleetCluster(this, 'Cluster', { natGateways: 0, minCapacity: 1, maxCapacity: 2 });
+    const loadBalancer = new FleetLoadBalancer(this, 'Lb', { vpc: cluster.vpc });
+    new ComposeProject(this, 'Compose', { composeFile, cluster, loadBalancer, domain: 'qa.example.internal' });
+  }
+}
+
+const outdir = process.env.CONSUMER_OUTDIR ?? 'cdk.out';
+const app = new App({ outdir });
+const failures: string[] = [];
+function build(name: string, make: () => void): void {
+  try {
+    make();
+  } catch (e) {
+    failures.push(`${name}: ${(e as Error).message}`);
+  }
+}
+
+const composeFile = 'docker-compose.yml'; // copied into the app folder by the consumer test, as the README's example does
+build('Fleet (eu-west-1)', () => new FleetStack(app, 'Fleet', { env: REGION }));
+build('OwnVpc (env-agnostic)', () => new OwnVpcStack(app, 'OwnVpc'));
+build('Swarm (eu-west-1)', () => new SwarmStack(app, 'Swarm', { env: REGION }));
+build('Compose (eu-west-1)', () => new ComposeStack(app, 'Compose', composeFile, { env: REGION }));
+// QaStack without composeFile: the package's own default compose file must be inside the package.
+build('Qa (eu-west-1, default compose file)', () => new QaStack(app, 'Qa', { env: REGION, allowedCidrs: ['203.0.113.0/24'], domain: 'qa.example.internal' }));
+build('planRollout', () => {
+  const plan = planRollout({ regions: [{ name: 'eu-west-1', load: 300 }, { name: 'us-east-1', load: 900 }] });
+  if (plan.steps.length !== 2) throw new Error(`expected 2 steps, got ${plan.steps.length}`);
+});
+
+if (failures.length === 0) app.synth();
+const stacks = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];
+for (const f of failures) console.error(`FAILED ${f}`);
+console.log(`headline: ${stacks.length} templates synthesized, ${failures.length} failures`);
+process.exit(failures.length ? 1 : 0);
