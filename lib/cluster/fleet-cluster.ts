@@ -5,6 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { checkClusterSubnets } from './instance-capacity';
 import { fleetError } from '../errors';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { checkPercent, checkWholeNumber } from '../validation';
@@ -117,6 +118,8 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
   public readonly securityGroup: ec2.ISecurityGroup;
   /** The role of the instances. */
   public readonly instanceRole: iam.IRole;
+  /** The instance type of the capacity (FleetService checks that its tasks fit). */
+  public readonly instanceType: ec2.InstanceType;
   /** Network access to the instances (and so to tasks in bridge mode). */
   public readonly connections: ec2.Connections;
 
@@ -140,6 +143,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       Annotations.of(this).addWarningV2('@cdk-container-fleet/cluster:natGatewaysIgnored',
         'natGateways is ignored because a vpc was given; configure NAT on that VPC instead');
     }
+    if (props.vpc) checkClusterSubnets(this, props.vpc);
     this.vpc = props.vpc ?? this.createVpc(natGateways, props.flowLogRetention ?? logs.RetentionDays.ONE_MONTH);
     // Without NAT the instances need a public address to reach the ECS, ECR and SSM endpoints.
     const publicInstances = !props.vpc && natGateways === 0;
@@ -162,7 +166,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
 
     this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-      instanceType: props.instanceType ?? new ec2.InstanceType('t3.medium'),
+      instanceType: this.instanceType = props.instanceType ?? new ec2.InstanceType('t3.medium'),
       userData: ec2.UserData.forLinux(),
       role,
       securityGroups: [this.securityGroup],

@@ -4,6 +4,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
+import { checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { checkPercent, checkWholeNumber } from '../validation';
 
@@ -240,6 +241,7 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   if (props.memoryReservationMiB !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
     throw fleetError(scope, `memoryReservationMiB ${props.memoryReservationMiB} is above memoryLimitMiB ${limit}`, 'make the reservation at most the hard limit');
   }
+  checkTaskFitsInstance(scope, props.cluster.instanceType, props.cpu ?? 256, limit);
   checkWholeNumber(scope, 'containerPort', props.containerPort, { min: 1, max: 65_535, unit: '(a TCP port)' });
   checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
   checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);

@@ -28,7 +28,7 @@ const logged = { log: [] as string[], warn: [] as string[], error: [] as string[
 beforeEach(() => {
   for (const level of ['log', 'warn', 'error'] as const) {
     logged[level] = [];
-    jest.spyOn(console, level).mockImplementation((line: string) => void logged[level].push(line));
+    jest.spyOn(console, level).mockImplementation((...args: unknown[]) => void logged[level].push(String(args[0])));
   }
 });
 afterEach(() => jest.restoreAllMocks());

@@ -1,0 +1,86 @@
+import { Token } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Construct } from 'constructs';
+import { fleetError } from '../errors';
+
+/** What one EC2 instance offers to tasks at most: its vCPUs (as ECS CPU units) and its memory. */
+export interface InstanceCapacity {
+  /** CPU units (1,024 per vCPU). */
+  readonly cpu: number;
+  /** Memory in MiB (the instance's total: ECS registers a little less, so this is an upper bound). */
+  readonly memoryMiB: number;
+}
+
+/** Burstable families (t2, t3, t3a, t4g): vCPUs and GiB by size. */
+const BURSTABLE: Record<string, [number, number]> = {
+  nano: [2, 0.5], micro: [2, 1], small: [2, 2], medium: [2, 4], large: [2, 8], xlarge: [4, 16], '2xlarge': [8, 32],
+};
+/** GiB per vCPU of the fixed-performance families. */
+const GIB_PER_VCPU: Record<string, number> = { c: 2, m: 4, r: 8 };
+
+/**
+ * The capacity of an instance type given as `family.size` (`t3.medium`, `m6i.2xlarge`, `c7g.large`), from a small
+ * table: burstable t2/t3/t3a/t4g, and the c (2 GiB per vCPU), m (4) and r (8) families from medium (1 vCPU) up.
+ * Undefined for anything else (metal sizes, other families): then nothing is checked.
+ */
+export function instanceCapacity(instanceType: string): InstanceCapacity | undefined {
+  const match = /^([a-z]+)(\d+)([a-z-]*)\.([a-z0-9]+)$/.exec(instanceType.trim().toLowerCase());
+  if (!match) return undefined;
+  const [, letters, generation, , size] = match;
+  const of = (vcpus: number, gib: number): InstanceCapacity => ({ cpu: vcpus * 1024, memoryMiB: gib * 1024 });
+  if (letters === 't' && ['2', '3', '4'].includes(generation)) {
+    const entry = BURSTABLE[size];
+    return entry ? of(entry[0], entry[1]) : undefined;
+  }
+  const perVcpu = GIB_PER_VCPU[letters];
+  if (perVcpu === undefined) return undefined;
+  const sizeMatch = /^(\d*)xlarge$/.exec(size);
+  const vcpus = size === 'medium' ? 1 : size === 'large' ? 2 : sizeMatch ? 4 * Number(sizeMatch[1] || 1) : undefined;
+  return vcpus === undefined ? undefined : of(vcpus, vcpus * perVcpu);
+}
+
+/**
+ * Why a task of `cpu` units and `memoryMiB` cannot run on `instanceType`, or undefined when it can (or the type is
+ * not in the table, or a value is a token).
+ */
+export function taskFitProblem(instanceType: string, cpu: number, memoryMiB: number): string | undefined {
+  const capacity = instanceCapacity(instanceType);
+  if (!capacity) return undefined;
+  if (!Token.isUnresolved(cpu) && cpu > capacity.cpu) {
+    return `cpu ${cpu} is more than a ${instanceType} instance has (${capacity.cpu} CPU units), so no task could ever be placed`;
+  }
+  if (!Token.isUnresolved(memoryMiB) && memoryMiB > capacity.memoryMiB) {
+    return `memoryLimitMiB ${memoryMiB} is more than a ${instanceType} instance has (${capacity.memoryMiB} MiB), so no task could ever be placed`;
+  }
+  return undefined;
+}
+
+/** Throws when a task of this size can never be placed on the cluster's instances. */
+export function checkTaskFitsInstance(scope: Construct, instanceType: ec2.InstanceType, cpu: number, memoryMiB: number): void {
+  const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
+  if (problem) {
+    throw fleetError(scope, problem, `lower it, or give the FleetCluster a larger instanceType (for example ${suggestLarger(instanceType.toString(), cpu, memoryMiB)})`);
+  }
+}
+
+function suggestLarger(instanceType: string, cpu: number, memoryMiB: number): string {
+  const family = instanceType.split('.')[0];
+  const sizes = family.startsWith('t') ? Object.keys(BURSTABLE) : ['large', 'xlarge', '2xlarge', '4xlarge', '8xlarge', '12xlarge', '16xlarge', '24xlarge'];
+  const fit = sizes.map((s) => `${family}.${s}`).find((t) => {
+    const c = instanceCapacity(t);
+    return c !== undefined && c.cpu >= cpu && c.memoryMiB >= memoryMiB;
+  });
+  return fit ?? 'an m7i.2xlarge';
+}
+
+/**
+ * Throws when a VPC given to FleetCluster lacks the subnets its instances go into: private subnets with egress
+ * (`PRIVATE_WITH_EGRESS`), which the instances need to reach ECS, ECR and SSM without a public address.
+ */
+export function checkClusterSubnets(scope: Construct, vpc: ec2.IVpc): void {
+  if (vpc.privateSubnets.length === 0) {
+    const has = [vpc.publicSubnets.length ? 'public' : '', vpc.isolatedSubnets.length ? 'isolated' : ''].filter(Boolean).join(' and ') || 'no';
+    throw fleetError(scope, `the vpc has no private subnets with egress (PRIVATE_WITH_EGRESS), where the cluster's instances run; it has ${has} subnets`,
+      'add PRIVATE_WITH_EGRESS subnets (private subnets with a NAT gateway) to that VPC, or leave vpc out and let FleetCluster create one (natGateways: 0 puts the instances in public subnets)');
+  }
+}
