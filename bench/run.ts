@@ -22,7 +22,20 @@ async function runAll(): Promise<void> {
     sections.push(section);
   }
   fs.mkdirSync(path.join(__dirname, 'results'), { recursive: true });
-  fs.writeFileSync(path.join(__dirname, 'results', 'latest.md'), sections.join('\n'));
+  const latest = path.join(__dirname, 'results', 'latest.md');
+  if (only.length && fs.existsSync(latest)) {
+    // A partial run (`npm run bench -- synth`) replaces only its own sections of latest.md.
+    let text = fs.readFileSync(latest, 'utf8');
+    for (const section of sections.slice(1)) {
+      const name = section.split('\n')[0];
+      const start = text.indexOf(`${name}\n`);
+      const next = start < 0 ? -1 : text.indexOf('\n## ', start + name.length);
+      text = start < 0 ? `${text}\n${section}` : `${text.slice(0, start)}${section}${next < 0 ? '' : text.slice(next)}`;
+    }
+    fs.writeFileSync(latest, text.replace(/^# Benchmarks\n\n.*\n/, sections[0]));
+  } else {
+    fs.writeFileSync(latest, sections.join('\n'));
+  }
 }
 
 runAll().catch((e) => {

@@ -1,6 +1,7 @@
 /**
  * Synthesizes one layout in a fresh process and prints one JSON line:
- * wall time, peak memory (max RSS), resources per template, or the error.
+ * wall time, CPU time (user + system of this process: stable on a shared machine, where wall time is not), peak
+ * memory (max RSS), resources per template, or the error.
  * Usage: npx tsx bench/synth-worker.ts <ours|stock> <services> [validate] [nag]
  */
 import * as fs from 'fs';
@@ -13,6 +14,7 @@ const [layout, nArg, validate, nag] = process.argv.slice(2);
 const n = Number(nArg);
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-synth-'));
 const started = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 let error: string | undefined;
 const resources: Record<string, number> = {};
 let findings: { rules: number; findings: number } | undefined;
@@ -45,5 +47,7 @@ try {
   error = (e as Error).message.split('\n')[0].slice(0, 160);
 }
 const ms = Number(process.hrtime.bigint() - started) / 1e6;
+const cpu = process.cpuUsage(cpuStart);
+const cpuMs = (cpu.user + cpu.system) / 1000;
 fs.rmSync(outdir, { recursive: true, force: true });
-console.log(JSON.stringify({ layout, n, ms, maxRssMiB: process.resourceUsage().maxRSS / 1024, resources, error, findings }));
+console.log(JSON.stringify({ layout, n, ms, cpuMs, maxRssMiB: process.resourceUsage().maxRSS / 1024, resources, error, findings }));
