@@ -1,0 +1,27 @@
+import { PreflightFinding, PreflightRule } from '../rule';
+import { TemplateSet } from '../template-set';
+import { ALB_QUOTAS_RULE } from './alb-quotas';
+import { CERTIFICATE_REGION } from './certificate-region';
+import { DUPLICATE_SIMPLE_RECORD } from './duplicate-records';
+import { ECS_NAMES } from './ecs-names';
+import { LAMBDA_RESERVED_CONCURRENCY } from './lambda-concurrency';
+import { NAME_LENGTH } from './name-lengths';
+import { PLACEHOLDER_IDS } from './placeholders';
+import { SERVICE_CONNECT_REACHABILITY } from './service-connect-reachability';
+
+/** Every preflight rule, in the order docs/preflight.md describes them. */
+export const PREFLIGHT_RULES: readonly PreflightRule[] = [
+  LAMBDA_RESERVED_CONCURRENCY,
+  ECS_NAMES,
+  SERVICE_CONNECT_REACHABILITY,
+  CERTIFICATE_REGION,
+  PLACEHOLDER_IDS,
+  DUPLICATE_SIMPLE_RECORD,
+  NAME_LENGTH,
+  ALB_QUOTAS_RULE,
+];
+
+/** Runs rules over the app's templates: every finding, acknowledged or not. */
+export function runPreflightRules(templates: TemplateSet, rules: readonly PreflightRule[] = PREFLIGHT_RULES): PreflightFinding[] {
+  return rules.flatMap((rule) => rule.check(templates));
+}
