@@ -21,7 +21,7 @@ export const APPLICATION_LOAD_BALANCER_QUOTAS = {
   wildcardsPerRule: 5,
 } as const;
 
-/** The values of one listener rule condition, however it is spelled. */
+/** The values of one listener rule condition, however it is spelled (a query-string pair renders as `key=value`). */
 export function conditionValues(condition: Record<string, any>): unknown[] {
   const fromConfig = (config: unknown): unknown[] => (isObject(config) ? asArray(config.Values) : []);
   return [
@@ -31,7 +31,8 @@ export function conditionValues(condition: Record<string, any>): unknown[] {
     ...fromConfig(condition.HttpHeaderConfig),
     ...fromConfig(condition.HttpRequestMethodConfig),
     ...fromConfig(condition.SourceIpConfig),
-    ...asArray(condition.QueryStringConfig?.Values).flatMap((kv) => [kv?.Key, kv?.Value].filter((v) => v !== undefined)),
+    // A key/value pair is one value; `Key` is optional.
+    ...asArray(condition.QueryStringConfig?.Values).map((kv) => (kv?.Key !== undefined ? { 'Fn::Join': ['=', [kv.Key, kv?.Value]] } : kv?.Value)),
   ];
 }
 
