@@ -79,4 +79,36 @@ describe('Preflight-EcsNames', () => {
     const set = oneStack({ Service: { Type: 'AWS::ECS::Service', Properties: { ServiceName: { 'Fn::GetAtt': ['X', 'Name'] } } } });
     expect(ECS_NAMES.check(set)).toEqual([]);
   });
+
+  describe('in one Service Connect namespace', () => {
+    const scService = (sc: Record<string, unknown>, namespace: unknown = { 'Fn::GetAtt': ['Namespace', 'Arn'] }) => ({
+      Type: 'AWS::ECS::Service', Properties: { ServiceConnectConfiguration: { Enabled: true, Namespace: namespace, Services: [sc] } },
+    });
+    const namespace = { Type: 'AWS::ServiceDiscovery::HttpNamespace', Properties: { Name: 'qa' } };
+
+    test('finds two services whose discovery names default to the same port name, on both', () => {
+      const set = oneStack({ Namespace: namespace, Login: scService({ PortName: 'p80' }), Publish: scService({ PortName: 'p80' }) });
+      const findings = ECS_NAMES.check(set);
+      expect(findings.map((f) => f.logicalId)).toEqual(['Login', 'Publish']);
+      expect(findings[0].message).toMatch(/discovery name "p80" is also used in the same Service Connect namespace by Stack Publish/);
+    });
+
+    test('finds the same client alias name and port twice', () => {
+      const set = oneStack({
+        Namespace: namespace,
+        A: scService({ PortName: 'a', ClientAliases: [{ DnsName: 'web', Port: 80 }] }),
+        B: scService({ PortName: 'b', ClientAliases: [{ DnsName: 'web', Port: 80 }] }),
+      });
+      expect(ECS_NAMES.check(set).map((f) => f.location)).toEqual(['Properties.ServiceConnectConfiguration.Services.0.ClientAliases.0', 'Properties.ServiceConnectConfiguration.Services.0.ClientAliases.0']);
+    });
+
+    test('passes distinct names, the same alias on another port, and the same names in different namespaces', () => {
+      expect(ECS_NAMES.check(oneStack({
+        Namespace: namespace,
+        A: scService({ PortName: 'a', ClientAliases: [{ DnsName: 'web', Port: 80 }] }),
+        B: scService({ PortName: 'b', ClientAliases: [{ DnsName: 'web', Port: 8080 }] }),
+        C: scService({ PortName: 'a' }, 'other-namespace'),
+      }))).toEqual([]);
+    });
+  });
 });

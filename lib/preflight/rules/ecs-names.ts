@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, describeResource, finding, PreflightFinding, PreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-EcsNames';
@@ -92,9 +92,47 @@ export const ECS_NAMES: PreflightRule = {
         }
       });
     }
+    findings.push(...namespaceCollisions(templates));
     return findings;
   },
 };
+
+/**
+ * Discovery names and client aliases (name and port) used twice in one Service Connect namespace: "This must be
+ * unique within the Cloud Map namespace", "Each name and port mapping must be unique within the namespace".
+ */
+function namespaceCollisions(templates: TemplateSet): PreflightFinding[] {
+  const uses = new Map<string, Array<{ ref: ResourceRef; location: string; what: string }>>();
+  const use = (key: string, ref: ResourceRef, location: string, what: string) => uses.set(key, [...(uses.get(key) ?? []), { ref, location, what }]);
+  for (const ref of templates.resourcesOfType('AWS::ECS::Service')) {
+    const config = ref.resource.Properties?.ServiceConnectConfiguration;
+    const namespaceRef = templates.resolveResource(ref.template, config?.Namespace);
+    const namespace = namespaceRef ? `${namespaceRef.template.templateFile}#${namespaceRef.logicalId}` : templates.literal(ref.template, config?.Namespace);
+    if (namespace === undefined) continue;
+    asArray(config?.Services).forEach((service, i) => {
+      const at = `Properties.ServiceConnectConfiguration.Services.${i}`;
+      const discovery = templates.literal(ref.template, service?.DiscoveryName ?? service?.PortName);
+      if (typeof discovery === 'string') use(`${namespace}\u0000discovery\u0000${discovery}`, ref, at, `discovery name "${discovery}"`);
+      asArray(service?.ClientAliases).forEach((alias, j) => {
+        const dnsName = templates.literal(ref.template, alias?.DnsName);
+        const port = templates.literal(ref.template, alias?.Port);
+        if (typeof dnsName === 'string' && port !== undefined) {
+          use(`${namespace}\u0000alias\u0000${dnsName}:${port}`, ref, `${at}.ClientAliases.${j}`, `client alias ${dnsName}:${port}`);
+        }
+      });
+    });
+  }
+  const findings: PreflightFinding[] = [];
+  for (const list of uses.values()) {
+    if (list.length < 2) continue;
+    for (const { ref, location, what } of list) {
+      const others = list.filter((u) => u.ref !== ref || u.location !== location).map((u) => describeResource(u.ref)).join('; ');
+      findings.push(finding(ID, ref, location, `${what} is also used in the same Service Connect namespace by ${others}; ECS requires it to be unique there`,
+        `Give each service its own discovery name and client alias (or port). ${acknowledgeHint(ID)}`));
+    }
+  }
+  return findings;
+}
 
 /** The port mapping names of a service's task definition, or undefined when the task definition is not in the app. */
 function portMappingNames(templates: TemplateSet, service: ResourceRef): string[] | undefined {
