@@ -33,6 +33,13 @@ describe('idsIn', () => {
     ]);
   });
 
+  test('finds documentation CIDRs in CIDR properties only', () => {
+    expect(idsIn('203.0.113.0/24', 'CidrIp')).toEqual([expect.objectContaining({ kind: 'CIDR', id: '203.0.113.0/24' })]);
+    expect(idsIn('2001:db8::/32', 'CidrIpv6')).toHaveLength(1);
+    expect(idsIn('10.0.0.0/16', 'CidrIp')).toEqual([]);
+    expect(idsIn('203.0.113.0/24', 'Description')).toEqual([]);
+  });
+
   test('ignores a plain word in a HostedZoneId-free property', () => {
     expect(idsIn('Z0123456789', 'Description')).toEqual([]);
   });
@@ -66,5 +73,12 @@ describe('Preflight-PlaceholderIds', () => {
     const arn = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':route53:::hostedzone/Z0123456789ABCDEFGHIJ']] };
     const policy = { Type: 'AWS::IAM::Policy', Properties: { PolicyDocument: { Statement: [{ Resource: arn }, { Resource: arn }] } } };
     expect(PLACEHOLDER_IDS.check(oneStack({ Policy: policy }))).toHaveLength(1);
+  });
+
+  test('finds a load balancer security group that admits only a documentation range', () => {
+    const sg = { Type: 'AWS::EC2::SecurityGroup', Properties: { SecurityGroupIngress: [{ CidrIp: '203.0.113.0/24', IpProtocol: 'tcp', FromPort: 80, ToPort: 80 }] } };
+    const [f] = PLACEHOLDER_IDS.check(oneStack({ LbSg: sg }));
+    expect(f).toMatchObject({ logicalId: 'LbSg', location: 'Properties.SecurityGroupIngress.0.CidrIp' });
+    expect(f.message).toMatch(/CIDR "203\.0\.113\.0\/24" is in a range reserved for documentation/);
   });
 });

@@ -32,12 +32,32 @@ function isSuccessor(a: string, b: string): boolean {
   return b.charCodeAt(0) === a.charCodeAt(0) + 1 && /[0-9A-Z]/.test(a) && /[0-9A-Z]/.test(b);
 }
 
-/** A hosted zone id, certificate ARN or account id found in a template string. */
-interface FoundId { readonly kind: string; readonly id: string }
+/** A hosted zone id, certificate id, account id or CIDR found in a template string. */
+export interface FoundId {
+  /** What it is, for messages (`hosted zone id`). */
+  readonly kind: string;
+  /** The id as found. */
+  readonly id: string;
+  /**
+   * Why it is a placeholder, when that follows from where it was found.
+   *
+   * @default - judged by {@link placeholderReason}
+   */
+  readonly reason?: string;
+}
 
-/** The hosted zone ids, ACM certificate ids and ARN account ids in one template string. */
+/** The address ranges reserved for documentation (RFC 5737, RFC 3849). */
+const DOCUMENTATION_RANGES = /^(192\.0\.2\.|198\.51\.100\.|203\.0\.113\.)\d{1,3}\/\d{1,2}$|^2001:db8:/i;
+
+/**
+ * The hosted zone ids, ACM certificate ids and ARN account ids in one template string, and CIDRs from the ranges
+ * reserved for documentation in CIDR properties (an office range left at `203.0.113.0/24` admits nobody).
+ */
 export function idsIn(text: string, key: string): FoundId[] {
   const found: FoundId[] = [];
+  if (/Cidr/i.test(key) && DOCUMENTATION_RANGES.test(text)) {
+    found.push({ kind: 'CIDR', id: text, reason: 'is in a range reserved for documentation (RFC 5737 / RFC 3849)' });
+  }
   if (/ZoneId$/i.test(key)) {
     const zone = /^(?:\/hostedzone\/)?(Z[A-Z0-9]{4,32})$/.exec(text);
     if (zone) found.push({ kind: 'hosted zone id', id: zone[1] });
@@ -53,22 +73,26 @@ export function idsIn(text: string, key: string): FoundId[] {
 
 /**
  * Hosted zone ids, certificate ARNs and account ids that look like placeholders: the resource that uses them fails
- * to deploy (NoSuchHostedZone, certificate not found, access denied) after everything before it was created.
+ * to deploy (NoSuchHostedZone, certificate not found, access denied) after everything before it was created. Also
+ * documentation CIDRs in CIDR properties, which deploy but admit nobody.
  */
 export const PLACEHOLDER_IDS: PreflightRule = {
   id: ID,
-  summary: 'hosted zone ids, certificate ARNs and account ids that look like documentation placeholders',
+  summary: 'hosted zone ids, certificate ARNs, account ids and CIDRs that look like documentation placeholders',
   check(templates: TemplateSet): PreflightFinding[] {
     const findings: PreflightFinding[] = [];
     const scan = (ref: ResourceRef, value: unknown, path: string, key: string, seen: Set<string>) => {
       if (typeof value === 'string') {
-        for (const { kind, id } of idsIn(value, key)) {
-          const reason = placeholderReason(id);
+        for (const { kind, id, reason: known } of idsIn(value, key)) {
+          const reason = known ?? placeholderReason(id);
           if (!reason || seen.has(id)) continue;
           seen.add(id);
-          findings.push(finding(ID, ref, path, `${kind} "${id}" looks like a placeholder (it ${reason}); the deployment fails when CloudFormation uses it`,
-            `Replace it with the real ${kind} (from configuration or context, or look the zone up with HostedZone.fromLookup), ` +
-            `or leave the feature off until one is given. ${acknowledgeHint(ID)}`));
+          findings.push(kind === 'CIDR'
+            ? finding(ID, ref, path, `CIDR "${id}" ${reason}; no real client comes from it, so whatever it should admit stays unreachable`,
+              `Give the real ranges (configuration or context), or fail synthesis until they are given. ${acknowledgeHint(ID)}`)
+            : finding(ID, ref, path, `${kind} "${id}" looks like a placeholder (it ${reason}); the deployment fails when CloudFormation uses it`,
+              `Replace it with the real ${kind} (from configuration or context, or look the zone up with HostedZone.fromLookup), ` +
+              `or leave the feature off until one is given. ${acknowledgeHint(ID)}`));
         }
       } else if (Array.isArray(value)) {
         value.forEach((v, i) => scan(ref, v, `${path}.${i}`, key, seen));
