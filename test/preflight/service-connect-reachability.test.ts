@@ -1,4 +1,5 @@
-import { covers, SERVICE_CONNECT_REACHABILITY } from '../../lib/preflight/rules/service-connect-reachability';
+import { covers } from '../../lib/preflight/rules/security-groups';
+import { SERVICE_CONNECT_REACHABILITY } from '../../lib/preflight/rules/service-connect-reachability';
 import { CfnTemplateJson, TemplateSet } from '../../lib/preflight/template-set';
 import { nestedTemplate, oneStack, stackTemplate } from './support';
 

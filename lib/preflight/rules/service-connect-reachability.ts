@@ -1,5 +1,6 @@
 import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
+import { covers, ingressBySecurityGroup, IngressRule, keyOf, PortInterval, portsOf } from './security-groups';
 
 const ID = 'Preflight-ServiceConnectReachability';
 
@@ -9,8 +10,6 @@ const ID = 'Preflight-ServiceConnectReachability';
  */
 export const BRIDGE_EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
 
-/** A port interval admitted by a security group rule. */
-export interface PortInterval { readonly from: number; readonly to: number }
 
 /**
  * Service Connect between instances in bridge network mode: a client's proxy connects to the server task's
@@ -111,44 +110,17 @@ function instanceSecurityGroups(templates: TemplateSet, groups: ResourceRef[]): 
   return found.size > 0 ? [...found.values()] : undefined;
 }
 
-interface IngressRule { readonly template: ResourceRef['template']; readonly rule: Record<string, any> }
-
-/** Every ingress rule of the app by the security group it opens (inline rules and `AWS::EC2::SecurityGroupIngress`). */
-function ingressBySecurityGroup(templates: TemplateSet): Map<string, IngressRule[]> {
-  const map = new Map<string, IngressRule[]>();
-  const add = (sg: ResourceRef | undefined, rule: IngressRule) => {
-    if (!sg) return;
-    const list = map.get(keyOf(sg)) ?? [];
-    list.push(rule);
-    map.set(keyOf(sg), list);
-  };
-  for (const sg of templates.resourcesOfType('AWS::EC2::SecurityGroup')) {
-    for (const rule of asArray(sg.resource.Properties?.SecurityGroupIngress)) add(sg, { template: sg.template, rule });
-  }
-  for (const ref of templates.resourcesOfType('AWS::EC2::SecurityGroupIngress')) {
-    const props = ref.resource.Properties ?? {};
-    add(templates.resolveResource(ref.template, props.GroupId), { template: ref.template, rule: props });
-  }
-  return map;
-}
-
 /** The tcp port intervals on which the instances' groups admit traffic coming from the instances themselves. */
 function admittedFromInstances(templates: TemplateSet, securityGroups: ResourceRef[], ingress: Map<string, IngressRule[]>): PortInterval[] {
   const own = new Set(securityGroups.map(keyOf));
   const intervals: PortInterval[] = [];
   for (const sg of securityGroups) {
     for (const { template, rule } of ingress.get(keyOf(sg)) ?? []) {
-      const protocol = String(templates.literal(template, rule.IpProtocol));
       const source = rule.SourceSecurityGroupId !== undefined
         ? own.has(keyOf(templates.resolveResource(template, rule.SourceSecurityGroupId)))
         : rule.SourcePrefixListId !== undefined || (rule.CidrIp !== undefined && cidrMayHoldInstances(templates.literal(template, rule.CidrIp)));
-      if (!source) continue;
-      if (protocol === '-1' || protocol === 'all') intervals.push({ from: 0, to: 65535 });
-      else if (protocol === 'tcp' || protocol === '6') {
-        const from = Number(templates.literal(template, rule.FromPort));
-        const to = Number(templates.literal(template, rule.ToPort));
-        if (Number.isFinite(from) && Number.isFinite(to)) intervals.push(from === -1 ? { from: 0, to: 65535 } : { from, to });
-      }
+      const ports = source ? portsOf(templates, template, rule) : undefined;
+      if (ports) intervals.push(ports);
     }
   }
   return intervals;
@@ -164,21 +136,6 @@ function cidrMayHoldInstances(cidr: string | number | boolean | undefined): bool
   const octets = address.split('.').map(Number);
   if (Number(bits) === 0) return true;
   return octets[0] === 10 || (octets[0] === 172 && octets[1] >= 16 && octets[1] <= 31) || (octets[0] === 192 && octets[1] === 168);
-}
-
-/** True when the union of `intervals` contains `needed`. */
-export function covers(intervals: readonly PortInterval[], needed: PortInterval): boolean {
-  let reached = needed.from - 1;
-  for (const interval of [...intervals].sort((a, b) => a.from - b.from)) {
-    if (interval.from > reached + 1) break;
-    reached = Math.max(reached, interval.to);
-    if (reached >= needed.to) return true;
-  }
-  return reached >= needed.to;
-}
-
-function keyOf(ref: ResourceRef | undefined): string {
-  return ref ? `${ref.template.templateFile}#${ref.logicalId}` : '';
 }
 
 function sameResource(a: ResourceRef | undefined, b: ResourceRef | undefined): boolean {
