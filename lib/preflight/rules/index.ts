@@ -4,6 +4,7 @@ import { ALB_QUOTAS_RULE } from './alb-quotas';
 import { CERTIFICATE_REGION } from './certificate-region';
 import { DUPLICATE_SIMPLE_RECORD } from './duplicate-records';
 import { ECS_NAMES } from './ecs-names';
+import { HEALTH_CHECK_REACHABILITY } from './health-check-reachability';
 import { LAMBDA_RESERVED_CONCURRENCY } from './lambda-concurrency';
 import { NAME_LENGTH } from './name-lengths';
 import { PLACEHOLDER_IDS } from './placeholders';
@@ -19,6 +20,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   DUPLICATE_SIMPLE_RECORD,
   NAME_LENGTH,
   ALB_QUOTAS_RULE,
+  HEALTH_CHECK_REACHABILITY,
 ];
 
 /** Runs rules over the app's templates: every finding, acknowledged or not. */
