@@ -3,7 +3,10 @@ import * as path from 'path';
 import { App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetPreflightChecks, PREFLIGHT_RULES } from '../../lib/preflight';
+import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
+import { FleetService } from '../../lib/service/fleet-service';
 import { unitTestApp } from '../support/app';
 
 /** An app with the preflight plugin added the way users add it. */
@@ -112,5 +115,15 @@ describe('FleetPreflightChecks (end to end)', () => {
       cloudFormationResource: { templatePath: 'Site-eu-west-1.template.json', propertyPaths: ['Properties'] },
     });
     expect(violations[0].description).toMatch(/also created by Site-us-east-1 App/);
+  });
+
+  test('passes the library\'s cluster, load balancer and routed services (no false positives from our own constructs)', () => {
+    const app = preflightApp({ '@aws-cdk/core:failSynthOnValidationErrors': false });
+    const stack = new Stack(app, 'Fleet', { env });
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc });
+    lb.route(new FleetService(stack, 'boot', { cluster, image: 'laszlocph/spring-boot-dummy:exposed', containerPort: 8080 }), { path: '/*' });
+    lb.route(new FleetService(stack, 'api', { cluster, image: 'nginx:1.27', containerPort: 80 }), { host: 'api.example.com' });
+    expect(pluginViolations(app)).toEqual([]);
   });
 });
