@@ -9,6 +9,7 @@ import { LAMBDA_RESERVED_CONCURRENCY } from './lambda-concurrency';
 import { NAME_LENGTH } from './name-lengths';
 import { PLACEHOLDER_IDS } from './placeholders';
 import { SERVICE_CONNECT_REACHABILITY } from './service-connect-reachability';
+import { TAG_VALUES } from './tag-values';
 
 /** Every preflight rule, in the order docs/preflight.md describes them. */
 export const PREFLIGHT_RULES: readonly PreflightRule[] = [
@@ -21,6 +22,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   NAME_LENGTH,
   ALB_QUOTAS_RULE,
   HEALTH_CHECK_REACHABILITY,
+  TAG_VALUES,
 ];
 
 /** Runs rules over the app's templates: every finding, acknowledged or not. */
