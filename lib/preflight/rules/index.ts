@@ -25,7 +25,17 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   TAG_VALUES,
 ];
 
-/** Runs rules over the app's templates: every finding, acknowledged or not. */
+/**
+ * Runs rules over the app's templates: every finding, acknowledged or not.
+ *
+ * @throws Error naming the rule when a rule fails on a template it does not understand (a bug to report)
+ */
 export function runPreflightRules(templates: TemplateSet, rules: readonly PreflightRule[] = PREFLIGHT_RULES): PreflightFinding[] {
-  return rules.flatMap((rule) => rule.check(templates));
+  return rules.flatMap((rule) => {
+    try {
+      return rule.check(templates);
+    } catch (e) {
+      throw new Error(`preflight rule ${rule.id} failed: ${(e as Error).message}. Acknowledging does not help; please report it with the template.`);
+    }
+  });
 }
