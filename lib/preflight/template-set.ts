@@ -187,20 +187,20 @@ export class TemplateSet {
    * character of a pseudo parameter whose length alone is known (an unknown account id is twelve of them).
    * Numbers and booleans stay as they are; test rendered parts with {@link isKnown}.
    *
-   * @returns undefined for values that are not scalars (lists, objects)
+   * @returns undefined for lists and absent values
    */
   public render(template: PreflightTemplate, expr: unknown, depth = 0): string | number | boolean | undefined {
     if (typeof expr === 'string' || typeof expr === 'number' || typeof expr === 'boolean') return expr;
     if (depth > MAX_DEPTH || !isObject(expr)) return undefined;
     if (typeof expr.Ref === 'string') return this.renderRef(template, expr.Ref, depth);
     if (expr['Fn::Join'] !== undefined) {
-      const [separator, parts] = expr['Fn::Join'];
+      const [separator, parts] = asArray(expr['Fn::Join']);
       if (typeof separator !== 'string' || !Array.isArray(parts)) return UNKNOWN;
       return parts.map((p) => asString(this.render(template, p, depth + 1))).join(separator);
     }
     if (expr['Fn::Sub'] !== undefined) return this.renderSub(template, expr['Fn::Sub'], depth);
     if (expr['Fn::Select'] !== undefined) {
-      const [index, list] = expr['Fn::Select'];
+      const [index, list] = asArray(expr['Fn::Select']);
       const i = Number(this.literal(template, index, depth + 1));
       return Array.isArray(list) && Number.isInteger(i) && i >= 0 && i < list.length ? this.render(template, list[i], depth + 1) : UNKNOWN;
     }
@@ -216,7 +216,7 @@ export class TemplateSet {
    * A lower bound on the length of a value: exact for literals, 12 for `AWS::AccountId`, 9 for an unknown
    * `AWS::Region`, 0 for other deploy-time parts.
    *
-   * @returns undefined for values that are not scalars
+   * @returns undefined for lists and absent values
    */
   public lengthBound(template: PreflightTemplate, expr: unknown): LengthBound | undefined {
     const rendered = this.render(template, expr);

@@ -24,6 +24,8 @@ describe('the preflight rule set', () => {
       Rule: { Type: 'AWS::ElasticLoadBalancingV2::ListenerRule', Properties: { Conditions: [null, 'x', { 'Fn::If': ['C', {}, {}] }], Actions: [null] } },
       Record: { Type: 'AWS::Route53::RecordSet', Properties: { Name: { 'Fn::Sub': ['${X}.example.com', { X: 'a' }] }, Type: 'A', HostedZoneName: 'example.com' } },
       Role: { Type: 'AWS::IAM::Role', Properties: { Tags: [null, { Key: { Ref: 'K' } }], RoleName: { 'Fn::Select': [5, ['a']] } } },
+      User: { Type: 'AWS::IAM::User', Properties: { UserName: { 'Fn::Join': { Ref: 'Parts' } } } },
+      Queue: { Type: 'AWS::SQS::Queue', Properties: { QueueName: { 'Fn::Select': { Ref: 'Parts' } } } },
       Check: { Type: 'AWS::Route53::HealthCheck', Properties: { HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: { 'Fn::GetAtt': 'Lb.DNSName' } } } },
       Lb: { Type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', Properties: { SecurityGroups: { Ref: 'Groups' } } },
     });
