@@ -22,6 +22,8 @@ export interface CfnResourceJson {
   readonly Properties?: Record<string, any>;
   /** Resource metadata. */
   readonly Metadata?: Record<string, any>;
+  /** Logical ids this resource is created after. */
+  readonly DependsOn?: string | string[];
 }
 
 /** One template of the app, as the preflight rules see it. */

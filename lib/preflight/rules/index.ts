@@ -8,6 +8,7 @@ import { HEALTH_CHECK_REACHABILITY } from './health-check-reachability';
 import { LAMBDA_RESERVED_CONCURRENCY } from './lambda-concurrency';
 import { NAME_LENGTH } from './name-lengths';
 import { PLACEHOLDER_IDS } from './placeholders';
+import { SERVICE_CONNECT_ORDER } from './service-connect-order';
 import { SERVICE_CONNECT_REACHABILITY } from './service-connect-reachability';
 import { TAG_VALUES } from './tag-values';
 
@@ -16,6 +17,7 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   LAMBDA_RESERVED_CONCURRENCY,
   ECS_NAMES,
   SERVICE_CONNECT_REACHABILITY,
+  SERVICE_CONNECT_ORDER,
   CERTIFICATE_REGION,
   PLACEHOLDER_IDS,
   DUPLICATE_SIMPLE_RECORD,
