@@ -11,8 +11,9 @@ import { TemplateSet } from './template-set';
 /**
  * Preflight checks: a validation plugin that inspects the synthesized templates (nested stacks included) for
  * deploy-time failures that CloudFormation schema validation cannot see: reserved Lambda concurrency, ECS and
- * Service Connect names, Service Connect reachability between instances, certificate regions, placeholder ids,
- * duplicate simple records, name lengths and ALB quotas (docs/preflight.md).
+ * Service Connect names, Service Connect reachability between instances and creation order, certificate regions,
+ * placeholder ids and CIDRs, duplicate simple records, name lengths, ALB quotas, health checks the checkers cannot
+ * reach, and tag values (docs/preflight.md).
  *
  * Added like cdk-nag v3's packs; every finding fails synthesis unless acknowledged on the resource or a scope above it:
  *
