@@ -143,9 +143,9 @@ async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
         if (outcome.transient.length > 0 && !retry) failures += outcome.transient.length;
       }
     } catch (err: any) {
-      // The shared reads failed: nothing was written.
+      // The shared reads failed (nothing was written), or CloudFormation's response URL refused the answer.
       log('ERROR', `message ${message.messageId} (attempt ${attempt}): ${describeError(err)}`);
-      retry = hasInstanceTrigger(body);
+      retry = isCustomResourceEvent(body) ? attempt < maxReceives : hasInstanceTrigger(body);
       if (!retry) failures++;
     }
     if (retry) {

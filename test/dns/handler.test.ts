@@ -615,6 +615,14 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
       expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/Rate exceeded/) });
     });
 
+    test('from the queue, an answer CloudFormation refused is retried (the request would otherwise hang for an hour)', async () => {
+      world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      fetchMock.mockResolvedValueOnce({ ok: false, status: 503 });
+      await expect(handler(batch([cfn('Create')], 1))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      await expect(handler(batch([cfn('Create')], 2))).resolves.toEqual({ batchItemFailures: [] });
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+    });
+
     test('from the queue, a Delete removes the record and answers SUCCESS', async () => {
       const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
       await expect(handler(batch([cfn('Delete')]))).resolves.toEqual({ batchItemFailures: [] });
