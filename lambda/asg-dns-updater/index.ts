@@ -1,6 +1,8 @@
 /**
- * ASG-driven Route 53 updater: a thin adapter around ./reconcile. Reads the truth (groups, instances, the record),
- * asks the pure logic what to change, writes, and completes the drain lifecycle action.
+ * ASG-driven Route 53 updater: a thin adapter around ./reconcile and ./ownership. Consumes the updater's SQS FIFO queue
+ * (partial batch responses) and forwards direct invocations into it; for each event reads the truth (this updater's
+ * groups, their instances, the record), asks the pure logic what to change, writes record by record (a failure on one
+ * never stops the others), and completes the drain lifecycle action.
  */
 import {
   AutoScalingClient, AutoScalingGroup, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
