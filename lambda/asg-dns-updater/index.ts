@@ -17,6 +17,7 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { InstanceTrigger, parseInvocation } from './events';
 import { scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
+import { MessageKind, MessageResult, messageVerdict } from './queue';
 import {
   ExistingRecordSet, GroupState, InstanceAddresses, RecordGroups, indexGroups, inServiceInstances, pickAddress,
   reconcile, recordTypeOf, toBatches,
@@ -114,10 +115,8 @@ async function forward(event: unknown, QueueUrl: string): Promise<void> {
 }
 
 /**
- * One FIFO batch, in order. A message that a retry may fix (an instance event or a custom resource whose write failed
- * transiently) is reported as failed, and so is every message after it, as FIFO ordering requires: SQS delivers them
- * again, and after `maxReceiveCount` attempts moves them to the dead-letter queue. Problems a retry cannot fix are
- * logged and counted (metric, alarm) and the message is consumed. A failed reconcile is never retried: the next one is.
+ * One FIFO batch, in order (what to retry or count: ./queue). A retried message is reported in `batchItemFailures`
+ * together with every message after it, as FIFO ordering requires.
  */
 async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
   const batchItemFailures: Array<{ itemIdentifier: string }> = [];
@@ -134,23 +133,23 @@ async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
       failures++;
       continue;
     }
-    let retry = false;
+    const kind: MessageKind = isCustomResourceEvent(body) ? 'custom-resource' : hasInstanceTrigger(body) ? 'instance' : 'reconcile';
+    let result: MessageResult = { kind, problems: 0, transient: 0, threw: false, attempt, maxReceives };
     try {
       if (isCustomResourceEvent(body)) {
-        retry = await handleCustomResource(body, attempt >= maxReceives);
+        result = { ...result, deferred: await handleCustomResource(body, attempt >= maxReceives) };
       } else {
         const outcome = await processEvent(body);
-        failures += outcome.problems.length;
-        retry = outcome.transient.length > 0 && hasInstanceTrigger(body);
-        if (outcome.transient.length > 0 && !retry) failures += outcome.transient.length;
+        result = { ...result, problems: outcome.problems.length, transient: outcome.transient.length };
       }
     } catch (err: any) {
       // The shared reads failed (nothing was written), or CloudFormation's response URL refused the answer.
       log('ERROR', `message ${message.messageId} (attempt ${attempt}): ${describeError(err)}`);
-      retry = isCustomResourceEvent(body) ? attempt < maxReceives : hasInstanceTrigger(body);
-      if (!retry) failures++;
+      result = { ...result, threw: true };
     }
-    if (retry) {
+    const verdict = messageVerdict(result);
+    failures += verdict.failures;
+    if (verdict.retry) {
       log('WARN', `message ${message.messageId} will be retried (attempt ${attempt} of ${maxReceives}; then the dead-letter queue)`);
       batchItemFailures.push({ itemIdentifier: message.messageId });
     }
