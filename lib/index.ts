@@ -10,3 +10,4 @@ export * from './swarm';
 export * from './compose';
 export * from './rollout';
 export * from './environments';
+export * from './preflight';
