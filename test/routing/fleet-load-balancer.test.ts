@@ -243,7 +243,7 @@ describe('priority collisions and pinned priorities', () => {
     const warnings = Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('priorityCollision|preferred slot'));
     expect(warnings).toHaveLength(1);
     expect(JSON.stringify(warnings[0].entry.data)).toContain(`host '${colliding[1]}'`);
-    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/Pin it with route\(\.\.\., \{ priority: \d+ \}\)/);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/pin it with route\(\.\.\., \{ priority: \d+ \}\)/i);
   });
 
   test('a pinned priority is kept, never given to another route, and silences the warning', () => {
