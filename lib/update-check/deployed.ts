@@ -28,10 +28,15 @@ export function listenerRulesOf(stack: StackTemplates): DeployedRuleRecord[] {
  * kept after `cdk deploy`). An assembly without that stack (its first deploy) gives none.
  */
 export function deployedListenerRules(assemblyDir: string, stack: string): DeployedRuleRecord[] {
+  const deployed = deployedStack(assemblyDir, stack);
+  return deployed ? listenerRulesOf(deployed) : [];
+}
+
+/** The templates of `stack` in the cloud assembly of the last deploy, or undefined when it holds no such stack. */
+export function deployedStack(assemblyDir: string, stack: string): StackTemplates | undefined {
   if (!fs.existsSync(path.join(assemblyDir, 'manifest.json'))) {
     throw new Error(`${assemblyDir} is not a cloud assembly (no manifest.json): pass the cdk.out directory of the last deploy`);
   }
   const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
-  if (!manifest.artifacts?.[stack]) return [];
-  return listenerRulesOf(readStack(assemblyDir, stack));
+  return manifest.artifacts?.[stack] ? readStack(assemblyDir, stack) : undefined;
 }
