@@ -1,0 +1,108 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { ProductionConfig, ProductionStack, ServiceConfig } from '../../lib/environments/production';
+import { checkAssemblies, formatReport, UpdateReport } from '../../lib/update-check';
+import { unitTestApp } from '../support/app';
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+const svc = (name: string, extra: Partial<ServiceConfig> = {}): ServiceConfig => ({ name, image: 'nginx:1.27', containerPort: 80, ...extra });
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'updates-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+let n = 0;
+/** Synthesizes a production environment into a fresh cloud assembly; `deployed` is the assembly of the last deploy. */
+function synth(config: ProductionConfig, deployed?: string): string {
+  const outdir = path.join(tmp, `asm${n++}`);
+  const app = unitTestApp({ outdir });
+  new ProductionStack(app, 'Prod', { env, config, deployedAssembly: deployed });
+  app.synth();
+  return outdir;
+}
+
+function check(before: string, after: string): UpdateReport {
+  return checkAssemblies(before, after)[0];
+}
+
+/** Logical ids of `name`'s resources start with the service's construct id. */
+const touches = (report: UpdateReport, names: string[]) => [
+  ...report.moved.map((m) => m.logicalId), ...report.replaced.map((r) => r.resource.split('#')[1]),
+].filter((id) => !names.some((name) => id.startsWith(name)));
+
+describe('routine changes to a 45-service production update in place', () => {
+  const services = Array.from({ length: 45 }, (_, i) => svc(`s${i}`, { routes: [{ path: `/s${i}/*` }, { host: `s${i}.example.com` }] }));
+  const deployed = synth({ services });
+
+  test('removing the 5th service: no clash, nothing else moved or replaced', () => {
+    const report = check(deployed, synth({ services: services.filter((_, i) => i !== 4) }, deployed));
+    expect(report.clashes).toEqual([]);
+    expect(report.moved).toEqual([]);
+    expect(touches(report, [])).toEqual([]);
+  });
+
+  test('inserting a service in the middle: no clash, nothing else moved or replaced', () => {
+    const report = check(deployed, synth({ services: [...services.slice(0, 5), svc('inserted', { routes: [{ path: '/new/*' }] }), ...services.slice(5)] }, deployed));
+    expect(report.clashes).toEqual([]);
+    expect(report.moved).toEqual([]);
+    expect(touches(report, [])).toEqual([]);
+  });
+
+  test('reordering every service changes nothing', () => {
+    const report = check(deployed, synth({ services: [...services].reverse() }, deployed));
+    expect(report.replaced).toEqual([]);
+    expect(report.moved).toEqual([]);
+    expect(report.clashes).toEqual([]);
+  });
+
+  test('renaming a service without renamedFrom: its new rules take fresh priorities, so no clash; nothing else is touched', () => {
+    const renamed = services.map((s) => (s.name === 's7' ? { ...s, name: 'seven' } : s));
+    const report = check(deployed, synth({ services: renamed }, deployed));
+    expect(report.clashes).toEqual([]);
+    expect(touches(report, ['seven'])).toEqual([]);
+  });
+
+  test('the same rename without the deployed assembly clashes, and the check says so', () => {
+    const renamed = services.map((s) => (s.name === 's7' ? { ...s, name: 'seven' } : s));
+    const report = check(deployed, synth({ services: renamed }));
+    expect(report.clashes.length).toBe(2);
+    expect(formatReport(report)).toMatch(/CLASH .*seven.* takes priority \d+, held by .*s7/);
+  });
+
+  test('renaming with renamedFrom changes nothing at all', () => {
+    const renamed = services.map((s) => (s.name === 's7' ? { ...s, name: 'seven', renamedFrom: 's7' } : s));
+    const report = check(deployed, synth({ services: renamed }, deployed));
+    expect(report).toMatchObject({ replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
+  });
+});
+
+test('a rename that would move a Route 53 record fails at synth, naming renamedFrom', () => {
+  const domain = { zoneName: 'example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+  const deployed = synth({ domain, services: [svc('login', { routes: [{ host: 'login.example.com' }] })] });
+  expect(() => synth({ domain, services: [svc('signin', { routes: [{ host: 'login.example.com' }] })] }, deployed))
+    .toThrow(/the alias record login\.example\.com\. would move from .* to .*Fix: keep the service's deployed identity: set renamedFrom: '<old name>' on 'signin'/);
+  expect(() => synth({ domain, services: [svc('signin', { renamedFrom: 'login', routes: [{ host: 'login.example.com' }] })] }, deployed)).not.toThrow();
+});
+
+describe('20 single-route additions and removals among 70 routes of one specificity', () => {
+  // Exact paths: one band, so hash collisions (and displaced routes) are frequent.
+  const routesOf = (paths: string[]) => Array.from({ length: 7 }, (_, i) => svc(`w${i}`, {
+    routes: paths.filter((_, j) => j % 7 === i).map((p) => ({ path: p })),
+  }));
+  const steps: string[][] = [];
+  let paths = Array.from({ length: 70 }, (_, i) => `/r${i}`);
+  for (let i = 0; i < 20; i++) {
+    paths = i % 2 === 0 ? paths.filter((_, j) => j !== (i * 7) % paths.length) : [...paths, `/added${i}`];
+    steps.push(paths);
+  }
+
+  test('with the deployed assembly, none clashes', () => {
+    let deployed = synth({ services: routesOf(Array.from({ length: 70 }, (_, i) => `/r${i}`)) });
+    const clashes: string[] = [];
+    for (const step of steps) {
+      const next = synth({ services: routesOf(step) }, deployed);
+      clashes.push(...check(deployed, next).clashes.map((c) => c.rule));
+      deployed = next;
+    }
+    expect(clashes).toEqual([]);
+  });
+});
