@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
@@ -58,6 +59,30 @@ describe('FleetCluster', () => {
     });
     template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
       DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: Match.stringLikeRegexp('ClusterCapacityProvider') }, Weight: 1 }],
+    });
+  });
+
+  describe('a capacity roll (new instance type, AMI or user data) keeps the cluster serving', () => {
+    const policy = () => Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0].UpdatePolicy;
+
+    test('is an instance refresh that launches before it terminates, so capacity never drops below desired', () => {
+      expect(policy().AutoScalingInstanceRefresh).toEqual({
+        Strategy: 'Rolling',
+        Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200, InstanceWarmup: 180 },
+      });
+    });
+
+    test('suspends no scaling process, so ECS managed scaling keeps working during the roll', () => {
+      expect(policy().AutoScalingRollingUpdate).toBeUndefined();
+      expect(JSON.stringify(policy())).not.toContain('SuspendProcesses');
+    });
+
+    test('a one-instance QA cluster keeps its instance until the new one is in service and warmed up', () => {
+      const s = testStack();
+      new FleetCluster(s, 'Qa', { natGateways: 0, minCapacity: 1, maxCapacity: 2, instanceWarmup: Duration.minutes(2) });
+      const asg = Object.values(Template.fromStack(s).findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+      expect(asg.UpdatePolicy.AutoScalingInstanceRefresh.Preferences).toMatchObject({ MinHealthyPercentage: 100, InstanceWarmup: 120 });
+      expect(asg.Properties.MinSize).toBe('1');
     });
   });
 
