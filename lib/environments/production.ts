@@ -1,6 +1,7 @@
-import { CfnOutput, NestedStack, Stack, StackProps, Token } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, NestedStack, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
@@ -8,7 +9,7 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, RouteOptions } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
-import { deployedListenerRules, deployedStack } from '../update-check';
+import { deployedStack, listenerRulesOf, StackTemplates } from '../update-check';
 import { serviceStackOf } from './placement';
 
 /** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
@@ -168,6 +169,8 @@ export class ProductionStack extends Stack {
       throw fleetError(this, 'deployedAssembly is not a directory path', 'pass the path of the cdk.out directory of the last deploy');
     }
 
+    const deployed = deployedAssembly ? deployedStack(deployedAssembly, this.artifactId) : undefined;
+
     this.cluster = new FleetCluster(this, 'Cluster', {
       vpc: props.vpc,
       natGateways: config.natGateways,
@@ -180,9 +183,9 @@ export class ProductionStack extends Stack {
       certificate: config.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn) : undefined,
       allowedCidrs: config.allowedCidrs,
       maxLoadBalancers: config.maxLoadBalancers,
-      deployedRules: deployedAssembly ? deployedListenerRules(deployedAssembly, this.artifactId) : undefined,
+      deployedRules: deployed ? listenerRulesOf(deployed) : deployedAssembly ? [] : undefined,
     });
-    const deployedRecords = deployedAssembly ? deployedRecordIds(deployedAssembly, this.artifactId) : undefined;
+    const deployedRecords = deployed ? deployedRecordIds(deployed) : undefined;
 
     const zone = config.domain
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { zoneName: config.domain.zoneName, hostedZoneId: config.domain.hostedZoneId })
@@ -237,6 +240,7 @@ export class ProductionStack extends Stack {
           });
           checkRecordStays(this, record, `${host}.`, svc, deployedRecords);
         }
+        if (deployed) warnAboutPortChange(service, route.targetGroup, deployed);
       }
     }
 
@@ -247,9 +251,9 @@ export class ProductionStack extends Stack {
 }
 
 /** Deployed alias records: record name → `<template file>#<logical id>`. */
-function deployedRecordIds(assemblyDir: string, stack: string): Map<string, string> {
+function deployedRecordIds(deployed: StackTemplates): Map<string, string> {
   const out = new Map<string, string>();
-  for (const [file, t] of deployedStack(assemblyDir, stack)?.templates ?? []) {
+  for (const [file, t] of deployed.templates) {
     for (const [logicalId, r] of Object.entries(t.template.Resources ?? {})) {
       const name = r.Properties?.Name;
       if (r.Type === 'AWS::Route53::RecordSet' && typeof name === 'string') out.set(name.toLowerCase(), `${file}#${logicalId}`);
@@ -273,6 +277,28 @@ function checkRecordStays(scope: Construct, record: route53.ARecord, name: strin
     + 'Route 53 cannot create it while the deployed one exists, so the deploy would fail',
   `keep the service's deployed identity: set renamedFrom: '<old name>' on '${svc.name}' (and its old group, if it had one), which replaces nothing`);
 }
+
+/**
+ * A new container port replaces the service's target group (Port is immutable), and the listener rule switches to
+ * the new, empty group while ECS is still starting the tasks that will register in it: requests get 503 until they
+ * pass the health check. Warns once per target group, naming the two-step change that avoids it.
+ */
+function warnAboutPortChange(service: FleetService, targetGroup: elbv2.ApplicationTargetGroup, deployed: StackTemplates): void {
+  const cfn = targetGroup.node.defaultChild as elbv2.CfnTargetGroup;
+  const stack = Stack.of(cfn);
+  const logicalId = stack.resolve(cfn.logicalId) as string;
+  const before = deployed.templates.get(stack.templateFile)?.template.Resources?.[logicalId]?.Properties?.Port;
+  const now = service.containerPort;
+  if (typeof before !== 'number' || now === undefined || before === now || WARNED.has(cfn)) return;
+  WARNED.add(cfn);
+  Annotations.of(service).addWarningV2('@cdk-container-fleet/environments:containerPortChange',
+    `containerPort changes from ${before} to ${now}: the target group is replaced and its listener rules switch to the new, empty group while ECS starts the new tasks, `
+    + 'so requests get 503 until they pass the health check. To change it without an outage, do it in two deploys: '
+    + `(1) add the new port as a second service (e.g. '${service.node.id}-v2') on a temporary route and let it become healthy; `
+    + `(2) move the routes to it and remove '${service.node.id}' (the moved rules take fresh priorities; the old rules serve until cleanup). See docs/operations.md`);
+}
+
+const WARNED = new WeakSet<elbv2.CfnTargetGroup>();
 
 function isInZone(host: string, zoneName: string): boolean {
   const zone = zoneName.toLowerCase().replace(/\.$/, '');

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { ProductionConfig, ProductionStack, ServiceConfig } from '../../lib/environments/production';
 import { checkAssemblies, formatReport, UpdateReport } from '../../lib/update-check';
 import { unitTestApp } from '../support/app';
@@ -104,5 +105,29 @@ describe('20 single-route additions and removals among 70 routes of one specific
       deployed = next;
     }
     expect(clashes).toEqual([]);
+  });
+});
+
+describe('a container port change', () => {
+  const services = [svc('api', { containerPort: 8080, routes: [{ path: '/api/*' }] }), svc('web', { routes: [{ path: '/*' }] })];
+  const deployed = synth({ services });
+  const changed = () => {
+    const app = unitTestApp({ outdir: path.join(tmp, `asm${n++}`) });
+    const stack = new ProductionStack(app, 'Prod', { env, deployedAssembly: deployed, config: { services: [{ ...services[0], containerPort: 9090 }, services[1]] } });
+    return { app, stack };
+  };
+
+  test('warns at synth, naming the two-step change that keeps traffic flowing', () => {
+    const { stack } = changed();
+    const warnings = Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('containerPort changes from 8080 to 9090'));
+    expect(warnings).toHaveLength(1);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/two deploys: \(1\) add the new port as a second service \(e\.g\. 'api-v2'\)/);
+  });
+
+  test('shows in the update check as a replaced target group', () => {
+    const { app } = changed();
+    const report = check(deployed, app.synth().directory);
+    expect(report.statefulOrIngress).toEqual([expect.objectContaining({ type: 'AWS::ElasticLoadBalancingV2::TargetGroup', how: 'replaced' })]);
+    expect(report.clashes).toEqual([]);
   });
 });
