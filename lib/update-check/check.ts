@@ -43,6 +43,10 @@ export interface PriorityClash {
 /** What one stack's update does. */
 export interface UpdateReport {
   readonly stack: string;
+  /** Resources only in the new templates (moved ones excluded). */
+  readonly created: string[];
+  /** Resources only in the deployed templates (moved ones excluded): deleted at cleanup. */
+  readonly deleted: string[];
   readonly replaced: Replacement[];
   readonly moved: Move[];
   readonly clashes: PriorityClash[];
@@ -127,7 +131,10 @@ export function checkUpdate(before: StackTemplates, after: StackTemplates): Upda
       notes.push(`${id}: the launch template changes, so the Auto Scaling group's update policy replaces every instance`);
     }
   }
-  return { stack: after.stack, replaced: [...replaced.values()], moved, clashes, statefulOrIngress, notes };
+  const movedTargets = new Set(moved.map((m) => `${m.to}#${m.logicalId}`));
+  const created = [...now.keys()].filter((id) => !old.has(id) && !movedTargets.has(id));
+  const deleted = [...old.keys()].filter((id) => !now.has(id) && !movedIds.has(id));
+  return { stack: after.stack, created, deleted, replaced: [...replaced.values()], moved, clashes, statefulOrIngress, notes };
 }
 
 function movedTo(moved: Move[], target: string): boolean {
@@ -174,11 +181,28 @@ export function isSafe(report: UpdateReport): boolean {
 
 /** A compact, plain-text report. */
 export function formatReport(report: UpdateReport): string {
-  const lines = [`Stack ${report.stack}: ${isSafe(report) ? 'safe' : 'NOT SAFE'} — ${report.replaced.length} replaced, ${report.moved.length} moved, ${report.clashes.length} priority clashes, ${report.statefulOrIngress.length} stateful/ingress`];
+  const lines = [`Stack ${report.stack}: ${isSafe(report) ? 'safe' : 'NOT SAFE'} — ${report.created.length} created, ${report.deleted.length} deleted, `
+    + `${report.replaced.length} replaced, ${report.moved.length} moved, ${report.clashes.length} priority clashes, ${report.statefulOrIngress.length} stateful/ingress`];
   for (const c of report.clashes) lines.push(`  CLASH     ${c.rule} takes priority ${c.priority}, held by ${c.heldBy} during the update (PriorityInUse)`);
   for (const s of report.statefulOrIngress) lines.push(`  STATEFUL  ${s.how} ${s.type} ${s.resource}`);
   for (const m of report.moved) lines.push(`  MOVED     ${m.type} ${m.logicalId}: ${m.from} -> ${m.to}`);
   for (const r of report.replaced) lines.push(`  REPLACED  ${r.type} ${r.resource}: ${r.reason}`);
   for (const n of report.notes) lines.push(`  NOTE      ${n}`);
   return lines.join('\n');
+}
+
+/**
+ * For your own tests: throws with the report when updating the stacks of `deployedDir` to `newDir` would clash on a
+ * listener-rule priority or replace a stateful or ingress resource; returns the reports otherwise.
+ *
+ * @example
+ *   const deployed = 'deployed.out';                 // kept after the last `cdk deploy`
+ *   const next = app.synth().directory;              // the change under review
+ *   assertSafeUpdate(deployed, next);
+ */
+export function assertSafeUpdate(deployedDir: string, newDir: string, stacks?: string[]): UpdateReport[] {
+  const reports = checkAssemblies(deployedDir, newDir, stacks);
+  const unsafe = reports.filter((r) => !isSafe(r));
+  if (unsafe.length > 0) throw new Error(`the update is not safe:\n${unsafe.map(formatReport).join('\n')}`);
+  return reports;
 }

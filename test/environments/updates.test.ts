@@ -72,7 +72,7 @@ describe('routine changes to a 45-service production update in place', () => {
   test('renaming with renamedFrom changes nothing at all', () => {
     const renamed = services.map((s) => (s.name === 's7' ? { ...s, name: 'seven', renamedFrom: 's7' } : s));
     const report = check(deployed, synth({ services: renamed }, deployed));
-    expect(report).toMatchObject({ replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
+    expect(report).toMatchObject({ created: [], deleted: [], replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
   });
 });
 
