@@ -10,7 +10,7 @@ import { fleetError } from '../errors';
 import { FleetLoadBalancer, RouteOptions } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
 import { deployedStack, listenerRulesOf, StackTemplates } from '../update-check';
-import { serviceStackOf } from './placement';
+import { alphanumeric, deployedPlacement, serviceStackOf } from './placement';
 
 /** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
 export interface ServiceConfig {
@@ -31,7 +31,8 @@ export interface ServiceConfig {
    * The nested stack to place the service in, by id (letters and digits, e.g. `Services1`). Use it to keep services
    * where an older version of this library placed them, or to balance stacks by hand.
    *
-   * @default - `Services<n>`, n from a hash of the service's construct id (see `serviceStacks`)
+   * @default - where it is deployed (with `deployedAssembly`), else `Services<n>`, n from a hash of the service's
+   *   construct id (see `serviceStacks`)
    */
   readonly group?: string;
   /** Container image reference, e.g. `nginx:1.27`. */
@@ -186,6 +187,10 @@ export class ProductionStack extends Stack {
       deployedRules: deployed ? listenerRulesOf(deployed) : deployedAssembly ? [] : undefined,
     });
     const deployedRecords = deployed ? deployedRecordIds(deployed) : undefined;
+    // A deployed service stays where it is, whatever the placement rule says now.
+    const deployedStacks = deployed ? deployedPlacement(this.node.id, [...deployed.templates.values()].filter((t) => t.parent).map((t) => ({
+      file: t.file, resources: Object.entries(t.template.Resources ?? {}).map(([logicalId, r]) => ({ logicalId, type: r.Type })),
+    }))) : new Map<string, string>();
 
     const zone = config.domain
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { zoneName: config.domain.zoneName, hostedZoneId: config.domain.hostedZoneId })
@@ -208,7 +213,7 @@ export class ProductionStack extends Stack {
       if (svc.group !== undefined && !/^[A-Za-z][A-Za-z0-9]*$/.test(svc.group)) {
         throw fleetError(this, `group '${svc.group}' of service '${svc.name}' is not valid`, 'use letters and digits, starting with a letter, e.g. Services1');
       }
-      const stackId = svc.group ?? serviceStackOf(id, serviceStacks);
+      const stackId = svc.group ?? deployedStacks.get(alphanumeric(id)) ?? serviceStackOf(id, serviceStacks);
       const group = nested.get(stackId) ?? { stack: new NestedStack(this, stackId), services: [] };
       nested.set(stackId, group);
       group.services.push(svc.name);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { deployedPlacement } from '../../lib/environments/placement';
 import { ProductionConfig, ProductionStack, ServiceConfig } from '../../lib/environments/production';
 import { checkAssemblies, formatReport, UpdateReport } from '../../lib/update-check';
 import { unitTestApp } from '../support/app';
@@ -130,4 +131,21 @@ describe('a container port change', () => {
     expect(report.statefulOrIngress).toEqual([expect.objectContaining({ type: 'AWS::ElasticLoadBalancingV2::TargetGroup', how: 'replaced' })]);
     expect(report.clashes).toEqual([]);
   });
+});
+
+test('with the deployed assembly a deployed service stays in its nested stack, whatever the placement rule says now', () => {
+  // As an older version of this library placed them: all in Services1, by declaration order.
+  const names = ['boot', 'api', 'admin', 'my-svc'];
+  const deployed = synth({ services: names.map((name) => svc(name, { group: 'Services1', routes: [{ path: `/${name}/*` }] })) });
+  const next = synth({ services: [...names, 'added'].map((name) => svc(name, { routes: [{ path: `/${name}/*` }] })) }, deployed);
+  const report = check(deployed, next);
+  expect(report).toMatchObject({ replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
+  expect(report.deleted).toEqual([]);
+});
+
+test('deployedPlacement reads where each service sits from the nested template names', () => {
+  expect(deployedPlacement('Production-us-east-1', [{
+    file: 'Productionuseast1Services3A1B2C3D4.nested.template.json',
+    resources: [{ logicalId: 'myappServiceCC9A838F', type: 'AWS::ECS::Service' }, { logicalId: 'myappLogs70BF3164', type: 'AWS::Logs::LogGroup' }],
+  }])).toEqual(new Map([['myapp', 'Services3']]));
 });
