@@ -187,9 +187,9 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       minCapacity,
       maxCapacity,
       // When the launch template changes (instance type, AMI, user data), CloudFormation starts an instance refresh:
-      // launch before terminate (100 % healthy, up to 200 %), so the group never drops below its desired capacity
-      // (QA's single instance included); no scaling process is suspended, so ECS managed scaling keeps working;
-      // each new instance gets a warm-up before the next is replaced; managed draining moves tasks off the old ones.
+      // launch before terminate (100 % healthy, up to 200 %: QA's single instance needs room for one more), so the
+      // group never drops below its desired capacity; no scaling process is suspended, so ECS managed scaling keeps
+      // working; new instances get a warm-up before old ones go; managed draining moves tasks off the old ones.
       updatePolicy: autoscaling.UpdatePolicy.instanceRefresh({
         strategy: autoscaling.InstanceRefreshStrategy.ROLLING,
         minHealthyPercentage: 100,
