@@ -8,6 +8,7 @@ import {
   AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG, formatOptions, normaliseRecordName,
 } from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
+import { checkDuration } from '../validation';
 import { AsgDnsUpdater } from './asg-dns-updater';
 
 /** Which address of each instance the record holds. */
@@ -92,14 +93,10 @@ export class AsgDnsRecord extends Construct {
 
     this.recordName = this.fullName(props.recordName, hostedZone);
     const ttl = props.ttl ?? Duration.seconds(60);
-    const ttlSeconds = ttl.toSeconds({ integral: false });
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 2147483647) {
-      throw fleetError(this, `ttl ${ttl.toHumanString()} is not valid`, 'use whole seconds from 0 to 2147483647');
-    }
+    checkDuration(this, 'ttl', ttl, { min: Duration.seconds(0), max: Duration.seconds(2147483647), wholeUnit: 'seconds', why: 'the Route 53 TTL range' });
+    const ttlSeconds = ttl.toSeconds();
     const drainTimeout = props.drainTimeout ?? Duration.minutes(5);
-    if (drainTimeout.toSeconds() < 30 || drainTimeout.toSeconds() > 7200) {
-      throw fleetError(this, `drainTimeout ${drainTimeout.toHumanString()} is not valid`, 'use 30 seconds to 2 hours (the lifecycle hook heartbeat range)');
-    }
+    checkDuration(this, 'drainTimeout', drainTimeout, { min: Duration.seconds(30), max: Duration.hours(2), why: 'the lifecycle hook heartbeat range' });
     const whenEmpty = props.whenEmpty ?? 'keep';
     if (whenEmpty !== 'keep' && whenEmpty !== 'delete') {
       throw fleetError(this, `whenEmpty '${whenEmpty}' is not valid`, "use 'keep' or 'delete'");

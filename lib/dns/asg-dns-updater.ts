@@ -1,4 +1,3 @@
-import * as path from 'path';
 import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -6,18 +5,16 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { HANDLED_DETAIL_TYPES } from '../../lambda/asg-dns-updater/events';
 import { DOMAIN_META_TAG } from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
+import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { checkDuration } from '../validation';
 
-/** The handler, bundled by local esbuild. */
-const ENTRY = path.join(__dirname, '../../lambda/asg-dns-updater/index.ts');
 const SINGLETON_ID = 'AsgDnsUpdater';
 
 /** Properties of the {@link AsgDnsUpdater}, the one updater function of a stack. */
@@ -100,7 +97,7 @@ export class AsgDnsUpdater extends Construct {
   }
 
   /** The updater function (reserved concurrency 1). */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** Events the function failed on after its retries. */
   public readonly deadLetterQueue: sqs.Queue;
   /** In alarm when an invocation fails (a write failed for good, a quota, a foreign record in the way). Add your actions. */
@@ -114,10 +111,7 @@ export class AsgDnsUpdater extends Construct {
   constructor(scope: Construct, id: string, props: AsgDnsUpdaterProps = {}) {
     super(scope, id);
     this.reconcileInterval = props.reconcileInterval ?? Duration.minutes(5);
-    const minutes = this.reconcileInterval.toMinutes({ integral: false });
-    if (!Number.isInteger(minutes) || minutes < 1) {
-      throw fleetError(this, `reconcileInterval ${this.reconcileInterval.toHumanString()} is not valid`, 'use a whole number of minutes, 1 or more');
-    }
+    checkDuration(this, 'reconcileInterval', this.reconcileInterval, { min: Duration.minutes(1), wholeUnit: 'minutes' });
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
@@ -126,10 +120,8 @@ export class AsgDnsUpdater extends Construct {
     });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater function and of its EventBridge targets' });
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+    this.function = fleetHandlerFunction(this, 'Function', {
+      handler: 'asg-dns-updater',
       description: 'Keeps Route 53 records equal to the InService instances of Auto Scaling groups tagged DomainMeta',
       // One at a time: two updates of one zone would otherwise read-then-write over each other.
       reservedConcurrentExecutions: 1,
@@ -138,8 +130,6 @@ export class AsgDnsUpdater extends Construct {
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
-      bundling: { forceDockerBundling: false, minify: true, sourceMap: false },
     });
     this.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances'],
@@ -150,18 +140,6 @@ export class AsgDnsUpdater extends Construct {
       resources: [Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
     }));
     const role = this.function.role!;
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs',
-    });
     const changeArn = Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
     for (const finding of ['Resource::*', `Resource::${nagResourceName(this, changeArn)}`]) {
       Validations.of(role).acknowledge({

@@ -51,10 +51,10 @@ describe('AsgDnsRecord', () => {
     t = Template.fromStack(s);
   });
 
-  test('one updater function per stack: Node.js 22, reserved concurrency 1, dead-letter queue', () => {
+  test('one updater function per stack: Node.js 24, reserved concurrency 1, dead-letter queue', () => {
     t.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('Route 53') }, 1);
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('Route 53'), Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1,
+      Description: Match.stringLikeRegexp('Route 53'), Runtime: 'nodejs24.x', ReservedConcurrentExecutions: 1,
       DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterDeadLetterQueue'), 'Arn'] } },
     });
     t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
@@ -129,7 +129,7 @@ describe('AsgDnsRecord', () => {
       AutoScalingGroupName: { Ref: expect.stringMatching(/InternalASG/) },
       DomainMetaOptions: 'ttl=10,address=private,whenEmpty=delete,perInstance=true',
     });
-    expect(internalCr.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/AsgDnsUpdaterFunctionServiceRoleDefaultPolicy/), expect.stringMatching(/InternalDnsDrainHook/)]));
+    expect(internalCr.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/AsgDnsUpdaterFunctionRoleDefaultPolicy/), expect.stringMatching(/InternalDnsDrainHook/)]));
   });
 });
 
