@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
-import { checkPercent, checkWholeNumber } from '../validation';
+import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 
 /**
  * Properties of a {@link FleetCluster}.
@@ -142,6 +142,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     checkWholeNumber(this, 'rootVolumeSizeGiB', rootVolumeSizeGiB, { min: 30, max: 16_384, unit: 'GiB (at least 30 GiB, the ECS-optimized AMI snapshot size)' });
     const targetCapacityPercent = props.targetCapacityPercent ?? 100;
     checkPercent(this, 'targetCapacityPercent', targetCapacityPercent, 1, 100);
+    checkDuration(this, 'instanceWarmup', props.instanceWarmup, { min: Duration.seconds(0), max: Duration.hours(1), wholeUnit: 'seconds', why: 'the time an instance refresh waits after each new instance' });
 
     const natGateways = props.natGateways ?? 1;
     if (props.vpc && props.natGateways !== undefined) {

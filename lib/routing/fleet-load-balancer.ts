@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
+import { checkDuration, checkWholeNumber } from '../validation';
 import { accessLogBucketFor } from './access-logs';
 import { createLoadBalancer } from './listeners';
 import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, warnAboutHttpHealthChecks } from './load-balancer-checks';
@@ -193,13 +194,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     super(scope, id);
     this.props = props;
     this.maxLoadBalancers = props.maxLoadBalancers ?? 1;
-    if (!Number.isInteger(this.maxLoadBalancers) || this.maxLoadBalancers < 1 || this.maxLoadBalancers > 20) {
-      throw fleetError(this, `maxLoadBalancers ${props.maxLoadBalancers} is not valid`, 'use a whole number from 1 to 20');
-    }
-    const deregistrationDelay = props.deregistrationDelay?.toSeconds();
-    if (deregistrationDelay !== undefined && (deregistrationDelay < 0 || deregistrationDelay > 3600)) {
-      throw fleetError(this, `deregistrationDelay of ${deregistrationDelay} seconds is out of range`, 'use 0 to 3600 seconds');
-    }
+    checkWholeNumber(this, 'maxLoadBalancers', this.maxLoadBalancers, { min: 1, max: 20, unit: 'load balancers' });
+    checkDuration(this, 'deregistrationDelay', props.deregistrationDelay, { min: Duration.seconds(0), max: Duration.hours(1), wholeUnit: 'seconds', why: "ALB's deregistration delay range" });
     checkAllowedCidrs(this, props.allowedCidrs);
     checkCertificateRegion(this, props.certificate);
     const internetFacing = props.internetFacing ?? true;

@@ -4,36 +4,14 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
+import { checkCidrs } from '../validation';
 
 /**
  * Throws when `allowedCidrs` is empty (it would silently admit everybody) or holds something that is not an IPv4 or
  * IPv6 CIDR block with a valid prefix length. Tokens pass.
  */
 export function checkAllowedCidrs(scope: Construct, cidrs: readonly string[] | undefined): void {
-  if (cidrs === undefined || Token.isUnresolved(cidrs)) return;
-  if (cidrs.length === 0) {
-    throw fleetError(scope, 'allowedCidrs is empty, which would admit nobody (and was once read as everybody)',
-      "list the client ranges to admit, e.g. ['203.0.113.0/24'], or leave allowedCidrs out to admit anyone");
-  }
-  for (const cidr of cidrs) {
-    if (Token.isUnresolved(cidr)) continue;
-    const problem = cidrProblem(cidr);
-    if (problem) throw fleetError(scope, `allowedCidrs holds '${cidr}', which is not a CIDR block: ${problem}`, "write an address range such as '203.0.113.0/24' or '2001:db8::/32'");
-  }
-}
-
-/** Why `cidr` is not an IPv4 or IPv6 CIDR block, or undefined. */
-export function cidrProblem(cidr: string): string | undefined {
-  const m = /^(.*)\/(\d{1,3})$/.exec(cidr);
-  if (!m) return 'it has no prefix length (/n)';
-  const [ip, prefix] = [m[1], Number(m[2])];
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) {
-    if (v4.slice(1).some((o) => Number(o) > 255)) return 'an octet is above 255';
-    return prefix > 32 ? `its prefix length /${prefix} is above /32` : undefined;
-  }
-  if (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':')) return prefix > 128 ? `its prefix length /${prefix} is above /128` : undefined;
-  return 'it is not an IPv4 or IPv6 address';
+  checkCidrs(scope, 'allowedCidrs', cidrs, { what: 'client ranges' });
 }
 
 /** Throws when a health-check path does not start with '/'. */

@@ -147,6 +147,7 @@ describe('FleetCluster', () => {
     [{ minCapacity: -1 }, /minCapacity -1 is not valid/],
     [{ maxCapacity: 2.5 }, /maxCapacity 2.5 is not valid/],
     [{ rootVolumeSizeGiB: 8 }, /rootVolumeSizeGiB 8 is not valid.*at least 30 GiB/],
+    [{ instanceWarmup: Duration.hours(2) }, /instanceWarmup 2 hours is not valid/],
     [{ targetCapacityPercent: 150 }, /targetCapacityPercent 150 is not valid/],
   ])('rejects %j at synth with the construct path and the fix', (props, message) => {
     expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(message);

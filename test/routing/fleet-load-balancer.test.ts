@@ -212,7 +212,7 @@ describe('FleetLoadBalancer', () => {
 
     test.each([
       [{ maxLoadBalancers: 0 }, /maxLoadBalancers 0 is not valid/],
-      [{ deregistrationDelay: Duration.hours(2) }, /deregistrationDelay of 7200 seconds is out of range/],
+      [{ deregistrationDelay: Duration.hours(2) }, /deregistrationDelay 2 hours is not valid. Fix: use whole seconds, 0 seconds to 1 hour/],
       [{ allowedCidrs: ['office'] }, /allowedCidrs holds 'office', which is not a CIDR block/],
     ])('props %j', (props, message) => {
       expect(() => setup(props)).toThrow(message);
