@@ -333,8 +333,12 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
 
   /** Warns about routes a hash collision moved off their preferred priority (run once, before synthesis). */
   private warnAboutCollisions(): void {
-    // With the deployed rules every rule keeps its deployed priority: a collision cannot move it.
-    if (this.props.deployedRules !== undefined) return;
+    // With the deployed rules every rule keeps its deployed priority: a collision cannot move it. A pin can still
+    // take a priority another deployed rule holds until this update's cleanup.
+    if (this.props.deployedRules !== undefined) {
+      this.warnAboutPinsOnHeldPriorities();
+      return;
+    }
     for (const shard of this.shards) {
       for (const d of this.assign(shard).displaced) {
         const route = this.routesByKey.get(d.key)!;
@@ -342,6 +346,21 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
           `the route to ${route.service.node.path} (host '${route.host ?? '*'}' path '${route.path ?? '*'}') got priority ${d.priority} because its preferred slot is held by ${d.displacedBy.replace('|', ' ')}; `
           + 'adding or removing a route that sorts before that one can move it onto a priority another rule still holds during the update. '
           + `Pass the deployed rules (deployedRules, or ProductionStack's deployedAssembly) to keep every deployed priority, or pin it with route(..., { priority: ${d.priority} })`);
+      }
+    }
+  }
+
+  private warnAboutPinsOnHeldPriorities(): void {
+    for (const shard of this.shards) {
+      const listener = elementId(shard.listener.node.defaultChild as elbv2.CfnListener);
+      for (const route of shard.routes) {
+        if (route.pinnedPriority === undefined) continue;
+        const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
+        const holder = (this.props.deployedRules ?? []).find((d) => d.listener === listener && d.priority === route.pinnedPriority && d.ruleId !== ruleId);
+        if (!holder) continue;
+        Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:pinnedPriorityHeld',
+          `the route to ${route.service.node.path} pins priority ${route.pinnedPriority}, which the deployed rule ${holder.ruleId} holds until this update's cleanup: `
+          + 'ALB would answer PriorityInUse and the update would roll back. Pin another priority, or pin this one in the deploy after that rule is gone');
       }
     }
   }

@@ -361,4 +361,12 @@ describe('deployed rules', () => {
     expect(again.stack.resolve(a2.priority)).toBe(7);
     expect(again.stack.resolve(b2.priority)).not.toBe(preferredOfB);
   });
+
+  test('a pin on a priority another deployed rule holds gets a warning', () => {
+    const { stack, lb, service } = setup({ deployedRules: [{ ruleId: 'Test.template.json#Gone', listener: 'Test.template.json#LbHttp5D1E9BB4', priority: 9 }] });
+    lb.route(service('a'), { path: '/a', priority: 9 });
+    const listener = lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener;
+    expect(`Test.template.json#${stack.resolve(listener.logicalId)}`).toBe('Test.template.json#LbHttp5D1E9BB4');
+    Annotations.fromStack(stack).hasWarning('/Test/Lb', Match.stringLikeRegexp('pins priority 9, which the deployed rule Test.template.json#Gone holds'));
+  });
 });
