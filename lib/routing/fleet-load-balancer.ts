@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
+import type { DeployedRuleRecord } from '../update-check/deployed';
 import { checkDuration, checkWholeNumber } from '../validation';
 import { accessLogBucketFor } from './access-logs';
 import { createLoadBalancer } from './listeners';
@@ -19,14 +20,7 @@ import { createTargetGroup } from './target-groups';
 export { ALB_QUOTAS } from './sharding';
 
 /** A listener rule as last deployed, read from the deployed cloud assembly (see `deployedListenerRules`). */
-export interface DeployedListenerRule {
-  /** `<template file>#<logical id>` of the rule. */
-  readonly ruleId: string;
-  /** `<template file>#<logical id>` of its listener. */
-  readonly listener: string;
-  /** Its deployed priority. */
-  readonly priority: number;
-}
+export type DeployedListenerRule = DeployedRuleRecord;
 
 /**
  * Properties of a {@link FleetLoadBalancer}.
