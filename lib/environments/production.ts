@@ -1,3 +1,5 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Annotations, CfnOutput, NestedStack, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -170,6 +172,10 @@ export class ProductionStack extends Stack {
       throw fleetError(this, 'deployedAssembly is not a directory path', 'pass the path of the cdk.out directory of the last deploy');
     }
 
+    if (deployedAssembly && !fs.existsSync(path.join(deployedAssembly, 'manifest.json'))) {
+      throw fleetError(this, `deployedAssembly '${deployedAssembly}' is not a cloud assembly (it has no manifest.json)`,
+        'pass the cdk.out directory kept after the last successful deploy (see docs/operations.md), or leave it out for a first deploy');
+    }
     const deployed = deployedAssembly ? deployedStack(deployedAssembly, this.artifactId) : undefined;
 
     this.cluster = new FleetCluster(this, 'Cluster', {

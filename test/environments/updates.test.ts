@@ -149,3 +149,8 @@ test('deployedPlacement reads where each service sits from the nested template n
     resources: [{ logicalId: 'myappServiceCC9A838F', type: 'AWS::ECS::Service' }, { logicalId: 'myappLogs70BF3164', type: 'AWS::Logs::LogGroup' }],
   }])).toEqual(new Map([['myapp', 'Services3']]));
 });
+
+test('a deployedAssembly that is not a cloud assembly fails, naming the fix', () => {
+  expect(() => synth({ services: [svc('a')] }, path.join(tmp, 'missing')))
+    .toThrow(/Prod: deployedAssembly '.*missing' is not a cloud assembly \(it has no manifest.json\)\. Fix: pass the cdk.out directory kept after the last successful deploy/);
+});
