@@ -12,9 +12,14 @@ const svc = (name: string, extra: Partial<ServiceConfig> = {}): ServiceConfig =>
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'updates-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
+/** A cloud assembly without the stack: what a first deploy is synthesized against (no priorities held, no warnings). */
+const firstDeploy = path.join(tmp, 'empty');
+fs.mkdirSync(firstDeploy);
+fs.writeFileSync(path.join(firstDeploy, 'manifest.json'), JSON.stringify({ version: '55.0.0', artifacts: {} }));
+
 let n = 0;
 /** Synthesizes a production environment into a fresh cloud assembly; `deployed` is the assembly of the last deploy. */
-function synth(config: ProductionConfig, deployed?: string): string {
+function synth(config: ProductionConfig, deployed: string | undefined = firstDeploy): string {
   const outdir = path.join(tmp, `asm${n++}`);
   const app = unitTestApp({ outdir });
   new ProductionStack(app, 'Prod', { env, config, deployedAssembly: deployed });
@@ -65,7 +70,7 @@ describe('routine changes to a 45-service production update in place', () => {
 
   test('the same rename without the deployed assembly clashes, and the check says so', () => {
     const renamed = services.map((s) => (s.name === 's7' ? { ...s, name: 'seven' } : s));
-    const report = check(deployed, synth({ services: renamed }));
+    const report = check(deployed, synth({ services: renamed }, undefined));
     expect(report.clashes.length).toBe(2);
     expect(formatReport(report)).toMatch(/CLASH .*seven.* takes priority \d+, held by .*s7/);
   });
@@ -97,15 +102,16 @@ describe('20 single-route additions and removals among 70 routes of one specific
     steps.push(paths);
   }
 
-  test('with the deployed assembly, none clashes', () => {
+  test('with the deployed assembly, none clashes, moves or replaces anything', () => {
     let deployed = synth({ services: routesOf(Array.from({ length: 70 }, (_, i) => `/r${i}`)) });
-    const clashes: string[] = [];
+    const problems: string[] = [];
     for (const step of steps) {
       const next = synth({ services: routesOf(step) }, deployed);
-      clashes.push(...check(deployed, next).clashes.map((c) => c.rule));
+      const report = check(deployed, next);
+      problems.push(...report.clashes.map((c) => `clash ${c.rule}`), ...report.moved.map((m) => `moved ${m.logicalId}`), ...report.replaced.map((r) => `replaced ${r.resource}`));
       deployed = next;
     }
-    expect(clashes).toEqual([]);
+    expect(problems).toEqual([]);
   });
 });
 
