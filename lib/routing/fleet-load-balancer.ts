@@ -183,6 +183,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   private readonly shards: RoutedShard[] = [];
   private readonly routesByKey = new Map<string, FleetRoute>();
   private readonly maxLoadBalancers: number;
+  private deployedShardsCache?: Map<string, number>;
 
   constructor(scope: Construct, id: string, props: FleetLoadBalancerProps) {
     super(scope, id);
@@ -248,8 +249,10 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     this.checkRoute(service, options);
     const key = routeKey({ host, path });
     const isDefault = host === undefined && path === undefined;
+    const hostKey = (host ?? '').toLowerCase();
     const shard = pickShard(this, this.shards, {
-      service, hostKey: (host ?? '').toLowerCase(), isDefault, maxLoadBalancers: this.maxLoadBalancers, routeCount: this.routesByKey.size,
+      service, hostKey, isDefault, maxLoadBalancers: this.maxLoadBalancers, routeCount: this.routesByKey.size,
+      deployedIndex: hostKey === '' ? undefined : this.deployedShards().get(hostKey),
     }, () => this.addShard()) as RoutedShard;
     const targetGroup = this.targetGroupFor(shard, service, options);
 
@@ -281,6 +284,23 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     if (!isDefault) shard.routes.push(route);
     shard.priorities = undefined;
     return route;
+  }
+
+  /** Deployed hosts → index of the load balancer that serves them, from the deployed rules' listeners. */
+  private deployedShards(): Map<string, number> {
+    if (this.deployedShardsCache) return this.deployedShardsCache;
+    const stack = Stack.of(this);
+    const prefix = this.node.path.slice(stack.node.path.length + 1).replace(/[^A-Za-z0-9]/g, '');
+    const listenerId = new RegExp(`^${prefix}(?:Spread(\\d+))?Https?[0-9A-F]{8}$`);
+    const out = new Map<string, number>();
+    for (const rule of this.props.deployedRules ?? []) {
+      const [file, logicalId] = rule.listener.split('#');
+      const m = file === stack.templateFile ? listenerId.exec(logicalId ?? '') : null;
+      if (!m) continue;
+      for (const host of rule.hosts ?? []) out.set(host, m[1] ? Number(m[1]) - 1 : 0);
+    }
+    this.deployedShardsCache = out;
+    return out;
   }
 
   private checkRoute(service: FleetService, options: RouteOptions): void {

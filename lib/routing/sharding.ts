@@ -34,6 +34,8 @@ export interface ShardRequest {
   readonly maxLoadBalancers: number;
   /** Routes so far, for the error message. */
   readonly routeCount: number;
+  /** The load balancer (index) the host is deployed on, if known: it stays there while it has room. @default - none */
+  readonly deployedIndex?: number;
 }
 
 /**
@@ -58,7 +60,14 @@ export function pickShard(scope: Construct, shards: readonly Shard[], request: S
     home.hosts.add(hostKey);
     return home;
   }
-  let shard = shards.find(hasRoom);
+  // A deployed host stays on its load balancer: moving it would replace its rules and target group and change its DNS name.
+  let shard: Shard | undefined;
+  const deployedIndex = request.deployedIndex;
+  if (deployedIndex !== undefined && deployedIndex < request.maxLoadBalancers) {
+    while (shards.length <= deployedIndex) addShard();
+    if (hasRoom(shards[deployedIndex])) shard = shards[deployedIndex];
+  }
+  shard ??= shards.find(hasRoom);
   if (!shard) {
     if (shards.length >= request.maxLoadBalancers) {
       throw fleetError(scope, `route ${request.routeCount + 1} (host '${hostKey}') does not fit: ${shards.length} load balancer(s) are full `

@@ -9,6 +9,8 @@ export interface DeployedRuleRecord {
   /** `<template file>#<logical id>` of its listener. */
   readonly listener: string;
   readonly priority: number;
+  /** The host-header values of its conditions, if any (lower-cased). @default - none */
+  readonly hosts?: string[];
 }
 
 /** The listener rules (with a literal priority) of one stack and its nested stacks. */
@@ -17,7 +19,11 @@ export function listenerRulesOf(stack: StackTemplates): DeployedRuleRecord[] {
   for (const [file, t] of stack.templates) {
     for (const [logicalId, r] of Object.entries(t.template.Resources ?? {})) {
       if (r.Type !== 'AWS::ElasticLoadBalancingV2::ListenerRule' || typeof r.Properties?.Priority !== 'number') continue;
-      out.push({ ruleId: `${file}#${logicalId}`, listener: referenceTarget(stack, file, r.Properties.ListenerArn), priority: r.Properties.Priority });
+      const hosts = hostsOf(r.Properties.Conditions);
+      out.push({
+        ruleId: `${file}#${logicalId}`, listener: referenceTarget(stack, file, r.Properties.ListenerArn), priority: r.Properties.Priority,
+        ...(hosts.length ? { hosts } : {}),
+      });
     }
   }
   return out;
@@ -39,4 +45,13 @@ export function deployedStack(assemblyDir: string, stack: string): StackTemplate
   }
   const manifest = JSON.parse(fs.readFileSync(path.join(assemblyDir, 'manifest.json'), 'utf8'));
   return manifest.artifacts?.[stack] ? readStack(assemblyDir, stack) : undefined;
+}
+
+function hostsOf(conditions: unknown): string[] {
+  if (!Array.isArray(conditions)) return [];
+  return conditions
+    .filter((c) => c?.Field === 'host-header')
+    .flatMap((c) => (c.HostHeaderConfig?.Values ?? c.Values ?? []) as unknown[])
+    .filter((h): h is string => typeof h === 'string')
+    .map((h) => h.toLowerCase());
 }

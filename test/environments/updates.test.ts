@@ -160,3 +160,14 @@ test('a deployedAssembly that is not a cloud assembly fails, naming the fix', ()
   expect(() => synth({ services: [svc('a')] }, path.join(tmp, 'missing')))
     .toThrow(/Prod: deployedAssembly '.*missing' is not a cloud assembly \(it has no manifest.json\)\. Fix: pass the cdk.out directory kept after the last successful deploy/);
 });
+
+test('a host spread to a further load balancer stays there when a host before it is removed', () => {
+  const hosts = Array.from({ length: 101 }, (_, i) => svc(`s${i}`, { routes: [{ host: `s${i}.example.com` }] }));
+  const deployed = synth({ services: hosts, maxLoadBalancers: 2 });
+  const app = unitTestApp({ outdir: path.join(tmp, `asm${n++}`) });
+  const next = new ProductionStack(app, 'Prod', { env, deployedAssembly: deployed, config: { services: hosts.slice(1), maxLoadBalancers: 2 } });
+  const s100 = next.loadBalancer.routes.find((r) => r.host === 's100.example.com')!;
+  expect(s100.loadBalancer).toBe(next.loadBalancer.loadBalancers[1]);
+  const report = check(deployed, app.synth().directory);
+  expect(report).toMatchObject({ replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
+});
