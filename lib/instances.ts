@@ -76,7 +76,7 @@ export function ssmInstanceRole(scope: Construct, id: string, description: strin
   });
   Validations.of(role).acknowledge({
     id: 'AwsSolutions-IAM5[Resource::*]',
-    reason: `SSM Agent's own calls (UpdateInstanceInformation, ListInstanceAssociations, the ssmmessages and ec2messages channels) act on the calling instance, identified by its credentials, and IAM offers no narrower resource for them; they give Session Manager and Run Command instead of SSH on ${purpose}`,
+    reason: `SSM Agent's own calls, for Session Manager and Run Command instead of SSH on ${purpose}: the ssmmessages and ec2messages actions support no resource-level permissions; UpdateInstanceInformation and ListInstanceAssociations could at most name instance/* (the instance ids are unknown at synth), and each reports or lists for the calling instance only`,
   });
   if (below !== undefined) {
     Validations.of(role).acknowledge({

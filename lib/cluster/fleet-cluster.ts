@@ -204,7 +204,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     });
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-AS3',
-      reason: 'scaling activities are driven and reported by the ECS capacity provider (managed scaling); per-group SNS notifications would only duplicate them',
+      reason: 'scaling is driven by the ECS capacity provider (managed scaling), and Auto Scaling sends every launch and termination (successful or not) to EventBridge without configuration, where alerting subscribes; SNS notifications per group would duplicate those events',
     });
 
     this.capacityProvider = new ecs.AsgCapacityProvider(this, 'CapacityProvider', {
