@@ -129,6 +129,9 @@ export function buildApp(app: App): void {
   if (EXAMPLE_PRODUCTION.domain !== undefined && PRODUCTION_REGIONS.length > 1) {
     throw contextError('the shared production config has a domain, so every region would create the same simple records', 'leave domain out of the config and give -c domain / -c hostedZoneId: each region then creates latency records');
   }
+  if (EXAMPLE_PRODUCTION.certificateArn !== undefined && PRODUCTION_REGIONS.length > 1) {
+    throw contextError('the shared production config has one certificateArn for every region, but ACM certificates are regional', 'leave certificateArn out of the config and give -c certificateArn.<region>=<arn> per region');
+  }
 
   // Production, one stack per region, rolled out in the planner's order and cleaned nightly in that order.
   const plan = planRegions(PRODUCTION_REGIONS, { latencyMs: PRODUCTION_LATENCY_MS });
@@ -136,10 +139,11 @@ export function buildApp(app: App): void {
   const production: Record<string, ProductionStack> = {};
   for (const region of PRODUCTION_REGIONS) {
     const certificateArn = settings.certificateArns[region.name];
+    const allowedCidrs = settings.productionAllowedCidrs ?? EXAMPLE_PRODUCTION.allowedCidrs;
     const stack = new ProductionStack(app, regionStackId(PRODUCTION_REGIONS, region.name), {
       env: { account, region: region.name },
       // Per region: ACM certificates are regional, so each region gets its own certificate (or none).
-      config: { ...EXAMPLE_PRODUCTION, certificateArn, allowedCidrs: settings.productionAllowedCidrs },
+      config: { ...EXAMPLE_PRODUCTION, certificateArn, allowedCidrs },
       description: `cdk-container-fleet example: production in ${region.name}`,
     });
     new CleanSlate(stack, 'CleanSlate', {
@@ -158,7 +162,7 @@ export function buildApp(app: App): void {
       });
       regionalHostRecords(stack, zone, region.name);
       // Office ranges on production would lock out the health checkers: every region unhealthy, Route 53 fails open.
-      if (settings.productionAllowedCidrs) {
+      if (allowedCidrs?.length) {
         new Route53HealthCheckerAccess(stack, 'HealthCheckers', { target: stack.loadBalancer, port: certificateArn ? 443 : 80 });
       }
     }
