@@ -7,7 +7,8 @@ import * as path from 'path';
 
 /** Where the boot scripts live. */
 export const SCRIPTS = path.join(__dirname, '..', '..', 'lib', 'swarm', 'scripts');
-const STUBS = path.join(__dirname, 'stubs');
+/** The stub commands (docker, aws, systemctl, dnf). */
+export const STUBS = path.join(__dirname, 'stubs');
 
 /** What the fake instance metadata service answers. */
 export interface FakeInstance {
@@ -73,6 +74,13 @@ export class StubHost {
     const file = path.join(this.dir, 'ssm', name);
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
   }
+  /** The parameters directly under a path, by last name segment. */
+  parameters(prefix: string): Record<string, string> {
+    const dir = path.join(this.dir, 'ssm', prefix);
+    if (!fs.existsSync(dir)) return {};
+    return Object.fromEntries(fs.readdirSync(dir).filter((f) => !f.includes('.') && fs.statSync(path.join(dir, f)).isFile())
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
+  }
   parameterType(name: string): string | undefined {
     return this.read(path.join('ssm', `${name}.type`));
   }
@@ -89,7 +97,7 @@ export class StubHost {
     fs.writeFileSync(path.join(this.dir, file), content);
   }
   /** Calls of a stub command, one line each. */
-  calls(command: 'docker' | 'aws' | 'systemctl'): string[] {
+  calls(command: 'docker' | 'aws' | 'systemctl' | 'dnf'): string[] {
     return (this.read(`${command}.log`) ?? '').split('\n').filter(Boolean);
   }
   cleanUp(): void {
