@@ -21,7 +21,7 @@ MANAGER_BOOT="${SWARM_MANAGER_BOOT:-$(dirname "$0")/manager-boot.sh}"
 
 log() { echo "swarm-node-boot: $*" >&2; }
 
-# jq builds daemon.json here and reads swarm state in swarm-ctl; not every Amazon Linux 2023 image ships it
+# jq builds daemon.json here and reads swarm state on the managers; not every Amazon Linux 2023 image ships it
 # (minimal AMIs do not), so install it rather than fail halfway through the boot.
 if ! command -v jq >/dev/null 2>&1; then
   log "jq is missing: installing it"
