@@ -30,7 +30,7 @@ export interface ImdsRequest {
  * A fake IMDSv2 endpoint on 127.0.0.1: `PUT /latest/api/token` (with the TTL header) hands out a session token,
  * every GET without that token gets 401, as on an instance that requires IMDSv2.
  */
-export async function fakeImds(instance: FakeInstance): Promise<{ url: string; requests: ImdsRequest[]; close: () => Promise<void> }> {
+export async function fakeImds(instance: FakeInstance, listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<{ url: string; requests: ImdsRequest[]; close: () => Promise<void> }> {
   const token = `token-${Math.random().toString(36).slice(2)}`;
   const requests: ImdsRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -57,10 +57,10 @@ export async function fakeImds(instance: FakeInstance): Promise<{ url: string; r
     }
     return send(404);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${listen.host}:${port}`,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
