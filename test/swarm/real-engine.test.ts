@@ -223,7 +223,7 @@ describeEngines('Docker Swarm on real engines (namespaced nodes, synthesized use
       const subnet = parseCidr(config.Subnet)!;
       expect({ network, inPool: overlaps(subnet, pool), overlapsVpc: overlaps(subnet, vpc) }).toEqual({ network, inPool: true, overlapsVpc: false });
     }
-    for (const worker of [w1, w2]) await lab.importTinyImage(worker, IMAGE);
+    await Promise.all([w1, w2].map((worker) => lab.importTinyImage(worker, IMAGE)));
     await lab.docker(m1, 'service', 'create', '--detach', '--no-resolve-image', '--name', 'spread', '--replicas', '2', '--replicas-max-per-node', '1',
       '--network', 'fleet-net', '--endpoint-mode', 'dnsrr', IMAGE, ...GRACEFUL);
     const pids = await until('a spread task on each worker', async () => {
