@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { checkPercent, checkWholeNumber } from '../validation';
 
 /**
  * Properties of a {@link FleetService}.
@@ -232,28 +233,21 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   if (typeof props.image === 'string' && /\s/.test(props.image)) {
     throw fleetError(scope, `image '${props.image}' contains whitespace`, "give a single image reference such as 'repository/name:tag'");
   }
-  checkInteger(scope, 'cpu', props.cpu, CPU_RANGE.min, CPU_RANGE.max, 'CPU units (1,024 = one vCPU)');
-  checkInteger(scope, 'memoryLimitMiB', props.memoryLimitMiB, MIN_MEMORY_MIB, 16_777_216, 'MiB (Docker needs at least 6)');
-  checkInteger(scope, 'memoryReservationMiB', props.memoryReservationMiB, MIN_MEMORY_MIB, 16_777_216, 'MiB');
+  checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
+  checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
+  checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });
   const limit = props.memoryLimitMiB ?? 512;
   if (props.memoryReservationMiB !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
     throw fleetError(scope, `memoryReservationMiB ${props.memoryReservationMiB} is above memoryLimitMiB ${limit}`, 'make the reservation at most the hard limit');
   }
-  checkInteger(scope, 'containerPort', props.containerPort, 1, 65_535, 'a TCP port');
-  checkInteger(scope, 'desiredCount', props.desiredCount, 0, 5_000, 'tasks (ECS allows up to 5,000 per service)');
-  checkInteger(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100, 'percent');
-  checkInteger(scope, 'maxHealthyPercent', props.maxHealthyPercent, 100, 2_000, 'percent (at least 100, or deployments cannot start a new task)');
+  checkWholeNumber(scope, 'containerPort', props.containerPort, { min: 1, max: 65_535, unit: '(a TCP port)' });
+  checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
+  checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);
+  checkPercent(scope, 'maxHealthyPercent', props.maxHealthyPercent, 100, 2_000);
   const min = props.minHealthyPercent ?? 50;
   const max = props.maxHealthyPercent ?? 200;
   if (min === 100 && max === 100) {
     throw fleetError(scope, 'minHealthyPercent and maxHealthyPercent are both 100, so no deployment can ever replace a task',
       'raise maxHealthyPercent above 100 (or lower minHealthyPercent)');
-  }
-}
-
-function checkInteger(scope: Construct, name: string, value: number | undefined, min: number, max: number, unit: string): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fleetError(scope, `${name} ${value} is out of range`, `use a whole number from ${min} to ${max} ${unit}`);
   }
 }
