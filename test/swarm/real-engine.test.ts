@@ -185,6 +185,9 @@ describeEngines('Docker Swarm on real engines (namespaced nodes, synthesized use
     }
     const winners = Object.entries(boots).filter(([, run]) => run.stderr.includes('won the bootstrap lock')).map(([name]) => name);
     expect(winners).toHaveLength(1);
+    // The two others lost the same conditional write (ParameterAlreadyExists) and joined instead.
+    const losers = Object.entries(boots).filter(([, run]) => run.stderr.includes('the swarm is initialised by another manager')).map(([name]) => name);
+    expect([...winners, ...losers].sort()).toEqual(['m1', 'm2', 'm3']);
     expect(lab.parameter(`${app.swarm.parameterPrefix}/init-lock`)).toBe(byNameId(winners[0]));
     const nodes = await lab.dockerJson<any[]>(m1, 'node', 'inspect', ...(await lab.docker(m1, 'node', 'ls', '-q')).split('\n').filter(Boolean));
     const shape = nodes.map((n) => `${n.Description.Hostname}:${n.Spec.Role}:${n.Status.State}:${n.Spec.Availability}`).sort();
