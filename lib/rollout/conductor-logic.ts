@@ -254,7 +254,12 @@ export function afterWithdraw(night: NightState, withdrawn: boolean, now: string
     ...night,
     out: withdrawn ? step.region : night.out,
     current: { region: step.region, withdrawn, startedAt: now },
-    timeline: [...night.timeline, { at: now, region: step.region, event: withdrawn ? 'withdrawn from DNS' : 'kept in DNS (last serving region)', detail: step.peer ? `${step.peer} serves its users` : undefined }],
+    timeline: [...night.timeline, {
+      at: now,
+      region: step.region,
+      event: !withdrawn ? 'kept in DNS (last serving region)' : night.out === step.region ? 'already out of DNS (left by an earlier night)' : 'withdrawn from DNS',
+      detail: step.peer ? `${step.peer} serves its users` : undefined,
+    }],
   };
 }
 
