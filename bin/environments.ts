@@ -1,13 +1,12 @@
-import { App, Duration, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_PRODUCTION } from '../lib/environments/examples';
-import { applyRolloutOrder, nightlySchedules, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
+import { applyRolloutOrder, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
 import { qaStackName, QaStack } from '../lib/environments/qa';
 import { SwarmEnvironmentStack } from '../lib/environments/swarm-environment';
-import { CleanSlate, RegionalEndpoint } from '../lib/rollout';
+import { CleanSlate, ConductedRegion, FleetConductor, RegionalEndpoint } from '../lib/rollout';
 
 /** Home region of the example environments (fixed, so synth needs no AWS account or lookups). */
 export const DEFAULT_REGION = 'eu-west-1';
@@ -38,27 +37,32 @@ export function buildApp(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const account = process.env.CDK_DEFAULT_ACCOUNT;
 
-  // Production, one stack per region, rolled out in the planner's order and cleaned nightly in that order.
+  // Production, one stack per region, rolled out in the planner's order; cleaned nightly by one conductor.
   const plan = planRegions(PRODUCTION_REGIONS, { latencyMs: PRODUCTION_LATENCY_MS });
-  const slots = nightlySchedules(plan, { slotMinutes: 120 });
   const production: Record<string, ProductionStack> = {};
+  const conducted: ConductedRegion[] = [];
   for (const region of PRODUCTION_REGIONS) {
     const stack = new ProductionStack(app, regionStackId(PRODUCTION_REGIONS, region.name), {
       env: { account, region: region.name },
       config: EXAMPLE_PRODUCTION,
       description: `cdk-container-fleet example: production in ${region.name}`,
     });
-    new CleanSlate(stack, 'CleanSlate', {
-      cluster: stack.cluster,
-      schedule: scheduler.ScheduleExpression.cron(slots[region.name]),
-      timeout: Duration.minutes(120),
-    });
-    // Latency record with a health check: a region being rebuilt drops out of DNS and comes back when healthy.
+    // Driven by the conductor below: no schedule of its own.
+    const cleanSlate = new CleanSlate(stack, 'CleanSlate', { cluster: stack.cluster, nightly: false, timeout: Duration.minutes(120) });
+    // Latency record with a health check: the conductor withdraws a region by inverting it.
     const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'PublicZone', PUBLIC_ZONE);
-    new RegionalEndpoint(stack, 'Endpoint', { zone, recordName: `app.${PUBLIC_ZONE.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/' });
+    const endpoint = new RegionalEndpoint(stack, 'Endpoint', { zone, recordName: `app.${PUBLIC_ZONE.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/' });
     production[region.name] = stack;
+    conducted.push({ cleanSlate, endpoint });
   }
   applyRolloutOrder(plan, production);
+  // The fleet's one nightly trigger, in the home region, in its own stack: deployed before the regions (they grant
+  // its role their health checks), so `cdk deploy --all` runs it first, then the regions in the plan's order.
+  const conductorStack = new Stack(app, 'ProductionConductor', {
+    env: { account, region: DEFAULT_REGION },
+    description: 'cdk-container-fleet example: the production fleet\'s nightly conductor (region by region clean slate)',
+  });
+  new FleetConductor(conductorStack, 'Conductor', { fleetName: 'production', regions: conducted, latencyMs: PRODUCTION_LATENCY_MS });
 
   // QA from the embedded compose file, or one branch's environment with -c branch=<name>.
   const context = (key: string): string | undefined => app.node.tryGetContext(key);

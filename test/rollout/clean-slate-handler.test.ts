@@ -238,7 +238,7 @@ describe('lock: two runs started together never both abort', () => {
   const SM = 'arn:aws:states:eu-west-1:111111111111:stateMachine:Production-CleanSlate-AbCd';
   const execArn = (name: string) => `arn:aws:states:eu-west-1:111111111111:execution:Production-CleanSlate-AbCd:${name}`;
   /** ListExecutions as documented: newest first, startDate as a timestamp. */
-  const listed = (...runs: Array<[string, string]>) => ({ executions: runs.map(([name, at]) => ({ executionArn: execArn(name), stateMachineArn: SM, name, status: 'RUNNING', startDate: new Date(at) })) });
+  const listed = (...runs: Array<[string, string]>): any => ({ executions: runs.map(([name, at]) => ({ executionArn: execArn(name), stateMachineArn: SM, name, status: 'RUNNING', startDate: new Date(at) })) });
 
   test('the older of two runs started in the same second goes on; the younger stops', async () => {
     sfn.on(ListExecutionsCommand).resolves(listed(['b', '2026-11-24T00:00:00.420Z'], ['a', '2026-11-24T00:00:00.120Z']));

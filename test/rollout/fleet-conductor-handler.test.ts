@@ -149,7 +149,7 @@ describe('fleet-conductor handler', () => {
   test('health and watch: GetHealthCheckStatus observations, healthy when more than 18 % succeed', async () => {
     let n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
     n = { ...n, current: { ...n.current!, cleanSlate: 'SUCCEEDED', health: 'pending', healthDeadline: '2099-01-01T00:00:00.000Z' } };
-    const obs = (ok: number, bad: number) => ({ HealthCheckObservations: [
+    const obs = (ok: number, bad: number): any => ({ HealthCheckObservations: [
       ...Array.from({ length: ok }, (_, i) => ({ Region: 'us-east-1', IPAddress: `15.177.2.${i}`, StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date(T0) } })),
       ...Array.from({ length: bad }, (_, i) => ({ Region: 'eu-west-1', IPAddress: `15.177.10.${i}`, StatusReport: { Status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.', CheckedTime: new Date(T0) } })),
     ] });
