@@ -22,7 +22,8 @@ export interface CleanSlateProps {
   /** The cluster whose services and instances are replaced. */
   readonly cluster: FleetCluster;
   /**
-   * When a run starts. Give each region of a multi-region fleet its own slot (see `nightlySchedules`) so that
+   * When a run starts. For a multi-region fleet prefer a `FleetConductor` (one trigger, regions chained by success);
+   * otherwise give each region its own slot (see `nightlySchedules`) so that
    * regions are rebuilt one after another, never together.
    *
    * @default - every day at 00:00 UTC

@@ -296,15 +296,16 @@ export class FleetConductor extends Construct {
         loadBalancer: loadBalancerFullName(r.endpoint.loadBalancer.loadBalancerArn),
       }),
     });
-    new iam.Policy(link, 'Access', {
+    const access = new iam.Policy(link, 'Access', {
       roles: [iam.Role.fromRoleName(link, 'ConductorRole', this.roleName)],
       statements: [new iam.PolicyStatement({
         actions: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'],
         resources: [`arn:${r.stack.partition}:route53:::healthcheck/${r.endpoint.healthCheck.healthCheckId}`],
       })],
     });
-    // The policy attaches to the conductor's role, which must exist first.
-    if (r.stack !== home) r.stack.addDependency(home, 'the fleet conductor\'s role is granted this region\'s health check');
+    // The policy attaches to the conductor's role by name, so the role must exist first.
+    if (r.stack !== home) r.stack.addStackDependency(home, 'the fleet conductor\'s role is granted this region\'s health check');
+    else access.node.addDependency(this.function.role!);
   }
 
   private createStateMachine(o: { drainSeconds: number; poll: Duration; window: Duration }): sfn.StateMachine {
