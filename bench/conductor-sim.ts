@@ -59,6 +59,8 @@ export interface SimResult {
   readonly apiCalls: Record<string, number>;
   readonly durationMinutes: number;
   readonly maxOut: number;
+  /** Names of the states entered, as in the state machine's definition. */
+  readonly states: string[];
 }
 
 const START = Date.parse('2026-11-24T00:00:00.000Z');
@@ -200,10 +202,12 @@ class World {
 class Driver {
   transitions = 0;
   lambda = 0;
+  readonly states = new Set<string>();
   night!: NightState;
   constructor(private readonly world: World, private readonly cfg: ConductorConfig, private readonly execution: string) {}
 
-  private enter(_state: string): void {
+  private enter(state: string): void {
+    this.states.add(state);
     this.transitions++;
   }
 
@@ -325,11 +329,13 @@ export async function simulate(scenario: Scenario): Promise<SimResult> {
   const exec = (name: string) => `arn:aws:states:eu-west-1:111111111111:execution:conductor:${name}`;
   const driver = new Driver(world, cfg, exec('night-2026-11-24'));
   const extra: string[] = [];
-  let ok = await driver.openAndLock({ trigger: 'schedule' });
+  const ok = await driver.openAndLock({ trigger: 'schedule' });
+  const states = driver.states;
   if (scenario.concurrentStart) {
     // A manual night started the same instant: its Open and Lock run now, against the same lock item.
     const other = new Driver(world, cfg, exec('manual-2026-11-24'));
     const otherOk = await other.openAndLock({ trigger: 'manual' });
+    other.states.forEach((st) => states.add(st));
     extra.push(`00:00:01  manual night: ${otherOk ? 'took the lock too' : 'refused by the lock (Conductor.AlreadyRunning), did nothing'}`);
     if (ok === otherOk) world.violations.push(ok ? 'two nights hold the lock' : 'both nights refused');
   }
@@ -362,7 +368,7 @@ export async function simulate(scenario: Scenario): Promise<SimResult> {
   return {
     scenario: scenario.name, outcome, night, timeline, violations: world.violations, visited,
     transitions: driver.transitions, lambdaInvocations: driver.lambda, apiCalls: world.calls,
-    durationMinutes: Math.round((world.now - START) / 60_000), maxOut: world.maxOut,
+    durationMinutes: Math.round((world.now - START) / 60_000), maxOut: world.maxOut, states: [...states].sort(),
   };
 }
 

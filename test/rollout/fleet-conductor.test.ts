@@ -6,6 +6,7 @@ import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { CleanSlate } from '../../lib/rollout/clean-slate';
 import { FleetConductor } from '../../lib/rollout/fleet-conductor';
 import { RegionalEndpoint } from '../../lib/rollout/regional-endpoint';
+import { SCENARIOS, simulate } from '../../bench/conductor-sim';
 import { unitTestApp } from '../support/app';
 
 const ACCOUNT = '111111111111';
@@ -71,6 +72,12 @@ describe('FleetConductor', () => {
     expect(definition.States.Halted).toMatchObject({ Type: 'Fail', Error: 'Conductor.Halted' });
     // Drain = the slowest region's health-check detection (3 × 30 s) + alias TTL 60 s + 30 s for the change to reach the checkers.
     expect(definition.States.Drain).toMatchObject({ Seconds: 180 });
+  });
+
+  test('the simulation walks exactly this state machine: every state it enters exists, and every state is entered', async () => {
+    const entered = new Set<string>();
+    for (const s of SCENARIOS) (await simulate(s)).states.forEach((x) => entered.add(x));
+    expect([...entered].sort()).toEqual(Object.keys(definition.States).sort());
   });
 
   test('every task after the lock halts through RegionFailed on any error; throttling is retried first', () => {
