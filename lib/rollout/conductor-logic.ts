@@ -6,7 +6,7 @@
  * handler action takes it and returns the next one.
  */
 import { forecastLoad, LoadPoint } from './forecast';
-import { planRollout, RolloutPlanError } from './planner';
+import { planRollout } from './planner';
 
 /** Minutes of load read per region, and minutes ahead the forecast looks. */
 export const LOOKBACK_MINUTES = 30;
@@ -405,11 +405,4 @@ export function nightRecord(night: NightState): string {
   let text = JSON.stringify(record);
   if (text.length > 4000) text = JSON.stringify({ ...record, regions: regions.map((r) => ({ region: r.region, status: r.status })) }).slice(0, 4000);
   return text;
-}
-
-/** Throws the planner's error type for bad configuration. */
-export function checkLatency(latency: unknown): Record<string, Record<string, number>> {
-  if (latency === undefined || latency === null) return {};
-  if (typeof latency !== 'object') throw new RolloutPlanError('latencyMs is not an object', 'pass { "<region>": { "<region>": ms } }');
-  return latency as Record<string, Record<string, number>>;
 }

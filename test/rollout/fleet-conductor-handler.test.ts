@@ -81,6 +81,10 @@ describe('fleet-conductor handler', () => {
     expect((q.EndTime as Date).getTime() - (q.StartTime as Date).getTime()).toBe(30 * 60_000);
     expect(n.steps).toHaveLength(3);
     expect(Object.keys(n.targets)).toEqual(REGIONS);
+    // Each region's parameter and metrics are read by a client of that region (the function runs in the home region).
+    const regionsOf = async (calls: Array<{ thisValue: any }>) => Promise.all(calls.map((c) => c.thisValue.config.region()));
+    expect(await regionsOf(ssm.commandCalls(GetParameterCommand))).toEqual(REGIONS);
+    expect(await regionsOf(cw.commandCalls(GetMetricDataCommand))).toEqual(REGIONS);
   });
 
   test('plan: follows GetMetricData pages; a region whose metrics are throttled for good leaves the load unknown (ring)', async () => {
