@@ -170,8 +170,9 @@ export interface RegionReading {
 /**
  * Tonight's order: each region's load forecast 30 minutes ahead, then the planner (least busy first, each with its
  * nearest peer). When any region's load could not be read, the whole night falls back to the ring (a plan on partial
- * knowledge could put a busy region first). A region left out of DNS by an earlier night goes first: it is out anyway,
- * and nothing else may leave DNS until it is back. `startFrom` / `only` narrow the night to what a manual run asks.
+ * knowledge could put a busy region first). `startFrom` / `only` narrow the night to what a manual run asks. A region
+ * left out of DNS by an earlier night always goes first (whatever `startFrom` / `only` say): it is out anyway, and
+ * nothing else may leave DNS until it is back.
  */
 export function planNight(night: NightState, readings: readonly RegionReading[], latencyMs: Record<string, Record<string, number>>, now: string): NightState {
   if (readings.length === 0) throw new ConductorHalt('Conductor.NoRegions', 'no region is configured');
@@ -190,21 +191,21 @@ export function planNight(night: NightState, readings: readonly RegionReading[],
   if (outAlready.length > 1) {
     throw new ConductorHalt('Conductor.SeveralOut', `${outAlready.join(', ')} are all out of DNS (inverted health checks); put all but one back by hand before a night runs`);
   }
-  if (outAlready.length === 1) {
-    const first = steps.find((s) => s.region === outAlready[0])!;
-    steps = [{ ...first, reason: `left out of DNS by an earlier night: rebuilt first; ${first.reason}` }, ...steps.filter((s) => s !== first)];
-  }
+  const leftOut = outAlready.length === 1 ? steps.find((s) => s.region === outAlready[0])! : undefined;
+  if (leftOut) steps = steps.filter((s) => s !== leftOut);
   const { startFrom, only } = night.options;
   if (startFrom !== undefined) {
     const i = steps.findIndex((s) => s.region === startFrom);
-    if (i < 0) throw new ConductorHalt('Conductor.UnknownRegion', `startFrom '${startFrom}' is not a region of this fleet (${steps.map((s) => s.region).join(', ')})`);
-    steps = steps.slice(i);
+    if (i < 0 && startFrom !== leftOut?.region) throw new ConductorHalt('Conductor.UnknownRegion', `startFrom '${startFrom}' is not a region of this fleet (${readings.map((r) => r.target.region).join(', ')})`);
+    steps = i < 0 ? [] : steps.slice(i);
   }
   if (only !== undefined) {
-    const unknown = only.filter((r) => !steps.some((s) => s.region === r) && !readings.some((x) => x.target.region === r));
+    const unknown = only.filter((r) => !readings.some((x) => x.target.region === r));
     if (unknown.length) throw new ConductorHalt('Conductor.UnknownRegion', `only names ${unknown.join(', ')}, not regions of this fleet`);
     steps = steps.filter((s) => only.includes(s.region));
   }
+  // Nothing else may leave DNS while a region is out: it is rebuilt first, whatever startFrom and only say.
+  if (leftOut) steps = [{ ...leftOut, reason: `left out of DNS by an earlier night: rebuilt first; ${leftOut.reason}` }, ...steps];
   const targets = Object.fromEntries(readings.map((r) => [r.target.region, r.target]));
   const order = steps.map((s) => `${s.region}${s.forecast !== undefined ? ` (${Math.round(s.forecast)}/min)` : ''}`).join(', ');
   return {

@@ -44,6 +44,11 @@ describe('planNight', () => {
     expect(n.steps[0].region).toBe('us-east-1');
     expect(n.out).toBe('us-east-1');
     expect(() => planNight(night(), [reading('eu-west-1', 10, true), reading('us-east-1', 900, true)], {}, T0)).toThrow(/are all out of DNS/);
+    // Also when a manual night names other regions: nothing else may leave DNS while it is out.
+    const only = planNight(night({ only: ['eu-west-1'] }), [reading('eu-west-1', 10), reading('us-east-1', 900, true), reading('ap-southeast-2', 5)], {}, T0);
+    expect(only.steps.map((s) => s.region)).toEqual(['us-east-1', 'eu-west-1']);
+    const from = planNight(night({ startFrom: 'eu-west-1' }), [reading('eu-west-1', 10), reading('us-east-1', 900, true), reading('ap-southeast-2', 5)], {}, T0);
+    expect(from.steps.map((s) => s.region)).toEqual(['us-east-1', 'eu-west-1']);
   });
 
   test('startFrom and only narrow a manual night; unknown regions are refused', () => {
