@@ -1,6 +1,8 @@
 import { App, Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { CleanSlate } from '../../lib/rollout/clean-slate';
@@ -139,6 +141,23 @@ describe('FleetConductor', () => {
         STEP_BUDGET_SECONDS: String(7200 + 180 + 600 + 600 + 120),
       }) },
     });
+  });
+
+  test('schedule, pause, window, settle and alarm topic are honoured', () => {
+    const a = unitTestApp();
+    const rs = [region(a, 'eu-west-1'), region(a, 'us-east-1')];
+    const h = new Stack(a, 'Home', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    new FleetConductor(h, 'Conductor', {
+      fleetName: 'staging', regions: rs.map(({ cleanSlate, endpoint }) => ({ cleanSlate, endpoint })),
+      schedule: scheduler.ScheduleExpression.cron({ hour: '1', minute: '30' }), enabled: false,
+      window: Duration.hours(6), settle: Duration.minutes(5), healthTimeout: Duration.minutes(5), pollInterval: Duration.seconds(30),
+      alarmTopic: new sns.Topic(h, 'Pager', { enforceSSL: true }),
+    });
+    const ht = Template.fromStack(h);
+    ht.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 1 * * ? *)', State: 'DISABLED' });
+    ht.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: [{ Ref: Match.stringLikeRegexp('Pager') }] });
+    ht.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ WINDOW_SECONDS: '21600', SETTLE_SECONDS: '300', HEALTH_TIMEOUT_SECONDS: '300', POLL_SECONDS: '30' }) } });
+    expect(definitionOf(ht).TimeoutSeconds).toBe(21600 + 1800);
   });
 
   describe('bad input', () => {
