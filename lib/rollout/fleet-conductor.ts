@@ -193,7 +193,8 @@ export class FleetConductor extends Construct {
     });
     // A fixed name, so each region's stack can grant its own health check to this role without a cross-region reference.
     (this.function.role!.node.defaultChild as iam.CfnRole).roleName = this.roleName;
-    this.recordParameter.grantWrite(this.function);
+    // Only overwrite the record (grantWrite would also allow deleting and labelling it).
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.recordParameter.parameterArn] }));
 
     for (const r of regions) this.grantRegion(r, parameterPrefix);
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));

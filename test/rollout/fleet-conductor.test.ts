@@ -110,6 +110,8 @@ describe('FleetConductor', () => {
     const star = policy.Properties.PolicyDocument.Statement.filter((s: any) => s.Resource === '*');
     expect(star).toEqual([{ Action: 'cloudwatch:GetMetricData', Effect: 'Allow', Resource: '*' }]);
     t.hasResourceProperties('AWS::IAM::Role', { RoleName: 'production-fleet-conductor' });
+    const ssmActions = policy.Properties.PolicyDocument.Statement.flatMap((s: any) => [s.Action].flat()).filter((a: string) => a.startsWith('ssm:'));
+    expect([...new Set(ssmActions)].sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
   });
 
   test('each region publishes its target and grants its own health check, and deploys after the conductor', () => {
