@@ -28,6 +28,8 @@ export interface SimRegion {
   readonly failure?: 'never-stabilises' | 'unhealthy-after-restore' | 'unhealthy-before-restore';
   /** Out of DNS when the night starts (left by an earlier night). */
   readonly outAtStart?: boolean;
+  /** No public name: no health check to invert or read. */
+  readonly noEndpoint?: boolean;
 }
 
 export interface Scenario {
@@ -133,7 +135,7 @@ class World {
     const target = (region: string): RegionTarget => ({
       region,
       stateMachineArn: `arn:aws:states:${region}:111111111111:stateMachine:Production-${region}-CleanSlate`,
-      healthCheckId: `hc-${region}`,
+      healthCheckId: this.region(region).noEndpoint ? undefined : `hc-${region}`,
       loadBalancer: `app/Production-${region}/0123456789abcdef`,
     });
     return {
@@ -397,6 +399,7 @@ export const SCENARIOS: Scenario[] = [
   { name: 'a night that exceeds its window (slow clean slates, 6 h window)', regions: SIX.map((r) => ({ ...r, cleanSlateMinutes: 100 })), latencyMs: SIX_REGIONS_LATENCY_MS, windowHours: 6, expect: { outcome: 'halted', haltedAt: sixNth(2), leftOut: null } },
   { name: 'two nights started together (nightly + manual)', regions: THREE, latencyMs: THREE_LATENCY, concurrentStart: true, expect: { outcome: 'succeeded', leftOut: null } },
   { name: 'a lock left by a dead night (lease expired)', regions: THREE, latencyMs: THREE_LATENCY, staleLock: true, expect: { outcome: 'succeeded', leftOut: null } },
+  { name: 'a region without a public name (no health check) is rebuilt in place', regions: THREE.map((r) => (r.name === 'eu-west-1' ? { ...r, noEndpoint: true } : r)), latencyMs: THREE_LATENCY, expect: { outcome: 'succeeded', leftOut: null } },
   { name: 'a region left out by last night is rebuilt first', regions: THREE.map((r) => (r.name === 'us-east-1' ? { ...r, outAtStart: true } : r)), latencyMs: THREE_LATENCY, expect: { outcome: 'succeeded', leftOut: null } },
 ];
 

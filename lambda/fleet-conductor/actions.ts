@@ -52,10 +52,10 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
       return plan(event.night, ports, cfg, now);
     case 'withdraw': {
       const night = event.night;
-      const { withdraw } = withdrawDecision(night, now);
+      const { withdraw, why } = withdrawDecision(night, now);
       const step = night.steps[night.cursor];
       if (withdraw && night.out !== step.region) await ports.setWithdrawn(night.targets[step.region], true);
-      return afterWithdraw(night, withdraw, now);
+      return afterWithdraw(night, withdraw, now, why);
     }
     case 'start': {
       const night = event.night;
@@ -71,8 +71,7 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     }
     case 'health': {
       const night = event.night;
-      const obs = await ports.healthObservations(night.targets[night.current!.region]);
-      return afterHealth(night, healthVerdict(obs), now);
+      return afterHealth(night, await healthy(ports, night.targets[night.current!.region]), now);
     }
     case 'restore': {
       const night = event.night;
@@ -82,8 +81,7 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     }
     case 'watch': {
       const night = event.night;
-      const obs = await ports.healthObservations(night.targets[night.current!.region]);
-      return afterWatch(night, healthVerdict(obs), now);
+      return afterWatch(night, await healthy(ports, night.targets[night.current!.region]), now);
     }
     case 'advance':
       return advance(event.night);
@@ -97,6 +95,15 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     default:
       throw new Error(`fleet-conductor: unknown action ${JSON.stringify((event as any)?.action)}`);
   }
+}
+
+/**
+ * Route 53's verdict on the region; a region without a public name (no health check) counts as healthy: its clean
+ * slate's own stability check (every service at its desired count, deployments completed) is its health check.
+ */
+async function healthy(ports: ConductorPorts, target: RegionTarget): Promise<boolean> {
+  if (!target.healthCheckId) return true;
+  return healthVerdict(await ports.healthObservations(target));
 }
 
 async function plan(night: NightState, ports: ConductorPorts, cfg: ConductorConfig, now: string): Promise<NightState> {
@@ -114,7 +121,7 @@ async function plan(night: NightState, ports: ConductorPorts, cfg: ConductorConf
       // The load is only an input to the order: unknown load falls back to the ring rather than halting.
       timeline = [...timeline, { at: now, region, event: 'load unknown', detail: `${e?.name ?? 'Error'}: ${e?.message ?? e}`.slice(0, 200) }];
     }
-    readings.push({ target, series, withdrawn: await ports.isWithdrawn(target) });
+    readings.push({ target, series, withdrawn: target.healthCheckId ? await ports.isWithdrawn(target) : false });
   }
   return planNight({ ...night, timeline }, readings, cfg.latencyMs, now);
 }

@@ -71,12 +71,12 @@ export function awsPorts(prefix: string, recordParameter: string): ConductorPort
       const name = `${prefix}/${region}`;
       const out = await ssm(region).send(new GetParameterCommand({ Name: name }));
       const value = JSON.parse(out.Parameter?.Value ?? '{}');
-      for (const key of ['stateMachineArn', 'healthCheckId', 'loadBalancer']) {
-        if (typeof value[key] !== 'string' || !value[key]) throw new Error(`parameter ${name} in ${region} has no ${key}: deploy that region's stack`);
-      }
-      return { region, stateMachineArn: value.stateMachineArn, healthCheckId: value.healthCheckId, loadBalancer: value.loadBalancer };
+      if (typeof value.stateMachineArn !== 'string' || !value.stateMachineArn) throw new Error(`parameter ${name} in ${region} has no stateMachineArn: deploy that region's stack`);
+      // Empty strings: a region without a public name (no health check) or without a known load balancer.
+      return { region, stateMachineArn: value.stateMachineArn, healthCheckId: value.healthCheckId || undefined, loadBalancer: value.loadBalancer || undefined };
     },
     async loadSeries(target, start, end) {
+      if (!target.loadBalancer) throw new Error(`no load balancer is known for ${target.region}`);
       const points: LoadPoint[] = [];
       let NextToken: string | undefined;
       do {

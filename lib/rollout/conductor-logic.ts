@@ -20,10 +20,10 @@ export interface RegionTarget {
   readonly region: string;
   /** ARN of the region's CleanSlate state machine. */
   readonly stateMachineArn: string;
-  /** Id of the Route 53 health check of the region's latency record. */
-  readonly healthCheckId: string;
+  /** Id of the Route 53 health check of the region's latency record; none for a region without a public name. */
+  readonly healthCheckId?: string;
   /** The load balancer's full name (`app/<name>/<id>`), the `LoadBalancer` dimension of its CloudWatch metrics. */
-  readonly loadBalancer: string;
+  readonly loadBalancer?: string;
 }
 
 /** One line of a night's timeline. */
@@ -229,7 +229,7 @@ export function serving(night: NightState): string[] {
  * May `region` leave DNS now? Never two regions out at once, never the region's peer out, never the last serving
  * region, and only when the step's whole budget fits before the night's deadline.
  */
-export function withdrawDecision(night: NightState, now: string): { withdraw: boolean } {
+export function withdrawDecision(night: NightState, now: string): { withdraw: boolean; why?: string } {
   const step = night.steps[night.cursor];
   if (!step) throw new ConductorHalt('Conductor.NoStep', `no step at position ${night.cursor}`);
   const left = (Date.parse(night.deadline) - Date.parse(now)) / 1000;
@@ -243,13 +243,15 @@ export function withdrawDecision(night: NightState, now: string): { withdraw: bo
   if (step.peer !== undefined && night.out === step.peer) {
     throw new ConductorHalt('Conductor.PeerOut', `${step.region}'s peer ${step.peer} is out of DNS`);
   }
+  // No public name: nothing to withdraw.
+  if (!night.targets[step.region]?.healthCheckId) return { withdraw: false, why: 'no public endpoint' };
   // A single-region fleet: the region is the last one serving, so it stays in DNS while it is rebuilt.
-  if (serving(night).length <= 1) return { withdraw: false };
+  if (serving(night).length <= 1) return { withdraw: false, why: 'last serving region' };
   return { withdraw: true };
 }
 
 /** The night after the step's region left DNS (or stayed in, `withdrawn: false`). */
-export function afterWithdraw(night: NightState, withdrawn: boolean, now: string): NightState {
+export function afterWithdraw(night: NightState, withdrawn: boolean, now: string, why = 'last serving region'): NightState {
   const step = night.steps[night.cursor];
   return {
     ...night,
@@ -258,7 +260,7 @@ export function afterWithdraw(night: NightState, withdrawn: boolean, now: string
     timeline: [...night.timeline, {
       at: now,
       region: step.region,
-      event: !withdrawn ? 'kept in DNS (last serving region)' : night.out === step.region ? 'already out of DNS (left by an earlier night)' : 'withdrawn from DNS',
+      event: !withdrawn ? `kept in DNS (${why})` : night.out === step.region ? 'already out of DNS (left by an earlier night)' : 'withdrawn from DNS',
       detail: step.peer ? `${step.peer} serves its users` : undefined,
     }],
   };

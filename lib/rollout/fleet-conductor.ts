@@ -2,6 +2,7 @@ import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token, Validations } fro
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -24,8 +25,29 @@ import { RegionalEndpoint } from './regional-endpoint';
 export interface ConductedRegion {
   /** The region's clean slate (created with `nightly: false`: the conductor starts it). */
   readonly cleanSlate: CleanSlate;
-  /** The region's latency record and health check: the conductor inverts the health check to withdraw the region. */
-  readonly endpoint: RegionalEndpoint;
+  /**
+   * The region's latency record and health check: the conductor inverts the health check to withdraw the region and
+   * reads it to check the region's health.
+   *
+   * @default - no public name: the region is rebuilt without leaving DNS, and its health is its clean slate's own
+   * stability check (every service at its desired count with a completed deployment)
+   */
+  readonly endpoint?: RegionalEndpoint;
+  /**
+   * The load balancer whose request count is the region's load.
+   *
+   * @default - the endpoint's load balancer; without either the region's load is unknown and the night uses the ring
+   */
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+}
+
+/** A conducted region, checked. */
+interface Region {
+  readonly region: string;
+  readonly cleanSlate: CleanSlate;
+  readonly endpoint?: RegionalEndpoint;
+  readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  readonly stack: Stack;
 }
 
 /** Properties of a {@link FleetConductor}. */
@@ -154,7 +176,8 @@ export class FleetConductor extends Construct {
     const poll = props.pollInterval ?? Duration.minutes(1);
     checkDuration(this, 'pollInterval', poll, { min: Duration.seconds(30), max: Duration.minutes(15), why: 'GetHealthCheckStatus is a diagnostic API, not for high rates' });
     // Withdrawal: the slowest region's detection plus time for the inverted configuration to reach the checkers.
-    const drainSeconds = Math.max(...regions.map((r) => r.endpoint.withdrawSeconds)) + 30;
+    const withdrawn = regions.filter((r) => r.endpoint).map((r) => r.endpoint!.withdrawSeconds);
+    const drainSeconds = withdrawn.length ? Math.max(...withdrawn) + 30 : 1;
     const stepBudgetSeconds = Math.max(...regions.map((r) => r.cleanSlate.timeout.toSeconds())) + drainSeconds + healthTimeout.toSeconds() + settle.toSeconds() + 2 * poll.toSeconds();
     if (stepBudgetSeconds > window.toSeconds()) {
       throw fleetError(this, `one region's step may take ${stepBudgetSeconds} s, longer than the ${window.toHumanString()} window`, 'lengthen window or shorten the clean slates\' timeout');
@@ -243,13 +266,13 @@ export class FleetConductor extends Construct {
     this.acknowledge(stack);
   }
 
-  private checkRegion(r: ConductedRegion): { region: string; cleanSlate: CleanSlate; endpoint: RegionalEndpoint; stack: Stack } {
+  private checkRegion(r: ConductedRegion): Region {
     const stack = Stack.of(r.cleanSlate);
     const region = stack.region;
     if (Token.isUnresolved(region)) {
       throw fleetError(this, `the stack of ${r.cleanSlate.node.path} has no concrete region`, "give every region's stack env: { region: '…' }");
     }
-    if (Stack.of(r.endpoint) !== stack || r.endpoint.region !== region) {
+    if (r.endpoint && (Stack.of(r.endpoint) !== stack || r.endpoint.region !== region)) {
       throw fleetError(this, `${r.endpoint.node.path} is not in the stack of ${r.cleanSlate.node.path}`, 'pair each region\'s clean slate with the endpoint of the same region');
     }
     const home = Stack.of(this);
@@ -259,14 +282,14 @@ export class FleetConductor extends Construct {
     if (r.cleanSlate.schedule) {
       throw fleetError(this, `${r.cleanSlate.node.path} has its own nightly schedule, so the region would be rebuilt twice a night, once outside the fleet's order`, 'create it with nightly: false');
     }
-    return { region, cleanSlate: r.cleanSlate, endpoint: r.endpoint, stack };
+    return { region, cleanSlate: r.cleanSlate, endpoint: r.endpoint, loadBalancer: r.loadBalancer ?? r.endpoint?.loadBalancer, stack };
   }
 
   /**
    * What the conductor may do in one region: read its parameter, start and describe its clean slate (granted here,
    * the names are known), and use its health check (granted by the region's own stack, where the id is known).
    */
-  private grantRegion(r: { region: string; cleanSlate: CleanSlate; endpoint: RegionalEndpoint; stack: Stack }, parameterPrefix: string): void {
+  private grantRegion(r: Region, parameterPrefix: string): void {
     const home = Stack.of(this);
     const executions = home.formatArn({ service: 'states', region: r.region, resource: 'execution', resourceName: `${r.cleanSlate.stateMachineName}:*`, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
     this.executionArns.push(executions);
@@ -293,20 +316,22 @@ export class FleetConductor extends Construct {
       description: `How the ${parameterPrefix.split('/')[2]} fleet conductor drives ${r.region}`,
       stringValue: r.stack.toJsonString({
         stateMachineArn: r.cleanSlate.stateMachine.stateMachineArn,
-        healthCheckId: r.endpoint.healthCheck.healthCheckId,
-        loadBalancer: loadBalancerFullName(r.endpoint.loadBalancer.loadBalancerArn),
+        healthCheckId: r.endpoint?.healthCheck.healthCheckId ?? '',
+        loadBalancer: r.loadBalancer ? loadBalancerFullName(r.loadBalancer.loadBalancerArn) : '',
       }),
     });
+    if (r.stack !== home) r.stack.addStackDependency(home, 'the fleet conductor is deployed before its regions');
+    if (!r.endpoint) return;
+    const endpoint = r.endpoint;
     const access = new iam.Policy(link, 'Access', {
       roles: [iam.Role.fromRoleName(link, 'ConductorRole', this.roleName)],
       statements: [new iam.PolicyStatement({
         actions: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'],
-        resources: [`arn:${r.stack.partition}:route53:::healthcheck/${r.endpoint.healthCheck.healthCheckId}`],
+        resources: [`arn:${r.stack.partition}:route53:::healthcheck/${endpoint.healthCheck.healthCheckId}`],
       })],
     });
     // The policy attaches to the conductor's role by name, so the role must exist first.
-    if (r.stack !== home) r.stack.addStackDependency(home, 'the fleet conductor\'s role is granted this region\'s health check');
-    else access.node.addDependency(this.function.role!);
+    if (r.stack === home) access.node.addDependency(this.function.role!);
   }
 
   private createStateMachine(o: { drainSeconds: number; poll: Duration; window: Duration }): sfn.StateMachine {

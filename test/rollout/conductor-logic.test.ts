@@ -72,7 +72,7 @@ describe('withdrawDecision', () => {
 
   test('never the last serving region: a single-region fleet stays in DNS while it is rebuilt', () => {
     const single = planNight(night(), [reading('eu-west-1', 10)], {}, T0);
-    expect(withdrawDecision(single, T0)).toEqual({ withdraw: false });
+    expect(withdrawDecision(single, T0)).toEqual({ withdraw: false, why: 'last serving region' });
   });
 
   test('a step whose budget does not fit the window is not started', () => {

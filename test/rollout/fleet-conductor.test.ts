@@ -162,6 +162,22 @@ describe('FleetConductor', () => {
     expect(definitionOf(ht).TimeoutSeconds).toBe(21600 + 1800);
   });
 
+  test('a region without a public name: no DNS withdrawal, no health-check grant; the load from the given load balancer', () => {
+    const a = unitTestApp();
+    const withDns = region(a, 'eu-west-1');
+    const stack = new Stack(a, 'Production-us-east-1', { env: { account: ACCOUNT, region: 'us-east-1' } });
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const cleanSlate = new CleanSlate(stack, 'CleanSlate', { cluster, nightly: false });
+    const lb = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc });
+    const h = new Stack(a, 'Home', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    new FleetConductor(h, 'Conductor', { fleetName: 'production', regions: [{ cleanSlate: withDns.cleanSlate, endpoint: withDns.endpoint }, { cleanSlate, loadBalancer: lb.loadBalancer }] });
+    const rt = Template.fromStack(stack);
+    expect(Object.values(rt.findResources('AWS::IAM::Policy')).filter((p: any) => JSON.stringify(p).includes('route53:'))).toEqual([]);
+    const target = Object.values(rt.findResources('AWS::SSM::Parameter'))[0] as any;
+    expect(JSON.stringify(target.Properties.Value)).toContain('\\"healthCheckId\\":\\"\\"');
+    expect(stack.dependencies).toContain(h);
+  });
+
   describe('bad input', () => {
     test.each([
       ['a region that keeps its own nightly schedule', { nightly: true }, /has its own nightly schedule.*Fix: create it with nightly: false/],
