@@ -3,12 +3,30 @@ import type { RouteOptions } from '../routing/fleet-load-balancer';
 /**
  * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
  * composeServiceConfigs (which reads it from a compose file). A leaf module, so lib/compose does not import
- * lib/environments.
+ * lib/environments. One service of an environment, as plain data (it can come from JSON, YAML or a compose file).
  */
-/** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
 export interface ServiceConfig {
-  /** Name of the service: its construct id, so keep it stable. Letters, digits and '-'. */
+  /**
+   * Name of the service: its construct id, so keep it stable (to rename a deployed service, see `renamedFrom`).
+   * Letters, digits and '-'.
+   */
   readonly name: string;
+  /**
+   * The name this service was deployed under, when you rename it. The service keeps its old construct id (and so
+   * every logical id, its nested stack and its listener rules' priorities): the rename replaces nothing. Keep it
+   * for as long as the environment exists.
+   *
+   * @default - not renamed
+   */
+  readonly renamedFrom?: string;
+  /**
+   * The nested stack to place the service in, by id (letters and digits, e.g. `Services1`). Use it to keep services
+   * where an older version of this library placed them, or to balance stacks by hand.
+   *
+   * @default - where it is deployed (with `deployedAssembly`), else `Services<n>`, n from a hash of the service's
+   *   construct id (see `serviceStacks`)
+   */
+  readonly group?: string;
   /** Container image reference, e.g. `nginx:1.27`. */
   readonly image: string;
   /** CPU units (1,024 = one vCPU). @default 256 */
