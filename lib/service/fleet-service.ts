@@ -345,6 +345,14 @@ export interface FleetServiceProps {
   readonly logDriver?: ecs.LogDriver;
 
   /**
+   * Options of the default CloudWatch Logs driver (multi-line patterns, date formats, non-blocking mode).
+   * Ignored when `logDriver` is given.
+   *
+   * @default - awslogs defaults: blocking mode, one event per line
+   */
+  readonly awsLogsOptions?: Pick<ecs.AwsLogDriverProps, 'datetimeFormat' | 'multilinePattern' | 'mode' | 'maxBufferSize'>;
+
+  /**
    * GPUs reserved for the container (the cluster needs GPU instances).
    *
    * @default - none
@@ -411,7 +419,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
       entryPoint: props.entryPoint,
       healthCheck: props.healthCheck,
       essential: true,
-      logging: props.logDriver ?? ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: id }),
+      logging: props.logDriver ?? ecs.LogDrivers.awsLogs({ ...props.awsLogsOptions, logGroup: this.logGroup, streamPrefix: id }),
       portMappings: ports.length ? ports : undefined,
       user: props.user,
       workingDirectory: props.workingDirectory,
@@ -459,7 +467,12 @@ export class FleetService extends Construct implements ec2.IConnectable {
       });
       // Bridge mode: a client's proxy connects to the server's instance on the server proxy's ephemeral host port
       // (ECS API, ServiceConnectService.ingressPortOverride), so the instances must admit each other on that range.
-      this.connections.allowInternally(DYNAMIC_HOST_PORTS, 'Service Connect proxies between the cluster instances (bridge mode, ephemeral host ports)');
+      // Ingress only: the instances' egress is already open (an egress rule would only be ignored, with a warning).
+      for (const group of this.connections.securityGroups) {
+        for (const peer of this.connections.securityGroups) {
+          group.addIngressRule(peer, DYNAMIC_HOST_PORTS, 'Service Connect proxies between the cluster instances (bridge mode, ephemeral host ports)');
+        }
+      }
     }
   }
 

@@ -167,7 +167,8 @@ describe('ComposeProject', () => {
   test("namedVolumes: 'efs' mounts an access point per volume of one encrypted file system, with TLS and IAM, reachable from the instances", () => {
     const { project: p, template } = project('services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n  backup:\n    image: busybox\n    volumes: [data:/backup:ro]\nvolumes:\n  data: {}\n',
       { namedVolumes: 'efs' });
-    expect(p.warnings).toEqual([]);
+    // No volume warning: the data is durable. (busybox listens on nothing, which is warned.)
+    expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['backup:ports']);
     const t = template();
     t.resourceCountIs('AWS::EFS::FileSystem', 1);
     t.resourceCountIs('AWS::EFS::AccessPoint', 1);
@@ -235,5 +236,62 @@ describe('ComposeProject', () => {
     const { project: p } = project('services:\n  web:\n    image: public.ecr.aws/nginx/nginx:1.27\n');
     expect(p.services.web.container.imageName).toBe('public.ecr.aws/nginx/nginx:1.27');
     expect(p.services.web.taskDefinition.networkMode).toBe(ecs.NetworkMode.BRIDGE);
+  });
+
+  test('services named Web and api.v2 get port and discovery names ECS accepts, and keep their names as client aliases', () => {
+    const { template } = project('services:\n  Web:\n    image: nginx\n  api.v2:\n    image: x\n    expose: [8080]\n');
+    const t = template();
+    t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p80', DiscoveryName: 'web-80', ClientAliases: [{ DnsName: 'web', Port: 80 }] }] }),
+    });
+    t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p8080', DiscoveryName: 'api-v2-8080', ClientAliases: [{ DnsName: 'api.v2', Port: 8080 }] }] }),
+    });
+  });
+
+  test('services whose names collide once normalized are an error naming both', () => {
+    expect(() => project('services:\n  api.v2:\n    image: nginx\n  api-v2:\n    image: nginx\n'))
+      .toThrow(/compose\.yaml:4:3: services 'api.v2' and 'api-v2' get the same Service Connect discovery names 'api-v2-<port>'/);
+  });
+
+  test('a service is created after the services its environment calls (Service Connect endpoints first)', () => {
+    const { template } = project('services:\n  login:\n    image: nginx\n    environment: [PUBLISH_URL=http://publish:80]\n  publish:\n    image: nginx\n');
+    const services = template().findResources('AWS::ECS::Service');
+    const login = Object.entries(services).find(([id]) => id.startsWith('Composelogin'))![1] as any;
+    expect(login.DependsOn).toContain(Object.keys(services).find((id) => id.startsWith('Composepublish'))!);
+  });
+
+  test('the cluster instances admit each other on the ephemeral host ports the Service Connect proxies use', () => {
+    const { template } = project('services:\n  db:\n    image: postgres\n');
+    template().hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 32768, ToPort: 65535, Description: Match.stringLikeRegexp('Service Connect proxies'),
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterInstanceSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('a database that declares no port is reachable by name on its image\'s port', () => {
+    const { template, project: p } = project('services:\n  db:\n    image: postgres:16\n  words:\n    image: x\n    expose: [8080]\n    environment: [DB_URL=postgres://db:5432/words]\n');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p5432', DiscoveryName: 'db-5432', ClientAliases: [{ DnsName: 'db', Port: 5432 }] }] }),
+    });
+    expect(p.warnings).toEqual([]);
+  });
+
+  test('tmpfs, swap, GPUs, devices and a log driver reach the container definition as ECS settings', () => {
+    const { template } = project('services:\n  gpu:\n    image: nginx\n    mem_limit: 1g\n    memswap_limit: 2g\n    mem_swappiness: 5\n    tmpfs: ["/run:size=32m"]\n    devices: ["/dev/fuse"]\n'
+      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n');
+    expect(containerOf(template(), 'gpu')).toMatchObject({
+      LinuxParameters: { Tmpfs: [{ ContainerPath: '/run', Size: 32 }], MaxSwap: 1024, Swappiness: 5, Devices: [{ HostPath: '/dev/fuse' }] },
+      ResourceRequirements: [{ Type: 'GPU', Value: '1' }],
+      LogConfiguration: { LogDriver: 'syslog', Options: { tag: 'gpu' } },
+      ExtraHosts: [{ Hostname: 'myhost', IpAddress: '0.0.0.1' }, { Hostname: 'myhost', IpAddress: '0.0.0.2' }],
+    });
+  });
+
+  test('deploy.update_config sets the deployment percentages and rollback', () => {
+    const { template } = project('services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n      update_config: {parallelism: 1, order: start-first, failure_action: rollback}\n');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({ MinimumHealthyPercent: 100, MaximumPercent: 150, DeploymentCircuitBreaker: { Enable: true, Rollback: true } }),
+    });
   });
 });
