@@ -234,7 +234,7 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
       { secret: 'api-key', target: '/run/secrets/key', mode: 0o400, uid: '999', gid: undefined },
     ]);
     expect(plan.secrets).toEqual([{ name: 'db-password', kind: 'generated' }, { name: 'api-key', kind: 'external', externalName: 'prod/api-key' }]);
-    expect(other(plan)).toEqual([expect.objectContaining({ key: 'secrets', message: expect.stringMatching(/secret db-password: file db\/password.txt is not read/) })]);
+    expect(plan.warnings).toEqual([expect.objectContaining({ key: 'secrets', message: expect.stringMatching(/secret db-password: file db\/password.txt is not read/) })]);
     expect(() => translate('services:\n  db:\n    image: x\n    secrets: [nope]\n')).toThrow(/uses secret 'nope', which is not declared/);
     expect(() => translate('services:\n  db:\n    image: x\n    secrets: [{source: s, target: /etc/s}]\nsecrets:\n  s: {file: s}\n')).toThrow(/outside \/run\/secrets/);
   });
@@ -271,7 +271,7 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
     const yaml = 'services:\n  web:\n    image: x\n    depends_on: [db]\n  db:\n    image: y\n    profiles: [data]\n  debug:\n    image: z\n    profiles: [debug]\n';
     const plan = translate(yaml);
     expect(plan.services.map((s) => s.name)).toEqual(['web', 'db']);
-    expect(other(plan)).toEqual([expect.objectContaining({ key: 'profiles', message: expect.stringContaining('service debug: left out') })]);
+    expect(plan.warnings).toEqual([expect.objectContaining({ key: 'profiles', message: expect.stringContaining('service debug: left out') })]);
     expect(translate(yaml, {}, { profiles: ['debug'] }).services.map((s) => s.name)).toEqual(['web', 'db', 'debug']);
   });
 
