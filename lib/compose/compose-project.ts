@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -16,6 +16,8 @@ import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { parseEnvFile, parseSizeMiB } from './parse';
+import { PublishedPorts } from './published-ports';
+import { ENTRY_PORT } from './translate-ports';
 import { LoggingPlan, ProjectPlan, ServicePlan, translateCompose } from './translate';
 
 /** Prefix of every warning id this construct emits: `@cdk-container-fleet/compose:<compose key>`. */
@@ -112,6 +114,22 @@ export interface ComposeProjectProps {
   readonly servicesPerNestedStack?: number;
 
   /**
+   * Open the ports the file publishes (`ports: ["8081:80"]`) on the environment's entry point, as `docker compose up`
+   * does on `localhost`: an HTTP port becomes a listener on that port of the load balancer, a TCP or UDP port a
+   * listener of a Network Load Balancer; each URL is a stack output. Needs `loadBalancer`.
+   *
+   * @default true when a loadBalancer is given
+   */
+  readonly publishPorts?: boolean;
+
+  /**
+   * Client address ranges admitted on published ports.
+   *
+   * @default - the VPC's CIDR only (QaStack passes its allowedCidrs)
+   */
+  readonly publishedPortCidrs?: string[];
+
+  /**
    * Project name: prefixes named volumes on the instances and the host folder of relative bind mounts.
    *
    * @default - the file's `name`, else its folder's name
@@ -144,6 +162,8 @@ export class ComposeProject extends Construct {
   public readonly warnings: ComposeWarning[] = [];
   /** The translated project (plain data). */
   public readonly plan: ProjectPlan;
+  /** The published ports, when `publishPorts` is on and the file publishes any. */
+  public publishedPorts?: PublishedPorts;
   /** The EFS file system of the named volumes, when `namedVolumes` is `efs` and a service mounts one. */
   public fileSystem?: efs.FileSystem;
 
@@ -179,6 +199,7 @@ export class ComposeProject extends Construct {
         imageOverrides: new Set(Object.keys(props.images ?? {})),
         profiles: props.profiles,
         namedVolumes: props.namedVolumes,
+        publishPorts: (props.publishPorts ?? true) && props.loadBalancer !== undefined,
         lookup,
         io: {
           readFile: (p) => (fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, 'utf8') : undefined),
@@ -225,6 +246,7 @@ export class ComposeProject extends Construct {
       const scope = index < 0 ? this : (nested[index] ??= new NestedStack(this, `Services${index + 1}`));
       this.services[plan.name] = this.addService(scope, plan, props, displayName);
     });
+    if ((props.publishPorts ?? true) && props.loadBalancer) this.publishPorts(props.loadBalancer, props.publishedPortCidrs, displayName);
     // Start order: CloudFormation creates (and waits for) the services whose Service Connect endpoints a service
     // calls before it (depends_on, names in its environment, servers before pure clients): ECS lets only tasks
     // started after an endpoint exists resolve it.
@@ -298,6 +320,36 @@ export class ComposeProject extends Construct {
       }
     }
     return service;
+  }
+
+  /** Each published port on the entry point, with its URL as a stack output; ports the load balancer itself listens on are warned. */
+  private publishPorts(loadBalancer: FleetLoadBalancer, cidrs: string[] | undefined, displayName: string): void {
+    for (const plan of this.plan.services) {
+      for (const port of plan.published) {
+        const service = this.services[plan.name];
+        this.publishedPorts ??= new PublishedPorts(this, 'PublishedPorts', {
+          loadBalancer, vpc: this.props.cluster.vpc, allowedCidrs: cidrs ?? [this.props.cluster.vpc.vpcCidrBlock],
+        });
+        // Served by the route made above (port 80 → the default route of the load balancer).
+        if (port.published === ENTRY_PORT && port.protocol === 'tcp' && port.containerPort === plan.routedPort) continue;
+        const taken = this.publishedPorts.takenBy(port.published, port.protocol);
+        if (taken?.startsWith('the load balancer')) {
+          const w: ComposeWarning = {
+            key: 'ports', service: plan.name,
+            message: `${displayName}: service ${plan.name}: ports: published port ${port.published} is not opened: it is ${taken}; `
+              + 'route the service (DOMAIN or x-fleet.routes) to serve it there, or publish another port',
+          };
+          this.warn(service, w, displayName);
+          this.warnings.push(w);
+          continue;
+        }
+        const endpoint = this.publishedPorts.publish(service, port);
+        new CfnOutput(this.publishedPorts, `Url-${plan.name}-${port.published}${port.protocol === 'udp' ? '-udp' : ''}`, {
+          value: endpoint.url,
+          description: `Published port ${port.published}/${port.protocol} of compose service ${plan.name} (container port ${port.containerPort})`,
+        });
+      }
+    }
   }
 
   private addMounts(plan: ServicePlan, service: FleetService): void {

@@ -6,5 +6,9 @@ export type { ComposeWarning, ComposeModel, LoadedCompose, LoadOptions, ModelPat
 export { translateCompose, SERVICE_KEYS } from './translate';
 export type {
   ProjectPlan, ServicePlan, ImagePlan, PortPlan, RoutePlan, MountPlan, SecretMountPlan, SecretPlan, HealthCheckPlan, TranslateIo, TranslateOptions,
-} from './translate';
+  PublishedPortPlan, PortSource, ServiceNames, TmpfsPlan, DevicePlan, LoggingPlan, DeploymentPlan, ConfigMountPlan, ConfigPlan,
+} from './plan';
+export { PublishedPorts } from './published-ports';
+export type { PublishedPortsProps, PublishedPortOptions, PublishedEndpoint } from './published-ports';
+export { WELL_KNOWN_IMAGE_PORTS, wellKnownImage, dockerfilePorts } from './well-known-images';
 export * from './service-configs';

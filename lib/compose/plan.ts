@@ -32,6 +32,11 @@ export interface PublishedPortPlan {
   readonly published: number;
   readonly containerPort: number;
   readonly protocol: 'tcp' | 'udp';
+  /**
+   * Whether the port speaks HTTP (a listener of the Application Load Balancer) rather than plain TCP (the Network
+   * Load Balancer): `app_protocol: http`, the routed port, or a container port web servers use (80, 8080, ...).
+   */
+  readonly http: boolean;
 }
 
 /** Where the service's ports come from. */

@@ -14,6 +14,12 @@ import { dockerfilePorts, wellKnownImage } from './well-known-images';
 /** The port a routed service gets when none is declared or known: what most web images listen on. */
 export const FALLBACK_ROUTED_PORT = 80;
 
+/** The port the environment's load balancer serves HTTP on: a service published there becomes its default route. */
+export const ENTRY_PORT = 80;
+
+/** Container ports web servers listen on: a published one is taken to speak HTTP (unless `app_protocol` says otherwise). */
+export const HTTP_CONTAINER_PORTS: ReadonlySet<number> = new Set([80, 3000, 4200, 5000, 5173, 8000, 8008, 8080, 8081, 8888]);
+
 /** The `x-fleet` extension of a service, validated. */
 export interface FleetExtension {
   readonly port?: number;
@@ -31,17 +37,19 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
       ports.push({ containerPort: spec.containerPort, protocol: spec.protocol });
     }
   };
-  const addPublished = (spec: PortSpec) => {
+  const addPublished = (spec: PortSpec, appProtocol?: string) => {
     if (spec.published === undefined || spec.published === '') return;
     const host = Number(spec.published);
     if (!Number.isInteger(host) || host < 1 || host > 65535) return;
+    const http = appProtocol !== undefined ? /^https?$/i.test(appProtocol) : HTTP_CONTAINER_PORTS.has(spec.containerPort);
     if (!published.some((p) => p.published === host && p.protocol === spec.protocol)) {
-      published.push({ published: host, containerPort: spec.containerPort, protocol: spec.protocol });
+      published.push({ published: host, containerPort: spec.containerPort, protocol: spec.protocol, http: http && spec.protocol === 'tcp' });
     }
   };
   (svc.ports ?? []).forEach((entry: unknown, i: number) => {
     try {
       let specs: PortSpec[];
+      let appProtocol: string | undefined;
       if (entry !== null && typeof entry === 'object') {
         const long = entry as Record<string, any>;
         const target = Number(long.target);
@@ -49,10 +57,11 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
         const protocol = String(long.protocol ?? 'tcp').toLowerCase();
         if (protocol !== 'tcp' && protocol !== 'udp') throw new Error(`protocol '${protocol}' is not tcp or udp`);
         specs = [{ containerPort: target, protocol, published: long.published !== undefined ? String(long.published) : undefined }];
+        appProtocol = long.app_protocol;
       } else {
         specs = parsePortShort(entry as string | number);
       }
-      specs.forEach((s) => { addPort(s); addPublished(s); });
+      specs.forEach((s) => { addPort(s); addPublished(s, appProtocol); });
     } catch (e) {
       ctx.fail(ctx.at('ports', i), `service '${name}': ${(e as Error).message}`, "write ports as 'HOST:CONTAINER[/udp]' or the long syntax");
     }
@@ -66,8 +75,8 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
   });
   if (fleet.port !== undefined) addPort({ containerPort: fleet.port, protocol: 'tcp' });
   for (const p of svc.ports ?? []) {
-    if (p !== null && typeof p === 'object' && (p.mode === 'host' || p.host_ip !== undefined || p.app_protocol !== undefined)) {
-      ctx.warn('ports', 'mode, host_ip and app_protocol of the long port syntax are ignored');
+    if (p !== null && typeof p === 'object' && (p.mode === 'host' || p.host_ip !== undefined)) {
+      ctx.warn('ports', 'mode and host_ip of the long port syntax are ignored: published ports listen on the environment\'s load balancers');
       break;
     }
   }
@@ -103,10 +112,12 @@ export function inferPorts(ctx: ServiceContext, image: ImagePlan): { ports: Port
  * Routes (`x-fleet.routes`, else `DOMAIN=<label>` → host `<label>.<domain>`) and the routed port: `x-fleet.port`,
  * else the first TCP port, else port 80 with a warning.
  */
-export function routingOf(ctx: ServiceContext, environment: Record<string, string>, fleet: FleetExtension, ports: PortPlan[], portSource: PortSource):
-{ routes: RoutePlan[]; routedPort?: number; ports: PortPlan[]; domainLabel?: string } {
+export function routingOf(ctx: ServiceContext, environment: Record<string, string>, fleet: FleetExtension, ports: PortPlan[], portSource: PortSource,
+  published: readonly PublishedPortPlan[] = []): { routes: RoutePlan[]; routedPort?: number; ports: PortPlan[]; domainLabel?: string } {
   const domainLabel = environment.DOMAIN;
   const routes: RoutePlan[] = [];
+  // Published on port 80 (`80:8080`), the load balancer's own HTTP port: the service is what http://<entry point>/ serves.
+  const onEntryPort = ctx.options.publishPorts ? published.find((p) => p.published === ENTRY_PORT && p.protocol === 'tcp') : undefined;
   if (fleet.routes) {
     routes.push(...fleet.routes.map((r) => ({ ...r, healthCheckPath: r.healthCheckPath ?? fleet.healthCheckPath })));
   } else if (domainLabel !== undefined && domainLabel !== '') {
@@ -115,6 +126,9 @@ export function routingOf(ctx: ServiceContext, environment: Record<string, strin
     } else {
       ctx.warn('environment', `DOMAIN=${domainLabel} is not routed: the project has no domain (set the 'domain' prop)`);
     }
+  }
+  if (routes.length === 0 && onEntryPort) {
+    return { routes: [{ healthCheckPath: fleet.healthCheckPath }], routedPort: onEntryPort.containerPort, ports, domainLabel };
   }
   const tcp = ports.find((p) => p.protocol === 'tcp')?.containerPort;
   if (routes.length === 0) {

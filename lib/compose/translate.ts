@@ -22,7 +22,7 @@ export * from './plan';
 /** How each service key of the Compose Specification is treated; docs/compose.md holds the same table in words. */
 export const SERVICE_KEYS: Record<string, 'supported' | 'partial' | 'warned' | 'error'> = {
   image: 'supported', build: 'partial', command: 'supported', entrypoint: 'supported', environment: 'supported',
-  env_file: 'supported', ports: 'supported', expose: 'supported', healthcheck: 'partial', depends_on: 'partial',
+  env_file: 'supported', ports: 'partial', expose: 'supported', healthcheck: 'partial', depends_on: 'partial',
   deploy: 'partial', scale: 'supported', restart: 'partial', secrets: 'supported', volumes: 'partial', user: 'supported',
   working_dir: 'supported', labels: 'supported', logging: 'supported', ulimits: 'supported', cap_add: 'supported',
   cap_drop: 'supported', sysctls: 'supported', stop_grace_period: 'supported', stop_signal: 'warned', extra_hosts: 'supported',
@@ -155,7 +155,7 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
   const healthCheck = healthCheckOf(ctx);
   const fleet = fleetExtensionOf(ctx);
   const declared = portsOf(ctx, image, fleet);
-  const routing = routingOf(ctx, environment, fleet, declared.ports, declared.portSource);
+  const routing = routingOf(ctx, environment, fleet, declared.ports, declared.portSource, declared.published);
   portWarningsOf(ctx, routing.ports, declared.published, routing.routedPort);
   const dependsOn = dependsOnOf(ctx, project.active);
   const mounts = mountsOf(ctx, project.usage, project.hostRoot);
@@ -174,7 +174,8 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
     healthCheck,
     ports: routing.ports,
     portSource: declared.portSource,
-    published: declared.published,
+    // The routed port is a web port whatever its number.
+    published: declared.published.map((p) => (p.containerPort === routing.routedPort && p.protocol === 'tcp' ? { ...p, http: true } : p)),
     names: project.names[ctx.name],
     routedPort: routing.routedPort,
     routes: routing.routes,

@@ -8,6 +8,8 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 
+export type { ExtraHosts } from './container-options';
+
 /** A further port of the container, besides `containerPort`. */
 export interface FleetPortMapping {
   /** The port the container listens on; mapped to a dynamic host port (bridge mode). */

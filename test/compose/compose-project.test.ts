@@ -294,4 +294,56 @@ describe('ComposeProject', () => {
       DeploymentConfiguration: Match.objectLike({ MinimumHealthyPercent: 100, MaximumPercent: 150, DeploymentCircuitBreaker: { Enable: true, Rollback: true } }),
     });
   });
+
+  test('the seed-style file with images that declare no ports routes login.<domain> and publish.<domain> on port 80, with a warning each', () => {
+    const route53 = jest.requireActual('aws-cdk-lib/aws-route53');
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  login:\n    image: registry.example.com/login:1\n    environment: [DOMAIN=login]\n'
+      + '  publish:\n    image: registry.example.com/publish:1\n    environment: [DOMAIN=publish]\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
+    const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'qa.example.internal', vpc: cluster.vpc });
+    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, domain: 'qa.example.internal', zone });
+    const t = Template.fromStack(stack);
+    for (const host of ['login', 'publish']) {
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', { Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`${host}.qa.example.internal`] } }] });
+      t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${host}.qa.example.internal.`, Type: 'A' });
+    }
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 80 });
+    expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['login:ports', 'publish:ports']);
+  });
+
+  test('published ports: HTTP on a listener of the load balancer, TCP and UDP on a network load balancer, each admitted from the given ranges only', () => {
+    const { template, project: p } = project('services:\n  web:\n    image: x\n    ports: ["8081:8080"]\n  db:\n    image: postgres\n    ports: ["5433:5432"]\n  dns:\n    image: y\n    ports: ["53:53/udp"]\n',
+      { publishedPortCidrs: ['198.51.100.0/24'] });
+    const t = template();
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081, Protocol: 'HTTP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 53, Protocol: 'UDP' });
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Network load balancer'),
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 5433, IpProtocol: 'tcp' }), Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 53, IpProtocol: 'udp' })]),
+    });
+    expect(p.publishedPorts!.endpoints.map((e) => `${e.service.node.id}:${e.published}/${e.protocol}`)).toEqual(['web:8081/tcp', 'db:5433/tcp', 'dns:53/udp']);
+    expect(Object.keys(t.findOutputs('*')).filter((k) => k.includes('Url'))).toHaveLength(3);
+  });
+
+  test('a service published on port 80 becomes the default route of the load balancer', () => {
+    const { template } = project('services:\n  proxy:\n    image: nginx\n    ports: ["80:80"]\n');
+    template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80, DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+  });
+
+  test('publishPorts: false leaves published ports closed, with a warning', () => {
+    const { template, project: p } = project('services:\n  web:\n    image: nginx\n    ports: ["8081:80"]\n', { publishPorts: false });
+    expect(template().findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 8081 } })).toEqual({});
+    expect(p.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/published port\(s\) 8081:80 are not opened/)]);
+  });
+
+  test('two services publishing the same port is an error naming both', () => {
+    expect(() => project('services:\n  a:\n    image: nginx\n    ports: ["8081:80"]\n  b:\n    image: nginx\n    ports: ["8081:80"]\n'))
+      .toThrow(/b publishes port 8081\/tcp, which service a already uses/);
+  });
 });

@@ -9,9 +9,20 @@ describe('portsOf', () => {
     expect(out.portSource).toEqual({ kind: 'declared' });
     expect(out.ports.map((p) => `${p.containerPort}/${p.protocol}`)).toEqual(['80/tcp', '9000/tcp', '9001/tcp', '53/udp', '8080/tcp']);
     expect(out.published).toEqual([
-      { published: 8081, containerPort: 80, protocol: 'tcp' }, { published: 9000, containerPort: 9000, protocol: 'tcp' },
-      { published: 9001, containerPort: 9001, protocol: 'tcp' }, { published: 53, containerPort: 53, protocol: 'udp' },
+      { published: 8081, containerPort: 80, protocol: 'tcp', http: true }, { published: 9000, containerPort: 9000, protocol: 'tcp', http: false },
+      { published: 9001, containerPort: 9001, protocol: 'tcp', http: false }, { published: 53, containerPort: 53, protocol: 'udp', http: false },
     ]);
+  });
+
+  test('app_protocol decides whether a published port speaks HTTP', () => {
+    const ctx = contextOf('services:\n  web:\n    image: x\n    ports:\n      - {target: 9000, published: 9000, app_protocol: http}\n      - {target: 8080, published: 8080, app_protocol: grpc}\n');
+    expect(portsOf(ctx, { kind: 'registry', reference: 'x' }, {}).published.map((p) => p.http)).toEqual([true, false]);
+  });
+
+  test('a service published on port 80 becomes the default route when ports are published', () => {
+    const ctx = contextOf('services:\n  proxy:\n    image: x\n    ports: ["80:8080"]\n', { publishPorts: true });
+    const declared = portsOf(ctx, { kind: 'registry', reference: 'x' }, {});
+    expect(routingOf(ctx, {}, {}, declared.ports, declared.portSource, declared.published)).toMatchObject({ routes: [{}], routedPort: 8080 });
   });
 
   test('a well-known image without declared ports listens on the ports of the table, naming the image it matched', () => {
