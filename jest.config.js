@@ -11,6 +11,7 @@ module.exports = {
   transform: { '\\.(ts|js)$': '@sucrase/jest-plugin' },
   transformIgnorePatterns: ['/node_modules/'],
   testTimeout: 120000,
+  globalSetup: '<rootDir>/test/support/global-setup.ts',
   // Each CDK synth is CPU-bound; more workers than cores only adds contention.
   maxWorkers: process.env.CI ? 2 : '50%',
 };

@@ -1,6 +1,8 @@
 /**
- * ASG-driven Route 53 updater: a thin adapter around ./reconcile. Reads the truth (groups, instances, the record),
- * asks the pure logic what to change, writes, and completes the drain lifecycle action.
+ * ASG-driven Route 53 updater: a thin adapter around ./reconcile and ./ownership. Consumes the updater's SQS FIFO queue
+ * (partial batch responses) and forwards direct invocations into it; for each event reads the truth (this updater's
+ * groups, their instances, the record), asks the pure logic what to change, writes record by record (a failure on one
+ * never stops the others), and completes the drain lifecycle action.
  */
 import {
   AutoScalingClient, AutoScalingGroup, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
@@ -10,20 +12,24 @@ import {
   ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand,
   ListResourceRecordSetsCommandOutput, Route53Client,
 } from '@aws-sdk/client-route-53';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { InstanceTrigger, parseInvocation } from './events';
+import { scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
+import { MessageKind, MessageResult, messageVerdict } from './queue';
 import {
   ExistingRecordSet, GroupState, InstanceAddresses, RecordGroups, indexGroups, inServiceInstances, pickAddress,
   reconcile, recordTypeOf, toBatches,
 } from './reconcile';
 import {
-  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_TAG, RecordKey, keyString, parseDomainMeta, parseOptions,
+  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OWNER_TAG, DOMAIN_META_TAG, RecordKey, UPDATER_ENV, UPDATER_MESSAGE_GROUP,
+  UPDATER_METRIC, keyString, parseDomainMeta, parseOptions,
 } from './tag';
 
 /** Extra client settings, for tests (a fake request handler, fixed credentials). */
 let clientOverrides: Record<string, unknown> = {};
-let clients: { autoscaling: AutoScalingClient; ec2: EC2Client; route53: Route53Client } | undefined;
+let clients: { autoscaling: AutoScalingClient; ec2: EC2Client; route53: Route53Client; sqs: SQSClient } | undefined;
 const zoneKinds = new Map<string, AddressKind>();
 
 /**
@@ -44,7 +50,7 @@ export function resetClients(overrides: Record<string, unknown> = {}): void {
 function aws() {
   if (!clients) {
     const config = { retryStrategy: retryStrategy(), ...clientOverrides };
-    clients = { autoscaling: new AutoScalingClient(config), ec2: new EC2Client(config), route53: new Route53Client(config) };
+    clients = { autoscaling: new AutoScalingClient(config), ec2: new EC2Client(config), route53: new Route53Client(config), sqs: new SQSClient(config) };
   }
   return clients;
 }
@@ -65,60 +71,200 @@ export class RecordConfigurationError extends Error {
   }
 }
 
-export async function handler(event: unknown): Promise<UpdateResult | void> {
-  if (isCustomResourceEvent(event)) return handleCustomResource(event);
+/** What processing one event gave: the result, problems a retry cannot fix, and failures a retry may fix. */
+interface Outcome {
+  readonly result: UpdateResult;
+  /** Records that cannot be made right (quota, foreign record, AccessDenied…): logged, counted, not retried. */
+  readonly problems: string[];
+  /** Failures a later attempt may fix (throttling after every SDK retry, EC2 lagging behind Auto Scaling). */
+  readonly transient: string[];
+}
+
+/** The SQS event source's batch (only the fields used). */
+interface SqsBatch { Records: Array<{ messageId: string; body: string; eventSource: string; attributes?: { ApproximateReceiveCount?: string } }> }
+
+/** Partial batch response (`ReportBatchItemFailures`). */
+export interface BatchResponse { batchItemFailures: Array<{ itemIdentifier: string }> }
+
+/**
+ * Entry point. From the FIFO queue: each message in order, failures reported per message. Anything else (a
+ * CloudFormation custom resource, SNS, a manual `{ "action": "reconcile" }`) is forwarded into the queue when one is
+ * configured, so every write of the updater goes through one serialized path; without a queue it is processed here.
+ */
+export async function handler(event: unknown): Promise<UpdateResult | BatchResponse | void> {
+  if (isSqsBatch(event)) return processQueue(event);
+  const queueUrl = process.env[UPDATER_ENV.queueUrl];
+  if (queueUrl) return forward(event, queueUrl);
+  if (isCustomResourceEvent(event)) { await handleCustomResource(event, true); return; }
+  const outcome = await processEvent(event);
+  const failed = [...outcome.problems, ...outcome.transient];
+  if (failed.length > 0) throw new RecordConfigurationError(failed);
+  return outcome.result;
+}
+
+function isSqsBatch(e: unknown): e is SqsBatch {
+  const records = (e as any)?.Records;
+  return Array.isArray(records) && records.length > 0 && records.every((r: any) => r?.eventSource === 'aws:sqs');
+}
+
+/** Direct invocations join the queue, behind whatever is already in it (the queue deduplicates by content). */
+async function forward(event: unknown, QueueUrl: string): Promise<void> {
+  const MessageGroupId = process.env[UPDATER_ENV.messageGroup] ?? UPDATER_MESSAGE_GROUP;
+  await aws().sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(event), MessageGroupId }));
+  log('INFO', 'forwarded into the updater queue', { kind: isCustomResourceEvent(event) ? `custom resource ${event.RequestType}` : 'event' });
+}
+
+/**
+ * One FIFO batch, in order (what to retry or count: ./queue). A retried message is reported in `batchItemFailures`
+ * together with every message after it, as FIFO ordering requires.
+ */
+async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
+  const batchItemFailures: Array<{ itemIdentifier: string }> = [];
+  const maxReceives = Number(process.env[UPDATER_ENV.maxReceives] ?? 3);
+  let failures = 0;
+  for (const message of batch.Records) {
+    if (batchItemFailures.length > 0) { batchItemFailures.push({ itemIdentifier: message.messageId }); continue; }
+    const attempt = Number(message.attributes?.ApproximateReceiveCount ?? 1);
+    let body: unknown;
+    try {
+      body = JSON.parse(message.body);
+    } catch {
+      log('ERROR', `message ${message.messageId} is not JSON; dropped`, { body: message.body.slice(0, 500) });
+      failures++;
+      continue;
+    }
+    const kind: MessageKind = isCustomResourceEvent(body) ? 'custom-resource' : hasInstanceTrigger(body) ? 'instance' : 'reconcile';
+    let result: MessageResult = { kind, problems: 0, transient: 0, threw: false, attempt, maxReceives };
+    try {
+      if (isCustomResourceEvent(body)) {
+        result = { ...result, deferred: await handleCustomResource(body, attempt >= maxReceives) };
+      } else {
+        const outcome = await processEvent(body);
+        result = { ...result, problems: outcome.problems.length, transient: outcome.transient.length };
+      }
+    } catch (err: any) {
+      // The shared reads failed (nothing was written), or CloudFormation's response URL refused the answer.
+      log('ERROR', `message ${message.messageId} (attempt ${attempt}): ${describeError(err)}`);
+      result = { ...result, threw: true };
+    }
+    const verdict = messageVerdict(result);
+    failures += verdict.failures;
+    if (verdict.retry) {
+      log('WARN', `message ${message.messageId} will be retried (attempt ${attempt} of ${maxReceives}; then the dead-letter queue)`);
+      batchItemFailures.push({ itemIdentifier: message.messageId });
+    }
+  }
+  if (failures > 0) publishFailures(failures);
+  return { batchItemFailures };
+}
+
+function hasInstanceTrigger(body: unknown): boolean {
+  return parseInvocation(body).some((t) => t.kind === 'instance');
+}
+
+/** CloudWatch embedded metric format: one log line becomes a metric, no API call. */
+function publishFailures(count: number): void {
+  console.log(JSON.stringify({
+    _aws: {
+      Timestamp: Date.now(),
+      CloudWatchMetrics: [{ Namespace: UPDATER_METRIC.namespace, Dimensions: [[UPDATER_METRIC.dimension]], Metrics: [{ Name: UPDATER_METRIC.failures, Unit: 'Count' }] }],
+    },
+    [UPDATER_METRIC.dimension]: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'asg-dns-updater',
+    [UPDATER_METRIC.failures]: count,
+  }));
+}
+
+function describeError(err: any): string {
+  return `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+}
+
+const THROTTLING = new Set(['Throttling', 'ThrottlingException', 'RequestLimitExceeded', 'PriorRequestNotComplete', 'TooManyRequestsException']);
+
+/** A client error that is not throttling (AccessDenied, InvalidChangeBatch…) fails the same way every time. */
+export function isPermanent(err: any): boolean {
+  return err?.$fault === 'client' && !THROTTLING.has(err?.name) && !err?.$retryable;
+}
+
+/** Groups this updater acts on, indexed by record, with the refusals and foreign groups logged. */
+async function ownGroups(logRefusals: boolean) {
+  const selection = selectGroups(await describeTaggedGroups(), scopeFromEnv(process.env));
+  if (logRefusals) for (const r of selection.refused) log('WARN', `group ${r.group}: ${r.reason}`, { group: r.group });
+  const index = indexGroups(selection.groups);
+  return { index, selection };
+}
+
+/** Turns one event into record syncs. Every record is isolated: a failure on one never stops the others. */
+async function processEvent(event: unknown): Promise<Outcome> {
   const triggers = parseInvocation(event);
   const result: UpdateResult = { records: [], ignored: [], completedLifecycleActions: [] };
+  const outcome = { result, problems: [] as string[], transient: [] as string[] };
   const active: Array<InstanceTrigger | { kind: 'reconcile' }> = [];
   for (const t of triggers) {
     if (t.kind === 'ignore') { result.ignored.push(t.reason); log('INFO', `ignored: ${t.reason}`); } else active.push(t);
   }
-  if (active.length === 0) return result;
+  if (active.length === 0) return outcome;
 
-  const index = indexGroups(await describeTaggedGroups());
+  const reconcileAll = active.some((t) => t.kind === 'reconcile');
+  const { index, selection } = await ownGroups(reconcileAll);
   const instanceTriggers = active.filter((t): t is InstanceTrigger => t.kind === 'instance');
   const leaving = new Set(instanceTriggers.filter((t) => t.transition === 'terminate' && t.instanceId).map((t) => t.instanceId!));
   const joining = new Set(instanceTriggers.filter((t) => t.transition === 'launch' && t.instanceId).map((t) => t.instanceId!));
 
-  // Which records to look at: all of them for a reconcile, else those of the groups the events name.
+  // Which records to look at: all of this updater's for a reconcile, else those of the groups the events name.
   const wanted = new Map<string, RecordGroups>();
   const groupRecord = new Map<string, string>();
   for (const rec of index.records.values()) {
     for (const g of [...rec.members, ...rec.deleting]) groupRecord.set(g.name, keyString(rec.key));
   }
-  if (active.some((t) => t.kind === 'reconcile')) {
+  if (reconcileAll) {
     for (const [id, rec] of index.records) wanted.set(id, rec);
     for (const [group, reason] of index.invalid) log('WARN', `group ${group}: ${reason}; nothing written for it`, { group });
   }
   for (const t of instanceTriggers) {
     const id = groupRecord.get(t.groupName);
-    if (id) wanted.set(id, index.records.get(id)!);
-    else log('WARN', `group ${t.groupName}: ${index.invalid.get(t.groupName) ?? `no ${DOMAIN_META_TAG} tag (or the group is gone)`}; nothing written`, { group: t.groupName });
+    if (id) { wanted.set(id, index.records.get(id)!); continue; }
+    const refused = selection.refused.find((r) => r.group === t.groupName);
+    const foreign = selection.foreign.some((g) => g.name === t.groupName);
+    log('WARN', `group ${t.groupName}: ${refused?.reason ?? index.invalid.get(t.groupName)
+      ?? (foreign ? `not this updater's group (${DOMAIN_META_OWNER_TAG} names another updater, or none while tag-only mode is off)` : `no ${DOMAIN_META_TAG} tag (or the group is gone)`)}; nothing written`, { group: t.groupName });
   }
 
-  const problems: string[] = [];
+  const failedTransiently = new Set<string>();
   const changeIds = new Map<string, string[]>();
+  for (const note of sharedWithForeign(new Set(wanted.keys()), selection.foreign)) log('WARN', note);
   for (const [id, rec] of wanted) {
     for (const note of rec.notes) log('WARN', note, { record: id });
-    const sync = await syncRecord(rec, leaving, joining);
-    result.records.push({ record: id, changes: sync.changes, batches: sync.changeIds.length, errors: sync.errors });
-    changeIds.set(id, sync.changeIds);
-    problems.push(...sync.errors);
+    try {
+      const sync = await syncRecord(rec, leaving, joining);
+      result.records.push({ record: id, changes: sync.changes, batches: sync.changeIds.length, errors: sync.errors });
+      changeIds.set(id, sync.changeIds);
+      outcome.problems.push(...sync.errors);
+    } catch (err: any) {
+      const message = `${id}: ${describeError(err)}`;
+      result.records.push({ record: id, changes: 0, batches: 0, errors: [message] });
+      if (isPermanent(err)) outcome.problems.push(message);
+      else { outcome.transient.push(message); failedTransiently.add(id); }
+    }
   }
 
-  // Drain before terminate: only now that the instance has left DNS does the group let it go.
+  // Drain before terminate: only now that the instance has left DNS does the group let it go. When the write failed
+  // transiently the action stays open for the retry (or the hook's timeout, whose default result is CONTINUE).
   for (const t of instanceTriggers) {
     if (!t.lifecycle || t.transition !== 'terminate' || t.lifecycle.hookName !== DNS_LIFECYCLE_HOOK_NAME || !t.instanceId) continue;
     const id = groupRecord.get(t.groupName);
-    if (id) await waitInSync(changeIds.get(id) ?? []);
-    if (await completeLifecycleAction(t)) result.completedLifecycleActions.push(t.instanceId);
+    if (!id) continue;
+    if (failedTransiently.has(id)) continue;
+    try {
+      await waitInSync(changeIds.get(id) ?? []);
+      if (await completeLifecycleAction(t)) result.completedLifecycleActions.push(t.instanceId);
+    } catch (err: any) {
+      const message = `lifecycle action of ${t.instanceId} in ${t.groupName}: ${describeError(err)}`;
+      (isPermanent(err) ? outcome.problems : outcome.transient).push(message);
+    }
   }
 
-  if (problems.length > 0) {
-    for (const p of problems) log('ERROR', p);
-    throw new RecordConfigurationError(problems);
-  }
-  return result;
+  for (const p of [...outcome.problems, ...outcome.transient]) log('ERROR', p);
+  return outcome;
 }
 
 /** Every group carrying the DomainMeta tag (whatever its value), page by page (100 groups per page). */
@@ -331,9 +477,11 @@ function isCustomResourceEvent(e: unknown): e is CustomResourceEvent {
 
 /**
  * Create/Update: sync the record now (a failure is logged; the schedule repairs it, so deployments never hang on it).
- * Delete: the group no longer counts; when no other group shares the record, its managed records are deleted.
+ * Delete: the group no longer counts; when no other group shares the record, its managed records are deleted. A Delete
+ * whose write failed transiently is retried through the queue (returns true, nothing answered yet) until the
+ * `lastAttempt`, which answers FAILED: the stack deletion stops rather than leaving a name pointing at dead addresses.
  */
-async function handleCustomResource(e: CustomResourceEvent): Promise<void> {
+async function handleCustomResource(e: CustomResourceEvent, lastAttempt: boolean): Promise<boolean> {
   const p = e.ResourceProperties;
   let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
   let reason = 'ok';
@@ -343,14 +491,17 @@ async function handleCustomResource(e: CustomResourceEvent): Promise<void> {
   try {
     if (!meta.ok || !options.ok) throw new Error(meta.ok ? (options as any).reason : meta.reason);
     const key: RecordKey = meta.value;
-    const index = indexGroups(await describeTaggedGroups());
+    const { index } = await ownGroups(false);
     const rec = index.records.get(keyString(key)) ?? { key, members: [], deleting: [], options: options.value, notes: [], blocked: [] };
     const sync = await syncRecord(rec, new Set(), new Set(), e.RequestType === 'Delete' ? p.AutoScalingGroupName : undefined);
     if (sync.errors.length > 0) throw new RecordConfigurationError(sync.errors);
   } catch (err: any) {
-    reason = `${err?.name ?? 'Error'}: ${err?.message ?? err}`;
+    reason = describeError(err);
     log('ERROR', `${e.RequestType} of ${physicalId}: ${reason}`);
-    if (e.RequestType === 'Delete') status = 'FAILED';
+    if (e.RequestType === 'Delete') {
+      if (!lastAttempt && !isPermanent(err) && !(err instanceof RecordConfigurationError)) return true;
+      status = 'FAILED';
+    }
   }
   const body = JSON.stringify({
     Status: status, Reason: reason.slice(0, 3000), PhysicalResourceId: physicalId,
@@ -358,4 +509,5 @@ async function handleCustomResource(e: CustomResourceEvent): Promise<void> {
   });
   const res = await fetch(e.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
   if (!res.ok) throw new Error(`CloudFormation response was refused: HTTP ${res.status}`);
+  return false;
 }

@@ -9,6 +9,29 @@
 export const DOMAIN_META_TAG = 'DomainMeta';
 /** Key of the optional tag with the record's options. */
 export const DOMAIN_META_OPTIONS_TAG = 'DomainMetaOptions';
+/**
+ * Key of the tag naming the updater a group belongs to (the updater's owner id, its stack name). An updater acts only
+ * on groups carrying its own owner id, so two environments in one account never touch each other's records.
+ */
+export const DOMAIN_META_OWNER_TAG = 'DomainMetaOwner';
+/** Environment variables the construct sets and the handler reads. */
+export const UPDATER_ENV = {
+  /** This updater's owner id: groups tagged `DomainMetaOwner=<it>` are its own. */
+  owner: 'DNS_UPDATER_OWNER',
+  /** URL of the FIFO queue every event goes through (direct invocations are forwarded into it). */
+  queueUrl: 'DNS_UPDATER_QUEUE_URL',
+  /** The queue's message group (one per updater: one batch in flight at a time). */
+  messageGroup: 'DNS_UPDATER_MESSAGE_GROUP',
+  /** The queue's maxReceiveCount: the last attempt of a custom-resource message answers CloudFormation whatever happens. */
+  maxReceives: 'DNS_UPDATER_MAX_RECEIVES',
+  /** Tag-only mode: the hosted zone ids unowned groups may name, comma-separated. Absent: tag-only mode is off. */
+  taggedZones: 'DNS_UPDATER_TAGGED_ZONES',
+  /** Tag-only mode: the record-name patterns (`*` wildcard, IAM StringLike) unowned groups may name, comma-separated. */
+  taggedNames: 'DNS_UPDATER_TAGGED_NAMES',
+} as const;
+/** The message group of the updater's FIFO queue. */
+export const UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
+
 /** Name of the terminate lifecycle hook whose actions the updater completes (and no other hook's). */
 export const DNS_LIFECYCLE_HOOK_NAME = 'asg-dns-updater-drain';
 /** Route 53's limit on values in one record set. */
@@ -114,3 +137,16 @@ export function formatOptions(options: RecordOptions): string {
   if (options.perInstance) parts.push('perInstance=true');
   return parts.join(',');
 }
+
+/** A per-instance record name as the updater writes it, to test name patterns against. */
+export function perInstanceSample(recordName: string): string {
+  return `i-0123456789abcdef0.${recordName}`;
+}
+
+/** The metric the handler publishes (CloudWatch embedded metric format, from its logs) and the alarm watches. */
+export const UPDATER_METRIC = {
+  namespace: 'CdkContainerFleet/AsgDnsUpdater',
+  /** Records that could not be made right, and messages given up (per function). */
+  failures: 'Failures',
+  dimension: 'FunctionName',
+} as const;

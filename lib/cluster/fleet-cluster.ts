@@ -1,4 +1,4 @@
-import { Annotations, Duration, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
+import { checkPercent, checkWholeNumber } from '../validation';
 
 /**
  * Properties of a {@link FleetCluster}.
@@ -124,18 +125,15 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
 
     const minCapacity = props.minCapacity ?? 2;
     const maxCapacity = props.maxCapacity ?? Math.max(4, minCapacity);
-    checkWholeNumber(this, 'minCapacity', minCapacity, 0, 'a whole number of instances, 0 or more');
-    checkWholeNumber(this, 'maxCapacity', maxCapacity, 1, 'a whole number of instances, 1 or more');
+    checkWholeNumber(this, 'minCapacity', minCapacity, { min: 0, unit: 'instances' });
+    checkWholeNumber(this, 'maxCapacity', maxCapacity, { min: 1, unit: 'instances' });
     if (minCapacity > maxCapacity) {
       throw fleetError(this, `minCapacity (${minCapacity}) is larger than maxCapacity (${maxCapacity})`, 'raise maxCapacity or lower minCapacity');
     }
     const rootVolumeSizeGiB = props.rootVolumeSizeGiB ?? 30;
-    checkWholeNumber(this, 'rootVolumeSizeGiB', rootVolumeSizeGiB, 30, 'at least 30 GiB, the ECS-optimized AMI snapshot size');
+    checkWholeNumber(this, 'rootVolumeSizeGiB', rootVolumeSizeGiB, { min: 30, max: 16_384, unit: 'GiB (at least 30 GiB, the ECS-optimized AMI snapshot size)' });
     const targetCapacityPercent = props.targetCapacityPercent ?? 100;
-    checkWholeNumber(this, 'targetCapacityPercent', targetCapacityPercent, 1, 'a percentage from 1 to 100');
-    if (targetCapacityPercent > 100) {
-      throw fleetError(this, `targetCapacityPercent ${targetCapacityPercent} is above 100`, 'use a percentage from 1 to 100');
-    }
+    checkPercent(this, 'targetCapacityPercent', targetCapacityPercent, 1, 100);
 
     const natGateways = props.natGateways ?? 1;
     if (props.vpc && props.natGateways !== undefined) {
@@ -212,7 +210,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
   }
 
   private createVpc(natGateways: number, flowLogRetention: logs.RetentionDays): ec2.Vpc {
-    checkWholeNumber(this, 'natGateways', natGateways, 0, '0 (no NAT, instances in public subnets), 1 or 2');
+    checkWholeNumber(this, 'natGateways', natGateways, { min: 0, max: 2, unit: 'NAT gateways (0: no NAT, instances in public subnets)' });
     const subnetConfiguration: ec2.SubnetConfiguration[] = [
       { name: 'Public', subnetType: ec2.SubnetType.PUBLIC, cidrMask: 24 },
     ];
@@ -225,12 +223,5 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       trafficType: ec2.FlowLogTrafficType.REJECT,
     });
     return vpc;
-  }
-}
-
-function checkWholeNumber(scope: Construct, name: string, value: number, min: number, allowed: string): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min) {
-    throw fleetError(scope, `${name} ${value} is not valid`, `use ${allowed}`);
   }
 }

@@ -5,10 +5,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
-  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_TAG, formatOptions, normaliseRecordName,
+  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_OWNER_TAG, DOMAIN_META_TAG, formatOptions,
+  normaliseRecordName,
 } from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
-import { AsgDnsUpdater } from './asg-dns-updater';
+import { checkDuration } from '../validation';
+import { AsgDnsUpdater, knownZoneName } from './asg-dns-updater';
 
 /** Which address of each instance the record holds. */
 export type DnsAddressType = 'publicIpv4' | 'privateIpv4' | 'ipv6';
@@ -22,8 +24,9 @@ export interface AsgDnsRecordProps {
   readonly hostedZone: route53.IHostedZone;
 
   /**
-   * The record's name: fully qualified (`qa.example.com`) or relative to the zone (`qa`). Groups with the same
-   * record name share one record (blue/green): it holds the instances of all of them.
+   * The record's name: fully qualified (`qa.example.com`, trailing dot allowed) or one label relative to the zone
+   * (`qa`). A name with dots that does not end in the zone's name is an error, never silently appended to the zone.
+   * Groups of one stack with the same record name share one record (blue/green): it holds the instances of all of them.
    */
   readonly recordName: string;
 
@@ -92,14 +95,10 @@ export class AsgDnsRecord extends Construct {
 
     this.recordName = this.fullName(props.recordName, hostedZone);
     const ttl = props.ttl ?? Duration.seconds(60);
-    const ttlSeconds = ttl.toSeconds({ integral: false });
-    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 0 || ttlSeconds > 2147483647) {
-      throw fleetError(this, `ttl ${ttl.toHumanString()} is not valid`, 'use whole seconds from 0 to 2147483647');
-    }
+    checkDuration(this, 'ttl', ttl, { min: Duration.seconds(0), max: Duration.seconds(2147483647), wholeUnit: 'seconds', why: 'the Route 53 TTL range' });
+    const ttlSeconds = ttl.toSeconds();
     const drainTimeout = props.drainTimeout ?? Duration.minutes(5);
-    if (drainTimeout.toSeconds() < 30 || drainTimeout.toSeconds() > 7200) {
-      throw fleetError(this, `drainTimeout ${drainTimeout.toHumanString()} is not valid`, 'use 30 seconds to 2 hours (the lifecycle hook heartbeat range)');
-    }
+    checkDuration(this, 'drainTimeout', drainTimeout, { min: Duration.seconds(30), max: Duration.hours(2), why: 'the lifecycle hook heartbeat range' });
     const whenEmpty = props.whenEmpty ?? 'keep';
     if (whenEmpty !== 'keep' && whenEmpty !== 'delete') {
       throw fleetError(this, `whenEmpty '${whenEmpty}' is not valid`, "use 'keep' or 'delete'");
@@ -117,6 +116,7 @@ export class AsgDnsRecord extends Construct {
     const domainMeta = `${hostedZone.hostedZoneId}:${this.recordName}`;
 
     this.updater = AsgDnsUpdater.of(this);
+    const owner = this.updater.owner;
     const claimed = AsgDnsRecord.claims.get(group) ?? new Set<string>();
     if (claimed.size > 0) {
       throw fleetError(this, `the group ${group.node.path} already has a DNS record (${[...claimed].join(', ')}); it carries one ${DOMAIN_META_TAG} tag`,
@@ -129,9 +129,11 @@ export class AsgDnsRecord extends Construct {
       // Not on the instances: the updater reads the group's tags only.
       Tags.of(group).add(DOMAIN_META_TAG, domainMeta, { applyToLaunchedInstances: false });
       Tags.of(group).add(DOMAIN_META_OPTIONS_TAG, options, { applyToLaunchedInstances: false });
+      // The updater acts only on its own groups: another environment's updater in the account leaves this one alone.
+      Tags.of(group).add(DOMAIN_META_OWNER_TAG, owner, { applyToLaunchedInstances: false });
     } else {
       Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:importedGroupNotTagged',
-        `the group is imported, so it cannot be tagged here: tag it yourself with ${DOMAIN_META_TAG}=${Token.isUnresolved(domainMeta) ? '<zone id>:' + this.recordName : domainMeta} and ${DOMAIN_META_OPTIONS_TAG}=${options}`);
+        `the group is imported, so it cannot be tagged here: tag it yourself with ${DOMAIN_META_TAG}=${Token.isUnresolved(domainMeta) ? '<zone id>:' + this.recordName : domainMeta}, ${DOMAIN_META_OPTIONS_TAG}=${options} and ${DOMAIN_META_OWNER_TAG}=${owner}`);
     }
 
     this.drainHook = new autoscaling.LifecycleHook(this, 'DrainHook', {
@@ -144,14 +146,16 @@ export class AsgDnsRecord extends Construct {
     this.rule = this.updater.watchGroup(this, group);
     this.grantRecord(hostedZone, perInstance);
 
-    // Cleanup on deletion, and a first sync on creation. It depends on the whole updater (function, policy), so
-    // CloudFormation deletes it while the function can still delete the records.
+    // Cleanup on deletion, and a first sync on creation, through the updater's queue like every other write. It is
+    // deleted before the function, its policies and its queue (so the cleanup can still run) and after every rule
+    // feeding the queue (so no later event writes the record again).
     const cleanup = new CustomResource(this, 'Cleanup', {
       serviceToken: this.updater.function.functionArn,
       resourceType: 'Custom::AsgDnsRecord',
       properties: { AutoScalingGroupName: group.autoScalingGroupName, DomainMeta: domainMeta, DomainMetaOptions: options },
     });
-    cleanup.node.addDependency(this.updater, this.drainHook);
+    cleanup.node.addDependency(this.drainHook);
+    this.updater.addRecordResource(cleanup);
   }
 
   private static readonly claims = new WeakMap<autoscaling.IAutoScalingGroup, Set<string>>();
@@ -178,25 +182,31 @@ export class AsgDnsRecord extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], resources: [zone.hostedZoneArn] }));
   }
 
+  /**
+   * The fully qualified, normalised name. Relative names are one label (`qa`); a name with dots must end in the zone's
+   * name (when it is known at synth: an imported zone's name may be a token, or absent).
+   */
   private fullName(recordName: string, zone: route53.IHostedZone): string {
     if (Token.isUnresolved(recordName)) {
       throw fleetError(this, 'recordName is a token', 'give the record name as a plain string (it becomes an IAM condition and a tag)');
     }
-    let zoneName: string | undefined;
-    try {
-      zoneName = Token.isUnresolved(zone.zoneName) ? undefined : zone.zoneName.toLowerCase().replace(/\.$/, '');
-    } catch {
-      zoneName = undefined; // HostedZone.fromHostedZoneId has no name
+    const zoneName = knownZoneName(zone);
+    const raw = recordName.trim().toLowerCase().replace(/\.$/, '');
+    const firstLabel = raw.split('.')[0] || 'app';
+    let fqdn = raw;
+    if (!raw.includes('.')) {
+      if (!zoneName) {
+        throw fleetError(this, `recordName '${recordName}' is relative, but the hosted zone's name is not known at synth (a token, or a zone imported by id)`,
+          `give the fully qualified name, e.g. '${firstLabel}.<zone name>', or import the zone with its name (fromHostedZoneAttributes)`);
+      }
+      fqdn = `${raw}.${zoneName}`;
+    } else if (zoneName && raw !== zoneName && !raw.endsWith(`.${zoneName}`)) {
+      throw fleetError(this, `recordName '${recordName}' is outside the hosted zone ${zoneName}`,
+        `write the full name ending in .${zoneName} (e.g. '${raw.replace(/\.$/, '')}.${zoneName}' if you meant it relative) or one label relative to the zone ('${firstLabel}')`);
     }
-    const raw = recordName.trim().toLowerCase();
-    let fqdn = raw.replace(/\.$/, '');
-    if (!raw.endsWith('.') && zoneName && fqdn !== zoneName && !fqdn.endsWith(`.${zoneName}`)) fqdn = `${fqdn}.${zoneName}`;
     const name = normaliseRecordName(fqdn);
     if (!name) {
       throw fleetError(this, `recordName '${recordName}' is not a host name`, "use labels of letters, digits, '-' and '_' like 'qa.example.com' (no wildcards)");
-    }
-    if (zoneName && name !== zoneName && !name.endsWith(`.${zoneName}`)) {
-      throw fleetError(this, `recordName '${recordName}' is outside the hosted zone ${zoneName}`, `use a name ending in .${zoneName}`);
     }
     return name;
   }

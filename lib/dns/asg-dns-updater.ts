@@ -1,29 +1,33 @@
-import * as path from 'path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { HANDLED_DETAIL_TYPES } from '../../lambda/asg-dns-updater/events';
-import { DOMAIN_META_TAG } from '../../lambda/asg-dns-updater/tag';
+import {
+  DOMAIN_META_TAG, UPDATER_ENV, UPDATER_MESSAGE_GROUP, UPDATER_METRIC,
+} from '../../lambda/asg-dns-updater/tag';
 import { fleetError } from '../errors';
+import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { checkDuration } from '../validation';
 
-/** The handler, bundled by local esbuild. */
-const ENTRY = path.join(__dirname, '../../lambda/asg-dns-updater/index.ts');
 const SINGLETON_ID = 'AsgDnsUpdater';
+/** Attempts per queue message before it goes to the queue's dead-letter queue. */
+const MAX_RECEIVES = 3;
+/** Messages per invocation: each may wait up to a minute for Route 53 to be in sync before a drain completes. */
+const BATCH_SIZE = 5;
+const FUNCTION_TIMEOUT = Duration.minutes(5);
 
 /** Properties of the {@link AsgDnsUpdater}, the one updater function of a stack. */
 export interface AsgDnsUpdaterProps {
   /**
-   * How often every tagged group is re-synced, whatever the events said. It repairs a missed or failed event
+   * How often every group of this updater is re-synced, whatever the events said. It repairs a missed or failed event
    * (EventBridge delivery is best effort) and any hand edit of a managed record.
    *
    * @default 5 minutes
@@ -31,22 +35,30 @@ export interface AsgDnsUpdaterProps {
   readonly reconcileInterval?: Duration;
 }
 
-/** Options of {@link AsgDnsUpdater.watchTaggedGroups}. */
+/** Options of {@link AsgDnsUpdater.watchTaggedGroups}: the bounds within which a `DomainMeta` tag may steer records. */
 export interface WatchTaggedGroupsOptions extends AsgDnsUpdaterProps {
   /**
-   * The hosted zones that tagged groups may write to. Route 53 has no tag-based IAM conditions, so the zones are
-   * the only way to narrow this mode's write permission.
-   *
-   * @default - every hosted zone of the account (A and AAAA records only, UPSERT and DELETE only)
+   * The hosted zones that tagged groups may write to. Required: Route 53 has no tag-based IAM conditions, so without
+   * explicit zones anyone allowed to tag an Auto Scaling group could point any name of any zone at their instances.
    */
-  readonly hostedZones?: route53.IHostedZone[];
+  readonly hostedZones: route53.IHostedZone[];
+
+  /**
+   * The record names tagged groups may write, fully qualified, as IAM `StringLike` patterns on Route 53's normalised
+   * names (lower case, no trailing dot): `*` matches any characters, dots included (`*.qa.example.com`), `?` one.
+   * Required, for the same reason as `hostedZones`; each must end in the name of one of the zones when that name is
+   * known at synth. Per-instance records (`perInstance=true`) need their own pattern, e.g. `i-*.app.qa.example.com`.
+   */
+  readonly recordNames: string[];
 }
 
 /**
- * The updater function of a stack, shared by every {@link AsgDnsRecord} in it: one function, so that with a reserved
- * concurrency of 1 two updates of the same zone never race. Also its dead-letter queue, its error alarm and the
- * reconcile schedule. Get it with {@link AsgDnsUpdater.of}; {@link AsgDnsUpdater.watchTaggedGroups} turns on the
- * tag-only mode for groups created outside CDK.
+ * The updater of a stack, shared by every {@link AsgDnsRecord} in it. Every event (Auto Scaling events, the reconcile
+ * schedule, custom-resource requests, SNS) goes through one SQS FIFO queue with one message group, so one batch is in
+ * flight at a time and two updates of a record never race, without any reserved concurrency (accounts whose
+ * concurrency quota is 10 cannot reserve any). Also the dead-letter queues, the failure alarm and the reconcile
+ * schedule. The updater acts only on its own groups (tag `DomainMetaOwner=<owner>`) and, with
+ * {@link AsgDnsUpdater.watchTaggedGroups}, on unowned tagged groups within the declared zones and names.
  */
 export class AsgDnsUpdater extends Construct {
   /** The updater of `scope`'s stack, created on first use. */
@@ -63,106 +75,124 @@ export class AsgDnsUpdater extends Construct {
   }
 
   /**
-   * Tag-only mode, as the original updater: every group in the account and region carrying `DomainMeta` is followed,
-   * with no other configuration. Lifecycle actions are completed only on groups carrying that tag (IAM condition).
+   * Tag-only mode: groups created outside CDK are followed from their `DomainMeta=<zone id>:<record name>` tag alone,
+   * within the given zones and record names (IAM conditions, and the handler refuses anything else). The tag is a
+   * security boundary: who can tag an Auto Scaling group can point the declared names at its instances, nothing more.
+   * Lifecycle actions are completed only on groups carrying the tag. Calling it again adds zones and names.
    */
-  public static watchTaggedGroups(scope: Construct, options: WatchTaggedGroupsOptions = {}): AsgDnsUpdater {
+  public static watchTaggedGroups(scope: Construct, options: WatchTaggedGroupsOptions): AsgDnsUpdater {
     const updater = AsgDnsUpdater.of(scope, options);
-    if (updater.node.tryFindChild('TaggedGroups')) return updater;
-    new events.Rule(updater, 'TaggedGroups', {
-      description: `Auto Scaling events of every group, for groups tagged ${DOMAIN_META_TAG}`,
-      eventPattern: { source: ['aws.autoscaling'], detailType: HANDLED_DETAIL_TYPES },
-      targets: [updater.target()],
-    });
-    const zones = options.hostedZones?.map((z) => z.hostedZoneArn) ?? [Stack.of(updater).formatArn({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: '*' })];
-    updater.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['route53:ChangeResourceRecordSets'],
-      resources: zones,
-      conditions: {
-        'ForAllValues:StringEquals': {
-          'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA'],
-          'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
-        },
-      },
-    }));
-    updater.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], resources: zones }));
-    updater.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['autoscaling:CompleteLifecycleAction'],
-      resources: ['*'],
-      conditions: { Null: { [`autoscaling:ResourceTag/${DOMAIN_META_TAG}`]: 'false' } },
-    }));
-    const reason = 'tag-only mode follows groups created outside CDK: the groups are only known by their DomainMeta tag (IAM condition on CompleteLifecycleAction), the zones by the tag value at run time';
-    for (const zone of zones.filter((z) => nagResourceName(updater, z).endsWith('*'))) {
-      Validations.of(updater.function.role!).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceName(updater, zone)}]`, reason });
+    const zones = options?.hostedZones ?? [];
+    if (zones.length === 0) {
+      throw fleetError(scope, 'watchTaggedGroups needs hostedZones', 'list the hosted zones tagged groups may write to, e.g. { hostedZones: [zone], recordNames: [\'*.qa.example.com\'] } (without them any tagged group could change any zone)');
     }
-    Validations.of(updater.function.role!).acknowledge({ id: 'AwsSolutions-IAM5[Resource::*]', reason });
+    const names = checkNamePatterns(scope, options?.recordNames, zones);
+    updater.addTaggedBounds(zones, names);
     return updater;
   }
 
-  /** The updater function (reserved concurrency 1). */
-  public readonly function: NodejsFunction;
-  /** Events the function failed on after its retries. */
+  /** The updater function. It has no reserved concurrency: the FIFO queue serializes it. */
+  public readonly function: lambda.Function;
+  /** The FIFO queue every event goes through (one message group: one batch in flight at a time). */
+  public readonly queue: sqs.Queue;
+  /** Queue messages that failed {@link MAX_RECEIVES} times (kept 14 days). */
+  public readonly queueDeadLetterQueue: sqs.Queue;
+  /** Events EventBridge could not deliver to the queue, and failed asynchronous invocations (kept 14 days). */
   public readonly deadLetterQueue: sqs.Queue;
-  /** In alarm when an invocation fails (a write failed for good, a quota, a foreign record in the way). Add your actions. */
+  /** The function's SQS event source (partial batch responses). */
+  public readonly eventSourceMapping: lambda.EventSourceMapping;
+  /**
+   * In alarm when something failed for good: a record that cannot be made right (quota, foreign record, AccessDenied),
+   * a message in a dead-letter queue, a crashed invocation. Add your actions.
+   */
   public readonly errorAlarm: cloudwatch.Alarm;
   /** The reconcile schedule. */
   public readonly reconcileRule: events.Rule;
-  /** How often every tagged group is re-synced. */
+  /** How often every group is re-synced. */
   public readonly reconcileInterval: Duration;
+  /** The owner id: groups tagged `DomainMetaOwner=<owner>` are this updater's (the stack name). */
+  public readonly owner: string;
   private readonly watched = new Set<string>();
+  private readonly rules: events.Rule[] = [];
+  private readonly records: IConstruct[] = [];
+  private readonly taggedZones: string[] = [];
+  private readonly taggedNames: string[] = [];
+  private readonly consumePolicy: iam.Policy;
 
   constructor(scope: Construct, id: string, props: AsgDnsUpdaterProps = {}) {
     super(scope, id);
     this.reconcileInterval = props.reconcileInterval ?? Duration.minutes(5);
-    const minutes = this.reconcileInterval.toMinutes({ integral: false });
-    if (!Number.isInteger(minutes) || minutes < 1) {
-      throw fleetError(this, `reconcileInterval ${this.reconcileInterval.toHumanString()} is not valid`, 'use a whole number of minutes, 1 or more');
-    }
+    checkDuration(this, 'reconcileInterval', this.reconcileInterval, { min: Duration.minutes(1), wholeUnit: 'minutes' });
+    const stack = Stack.of(this);
+    this.owner = Token.isUnresolved(stack.stackName) ? Names.uniqueId(this) : stack.stackName;
 
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater function and of its EventBridge targets' });
+    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s EventBridge targets and asynchronous invocations' });
+    this.queueDeadLetterQueue = new sqs.Queue(this, 'QueueDeadLetters', {
+      fifo: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.queueDeadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s FIFO queue' });
+    this.queue = new sqs.Queue(this, 'Queue', {
+      fifo: true,
+      // EventBridge sets no deduplication id, so a FIFO target needs content-based deduplication. An event carries its
+      // own id and time, so only a redelivery of the same event is dropped.
+      contentBasedDeduplication: true,
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      // Lambda requires at least the function timeout; a retried message waits this long (and holds the group).
+      visibilityTimeout: FUNCTION_TIMEOUT.plus(Duration.minutes(1)),
+      retentionPeriod: Duration.days(1),
+      deadLetterQueue: { queue: this.queueDeadLetterQueue, maxReceiveCount: MAX_RECEIVES },
+    });
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+    this.function = fleetHandlerFunction(this, 'Function', {
+      handler: 'asg-dns-updater',
       description: 'Keeps Route 53 records equal to the InService instances of Auto Scaling groups tagged DomainMeta',
-      // One at a time: two updates of one zone would otherwise read-then-write over each other.
-      reservedConcurrentExecutions: 1,
-      // Room for SDK retries under Route 53's 5 requests/s and the wait for INSYNC before a drain completes.
-      timeout: Duration.minutes(3),
+      // Room for SDK retries under Route 53's 5 requests/s and the wait for INSYNC before each drain completes.
+      timeout: FUNCTION_TIMEOUT,
       memorySize: 256,
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 2,
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
-      bundling: { forceDockerBundling: false, minify: true, sourceMap: false },
+      environment: {
+        [UPDATER_ENV.owner]: this.owner,
+        [UPDATER_ENV.queueUrl]: this.queue.queueUrl,
+        [UPDATER_ENV.messageGroup]: UPDATER_MESSAGE_GROUP,
+        [UPDATER_ENV.maxReceives]: String(MAX_RECEIVES),
+        [UPDATER_ENV.taggedZones]: Lazy.string({ produce: () => this.taggedZones.join(',') }),
+        [UPDATER_ENV.taggedNames]: Lazy.string({ produce: () => this.taggedNames.join(',') }),
+      },
     });
+    // Direct invocations (custom resource, SNS) are forwarded into the queue, behind what is already there.
+    this.queue.grantSendMessages(this.function);
+    // Its own policy, so the mapping can wait for it (Lambda checks the role when the mapping is created).
+    this.consumePolicy = new iam.Policy(this, 'ConsumeQueue', {
+      statements: [new iam.PolicyStatement({
+        actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+        resources: [this.queue.queueArn],
+      })],
+    });
+    this.function.role!.attachInlinePolicy(this.consumePolicy);
+    this.eventSourceMapping = this.function.addEventSourceMapping('Queue', {
+      eventSourceArn: this.queue.queueArn,
+      batchSize: BATCH_SIZE,
+      reportBatchItemFailures: true,
+    });
+    this.eventSourceMapping.node.addDependency(this.consumePolicy);
+
     this.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['autoscaling:DescribeAutoScalingGroups', 'ec2:DescribeInstances'],
       resources: ['*'],
     }));
-    this.function.addToRolePolicy(new iam.PolicyStatement({
-      actions: ['route53:GetChange'],
-      resources: [Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' })],
-    }));
+    const changeArn = stack.formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [changeArn] }));
     const role = this.function.role!;
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change',
-    });
-    Validations.of(this.function).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change',
-    });
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs',
-    });
-    const changeArn = Stack.of(this).formatArn({ service: 'route53', region: '', account: '', resource: 'change', resourceName: '*' });
     for (const finding of ['Resource::*', `Resource::${nagResourceName(this, changeArn)}`]) {
       Validations.of(role).acknowledge({
         id: `AwsSolutions-IAM5[${finding}]`,
@@ -170,15 +200,29 @@ export class AsgDnsUpdater extends Construct {
       });
     }
 
-    this.reconcileRule = new events.Rule(this, 'Reconcile', {
+    this.reconcileRule = this.addRule(new events.Rule(this, 'Reconcile', {
       description: 'Re-syncs every Route 53 record kept by the ASG DNS updater',
       schedule: events.Schedule.rate(this.reconcileInterval),
       targets: [this.target()],
-    });
+    }));
 
+    const period = Duration.minutes(5);
     this.errorAlarm = new cloudwatch.Alarm(this, 'ErrorAlarm', {
-      alarmDescription: 'The ASG DNS updater failed: a record may not follow its instances (see the function logs and the dead-letter queue)',
-      metric: this.function.metricErrors({ period: Duration.minutes(5), statistic: cloudwatch.Stats.SUM }),
+      alarmDescription: 'The ASG DNS updater failed for good: a record may not follow its instances (see the function logs and the dead-letter queues)',
+      metric: new cloudwatch.MathExpression({
+        label: 'updater failures',
+        expression: 'FILL(crashes, 0) + FILL(records, 0) + FILL(dead, 0) + FILL(undelivered, 0)',
+        period,
+        usingMetrics: {
+          crashes: this.function.metricErrors({ period, statistic: cloudwatch.Stats.SUM }),
+          records: new cloudwatch.Metric({
+            namespace: UPDATER_METRIC.namespace, metricName: UPDATER_METRIC.failures,
+            dimensionsMap: { [UPDATER_METRIC.dimension]: this.function.functionName }, period, statistic: cloudwatch.Stats.SUM,
+          }),
+          dead: this.queueDeadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+          undelivered: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period, statistic: cloudwatch.Stats.MAXIMUM }),
+        },
+      }),
       threshold: 1,
       evaluationPeriods: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -186,14 +230,16 @@ export class AsgDnsUpdater extends Construct {
     });
   }
 
-  /** An EventBridge target for the function, with retries and the dead-letter queue. */
+  /** An EventBridge target: the FIFO queue (one message group), with retries and the dead-letter queue. */
   public target(): events.IRuleTarget {
-    return new targets.LambdaFunction(this.function, { retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue });
+    return new targets.SqsQueue(this.queue, {
+      messageGroupId: UPDATER_MESSAGE_GROUP, retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue,
+    });
   }
 
   /**
-   * Forwards the group's Auto Scaling events to the function and lets it complete lifecycle actions on that group
-   * only. Returns the rule (or undefined when the group is already watched).
+   * Forwards the group's Auto Scaling events to the queue and lets the function complete lifecycle actions on that
+   * group only. Returns the rule (or undefined when the group is already watched).
    */
   public watchGroup(scope: Construct, group: autoscaling.IAutoScalingGroup): events.Rule | undefined {
     const key = group.node.addr;
@@ -207,10 +253,97 @@ export class AsgDnsUpdater extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });
-    return new events.Rule(scope, 'Events', {
+    return this.addRule(new events.Rule(scope, 'Events', {
       description: 'Launches, terminations and lifecycle actions of one Auto Scaling group, for its DNS record',
       eventPattern: { source: ['aws.autoscaling'], detailType: HANDLED_DETAIL_TYPES, detail: { AutoScalingGroupName: [group.autoScalingGroupName] } },
       targets: [this.target()],
-    });
+    }));
+  }
+
+  /**
+   * Orders a record's custom resource against the updater: created after the function, its queue and the queue's
+   * mapping (the first sync goes through them) and deleted before them; every rule that feeds the queue is created
+   * after it and deleted before it, so no event re-creates a record once its cleanup ran.
+   */
+  public addRecordResource(resource: CustomResource): void {
+    // The queue resource itself, not its policy: the policy names the rules (aws:SourceArn), which come after.
+    resource.node.addDependency(this.function, this.function.role!, this.queue.node.defaultChild!, this.eventSourceMapping, this.consumePolicy);
+    this.records.push(resource);
+    for (const rule of this.rules) rule.node.addDependency(resource);
+  }
+
+  private addRule(rule: events.Rule): events.Rule {
+    this.rules.push(rule);
+    for (const record of this.records) rule.node.addDependency(record);
+    return rule;
+  }
+
+  private addTaggedBounds(zones: route53.IHostedZone[], names: string[]): void {
+    const first = !this.node.tryFindChild('TaggedGroups');
+    if (first) {
+      this.addRule(new events.Rule(this, 'TaggedGroups', {
+        description: `Auto Scaling events of every group, for groups tagged ${DOMAIN_META_TAG} within the declared zones and names`,
+        eventPattern: { source: ['aws.autoscaling'], detailType: HANDLED_DETAIL_TYPES },
+        targets: [this.target()],
+      }));
+      this.function.addToRolePolicy(new iam.PolicyStatement({
+        actions: ['autoscaling:CompleteLifecycleAction'],
+        resources: ['*'],
+        conditions: { Null: { [`autoscaling:ResourceTag/${DOMAIN_META_TAG}`]: 'false' } },
+      }));
+      Validations.of(this.function.role!).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason: 'tag-only mode follows groups created outside CDK, known only by their DomainMeta tag: CompleteLifecycleAction is limited to groups carrying it (Null condition), and the handler completes only its own hook\'s actions',
+      });
+    }
+    this.taggedZones.push(...zones.map((z) => z.hostedZoneId));
+    this.taggedNames.push(...names);
+    const arns = zones.map((z) => z.hostedZoneArn);
+    this.function.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['route53:ChangeResourceRecordSets'],
+      resources: arns,
+      conditions: {
+        'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': names },
+        'ForAllValues:StringEquals': {
+          'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA'],
+          'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+        },
+      },
+    }));
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'], resources: arns }));
+  }
+}
+
+const PATTERN = /^[a-z0-9_*?-]+(\.[a-z0-9_*?-]+)+$/;
+
+/**
+ * Record-name patterns as Route 53 normalises names for IAM: lower case, no trailing dot; letters, digits, `-`, `_`
+ * and the `*`/`?` wildcards. Each must lie inside one of the zones (when their names are known at synth).
+ */
+function checkNamePatterns(scope: Construct, patterns: string[] | undefined, zones: route53.IHostedZone[]): string[] {
+  if (!patterns || patterns.length === 0) {
+    throw fleetError(scope, 'watchTaggedGroups needs recordNames', 'list the record names tagged groups may write, e.g. recordNames: [\'*.qa.example.com\'] (without them a tagged group could point any name of the zones at its instances)');
+  }
+  const zoneNames = zones.map(knownZoneName);
+  return patterns.map((raw) => {
+    if (Token.isUnresolved(raw)) throw fleetError(scope, 'a recordNames pattern is a token', 'give the patterns as plain strings (they become IAM conditions)');
+    const p = raw.trim().toLowerCase().replace(/\.$/, '');
+    if (!PATTERN.test(p)) {
+      throw fleetError(scope, `recordNames pattern '${raw}' is not a fully qualified name pattern`, "use labels of letters, digits, '-', '_' with '*' or '?' wildcards, like '*.qa.example.com'");
+    }
+    if (zoneNames.every((z) => z !== undefined) && !zoneNames.some((z) => p === z || p.endsWith(`.${z}`))) {
+      throw fleetError(scope, `recordNames pattern '${raw}' is outside the hosted zones (${zoneNames.join(', ')})`,
+        `end it in the literal name of one of the zones, e.g. '*.${zoneNames[0]}'`);
+    }
+    return p;
+  });
+}
+
+/** The zone's name, lower case without trailing dot, or undefined when not known at synth (token, imported by id). */
+export function knownZoneName(zone: route53.IHostedZone): string | undefined {
+  try {
+    return Token.isUnresolved(zone.zoneName) ? undefined : zone.zoneName.toLowerCase().replace(/\.$/, '');
+  } catch {
+    return undefined; // HostedZone.fromHostedZoneId has no name
   }
 }

@@ -1,11 +1,9 @@
-import * as path from 'path';
-import { Annotations, ArnFormat, Duration, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -15,10 +13,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { checkDuration, checkPercent } from '../validation';
 
 /** The handler, bundled by local esbuild. */
-const ENTRY = path.join(__dirname, '../../lambda/clean-slate/index.ts');
 
 /** Properties of a {@link CleanSlate}. */
 export interface CleanSlateProps {
@@ -87,7 +86,7 @@ export interface CleanSlateProps {
  */
 export class CleanSlate extends Construct {
   /** The handler the state machine calls (`start`, then `check` until stable). */
-  public readonly function: NodejsFunction;
+  public readonly function: lambda.Function;
   /** The state machine of a run. Start it by hand for an extra run. */
   public readonly stateMachine: sfn.StateMachine;
   /** The nightly schedule. */
@@ -108,23 +107,17 @@ export class CleanSlate extends Construct {
       throw fleetError(this, `maxHealthyPercentage ${maxHealthy} is more than 100 above minHealthyPercentage ${minHealthy}`, 'keep the two at most 100 apart, as Auto Scaling requires');
     }
     this.timeout = props.timeout ?? Duration.hours(2);
+    checkDuration(this, 'timeout', this.timeout, { min: Duration.minutes(5), max: Duration.hours(24), why: 'a run must end before the next night' });
     const timeoutSeconds = this.timeout.toSeconds();
-    if (timeoutSeconds < 300 || timeoutSeconds > 86_400) {
-      throw fleetError(this, `timeout ${this.timeout.toHumanString()} is not valid`, 'use 5 minutes to 24 hours (a run must end before the next night)');
-    }
     const poll = props.pollInterval ?? Duration.minutes(1);
-    if (poll.toSeconds() < 10 || poll.toSeconds() > timeoutSeconds) {
-      throw fleetError(this, `pollInterval ${poll.toHumanString()} is not valid`, 'use 10 seconds or more, and less than timeout');
-    }
+    checkDuration(this, 'pollInterval', poll, { min: Duration.seconds(10), max: this.timeout, why: 'at most the timeout' });
 
     const cluster = props.cluster.cluster;
     const group = props.cluster.autoScalingGroup;
     if (props.maxInstanceLifetime) this.setMaxInstanceLifetime(group, props.maxInstanceLifetime);
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: ENTRY,
-      handler: 'handler',
-      runtime: lambda.Runtime.NODEJS_22_X,
+    this.function = fleetHandlerFunction(this, 'Function', {
+      handler: 'clean-slate',
       description: `Clean slate of ${props.cluster.node.path}: forces new deployments and refreshes instances, then reports stability`,
       // One call at a time: two overlapping runs would restart each other's deployments.
       reservedConcurrentExecutions: 1,
@@ -138,8 +131,6 @@ export class CleanSlate extends Construct {
         MAX_HEALTHY_PERCENTAGE: String(maxHealthy),
         TIMEOUT_SECONDS: String(timeoutSeconds),
       },
-      logGroup: new logs.LogGroup(this, 'Logs', { retention: logs.RetentionDays.ONE_MONTH }),
-      bundling: { forceDockerBundling: false, minify: true, sourceMap: false },
     });
     this.grantRun(this.function, cluster.clusterName, cluster.clusterArn, group);
 
@@ -262,10 +253,8 @@ export class CleanSlate extends Construct {
   }
 
   private setMaxInstanceLifetime(group: autoscaling.AutoScalingGroup, lifetime: Duration): void {
+    checkDuration(this, 'maxInstanceLifetime', lifetime, { min: Duration.days(1), max: Duration.days(365), wholeUnit: 'seconds', why: 'as Auto Scaling requires' });
     const seconds = lifetime.toSeconds();
-    if (seconds < 86_400 || seconds > 31_536_000) {
-      throw fleetError(this, `maxInstanceLifetime ${lifetime.toHumanString()} is not valid`, 'use 1 to 365 days, as Auto Scaling requires');
-    }
     const cfn = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
     if (cfn.maxInstanceLifetime !== undefined && cfn.maxInstanceLifetime !== seconds) {
       Annotations.of(this).addWarningV2('@cdk-container-fleet/rollout:maxInstanceLifetimeReplaced',
@@ -276,12 +265,6 @@ export class CleanSlate extends Construct {
 
   private acknowledge(stack: Stack, group: autoscaling.IAutoScalingGroup, clusterName: string): void {
     const fnRole = this.function.role!;
-    const runtime = 'Node.js 22 is the runtime this project builds and tests the handler for (esbuild target node22); moving to a newer runtime is a deliberate, tested change';
-    Validations.of(this.function).acknowledge({ id: 'AwsSolutions-L1', reason: runtime });
-    Validations.of(fnRole).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'AWSLambdaBasicExecutionRole only lets the function write its own CloudWatch Logs',
-    });
     Validations.of(fnRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecs:ListServices has no resource type (it is pinned to this cluster by the ecs:cluster condition) and autoscaling:DescribeInstanceRefreshes supports no resource-level permissions',
@@ -306,11 +289,4 @@ export class CleanSlate extends Construct {
     });
   }
 
-}
-
-function checkPercent(scope: Construct, name: string, value: number, min: number, max: number): void {
-  if (Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fleetError(scope, `${name} ${value} is not valid`, `use a whole percentage from ${min} to ${max}`);
-  }
 }

@@ -4,6 +4,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
+import { checkWholeNumber } from '../validation';
 
 /** Properties of a {@link RegionalEndpoint}. */
 export interface RegionalEndpointProps {
@@ -75,9 +76,7 @@ export class RegionalEndpoint extends Construct {
       throw fleetError(this, `healthCheckPath '${path}' does not start with '/'`, `use '/${path}'`);
     }
     const failureThreshold = props.failureThreshold ?? 3;
-    if (!Number.isInteger(failureThreshold) || failureThreshold < 1 || failureThreshold > 10) {
-      throw fleetError(this, `failureThreshold ${failureThreshold} is not valid`, 'use a whole number from 1 to 10');
-    }
+    checkWholeNumber(this, 'failureThreshold', failureThreshold, { min: 1, max: 10 });
     const interval = props.healthCheckInterval ?? Duration.seconds(30);
     if (![10, 30].includes(interval.toSeconds())) {
       throw fleetError(this, `healthCheckInterval ${interval.toHumanString()} is not valid`, 'use 10 or 30 seconds, the intervals Route 53 offers');

@@ -6,6 +6,7 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 
 export type { ExtraHosts } from './container-options';
@@ -522,30 +523,23 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   if (typeof props.image === 'string' && /\s/.test(props.image)) {
     throw fleetError(scope, `image '${props.image}' contains whitespace`, "give a single image reference such as 'repository/name:tag'");
   }
-  checkInteger(scope, 'cpu', props.cpu, CPU_RANGE.min, CPU_RANGE.max, 'CPU units (1,024 = one vCPU)');
-  checkInteger(scope, 'memoryLimitMiB', props.memoryLimitMiB, MIN_MEMORY_MIB, 16_777_216, 'MiB (Docker needs at least 6)');
-  checkInteger(scope, 'memoryReservationMiB', props.memoryReservationMiB, MIN_MEMORY_MIB, 16_777_216, 'MiB');
+  checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
+  checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
+  checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });
   const limit = props.memoryLimitMiB ?? 512;
   if (props.memoryReservationMiB !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
     throw fleetError(scope, `memoryReservationMiB ${props.memoryReservationMiB} is above memoryLimitMiB ${limit}`, 'make the reservation at most the hard limit');
   }
-  checkInteger(scope, 'containerPort', props.containerPort, 1, 65_535, 'a TCP port');
-  checkInteger(scope, 'desiredCount', props.desiredCount, 0, 5_000, 'tasks (ECS allows up to 5,000 per service)');
-  checkInteger(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100, 'percent');
-  checkInteger(scope, 'maxHealthyPercent', props.maxHealthyPercent, 100, 2_000, 'percent (at least 100, or deployments cannot start a new task)');
+  checkWholeNumber(scope, 'containerPort', props.containerPort, { min: 1, max: 65_535, unit: '(a TCP port)' });
+  checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
+  checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);
+  checkPercent(scope, 'maxHealthyPercent', props.maxHealthyPercent, 100, 2_000);
   validateContainerOptions(scope, props);
   const min = props.minHealthyPercent ?? 50;
   const max = props.maxHealthyPercent ?? 200;
   if (min === 100 && max === 100) {
     throw fleetError(scope, 'minHealthyPercent and maxHealthyPercent are both 100, so no deployment can ever replace a task',
       'raise maxHealthyPercent above 100 (or lower minHealthyPercent)');
-  }
-}
-
-function checkInteger(scope: Construct, name: string, value: number | undefined, min: number, max: number, unit: string): void {
-  if (value === undefined || Token.isUnresolved(value)) return;
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw fleetError(scope, `${name} ${value} is out of range`, `use a whole number from ${min} to ${max} ${unit}`);
   }
 }
 
@@ -559,7 +553,7 @@ function validateContainerOptions(scope: Construct, props: FleetServiceProps): v
   }
   const seen = new Map<string, string>();
   for (const p of ports) {
-    checkInteger(scope, `${p.where}.containerPort`, p.containerPort, 1, 65_535, 'a port');
+    checkWholeNumber(scope, `${p.where}.containerPort`, p.containerPort, { min: 1, max: 65_535, unit: 'a port' });
     const key = `${p.containerPort}/${p.protocol}`;
     if (seen.has(key)) throw fleetError(scope, `${p.where}: port ${key} is already mapped by ${seen.get(key)}`, 'list each port and protocol once');
     seen.set(key, p.where);
@@ -581,13 +575,13 @@ function validateContainerOptions(scope: Construct, props: FleetServiceProps): v
   if (props.workingDirectory !== undefined && !Token.isUnresolved(props.workingDirectory) && !props.workingDirectory.startsWith('/')) {
     throw fleetError(scope, `workingDirectory '${props.workingDirectory}' is not absolute`, "give an absolute path such as '/app'");
   }
-  checkInteger(scope, 'sharedMemoryMiB', props.sharedMemoryMiB, 1, 16_777_216, 'MiB');
-  checkInteger(scope, 'swappiness', props.swappiness, 0, 100, '(0: swap only to avoid running out of memory, 100: swap eagerly)');
-  checkInteger(scope, 'maxSwapMiB', props.maxSwapMiB, 0, 16_777_216, 'MiB (0: no swap)');
-  checkInteger(scope, 'gpuCount', props.gpuCount, 1, 16, 'GPUs');
+  checkWholeNumber(scope, 'sharedMemoryMiB', props.sharedMemoryMiB, { min: 1, max: 16_777_216, unit: 'MiB' });
+  checkWholeNumber(scope, 'swappiness', props.swappiness, { min: 0, max: 100, unit: '(0: swap only to avoid running out of memory, 100: swap eagerly)' });
+  checkWholeNumber(scope, 'maxSwapMiB', props.maxSwapMiB, { min: 0, max: 16_777_216, unit: 'MiB (0: no swap)' });
+  checkWholeNumber(scope, 'gpuCount', props.gpuCount, { min: 1, max: 16, unit: 'GPUs' });
   (props.tmpfs ?? []).forEach((t, i) => {
     if (!t.containerPath.startsWith('/')) throw fleetError(scope, `tmpfs[${i}]: containerPath '${t.containerPath}' is not absolute`, "give an absolute path such as '/tmp'");
-    checkInteger(scope, `tmpfs[${i}].size`, t.size, 1, 16_777_216, 'MiB');
+    checkWholeNumber(scope, `tmpfs[${i}].size`, t.size, { min: 1, max: 16_777_216, unit: 'MiB' });
   });
   for (const [namespace, value] of Object.entries(props.systemControls ?? {})) {
     if (!/^[a-z0-9_.\/-]+$/i.test(namespace)) throw fleetError(scope, `systemControls: '${namespace}' is not a kernel parameter name`, "use a name such as 'net.core.somaxconn'");
@@ -597,10 +591,7 @@ function validateContainerOptions(scope: Construct, props: FleetServiceProps): v
     if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(hostname)) throw fleetError(scope, `extraHosts: '${hostname}' is not a host name`, 'use letters, digits, dots and hyphens');
     if (!isIpAddress(ipAddress)) throw fleetError(scope, `extraHosts: '${ipAddress}' (for ${hostname}) is not an IPv4 or IPv6 address`, "give an address such as '10.0.0.5'");
   }
-  const stop = props.stopTimeout?.toSeconds();
-  if (stop !== undefined && !Token.isUnresolved(stop) && (stop < 0 || stop > 120)) {
-    throw fleetError(scope, `stopTimeout of ${stop} seconds is out of range`, 'use 0 to 120 seconds, the most ECS waits before it kills a container');
-  }
+  checkDuration(scope, 'stopTimeout', props.stopTimeout, { min: Duration.seconds(0), max: Duration.seconds(120), why: 'the most ECS waits before it kills a container' });
   (props.ulimits ?? []).forEach((u, i) => {
     if (!Token.isUnresolved(u.softLimit) && !Token.isUnresolved(u.hardLimit) && u.softLimit > u.hardLimit) {
       throw fleetError(scope, `ulimits[${i}] (${u.name}): the soft limit ${u.softLimit} is above the hard limit ${u.hardLimit}`, 'make the soft limit at most the hard limit');

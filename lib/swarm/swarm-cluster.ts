@@ -1,5 +1,4 @@
-import * as path from 'path';
-import { Annotations, ArnFormat, CustomResource, Duration, Names, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, CustomResource, Duration, Names, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -7,11 +6,10 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as nodejs from 'aws-cdk-lib/aws-lambda-nodejs';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
+import { fleetHandlerFunction } from '../handler-function';
 import { labelSetKey, renderUserData, swarmCtlCommands } from './labels';
 import {
   SWARM_ROLE_TAG, SWARM_TAG, acknowledgeGroupNotifications, acknowledgeWildcard, nodeRole, readScript, swarmLaunchTemplate, tagGroup,
@@ -19,7 +17,6 @@ import {
 } from './node-parts';
 
 
-const DRAINER_ENTRY = path.join(__dirname, '../../lambda/swarm-node-drainer/index.ts');
 /** Where the boot scripts are installed on the instances. */
 const INSTALL_DIR = '/usr/local/lib/swarm';
 export { SWARM_TAG, SWARM_ROLE_TAG };
@@ -154,7 +151,7 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
   /** The SSM document the drainer runs on a manager (`swarm-ctl leave|prune|rebalance`). */
   public readonly commandDocument: ssm.CfnDocument;
   /** The Lambda function that drains, prunes and rebalances nodes. */
-  public readonly drainer: nodejs.NodejsFunction;
+  public readonly drainer: lambda.Function;
   /** Network access to the managers. */
   public readonly connections: ec2.Connections;
   /** How long a node may take to drain. */
@@ -437,30 +434,21 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       'each manager registers its address under <prefix>/managers/<its own instance id>, unknown before launch');
   }
 
-  private createDrainer(pruneInterval: Duration): nodejs.NodejsFunction {
+  private createDrainer(pruneInterval: Duration): lambda.Function {
     const stack = Stack.of(this);
-    const logGroup = new logs.LogGroup(this, 'DrainerLogs', { retention: logs.RetentionDays.ONE_MONTH, removalPolicy: RemovalPolicy.DESTROY });
-    const role = new iam.Role(this, 'DrainerRole', {
-      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: `Swarm node drainer of ${this.node.path}`,
-    });
-    logGroup.grantWrite(role);
-    const fn = new nodejs.NodejsFunction(this, 'Drainer', {
-      entry: DRAINER_ENTRY,
-      runtime: lambda.Runtime.NODEJS_22_X,
+    const fn = fleetHandlerFunction(this, 'Drainer', {
+      handler: 'swarm-node-drainer',
       architecture: lambda.Architecture.ARM_64,
-      role,
-      logGroup,
       memorySize: 256,
       timeout: Duration.seconds(Math.min(900, this.drainTimeout.toSeconds() + 120)),
       description: `Drains, prunes and rebalances the Docker swarm ${this.node.path}`,
-      bundling: { forceDockerBundling: false, minify: true, sourceMap: false },
       environment: {
         SWARM_NAME: this.swarmName,
         DOCUMENT_NAME: this.commandDocument.ref,
         PARAMETER_PREFIX: this.parameterPrefix,
       },
     });
+    const role = fn.role as iam.Role;
     // Commands go only to this swarm's managers (resource tags) and only through this swarm's document.
     role.addToPolicy(new iam.PolicyStatement({
       actions: ['ssm:SendCommand'],
@@ -486,10 +474,6 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       'ssm:SendCommand on instances is limited by the swarm:cluster and swarm:node-role resource tags to this swarm\'s managers');
     acknowledgeWildcard(role, this.parameterArn('managers/*'),
       'the drainer deletes <prefix>/managers/<instance id> of a terminated manager; instance ids are only known at run time');
-    Validations.of(fn).acknowledge({
-      id: 'AwsSolutions-L1',
-      reason: 'the project pins Lambda to Node.js 22 (docs/CONTRIBUTING.md); the handler uses nothing newer',
-    });
 
     new events.Rule(this, 'PruneSchedule', {
       description: `Remove nodes of ${this.node.path} that died without leaving the swarm`,

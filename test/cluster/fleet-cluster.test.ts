@@ -122,7 +122,7 @@ describe('FleetCluster', () => {
     [{ minCapacity: -1 }, /minCapacity -1 is not valid/],
     [{ maxCapacity: 2.5 }, /maxCapacity 2.5 is not valid/],
     [{ rootVolumeSizeGiB: 8 }, /rootVolumeSizeGiB 8 is not valid.*at least 30 GiB/],
-    [{ targetCapacityPercent: 150 }, /targetCapacityPercent 150 is above 100/],
+    [{ targetCapacityPercent: 150 }, /targetCapacityPercent 150 is not valid/],
   ])('rejects %j at synth with the construct path and the fix', (props, message) => {
     expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(message);
     expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(/^Test\/Bad: /);

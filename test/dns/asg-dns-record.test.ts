@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -51,19 +51,32 @@ describe('AsgDnsRecord', () => {
     t = Template.fromStack(s);
   });
 
-  test('one updater function per stack: Node.js 22, reserved concurrency 1, dead-letter queue', () => {
+  test('one updater function per stack, without reserved concurrency (accounts with a quota of 10 refuse any)', () => {
     t.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('Route 53') }, 1);
     t.hasResourceProperties('AWS::Lambda::Function', {
-      Description: Match.stringLikeRegexp('Route 53'), Runtime: 'nodejs22.x', ReservedConcurrentExecutions: 1,
-      DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterDeadLetterQueue'), 'Arn'] } },
+      Description: Match.stringLikeRegexp('Route 53'), Runtime: 'nodejs24.x', ReservedConcurrentExecutions: Match.absent(),
+      Environment: { Variables: Match.objectLike({ DNS_UPDATER_OWNER: 'Test', DNS_UPDATER_MESSAGE_GROUP: 'asg-dns-updater', DNS_UPDATER_QUEUE_URL: { Ref: Match.stringLikeRegexp('AsgDnsUpdaterQueue') } }) },
     });
-    t.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
+    for (const fn of Object.values(t.findResources('AWS::Lambda::Function'))) expect((fn as any).Properties.ReservedConcurrentExecutions).toBeUndefined();
   });
 
-  test('an alarm on the function errors', () => {
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      MetricName: 'Errors', Namespace: 'AWS/Lambda', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching',
+  test('serialized by one SQS FIFO queue: content-based deduplication, a FIFO dead-letter queue after 3 attempts, encrypted, TLS only', () => {
+    t.hasResourceProperties('AWS::SQS::Queue', {
+      FifoQueue: true, ContentBasedDeduplication: true, SqsManagedSseEnabled: true, VisibilityTimeout: 360,
+      RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterQueueDeadLetters'), 'Arn'] }, maxReceiveCount: 3 },
     });
+    t.hasResourceProperties('AWS::SQS::Queue', { FifoQueue: true, ContentBasedDeduplication: Match.absent(), MessageRetentionPeriod: 1209600 });
+    t.hasResourceProperties('AWS::SQS::QueuePolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+  });
+
+  test('the function consumes the queue with partial batch responses, after its consume policy exists', () => {
+    t.hasResource('AWS::Lambda::EventSourceMapping', {
+      Properties: {
+        EventSourceArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterQueue'), 'Arn'] }, BatchSize: 5, FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+      DependsOn: Match.arrayWith([Match.stringLikeRegexp('AsgDnsUpdaterConsumeQueue')]),
+    });
+    expect(t.toJSON().Resources[Object.keys(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Route 53') } }))[0]].Properties.Timeout).toBe(300);
   });
 
   test('the groups carry DomainMeta (zone id : full record name) and the options, not propagated to instances', () => {
@@ -73,6 +86,7 @@ describe('AsgDnsRecord', () => {
     expect(tags('BlueASG')).toContainEqual({ Key: 'DomainMetaOptions', Value: 'ttl=60,address=public,whenEmpty=keep', PropagateAtLaunch: false });
     expect(tags('InternalASG')).toContainEqual({ Key: 'DomainMetaOptions', Value: 'ttl=10,address=private,whenEmpty=delete,perInstance=true', PropagateAtLaunch: false });
     expect(JSON.stringify(tags('GreenASG'))).toContain(':app.example.com');
+    expect(tags('BlueASG')).toContainEqual({ Key: 'DomainMetaOwner', Value: 'Test', PropagateAtLaunch: false });
   });
 
   test('a terminate lifecycle hook per group that defaults to CONTINUE, so a broken updater never blocks scale-in', () => {
@@ -89,8 +103,12 @@ describe('AsgDnsRecord', () => {
         'detail-type': ['EC2 Instance Launch Successful', 'EC2 Instance Terminate Successful', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
         detail: { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('BlueASG') }] },
       },
-      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+      Targets: [Match.objectLike({
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterQueue'), 'Arn'] }, SqsParameters: { MessageGroupId: 'asg-dns-updater' },
+        DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue(),
+      })],
     });
+    t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ SqsParameters: { MessageGroupId: 'asg-dns-updater' } })] });
     t.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.anyValue() }, 3);
     t.resourcePropertiesCountIs('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)' }, 1);
   });
@@ -129,7 +147,17 @@ describe('AsgDnsRecord', () => {
       AutoScalingGroupName: { Ref: expect.stringMatching(/InternalASG/) },
       DomainMetaOptions: 'ttl=10,address=private,whenEmpty=delete,perInstance=true',
     });
-    expect(internalCr.DependsOn).toEqual(expect.arrayContaining([expect.stringMatching(/AsgDnsUpdaterFunctionServiceRoleDefaultPolicy/), expect.stringMatching(/InternalDnsDrainHook/)]));
+    expect(internalCr.DependsOn).toEqual(expect.arrayContaining([
+      expect.stringMatching(/AsgDnsUpdaterFunctionRoleDefaultPolicy/), expect.stringMatching(/AsgDnsUpdaterQueue[0-9A-F]{8}$/),
+      expect.stringMatching(/AsgDnsUpdaterFunctionQueue/), expect.stringMatching(/AsgDnsUpdaterConsumeQueue/), expect.stringMatching(/InternalDnsDrainHook/),
+    ]));
+  });
+
+  test('every rule feeding the queue is deleted before the cleanups (no event re-creates a cleaned-up record)', () => {
+    const crIds = Object.keys(t.findResources('Custom::AsgDnsRecord'));
+    const rules = t.findResources('AWS::Events::Rule');
+    expect(Object.keys(rules)).toHaveLength(4);
+    for (const rule of Object.values(rules)) expect((rule as any).DependsOn).toEqual(expect.arrayContaining(crIds));
   });
 });
 
@@ -139,10 +167,24 @@ describe('AsgDnsRecord input checks', () => {
   test.each([
     ['*.example.com', /recordName '\*\.example\.com' is not a host name/],
     ['app.other.org.', /outside the hosted zone example.com/],
+    // Issue 9: once silently appended to the zone (app.other.org.example.com).
+    ['app.other.org', /Test\/Dns: recordName 'app.other.org' is outside the hosted zone example.com\. Fix: write the full name ending in \.example\.com \(e\.g\. 'app\.other\.org\.example\.com' if you meant it relative\) or one label relative to the zone \('app'\)/],
+    ['api.qa', /recordName 'api.qa' is outside the hosted zone example.com/],
     ['bad_label-.example.com', /not a host name/],
   ])('recordName %j is refused', (recordName, message) => {
     const s = stack();
     expect(() => new AsgDnsRecord(s, 'Dns', { autoScalingGroup: group(s, 'G'), hostedZone: zone(s), recordName })).toThrow(message);
+  });
+
+  test('a zone whose name is not known at synth (imported by id, or a token): fully qualified names pass, relative ones are refused with the fix', () => {
+    const s = stack();
+    const byId = route53.HostedZone.fromHostedZoneId(s, 'ById', 'Z0123456789ABCDEFGHIJ');
+    expect(() => new AsgDnsRecord(s, 'Rel', { autoScalingGroup: group(s, 'G1'), hostedZone: byId, recordName: 'qa' }))
+      .toThrow(/Test\/Rel: recordName 'qa' is relative, but the hosted zone's name is not known at synth .* Fix: give the fully qualified name, e\.g\. 'qa\.<zone name>'/);
+    const tokenName = route53.PublicHostedZone.fromHostedZoneAttributes(s, 'Tok', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: Fn.importValue('ZoneName') });
+    const r = new AsgDnsRecord(s, 'Fq', { autoScalingGroup: group(s, 'G2'), hostedZone: tokenName, recordName: 'QA.example.com.' });
+    expect(r.recordName).toBe('qa.example.com');
+    new AsgDnsRecord(s, 'Fq2', { autoScalingGroup: group(s, 'G3'), hostedZone: byId, recordName: 'qa2.example.com' });
   });
 
   test('ttl, drainTimeout and a second record on one group are refused with the fix', () => {
@@ -161,7 +203,7 @@ describe('AsgDnsRecord input checks', () => {
     new AsgDnsRecord(s, 'Dns', { autoScalingGroup: imported, hostedZone: zone(s), recordName: 'legacy' });
     const t = Template.fromStack(s);
     t.hasResourceProperties('Custom::AsgDnsRecord', { DomainMeta: 'Z0123456789ABCDEFGHIJ:legacy.example.com', DomainMetaOptions: 'ttl=60,whenEmpty=keep' });
-    Annotations.fromStack(s).hasWarning('/Test/Dns', Match.stringLikeRegexp('tag it yourself with DomainMeta=Z0123456789ABCDEFGHIJ:legacy.example.com'));
+    Annotations.fromStack(s).hasWarning('/Test/Dns', Match.stringLikeRegexp('tag it yourself with DomainMeta=Z0123456789ABCDEFGHIJ:legacy.example.com, DomainMetaOptions=ttl=60,whenEmpty=keep and DomainMetaOwner=Test'));
     t.hasResourceProperties('AWS::AutoScaling::LifecycleHook', { AutoScalingGroupName: 'legacy-asg' });
   });
 
@@ -182,19 +224,41 @@ describe('AsgDnsRecord input checks', () => {
 });
 
 describe('tag-only mode', () => {
-  test('watches every group; completes lifecycle actions only on groups tagged DomainMeta; writes only A/AAAA', () => {
+  const zones = (s: Stack) => [route53.PublicHostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'qa.example.com' })];
+
+  test('watches every group; writes only the declared names (normalised, StringLike), A/AAAA, UPSERT/DELETE, in the declared zones', () => {
     const s = stack();
-    const updater = AsgDnsUpdater.watchTaggedGroups(s);
-    expect(AsgDnsUpdater.watchTaggedGroups(s)).toBe(updater);
+    const z = zones(s);
+    const updater = AsgDnsUpdater.watchTaggedGroups(s, { hostedZones: z, recordNames: ['*.QA.example.com.'] });
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.autoscaling'], 'detail-type': Match.anyValue(), detail: Match.absent() } });
     const statements = policyStatements(t);
     expect(statements.find((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction')).toMatchObject({
       Resource: '*', Condition: { Null: { 'autoscaling:ResourceTag/DomainMeta': 'false' } },
     });
-    expect(statements.find((st: any) => st.Action === 'route53:ChangeResourceRecordSets').Condition['ForAllValues:StringEquals']).toEqual({
-      'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'],
+    expect(statements.find((st: any) => st.Action === 'route53:ChangeResourceRecordSets')).toEqual({
+      Effect: 'Allow', Action: 'route53:ChangeResourceRecordSets', Resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
+      Condition: {
+        'ForAllValues:StringLike': { 'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['*.qa.example.com'] },
+        'ForAllValues:StringEquals': { 'route53:ChangeResourceRecordSetsRecordTypes': ['A', 'AAAA'], 'route53:ChangeResourceRecordSetsActions': ['UPSERT', 'DELETE'] },
+      },
     });
+    for (const st of statements.filter((x: any) => String(x.Action).startsWith('route53:') && x.Action !== 'route53:GetChange')) expect(JSON.stringify(st.Resource)).not.toContain('*');
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DNS_UPDATER_TAGGED_ZONES: 'Z0123456789ABCDEFGHIJ', DNS_UPDATER_TAGGED_NAMES: '*.qa.example.com' }) } });
+    expect(AsgDnsUpdater.watchTaggedGroups(s, { hostedZones: z, recordNames: ['i-*.web.qa.example.com'] })).toBe(updater);
+  });
+
+  test.each([
+    [{ zones: true }, /watchTaggedGroups needs recordNames/],
+    [{}, /watchTaggedGroups needs hostedZones/],
+    [{ recordNames: ['*.qa.example.com'] }, /watchTaggedGroups needs hostedZones/],
+    [{ recordNames: [], zones: true }, /Fix: list the record names tagged groups may write/],
+    [{ recordNames: ['*.example.org'], zones: true }, /Test: recordNames pattern '\*\.example\.org' is outside the hosted zones \(qa\.example\.com\)\. Fix: end it in the literal name of one of the zones, e\.g\. '\*\.qa\.example\.com'/],
+    [{ recordNames: ['*'], zones: true }, /recordNames pattern '\*' is not a fully qualified name pattern/],
+  ])('without explicit zones and names, or with names outside the zones, it is refused: %j', (opts: any, message) => {
+    const s = stack();
+    const hostedZones = opts.zones ? zones(s) : undefined;
+    expect(() => AsgDnsUpdater.watchTaggedGroups(s, { hostedZones, recordNames: opts.recordNames } as any)).toThrow(message);
   });
 });
 
@@ -203,7 +267,11 @@ describe('the QA example stack', () => {
     const app = validatedApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
     new QaDnsStack(app, 'QaDns', { env });
-    AsgDnsUpdater.watchTaggedGroups(new Stack(app, 'TagOnly', { env }));
+    const tagOnly = new Stack(app, 'TagOnly', { env });
+    AsgDnsUpdater.watchTaggedGroups(tagOnly, {
+      hostedZones: [route53.PublicHostedZone.fromHostedZoneAttributes(tagOnly, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'qa.example.com' })],
+      recordNames: ['*.qa.example.com'],
+    });
     expect(() => app.synth()).not.toThrow();
   });
 });

@@ -8,6 +8,7 @@ import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
   ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
 } from '@aws-sdk/client-route-53';
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, resetClients, retryStrategy } from '../../lambda/asg-dns-updater/index';
 import { DNS_LIFECYCLE_HOOK_NAME } from '../../lambda/asg-dns-updater/tag';
@@ -22,10 +23,12 @@ const calls: string[] = [];
 
 /** One instance of the simulated account. */
 interface Inst { id: string; state?: string; public?: string; private?: string; ipv6?: string }
-interface Group { name: string; tag?: string; options?: string; status?: string; instances: Inst[] }
+/** `owner`: the group's DomainMetaOwner tag (default: this updater's, 'qa-a'); null: no owner tag. */
+interface Group { name: string; tag?: string; options?: string; status?: string; owner?: string | null; instances: Inst[] }
 interface Rrset { Name: string; Type: string; TTL?: number; ResourceRecords?: Array<{ Value: string }>; AliasTarget?: any }
 
 const ZONE = 'Z0123456789ABCDEFGHIJ';
+const OWNER = 'qa-a';
 const I1 = 'i-1234567890abcdef0'; // the instance the fixtures name
 const I2 = 'i-0aaaaaaaaaaaaaaa2';
 const I3 = 'i-0bbbbbbbbbbbbbbb3';
@@ -48,6 +51,7 @@ function world(groups: Group[], records: Rrset[] = [], privateZone = false) {
         Tags: [
           { ResourceId: g.name, ResourceType: 'auto-scaling-group', Key: 'DomainMeta', Value: g.tag, PropagateAtLaunch: false },
           ...(g.options ? [{ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key: 'DomainMetaOptions', Value: g.options, PropagateAtLaunch: false }] : []),
+          ...(g.owner === null ? [] : [{ ResourceId: g.name, ResourceType: 'auto-scaling-group', Key: 'DomainMetaOwner', Value: g.owner ?? OWNER, PropagateAtLaunch: false }]),
         ],
       })),
     };
@@ -118,6 +122,7 @@ const terminateHook = (instanceId = I1) => event('eventbridge-terminate-lifecycl
 
 beforeAll(() => {
   process.env.AWS_REGION = 'us-west-2';
+  process.env.DNS_UPDATER_OWNER = OWNER;
   process.env.DNS_UPDATER_POLL_MS = '0';
 });
 beforeEach(() => {
@@ -444,5 +449,185 @@ describe("the SDK's retry strategy", () => {
     } finally {
       mockClient(Route53Client);
     }
+  });
+});
+
+describe('two environments in one account (issue 10, item 5)', () => {
+  const ZONE_B = 'Z0BBBBBBBBBBBBBBBBBBB';
+  const accessDenied = (action: string, zone: string) => Object.assign(
+    new Error(`User: arn:aws:sts::123456789012:assumed-role/qa-a-updater/fn is not authorized to perform: ${action} on resource: arn:aws:route53:::hostedzone/${zone}`),
+    { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } },
+  );
+  const schedule = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} };
+
+  test("an updater sharing the account with another environment's updater keeps its own record right when the other zone is AccessDenied", async () => {
+    const records = world([
+      // Sorts first, as in the report: another branch's group in a zone this updater may not read.
+      { name: 'a-qa-b-web', tag: `${ZONE_B}:app.qa-b.example.org`, owner: 'qa-b', instances: [{ id: I2, public: '198.51.100.2' }] },
+      { name: 'qa-a-web', tag, instances: [{ id: I1, public: '203.0.113.1' }] },
+    ]);
+    r53.on(ListResourceRecordSetsCommand, { HostedZoneId: ZONE_B }).rejects(accessDenied('route53:ListResourceRecordSets', ZONE_B));
+    r53.on(ChangeResourceRecordSetsCommand, { HostedZoneId: ZONE_B }).rejects(accessDenied('route53:ChangeResourceRecordSets', ZONE_B));
+    await expect(handler(schedule)).resolves.toMatchObject({ records: [{ record: `${ZONE}:app.example.com`, errors: [] }] });
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1']);
+    expect(r53.commandCalls(ListResourceRecordSetsCommand).map((c) => c.args[0].input.HostedZoneId)).toEqual([ZONE]);
+    // Its events are not ours either: nothing is read or written for the other group.
+    r53.resetHistory();
+    await handler(event('eventbridge-launch-successful.json', { AutoScalingGroupName: 'a-qa-b-web' }));
+    expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+    expect((console.log as jest.Mock).mock.calls.flat().join('\n')).toMatch(/a-qa-b-web: not this updater's group/);
+  });
+
+  test('a failure on one record never stops the others; the error names only the failed record', async () => {
+    const records = world([
+      { name: 'a', tag: `${ZONE}:a.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] },
+      { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2' }] },
+      { name: 'c', tag: `${ZONE}:c.example.com`, instances: [{ id: I3, public: '203.0.113.3' }] },
+    ]);
+    r53.on(ListResourceRecordSetsCommand, { StartRecordName: 'b.example.com' }).rejects(accessDenied('route53:ListResourceRecordSets', ZONE));
+    const failure = handler(schedule);
+    await expect(failure).rejects.toThrow(/b\.example\.com: AccessDenied/);
+    await expect(failure).rejects.not.toThrow(/a\.example\.com|c\.example\.com/);
+    expect(values(records, 'a.example.com.')).toEqual(['203.0.113.1']);
+    expect(values(records, 'c.example.com.')).toEqual(['203.0.113.3']);
+  });
+
+  describe('tag-only mode bounds (issue 14, item 4)', () => {
+    beforeEach(() => {
+      process.env.DNS_UPDATER_TAGGED_ZONES = ZONE;
+      process.env.DNS_UPDATER_TAGGED_NAMES = 'web.qa.example.com,i-*.web.qa.example.com,api.qa.example.com';
+    });
+    afterEach(() => {
+      delete process.env.DNS_UPDATER_TAGGED_ZONES;
+      delete process.env.DNS_UPDATER_TAGGED_NAMES;
+    });
+
+    test('an unowned tagged group inside the declared zones and names is followed', async () => {
+      const records = world([{ name: 'legacy', owner: null, tag: `${ZONE}:web.qa.example.com`, options: 'perInstance=true', instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      await handler(schedule);
+      expect(values(records, 'web.qa.example.com.')).toEqual(['203.0.113.1']);
+      expect(values(records, `${I1}.web.qa.example.com.`)).toEqual(['203.0.113.1']);
+    });
+
+    test.each([
+      ['a name outside the patterns', `${ZONE}:www.example.com`, '', /www\.example\.com matches none of the declared record names/],
+      ['another zone', `${ZONE_B}:app.qa.example.com`, '', new RegExp(`hosted zone ${ZONE_B} is not one of the declared zones`)],
+      ['per-instance names outside the patterns', `${ZONE}:api.qa.example.com`, 'perInstance=true', /per-instance names like i-0123456789abcdef0\.api\.qa\.example\.com match none/],
+    ])('a tag naming %s is refused with a clear log, nothing read or written', async (_what, tagValue, options, message) => {
+      world([{ name: 'rogue', owner: null, tag: tagValue, options: options || undefined, instances: [{ id: I1, public: '192.0.2.66' }] }]);
+      await expect(handler(schedule)).resolves.toMatchObject({ records: [] });
+      await handler(event('eventbridge-launch-successful.json', { AutoScalingGroupName: 'rogue' }));
+      expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+      expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+      const logs = (console.log as jest.Mock).mock.calls.flat().join('\n');
+      expect(logs).toMatch(/group rogue: DomainMeta names .* refused, nothing written for it/);
+      expect(logs).toMatch(message);
+    });
+
+    test("a group owned by another updater is not taken over by tag-only mode", async () => {
+      world([{ name: 'theirs', owner: 'qa-b', tag: `${ZONE}:web.qa.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      await handler(schedule);
+      expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+    });
+  });
+});
+
+describe('the FIFO queue path (issue 10, item 1)', () => {
+  const documented = fixture('documented/sqs-lambda-event-fifo.json');
+  /** The Lambda docs' FIFO event, one record per body. */
+  const batch = (bodies: unknown[], receiveCount = 1) => ({
+    Records: bodies.map((body, i) => ({
+      ...documented.Records[0],
+      messageId: `m${i + 1}`,
+      body: JSON.stringify(body),
+      attributes: { ...documented.Records[0].attributes, ApproximateReceiveCount: String(receiveCount), SequenceNumber: String(18849496460467696128n + BigInt(i)) },
+    })),
+  });
+  const schedule = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} };
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  const metricLines = () => (console.log as jest.Mock).mock.calls.flat().filter((l: string) => l.includes('"_aws"')).map((l: string) => JSON.parse(l));
+
+  test('messages are processed in order and a batch without failures reports none', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.2' }] }]);
+    await expect(handler(batch([fixture('eventbridge-launch-successful.json'), schedule]))).resolves.toEqual({ batchItemFailures: [] });
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+  });
+
+  test('a transient failure of an instance event reports it and every later message (FIFO order), never the earlier ones', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+    r53.on(ChangeResourceRecordSetsCommand).rejectsOnce(throttled()).callsFake(() => ({ ChangeInfo: { Id: '/change/C1', Status: 'PENDING', SubmittedAt: new Date() } }));
+    const out = await handler(batch([fixture('sns-test-notification.json'), fixture('eventbridge-launch-successful.json'), schedule]));
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm2' }, { itemIdentifier: 'm3' }] });
+  });
+
+  test('a record that cannot be made right is counted (metric for the alarm) and consumed, not retried', async () => {
+    world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }],
+      [{ Name: 'app.example.com.', Type: 'A', AliasTarget: { HostedZoneId: 'Z2', DNSName: 'lb.example.com.', EvaluateTargetHealth: false } }]);
+    await expect(handler(batch([fixture('eventbridge-launch-successful.json')]))).resolves.toEqual({ batchItemFailures: [] });
+    expect(metricLines()).toEqual([expect.objectContaining({
+      Failures: 1, FunctionName: expect.any(String),
+      _aws: expect.objectContaining({ CloudWatchMetrics: [{ Namespace: 'CdkContainerFleet/AsgDnsUpdater', Dimensions: [['FunctionName']], Metrics: [{ Name: 'Failures', Unit: 'Count' }] }] }),
+    })]);
+  });
+
+  test('a failed reconcile is not retried (the next one is the retry) but counted', async () => {
+    world([]);
+    asg.on(DescribeAutoScalingGroupsCommand).rejects(throttled());
+    await expect(handler(batch([schedule]))).resolves.toEqual({ batchItemFailures: [] });
+    expect(metricLines()[0]).toMatchObject({ Failures: 1 });
+  });
+
+  describe('direct invocations join the queue', () => {
+    const fetchMock = jest.fn();
+    const sqs = mockClient(SQSClient);
+    const cfn = (RequestType: string) => ({
+      RequestType, ResponseURL: 'https://cloudformation-custom-resource-response-uswest2.s3.amazonaws.com/x', StackId: 'arn:aws:cloudformation:us-west-2:123456789012:stack/s/1',
+      RequestId: `req-${RequestType}`, LogicalResourceId: 'DnsCleanup', ResourceType: 'Custom::AsgDnsRecord', PhysicalResourceId: `${ZONE}:app.example.com:my-asg`,
+      ResourceProperties: { ServiceToken: 'arn', AutoScalingGroupName: 'my-asg', DomainMeta: tag, DomainMetaOptions: 'ttl=60,address=public,whenEmpty=keep' },
+    });
+    beforeEach(() => {
+      sqs.reset();
+      sqs.on(SendMessageCommand).resolves({ MessageId: '5fea7756-0ea4-451a-a703-a558b933e274', MD5OfMessageBody: 'x', SequenceNumber: '18849496460467696128' });
+      fetchMock.mockReset().mockResolvedValue({ ok: true, status: 200 });
+      (global as any).fetch = fetchMock;
+    });
+    afterEach(() => { delete process.env.DNS_UPDATER_QUEUE_URL; });
+
+    test('a custom-resource request is forwarded into the FIFO queue with its message group; nothing else happens', async () => {
+      process.env.DNS_UPDATER_QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo';
+      process.env.DNS_UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
+      world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      await handler(cfn('Delete'));
+      expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{
+        QueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo', MessageGroupId: 'asg-dns-updater', MessageBody: JSON.stringify(cfn('Delete')),
+      }]);
+      expect(calls).toEqual([]);
+      expect(fetchMock).not.toHaveBeenCalled();
+    });
+
+    test('from the queue, a Delete whose write fails transiently is retried without answering, and answers FAILED on the last attempt', async () => {
+      world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+      r53.on(ChangeResourceRecordSetsCommand).rejects(throttled());
+      await expect(handler(batch([cfn('Delete')], 1))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      expect(fetchMock).not.toHaveBeenCalled();
+      await expect(handler(batch([cfn('Delete')], 3))).resolves.toEqual({ batchItemFailures: [] });
+      expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/Rate exceeded/) });
+    });
+
+    test('from the queue, an answer CloudFormation refused is retried (the request would otherwise hang for an hour)', async () => {
+      world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+      fetchMock.mockResolvedValueOnce({ ok: false, status: 503 });
+      await expect(handler(batch([cfn('Create')], 1))).resolves.toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }] });
+      await expect(handler(batch([cfn('Create')], 2))).resolves.toEqual({ batchItemFailures: [] });
+      expect(fetchMock).toHaveBeenCalledTimes(2);
+    });
+
+    test('from the queue, a Delete removes the record and answers SUCCESS', async () => {
+      const records = world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+      await expect(handler(batch([cfn('Delete')]))).resolves.toEqual({ batchItemFailures: [] });
+      expect(records).toEqual([]);
+      expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'SUCCESS' });
+    });
   });
 });

@@ -54,7 +54,7 @@ describe('CleanSlate', () => {
 
   test('the handler runs one at a time and knows its cluster, group and limits', () => {
     defaults.hasResourceProperties('AWS::Lambda::Function', {
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       ReservedConcurrentExecutions: 1,
       Environment: { Variables: {
         CLUSTER_NAME: { Ref: Match.stringLikeRegexp('ClusterEcsCluster') },
@@ -69,6 +69,7 @@ describe('CleanSlate', () => {
     const policy = Object.entries(defaults.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('CleanSlateFunction'))![1] as any;
     const statements = policy.Properties.PolicyDocument.Statement;
     expect(statements).toEqual([
+      { Action: ['logs:CreateLogStream', 'logs:PutLogEvents'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [expect.stringMatching(/^CleanSlateFunctionLogs/), 'Arn'] } },
       { Action: 'ecs:ListServices', Effect: 'Allow', Resource: '*', Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [expect.stringMatching(/^ClusterEcsCluster/), 'Arn'] } } } },
       { Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:aws:ecs:eu-west-1:111111111111:service/', { Ref: expect.stringMatching(/^ClusterEcsCluster/) }, '/*']] } },
       { Action: 'autoscaling:StartInstanceRefresh', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:*:autoScalingGroupName/', { Ref: expect.stringMatching(/^ClusterCapacityASG/) }]] } },
@@ -130,9 +131,9 @@ describe('CleanSlate', () => {
       [{ minHealthyPercentage: 120 }, /S\/CleanSlate: minHealthyPercentage 120 is not valid\. Fix: use a whole percentage from 0 to 100/],
       [{ maxHealthyPercentage: 250 }, /maxHealthyPercentage 250 is not valid/],
       [{ minHealthyPercentage: 0, maxHealthyPercentage: 150 }, /maxHealthyPercentage 150 is more than 100 above minHealthyPercentage 0/],
-      [{ timeout: Duration.minutes(1) }, /timeout 1 minute is not valid\. Fix: use 5 minutes to 24 hours/],
+      [{ timeout: Duration.minutes(1) }, /timeout 1 minute is not valid\. Fix: use 5 minutes to 1 day/],
       [{ pollInterval: Duration.seconds(1) }, /pollInterval 1 second is not valid/],
-      [{ maxInstanceLifetime: Duration.hours(2) }, /maxInstanceLifetime 2 hours is not valid\. Fix: use 1 to 365 days/],
+      [{ maxInstanceLifetime: Duration.hours(2) }, /maxInstanceLifetime 2 hours is not valid\. Fix: use whole seconds, 1 day to 365 days/],
     ])('%j', (props, message) => {
       expect(build(props)).toThrow(message);
     });

@@ -98,15 +98,15 @@ describe('FleetService container options', () => {
       [{ additionalPorts: [{ containerPort: 8080 }] }, /additionalPorts\[0\]: port 8080\/tcp is already mapped by containerPort/],
       [{ containerPort: undefined, containerPortName: 'x' }, /containerPortName 'x' is given without a containerPort/],
       [{ workingDirectory: 'app' }, /workingDirectory 'app' is not absolute/],
-      [{ swappiness: 101 }, /swappiness 101 is out of range/],
-      [{ maxSwapMiB: -1 }, /maxSwapMiB -1 is out of range/],
+      [{ swappiness: 101 }, /swappiness 101 is not valid\. Fix: use a whole number from 0 to 100/],
+      [{ maxSwapMiB: -1 }, /maxSwapMiB -1 is not valid/],
       [{ tmpfs: [{ containerPath: 'tmp', size: 1 }] }, /tmpfs\[0\]: containerPath 'tmp' is not absolute/],
-      [{ tmpfs: [{ containerPath: '/tmp', size: 0 }] }, /tmpfs\[0\].size 0 is out of range/],
+      [{ tmpfs: [{ containerPath: '/tmp', size: 0 }] }, /tmpfs\[0\].size 0 is not valid/],
       [{ systemControls: { 'net.core.somaxconn': '' } }, /systemControls: 'net.core.somaxconn' has no value/],
       [{ extraHosts: { myhost: '0.0.0.1,0.0.0.2' } }, /extraHosts: '0.0.0.1,0.0.0.2' \(for myhost\) is not an IPv4 or IPv6 address/],
-      [{ stopTimeout: Duration.minutes(5) }, /stopTimeout of 300 seconds is out of range\. Fix: use 0 to 120 seconds/],
+      [{ stopTimeout: Duration.minutes(5) }, /stopTimeout 5 minutes is not valid\. Fix: use 0 seconds to 2 minutes \(the most ECS waits/],
       [{ ulimits: [{ name: ecs.UlimitName.NOFILE, softLimit: 10, hardLimit: 5 }] }, /ulimits\[0\] \(nofile\): the soft limit 10 is above the hard limit 5/],
-      [{ gpuCount: 0 }, /gpuCount 0 is out of range/],
+      [{ gpuCount: 0 }, /gpuCount 0 is not valid/],
     ])('%j', (props, message) => {
       expect(() => synth(props as Partial<FleetServiceProps>)).toThrow(message);
     });

@@ -80,15 +80,15 @@ describe('FleetService', () => {
     test.each([
       [{ image: '' }, /Test\/svc: image is empty\. Fix: give an image reference/],
       [{ image: 'nginx latest' }, /image 'nginx latest' contains whitespace/],
-      [{ cpu: 0 }, /Test\/svc: cpu 0 is out of range\. Fix: use a whole number from 2 to 196608/],
-      [{ cpu: 1.5 }, /cpu 1.5 is out of range/],
-      [{ memoryLimitMiB: 4 }, /memoryLimitMiB 4 is out of range.*Docker needs at least 6/],
+      [{ cpu: 0 }, /Test\/svc: cpu 0 is not valid\. Fix: use a whole number from 2 to 196608/],
+      [{ cpu: 1.5 }, /cpu 1.5 is not valid/],
+      [{ memoryLimitMiB: 4 }, /memoryLimitMiB 4 is not valid.*Docker needs at least 6/],
       [{ memoryLimitMiB: 300, memoryReservationMiB: 400 }, /memoryReservationMiB 400 is above memoryLimitMiB 300/],
-      [{ containerPort: 0 }, /containerPort 0 is out of range.*1 to 65535/],
-      [{ containerPort: 70000 }, /containerPort 70000 is out of range/],
-      [{ desiredCount: -1 }, /desiredCount -1 is out of range/],
+      [{ containerPort: 0 }, /containerPort 0 is not valid.*1 to 65535/],
+      [{ containerPort: 70000 }, /containerPort 70000 is not valid/],
+      [{ desiredCount: -1 }, /desiredCount -1 is not valid/],
       [{ minHealthyPercent: 100, maxHealthyPercent: 100 }, /no deployment can ever replace a task/],
-      [{ maxHealthyPercent: 50 }, /maxHealthyPercent 50 is out of range/],
+      [{ maxHealthyPercent: 50 }, /maxHealthyPercent 50 is not valid/],
     ])('%j', (props, message) => {
       expect(make(props)).toThrow(message);
     });

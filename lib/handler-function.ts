@@ -1,0 +1,64 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { fleetError } from './errors';
+
+/** What differs between the library's handler functions. */
+export interface FleetHandlerFunctionProps extends Omit<lambda.FunctionProps, 'code' | 'handler' | 'runtime' | 'role' | 'logGroup' | 'logRetention'> {
+  /** The handler: the folder name under `lambda/` (`asg-dns-updater`, `clean-slate`, ...). */
+  readonly handler: string;
+  /**
+   * How long the function's logs are kept.
+   *
+   * @default one month
+   */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * Where the pre-bundled handlers are: `dist/handlers/<name>/index.js`, built by `lambda/bundle.mjs` (npm's `prepare`
+ * and `prepack`). From the source tree (`lib/`) and from the package (`dist/lib/`) that is the same folder.
+ */
+export function handlerBundleDir(handler: string): string {
+  const candidates = [
+    path.join(__dirname, '..', 'handlers', handler), // dist/lib -> dist/handlers
+    path.join(__dirname, '..', 'dist', 'handlers', handler), // lib -> dist/handlers
+  ];
+  return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.js'))) ?? candidates[candidates.length - 1];
+}
+
+/**
+ * One of the library's Lambda functions, from its pre-bundled code: no esbuild, Docker or bundling at synth, the
+ * same bytes on every machine. The function gets its own role (logs to its own log group only: no
+ * AWSLambdaBasicExecutionRole), a log group kept `logRetention` and removed with the stack, and the latest
+ * Node.js runtime cdk-nag knows.
+ */
+export function fleetHandlerFunction(scope: Construct, id: string, props: FleetHandlerFunctionProps): lambda.Function {
+  const { handler, logRetention, ...functionProps } = props;
+  const dir = handlerBundleDir(handler);
+  if (!fs.existsSync(path.join(dir, 'index.js'))) {
+    throw fleetError(scope, `the pre-bundled handler '${handler}' is missing (looked in ${dir})`,
+      'in a clone of cdk-container-fleet run `npm run build:handlers` (npm ci does it); an installed package always ships it, so reinstall it');
+  }
+  const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
+    retention: logRetention ?? logs.RetentionDays.ONE_MONTH,
+    removalPolicy: RemovalPolicy.DESTROY,
+  });
+  const role = new iam.Role(scope, `${id}Role`, {
+    assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    description: `${props.description ?? handler} (${scope.node.path}/${id})`.slice(0, 1000),
+  });
+  logGroup.grantWrite(role);
+  return new lambda.Function(scope, id, {
+    ...functionProps,
+    code: lambda.Code.fromAsset(dir),
+    handler: 'index.handler',
+    runtime: lambda.Runtime.NODEJS_24_X,
+    role,
+    logGroup,
+  });
+}

@@ -1,0 +1,120 @@
+import { Duration, Token } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { fleetError } from './errors';
+
+/**
+ * Token-aware checks of the values users type, shared by every construct so that each bad value fails the same way:
+ * `<construct path>: <name> <value> is not valid. Fix: use <what is allowed>.` A value that is still a token (a
+ * parameter, an imported value) cannot be judged at synth and passes.
+ */
+
+/** A whole-number range; `max` open when absent. */
+export interface WholeNumberRange {
+  readonly min: number;
+  readonly max?: number;
+  /** What the number counts, for the message: `'CPU units (1,024 = one vCPU)'`, `'instances'`. @default - none */
+  readonly unit?: string;
+}
+
+/** Why `value` is not a whole number in `range`, or undefined when it is (or is a token). */
+export function wholeNumberProblem(value: number, range: WholeNumberRange): string | undefined {
+  if (Token.isUnresolved(value)) return undefined;
+  if (Number.isInteger(value) && value >= range.min && (range.max === undefined || value <= range.max)) return undefined;
+  const unit = range.unit ? ` ${range.unit}` : '';
+  return range.max === undefined ? `a whole number, ${range.min} or more${unit}` : `a whole number from ${range.min} to ${range.max}${unit}`;
+}
+
+/** Throws when `value` (if given) is not a whole number in `range`. */
+export function checkWholeNumber(scope: Construct, name: string, value: number | undefined, range: WholeNumberRange): void {
+  if (value === undefined) return;
+  const allowed = wholeNumberProblem(value, range);
+  if (allowed) throw fleetError(scope, `${name} ${value} is not valid`, `use ${allowed}`);
+}
+
+/** Throws when `value` (if given) is not a whole percentage from `min` to `max`. */
+export function checkPercent(scope: Construct, name: string, value: number | undefined, min = 0, max = 100): void {
+  if (value === undefined || Token.isUnresolved(value)) return;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw fleetError(scope, `${name} ${value} is not valid`, `use a whole percentage from ${min} to ${max}`);
+  }
+}
+
+/** A duration range, inclusive; `max` open when absent. */
+export interface DurationRange {
+  readonly min: Duration;
+  readonly max?: Duration;
+  /** The whole unit the duration must be a multiple of. @default - any number of seconds */
+  readonly wholeUnit?: 'seconds' | 'minutes';
+  /** Why the range, for the message: `'the lifecycle hook heartbeat range'`. @default - none */
+  readonly why?: string;
+}
+
+/** Throws when `value` (if given and resolved) is outside `range` or not a multiple of its whole unit. */
+export function checkDuration(scope: Construct, name: string, value: Duration | undefined, range: DurationRange): void {
+  if (value === undefined || value.isUnresolved()) return;
+  const seconds = value.toSeconds({ integral: false });
+  const whole = range.wholeUnit === 'minutes' ? seconds % 60 === 0 : range.wholeUnit === 'seconds' ? Number.isInteger(seconds) : true;
+  if (whole && seconds >= range.min.toSeconds({ integral: false }) && (range.max === undefined || seconds <= range.max.toSeconds({ integral: false }))) return;
+  const span = range.max === undefined ? `${range.min.toHumanString()} or more` : `${range.min.toHumanString()} to ${range.max.toHumanString()}`;
+  const unit = range.wholeUnit ? `whole ${range.wholeUnit}, ` : '';
+  throw fleetError(scope, `${name} ${value.toHumanString()} is not valid`, `use ${unit}${span}${range.why ? ` (${range.why})` : ''}`);
+}
+
+/** An IPv4 or IPv6 CIDR block, parsed. */
+export interface ParsedCidr {
+  readonly version: 4 | 6;
+  readonly prefixLength: number;
+  /** IPv4 only: the network address as an unsigned 32-bit number (host bits may be set). */
+  readonly address?: number;
+}
+
+/** Parses `cidr`, or returns why it is not a CIDR block. */
+export function parseCidr(cidr: string): ParsedCidr | string {
+  const slash = cidr.indexOf('/');
+  if (slash < 0) return 'it has no prefix length (/n)';
+  const [ip, prefixText] = [cidr.slice(0, slash), cidr.slice(slash + 1)];
+  if (!/^\d{1,3}$/.test(prefixText)) return `its prefix length '${prefixText}' is not a number`;
+  const prefixLength = Number(prefixText);
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (v4) {
+    const octets = v4.slice(1).map(Number);
+    if (octets.some((o) => o > 255)) return 'an octet is above 255';
+    if (prefixLength > 32) return `its prefix length /${prefixLength} is above /32`;
+    return { version: 4, prefixLength, address: octets.reduce((a, o) => a * 256 + o, 0) };
+  }
+  if (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':') && (ip.match(/::/g) ?? []).length <= 1) {
+    const groups = ip.split(':').filter((g) => g !== '');
+    if (groups.some((g) => g.length > 4) || groups.length > 8 || (!ip.includes('::') && groups.length !== 8)) return 'it is not an IPv6 address';
+    if (prefixLength > 128) return `its prefix length /${prefixLength} is above /128`;
+    return { version: 6, prefixLength };
+  }
+  return 'it is not an IPv4 or IPv6 address with a prefix length';
+}
+
+/** Options of {@link checkCidrs}. */
+export interface CidrListOptions {
+  /** Allow an empty list. @default false: an empty list of allowed ranges would admit nobody (or, worse, be read as everybody) */
+  readonly allowEmpty?: boolean;
+  /** Allow /0 (the whole internet). @default true */
+  readonly allowAnywhere?: boolean;
+  /** What the ranges are for, for the message. @default 'address ranges' */
+  readonly what?: string;
+}
+
+/** Throws when `cidrs` (if given) holds a value that is not a CIDR block, or breaks `options`. Tokens pass. */
+export function checkCidrs(scope: Construct, name: string, cidrs: readonly string[] | undefined, options: CidrListOptions = {}): void {
+  if (cidrs === undefined || Token.isUnresolved(cidrs)) return;
+  if (cidrs.length === 0 && !options.allowEmpty) {
+    throw fleetError(scope, `${name} is empty`, `list the ${options.what ?? 'address ranges'} to admit, e.g. ['203.0.113.0/24'], or leave ${name} out for the default`);
+  }
+  for (const cidr of cidrs) {
+    if (Token.isUnresolved(cidr)) continue;
+    const parsed = parseCidr(cidr);
+    if (typeof parsed === 'string') {
+      throw fleetError(scope, `${name} holds '${cidr}', which is not a CIDR block: ${parsed}`, "write an address range such as '203.0.113.0/24' or '2001:db8::/32'");
+    }
+    if (parsed.prefixLength === 0 && options.allowAnywhere === false) {
+      throw fleetError(scope, `${name} holds ${cidr}, which admits the whole internet`, `list only the ${options.what ?? 'address ranges'} that should reach it`);
+    }
+  }
+}
