@@ -346,4 +346,13 @@ describe('ComposeProject', () => {
     expect(() => project('services:\n  a:\n    image: nginx\n    ports: ["8081:80"]\n  b:\n    image: nginx\n    ports: ["8081:80"]\n'))
       .toThrow(/b publishes port 8081\/tcp, which service a already uses/);
   });
+
+  test('published ports of services in nested stacks synthesize, with the listener in the parent stack', () => {
+    const { stack, project: p } = project('services:\n  a:\n    image: nginx\n    ports: ["8081:80"]\n  b:\n    image: postgres\n    ports: ["5433:5432"]\n',
+      { servicesPerNestedStack: 1, publishedPortCidrs: ['198.51.100.0/24'] });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081 });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
+    expect(Stack.of(p.services.a).nested).toBe(true);
+  });
 });
