@@ -27,7 +27,10 @@ export interface FleetExtension {
   readonly healthCheckPath?: string;
 }
 
-/** Declared ports (`ports`, `expose`, `x-fleet.port`), else inferred ones, and the published ones. */
+/**
+ * The ports the service listens on: declared ones (`ports`, `expose`, `x-fleet.port`) first, then those its image
+ * is known to listen on (Dockerfile EXPOSE, well-known images); and the published ones.
+ */
 export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExtension): { ports: PortPlan[]; portSource: PortSource; published: PublishedPortPlan[] } {
   const { svc, name } = ctx;
   const ports: PortPlan[] = [];
@@ -80,9 +83,11 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
       break;
     }
   }
-  if (ports.length > 0) return { ports, portSource: { kind: 'declared' }, published };
   const inferred = inferPorts(ctx, image);
-  return { ports: inferred.ports, portSource: inferred.source, published };
+  if (ports.length === 0) return { ports: inferred.ports, portSource: inferred.source, published };
+  // On a compose network every port the image listens on is reachable, declared or not.
+  inferred.ports.forEach(addPort);
+  return { ports, portSource: { kind: 'declared' }, published };
 }
 
 /**

@@ -45,6 +45,15 @@ describe('portsOf', () => {
   });
 });
 
+describe('portsOf with an image known to listen on more', () => {
+  test('declared ports come first, then the ports the image listens on (all reachable on a compose network)', () => {
+    const ctx = contextOf('services:\n  db:\n    image: mysql:8\n    ports: ["3307:3306"]\n');
+    const out = portsOf(ctx, { kind: 'registry', reference: 'mysql:8' }, {});
+    expect(out.ports).toEqual([{ containerPort: 3306, protocol: 'tcp' }, { containerPort: 33060, protocol: 'tcp' }]);
+    expect(out.portSource).toEqual({ kind: 'declared' });
+  });
+});
+
 describe('routingOf', () => {
   const route = (yaml: string, reference = 'x') => {
     const ctx = contextOf(yaml, { domain: 'qa.example.com' });
