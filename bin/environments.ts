@@ -1,11 +1,14 @@
 import { App, Duration, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_PRODUCTION } from '../lib/environments/examples';
 import { applyRolloutOrder, nightlySchedules, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
+import { Route53HealthCheckerAccess } from '../lib/environments/health-checkers';
 import { qaStackName, QaStack } from '../lib/environments/qa';
+import { FleetConfigurationError } from '../lib/errors';
 import { SwarmEnvironmentStack } from '../lib/environments/swarm-environment';
 import { CleanSlate, RegionalEndpoint } from '../lib/rollout';
 
@@ -24,28 +27,123 @@ export const PRODUCTION_REGIONS: RegionConfig[] = [
 ];
 const PRODUCTION_LATENCY_MS = { 'eu-west-1': { 'us-east-1': 70, 'ap-southeast-2': 280 }, 'us-east-1': { 'ap-southeast-2': 200 } };
 
-/** The example's public zone, given by id: no lookup. */
-const PUBLIC_ZONE = { zoneName: 'example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ' };
+/**
+ * What the example deploys with, from context (`-c key=value`). Nothing has a placeholder default: without a key its
+ * feature is off, so `cdk deploy` of a fresh clone works on a fresh account (see docs/deploying.md).
+ */
+export interface ExampleSettings {
+  /** `-c domain=example.com -c hostedZoneId=Z…`: the public zone of production's latency record `app.<domain>`. */
+  readonly publicZone?: { readonly zoneName: string; readonly hostedZoneId: string };
+  /** `-c certificateArn.<region>=arn:aws:acm:<region>:…`: one ACM certificate per production region (HTTPS). */
+  readonly certificateArns: Record<string, string>;
+  /** `-c productionAllowedCidrs=<cidr,…>`: production's client ranges (default: anywhere). */
+  readonly productionAllowedCidrs?: string[];
+  /** `-c allowedCidrs=<cidr,…>`: QA's office ranges (default: an internal QA load balancer). */
+  readonly qaAllowedCidrs?: string[];
+}
+
+/** An error in the app's context (`-c key=value`): `context: <problem>. Fix: <fix>.` */
+function contextError(problem: string, fix: string): FleetConfigurationError {
+  return new FleetConfigurationError('', `context: ${problem}. Fix: ${fix}.`);
+}
+
+/** Reads and checks the example's context keys; every error names the key to fix. */
+export function exampleSettings(app: App, regions: readonly string[]): ExampleSettings {
+  const context = (key: string): string | undefined => {
+    const value = app.node.tryGetContext(key);
+    return value === undefined || value === null || String(value).trim() === '' ? undefined : String(value).trim();
+  };
+  const list = (key: string): string[] | undefined => context(key)?.split(',').map((c) => c.trim()).filter((c) => c !== '');
+  const domain = context('domain')?.toLowerCase().replace(/\.$/, '');
+  const hostedZoneId = context('hostedZoneId');
+  if ((domain === undefined) !== (hostedZoneId === undefined)) {
+    throw contextError(`only ${domain ? 'domain' : 'hostedZoneId'} is set`, 'give both -c domain=<zone name> and -c hostedZoneId=<its id> (Route 53 console, Hosted zones), or neither for no DNS');
+  }
+  if (hostedZoneId !== undefined && !/^Z[A-Z0-9]{1,31}$/.test(hostedZoneId)) {
+    throw contextError(`hostedZoneId '${hostedZoneId}' is not a Route 53 hosted zone id`, 'give the id of your public zone, e.g. -c hostedZoneId=Z1D633PJN98FT9 (without /hostedzone/)');
+  }
+  const certificateArns: Record<string, string> = {};
+  for (const region of regions) {
+    const arn = context(`certificateArn.${region}`);
+    if (arn === undefined) continue;
+    const arnRegion = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[A-Za-z0-9-]+$/.exec(arn)?.[1];
+    if (arnRegion === undefined) {
+      throw contextError(`certificateArn.${region} '${arn}' is not an ACM certificate ARN`, `give arn:aws:acm:${region}:<account>:certificate/<id>`);
+    }
+    if (arnRegion !== region) {
+      // ACM certificates are regional: a listener only accepts a certificate from its own region.
+      throw contextError(`certificateArn.${region} is a certificate of ${arnRegion}`, `request or import the certificate in ${region} and give that ARN (ACM certificates are regional)`);
+    }
+    certificateArns[region] = arn;
+  }
+  for (const key of Object.keys(app.node.getAllContext()).filter((k) => k.startsWith('certificateArn.'))) {
+    const region = key.slice('certificateArn.'.length);
+    if (!regions.includes(region)) throw contextError(`${key} names a region without production`, `use one of ${regions.join(', ')}`);
+  }
+  return {
+    publicZone: domain && hostedZoneId ? { zoneName: domain, hostedZoneId } : undefined,
+    certificateArns,
+    productionAllowedCidrs: list('productionAllowedCidrs'),
+    qaAllowedCidrs: list('allowedCidrs'),
+  };
+}
+
+/**
+ * Per-region DNS of one production region: for every route of `stack` whose host is an exact name in `zone`, a
+ * latency record with the region as set identifier (every region's stack creates one under the same name; a simple
+ * record would exist once per zone and fail the second region). Target health is evaluated, so a region whose
+ * load balancer has no healthy target drops out of the answer.
+ */
+export function regionalHostRecords(stack: ProductionStack, zone: route53.IHostedZone, region: string): route53.ARecord[] {
+  const zoneName = zone.zoneName.toLowerCase().replace(/\.$/, '');
+  const seen = new Set<string>();
+  const records: route53.ARecord[] = [];
+  for (const route of stack.loadBalancer.routes) {
+    const host = route.host?.toLowerCase();
+    if (!host || /[*?]/.test(host) || !(host === zoneName || host.endsWith(`.${zoneName}`)) || seen.has(host)) continue;
+    seen.add(host);
+    records.push(new route53.ARecord(route.service, `Latency-${host}`, {
+      zone,
+      recordName: `${host}.`,
+      region,
+      setIdentifier: region,
+      target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(route.loadBalancer, { evaluateTargetHealth: true })),
+    }));
+  }
+  return records;
+}
 
 /**
  * Builds every environment of the example app into `app`, with cdk-nag (AwsSolutions) checks on.
  * Shared by bin/app.ts and the tests, so what is tested is what `cdk synth` produces.
  *
- * Context: `-c branch=<name>` gives a branch its own QA stack (`Qa-<name>`); `-c composeFile=<path>` runs another
- * compose file in QA; `-c allowedCidrs=<cidr,...>` the office ranges; `-c qaDomain=<name>` QA's private domain.
+ * Context (all optional; see docs/deploying.md): `-c domain=<zone> -c hostedZoneId=<id>` production's public DNS;
+ * `-c certificateArn.<region>=<arn>` HTTPS per region; `-c productionAllowedCidrs=<cidr,...>` production's client
+ * ranges; `-c allowedCidrs=<cidr,...>` QA's office ranges; `-c branch=<name>` gives a branch its own QA stack;
+ * `-c composeFile=<path>` runs another compose file in QA; `-c qaDomain=<name>` QA's private domain.
  */
 export function buildApp(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   const account = process.env.CDK_DEFAULT_ACCOUNT;
+  const settings = exampleSettings(app, PRODUCTION_REGIONS.map((r) => r.name));
+  if (EXAMPLE_PRODUCTION.domain !== undefined && PRODUCTION_REGIONS.length > 1) {
+    throw contextError('the shared production config has a domain, so every region would create the same simple records', 'leave domain out of the config and give -c domain / -c hostedZoneId: each region then creates latency records');
+  }
+  if (EXAMPLE_PRODUCTION.certificateArn !== undefined && PRODUCTION_REGIONS.length > 1) {
+    throw contextError('the shared production config has one certificateArn for every region, but ACM certificates are regional', 'leave certificateArn out of the config and give -c certificateArn.<region>=<arn> per region');
+  }
 
   // Production, one stack per region, rolled out in the planner's order and cleaned nightly in that order.
   const plan = planRegions(PRODUCTION_REGIONS, { latencyMs: PRODUCTION_LATENCY_MS });
   const slots = nightlySchedules(plan, { slotMinutes: 120 });
   const production: Record<string, ProductionStack> = {};
   for (const region of PRODUCTION_REGIONS) {
+    const certificateArn = settings.certificateArns[region.name];
+    const allowedCidrs = settings.productionAllowedCidrs ?? EXAMPLE_PRODUCTION.allowedCidrs;
     const stack = new ProductionStack(app, regionStackId(PRODUCTION_REGIONS, region.name), {
       env: { account, region: region.name },
-      config: EXAMPLE_PRODUCTION,
+      // Per region: ACM certificates are regional, so each region gets its own certificate (or none).
+      config: { ...EXAMPLE_PRODUCTION, certificateArn, allowedCidrs },
       description: `cdk-container-fleet example: production in ${region.name}`,
     });
     new CleanSlate(stack, 'CleanSlate', {
@@ -54,8 +152,20 @@ export function buildApp(app: App): void {
       timeout: Duration.minutes(120),
     });
     // Latency record with a health check: a region being rebuilt drops out of DNS and comes back when healthy.
-    const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'PublicZone', PUBLIC_ZONE);
-    new RegionalEndpoint(stack, 'Endpoint', { zone, recordName: `app.${PUBLIC_ZONE.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/' });
+    const publicZone = settings.publicZone;
+    if (publicZone) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'PublicZone', publicZone);
+      new RegionalEndpoint(stack, 'Endpoint', {
+        zone, recordName: `app.${publicZone.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/',
+        // With a certificate the HTTP listener only redirects, and Route 53 counts a redirect as healthy.
+        healthCheckProtocol: certificateArn ? 'HTTPS' : 'HTTP',
+      });
+      regionalHostRecords(stack, zone, region.name);
+      // Office ranges on production would lock out the health checkers: every region unhealthy, Route 53 fails open.
+      if (allowedCidrs?.length) {
+        new Route53HealthCheckerAccess(stack, 'HealthCheckers', { target: stack.loadBalancer, port: certificateArn ? 443 : 80 });
+      }
+    }
     production[region.name] = stack;
   }
   applyRolloutOrder(plan, production);
@@ -68,7 +178,8 @@ export function buildApp(app: App): void {
     env: { account, region: DEFAULT_REGION },
     branch,
     composeFile,
-    allowedCidrs: (context('allowedCidrs') ?? '203.0.113.0/24').split(',').map((c) => c.trim()),
+    // Without office ranges QA's load balancer is internal: deployable and safe, reached through the VPC.
+    allowedCidrs: settings.qaAllowedCidrs,
     domain: context('qaDomain') ?? 'qa.example.internal',
     description: `cdk-container-fleet example: QA${branch ? ` of branch ${branch}` : ''}`,
   });

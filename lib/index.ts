@@ -13,3 +13,4 @@ export * from './environments/examples';
 export * from './environments/qa';
 export * from './environments/multi-region';
 export * from './environments/swarm-environment';
+export * from './preflight';

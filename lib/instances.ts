@@ -1,22 +1,89 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Validations } from 'aws-cdk-lib';
+import { Stack, Token, Validations } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { fleetError } from './errors';
+import { nagResourceName } from './nag';
+
+/** Options of {@link ssmInstanceRole}. */
+export interface SsmInstanceRoleOptions {
+  /**
+   * The environment's own SSM parameter prefix (e.g. `/cdk-container-fleet/swarm/prod`): the hosts may read
+   * (`ssm:GetParameter`, `ssm:GetParameters`, `ssm:GetParametersByPath`) the parameters under it, and no others.
+   *
+   * @default - no parameter reads at all (a host of one environment never reads another environment's parameters)
+   */
+  readonly parameterPrefix?: string;
+}
 
 /**
- * The instance role every EC2 host of this library gets: Session Manager (and Run Command) instead of SSH.
- * `purpose` completes the cdk-nag acknowledgement's reason ("…which replace SSH on <purpose>").
+ * What SSM Agent itself calls, and nothing else: registration and heartbeat (`ssm:UpdateInstanceInformation`),
+ * Session Manager channels and Run Command delivery through the Message Gateway Service (`ssmmessages:*Channel`),
+ * Run Command delivery through the Message Delivery Service for agents that cannot use the gateway
+ * (`ec2messages:*`), and the agent's poll for State Manager associations that target the instance itself
+ * (`ssm:ListInstanceAssociations`). Sources: Systems Manager User Guide, "Reference: ec2messages, ssmmessages, and
+ * other API operations" and "Create a custom IAM instance profile for Session Manager"; the AWS managed policy
+ * AWSCloud9SSMInstanceProfile grants exactly the Session Manager part.
+ *
+ * Unlike AmazonSSMManagedInstanceCore this grants no `ssm:GetParameter(s)` on `*` (one environment's host reading
+ * every other environment's parameters), no `ssm:GetDocument`/`ssm:PutInventory`/`ssm:PutComplianceItems`
+ * (Inventory, Patch Manager and Distributor, which this library does not use).
  */
-export function ssmInstanceRole(scope: Construct, id: string, description: string, purpose: string): iam.Role {
+export const SSM_AGENT_ACTIONS = [
+  'ssm:UpdateInstanceInformation',
+  'ssm:ListInstanceAssociations',
+  'ssmmessages:CreateControlChannel',
+  'ssmmessages:CreateDataChannel',
+  'ssmmessages:OpenControlChannel',
+  'ssmmessages:OpenDataChannel',
+  'ec2messages:AcknowledgeMessage',
+  'ec2messages:DeleteMessage',
+  'ec2messages:FailMessage',
+  'ec2messages:GetEndpoint',
+  'ec2messages:GetMessages',
+  'ec2messages:SendReply',
+] as const;
+
+/**
+ * The instance role every EC2 host of this library gets: Session Manager (and Run Command) instead of SSH, through a
+ * minimal inline SSM Agent policy ({@link SSM_AGENT_ACTIONS}), plus reads of the environment's own parameters when
+ * `options.parameterPrefix` is given. `purpose` completes the cdk-nag acknowledgement's reason.
+ */
+export function ssmInstanceRole(scope: Construct, id: string, description: string, purpose: string, options: SsmInstanceRoleOptions = {}): iam.Role {
+  const statements = [new iam.PolicyStatement({ sid: 'SsmAgent', actions: [...SSM_AGENT_ACTIONS], resources: ['*'] })];
+  const prefix = options.parameterPrefix;
+  let below: string | undefined;
+  if (prefix !== undefined) {
+    if (!Token.isUnresolved(prefix) && !/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/.test(prefix)) {
+      throw fleetError(scope, `parameterPrefix '${prefix}' is not an SSM parameter path`, "start it with '/' and use letters, digits, '_', '.', '-' and '/', without a trailing '/' (e.g. '/my-app/prod')");
+    }
+    const path = Token.isUnresolved(prefix) ? prefix : prefix.slice(1);
+    below = Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${path}/*` });
+    statements.push(new iam.PolicyStatement({
+      sid: 'OwnParameters',
+      actions: ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'],
+      // The path itself (GetParametersByPath is authorized on it) and everything below it.
+      resources: [
+        Stack.of(scope).formatArn({ service: 'ssm', resource: 'parameter', resourceName: path }),
+        below,
+      ],
+    }));
+  }
   const role = new iam.Role(scope, id, {
     assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com'),
     description,
-    managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName('AmazonSSMManagedInstanceCore')],
+    inlinePolicies: { SsmAgent: new iam.PolicyDocument({ statements }) },
   });
   Validations.of(role).acknowledge({
-    id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]',
-    reason: `AmazonSSMManagedInstanceCore is the AWS-maintained minimum for Session Manager and Run Command, which replace SSH on ${purpose}`,
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: `SSM Agent's own calls, for Session Manager and Run Command instead of SSH on ${purpose}: the ssmmessages and ec2messages actions support no resource-level permissions; UpdateInstanceInformation and ListInstanceAssociations could at most name instance/* (the instance ids are unknown at synth), and each reports or lists for the calling instance only`,
   });
+  if (below !== undefined) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, below)}]`,
+      reason: `reads only the parameters under the environment's own prefix, which the environment writes for ${purpose}`,
+    });
+  }
   return role;
 }
 

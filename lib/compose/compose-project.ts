@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -328,7 +328,7 @@ export class ComposeProject extends Construct {
       for (const port of plan.published) {
         const service = this.services[plan.name];
         this.publishedPorts ??= new PublishedPorts(this, 'PublishedPorts', {
-          loadBalancer, vpc: this.props.cluster.vpc, allowedCidrs: cidrs ?? [this.props.cluster.vpc.vpcCidrBlock],
+          loadBalancer, vpc: this.props.cluster.vpc, allowedCidrs: cidrs ?? [vpcCidrOf(this.props.cluster.vpc)],
         });
         // Served by the route made above (port 80 → the default route of the load balancer).
         if (port.published === ENTRY_PORT && port.protocol === 'tcp' && port.containerPort === plan.routedPort) continue;
@@ -588,6 +588,12 @@ function loggingOptionsOf(logging: LoggingPlan | undefined, scope: Construct): P
   }
   const options = logging.driver === 'awslogs' ? { 'awslogs-region': Stack.of(scope).region, ...o } : o;
   return { logDriver: new ecs.GenericLogDriver({ logDriver: logging.driver, options }) };
+}
+
+/** The VPC's CIDR as written when the VPC is made here (so security group checks can read it), else its token. */
+function vpcCidrOf(vpc: ec2.IVpc): string {
+  const cfn = vpc.node.defaultChild;
+  return cfn instanceof ec2.CfnVPC && typeof cfn.cidrBlock === 'string' && !Token.isUnresolved(cfn.cidrBlock) ? cfn.cidrBlock : vpc.vpcCidrBlock;
 }
 
 /** ECS container names allow letters, digits, '-' and '_'; compose names also allow '.'. */

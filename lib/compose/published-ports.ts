@@ -154,7 +154,9 @@ export class PublishedPorts extends Construct {
   private nlb(): elbv2.NetworkLoadBalancer {
     if (this.networkLoadBalancer) return this.networkLoadBalancer;
     const vpc = this.props.vpc;
-    const internetFacing = vpc.publicSubnets.length > 0;
+    // The same scheme as the environment's load balancer (read from its resource's public properties).
+    const scheme = (this.props.loadBalancer.loadBalancer.node.defaultChild as elbv2.CfnLoadBalancer | undefined)?.scheme;
+    const internetFacing = scheme === 'internet-facing' && vpc.publicSubnets.length > 0;
     this.nlbSecurityGroup = new ec2.SecurityGroup(this, 'NetworkSecurityGroup', {
       vpc,
       description: `Network load balancer of the published ports of ${this.node.path}`,
@@ -163,7 +165,8 @@ export class PublishedPorts extends Construct {
     this.networkLoadBalancer = new elbv2.NetworkLoadBalancer(this, 'NetworkLoadBalancer', {
       vpc,
       internetFacing,
-      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : vpc.privateSubnets.length ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PRIVATE_ISOLATED },
+      // Internal in a VPC without private subnets (QA without NAT): the public subnets, with no public address.
+      vpcSubnets: { subnetType: internetFacing || vpc.privateSubnets.length === 0 ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
       securityGroups: [this.nlbSecurityGroup],
       crossZoneEnabled: true,
     });

@@ -1,10 +1,13 @@
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnOutput, Stack, StackProps, Tags } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { Construct } from 'constructs';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct, IConstruct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
@@ -36,9 +39,14 @@ export interface QaStackProps extends StackProps {
   readonly branch?: string;
 
   /**
-   * Client address ranges allowed to reach the environment (the office, the VPN). Nothing else can.
+   * Client address ranges allowed to reach the environment (the office, the VPN) through an internet-facing load
+   * balancer. Nothing else can.
+   *
+   * @default - no public entry: the load balancer is internal (reachable from inside the VPC only: a VPN into it,
+   *   or a Session Manager port-forwarding session through one of the cluster's instances, see docs/deploying.md),
+   *   so a QA environment deployed without an office range is still safe and still usable
    */
-  readonly allowedCidrs: string[];
+  readonly allowedCidrs?: string[];
 
   /**
    * Domain of the environment, e.g. `qa.example.internal`: a service with `DOMAIN=login` is routed by host
@@ -117,6 +125,15 @@ export interface QaStackProps extends StackProps {
    * @default 0, the cheap choice for QA
    */
   readonly natGateways?: number;
+
+  /**
+   * Delete what the environment wrote when its stack is deleted: service and flow log groups, the load balancer's
+   * access-log bucket (emptied first) and the EFS file system of named volumes. A QA environment per branch would
+   * otherwise leave a bucket, log groups and possibly a file system behind for every deleted branch.
+   *
+   * @default true (production environments keep them: they retain by default)
+   */
+  readonly cleanUpOnDelete?: boolean;
 }
 
 /**
@@ -137,10 +154,10 @@ export class QaStack extends Stack {
 
   constructor(scope: Construct, id: string, props: QaStackProps) {
     super(scope, id, props);
-    if (props.allowedCidrs.length === 0) {
-      throw fleetError(this, 'allowedCidrs is empty, so nobody could reach the QA environment', "list the office or VPN ranges, e.g. ['203.0.113.0/24']");
+    if (props.allowedCidrs?.length === 0) {
+      throw fleetError(this, 'allowedCidrs is empty, so nobody could reach the QA environment', "list the office or VPN ranges, e.g. ['198.51.100.0/24'], or leave allowedCidrs out for an internal load balancer");
     }
-    for (const cidr of props.allowedCidrs) {
+    for (const cidr of props.allowedCidrs ?? []) {
       if (/\/0$/.test(cidr)) {
         throw fleetError(this, `allowedCidrs holds ${cidr}, which opens the QA environment to the whole internet`, 'list only the office or VPN ranges');
       }
@@ -149,7 +166,9 @@ export class QaStack extends Stack {
     if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(domain)) {
       throw fleetError(this, `domain '${props.domain}' is not a DNS name`, "give a name such as 'qa.example.internal'");
     }
-    if (props.branch !== undefined) Tags.of(this).add('qa-branch', props.branch);
+    if (props.branch !== undefined) Tags.of(this).add('qa-branch', tagValue(props.branch));
+    const cleanUp = props.cleanUpOnDelete ?? true;
+    const internetFacing = props.allowedCidrs !== undefined;
 
     this.cluster = new FleetCluster(this, 'Cluster', {
       natGateways: props.natGateways ?? 0,
@@ -157,11 +176,21 @@ export class QaStack extends Stack {
       minCapacity: props.minCapacity ?? 1,
       maxCapacity: props.maxCapacity ?? 2,
     });
+    const accessLogBucket = cleanUp ? qaAccessLogBucket(this) : undefined;
     this.loadBalancer = new FleetLoadBalancer(this, 'LoadBalancer', {
       vpc: this.cluster.vpc,
-      internetFacing: true,
+      internetFacing,
       allowedCidrs: props.allowedCidrs,
+      accessLogBucket,
     });
+    if (!internetFacing) {
+      // cdk-nag cannot evaluate the ingress source, a reference to the VPC's CIDR block (it reports a rule error).
+      Validations.of(this.loadBalancer.securityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason: 'the internal QA load balancer admits only the VPC CIDR block (a reference to the VPC, which cdk-nag cannot evaluate), never 0.0.0.0/0',
+      });
+      Annotations.of(this).addInfo('no allowedCidrs: the QA load balancer is internal; reach it through a VPN into the VPC or a Session Manager port-forwarding session (docs/deploying.md), or deploy with -c allowedCidrs=<office range>');
+    }
     this.zone = new route53.PrivateHostedZone(this, 'Zone', {
       zoneName: domain,
       vpc: this.cluster.vpc,
@@ -177,7 +206,9 @@ export class QaStack extends Stack {
       images: props.images,
       profiles: props.profiles,
       namedVolumes: props.namedVolumes,
+      volumeRemovalPolicy: cleanUp ? RemovalPolicy.DESTROY : undefined,
       publishPorts: props.publishPorts,
+      // Internal (no allowedCidrs): published ports admit the VPC, like the load balancer.
       publishedPortCidrs: props.allowedCidrs,
     });
 
@@ -189,6 +220,12 @@ export class QaStack extends Stack {
       });
     }
 
+    if (cleanUp) {
+      Aspects.of(this).add(new DestroyLogGroups());
+      // Deleted after every load balancer, so no access log lands in the bucket once it has been emptied.
+      if (accessLogBucket) for (const lb of this.loadBalancer.loadBalancers) lb.node.addDependency(accessLogBucket);
+    }
+
     new CfnOutput(this, 'LoadBalancerDnsName', { value: this.loadBalancer.loadBalancer.loadBalancerDnsName, description: 'Send requests here with the Host header of a service' });
     const hosts = Object.values(this.project.routes).flat().map((r) => r.host).filter((h): h is string => h !== undefined);
     if (hosts.length > 0) new CfnOutput(this, 'Hosts', { value: hosts.join(' '), description: `Routed hosts (records in the private zone ${domain})` });
@@ -197,12 +234,56 @@ export class QaStack extends Stack {
 }
 
 /**
- * The stack name of a branch's QA environment: `Qa` without a branch, else `Qa-<branch>` with the branch
- * reduced to what CloudFormation allows in a stack name (letters, digits, '-'; at most 128 characters):
- * `feature/Login_2` → `Qa-feature-Login-2`.
+ * The stack name of a branch's QA environment: `Qa` without a branch, `Qa-<branch>` when the branch is already a
+ * valid stack-name part (letters, digits and '-'), and otherwise the branch reduced to those characters plus a short
+ * hash of the branch as written, so that `feature/x` (`Qa-feature-x-<hash>`) and `feature-x` (`Qa-feature-x`) never
+ * share a stack. At most 128 characters (CloudFormation's limit); a shortened name also gets the hash.
  */
 export function qaStackName(branch?: string): string {
   if (branch === undefined || branch.trim() === '') return 'Qa';
   const clean = branch.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
-  return clean === '' ? 'Qa' : `Qa-${clean}`.slice(0, 128).replace(/-$/, '');
+  const plain = `Qa-${clean}`;
+  // A name that could be mistaken for a hashed one gets its own hash too, so the mapping stays one-to-one.
+  const unchanged = clean === branch && plain.length <= 128 && !HASHED.test(plain);
+  if (unchanged) return plain;
+  const suffix = `-${crypto.createHash('sha256').update(branch).digest('hex').slice(0, 8)}`;
+  const base = clean === '' ? 'Qa' : plain.slice(0, 128 - suffix.length).replace(/-+$/, '');
+  return `${base}${suffix}`;
+}
+
+/** What {@link qaStackName} appends when it had to change a branch name. */
+const HASHED = /-[0-9a-f]{8}$/;
+
+/**
+ * A branch name as a tag value: tag values of IAM, Lambda, ECS and the other tagging services allow letters, digits,
+ * spaces and `_ . : / = + - @` only, at most 256 characters; anything else (`#`, `!`, `(`) becomes `_`. The Branch
+ * output keeps the name as written.
+ */
+export function tagValue(value: string): string {
+  return value.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_').slice(0, 256);
+}
+
+/** The QA access-log bucket: as the load balancer's own, but emptied and deleted with the stack. */
+function qaAccessLogBucket(scope: Construct): s3.Bucket {
+  const bucket = new s3.Bucket(scope, 'AccessLogs', {
+    encryption: s3.BucketEncryption.S3_MANAGED,
+    enforceSSL: true,
+    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+    lifecycleRules: [{ expiration: Duration.days(30) }],
+    removalPolicy: RemovalPolicy.DESTROY,
+    autoDeleteObjects: true,
+  });
+  Validations.of(bucket).acknowledge({
+    id: 'AwsSolutions-S1',
+    reason: 'this bucket receives the QA load balancer access logs; logging its own access into another bucket adds cost for no audit value',
+  });
+  return bucket;
+}
+
+/** Log groups of a QA environment are deleted with it (aws-cdk-lib retains them by default). */
+class DestroyLogGroups implements IAspect {
+  public visit(node: IConstruct): void {
+    if (node instanceof logs.CfnLogGroup) node.applyRemovalPolicy(RemovalPolicy.DESTROY);
+  }
 }

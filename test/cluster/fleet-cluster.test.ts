@@ -1,6 +1,7 @@
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { SSM_AGENT_ACTIONS } from '../../lib/instances';
 import { bootService, testStack } from '../support/fixtures';
 
 describe('FleetCluster', () => {
@@ -43,7 +44,63 @@ describe('FleetCluster', () => {
     }
     template.hasResourceProperties('AWS::IAM::Role', {
       AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }),
-      ManagedPolicyArns: [{ 'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp('AmazonSSMManagedInstanceCore')])] }],
+      Policies: [{ PolicyName: 'SsmAgent', PolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Action: [...SSM_AGENT_ACTIONS].sort(), Resource: '*' })] }) }],
+    });
+  });
+
+  describe('least privilege of the instances (issue 14)', () => {
+    const instanceRole = () => {
+      const roles = template.findResources('AWS::IAM::Role', { Properties: { AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'ec2.amazonaws.com' } })] }) } });
+      const [id] = Object.keys(roles);
+      const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((p) => JSON.stringify(p.Properties.Roles).includes(id));
+      const statements = [
+        ...roles[id].Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement),
+        ...policies.flatMap((p) => p.Properties.PolicyDocument.Statement),
+      ];
+      return { role: roles[id], statements };
+    };
+    const actionsOf = (statement: any): string[] => [statement.Action].flat();
+
+    test('no AmazonSSMManagedInstanceCore (it reads every parameter of the account): no managed policy at all', () => {
+      expect(instanceRole().role.Properties.ManagedPolicyArns).toBeUndefined();
+    });
+
+    test('reads no SSM parameter without a parameterPrefix', () => {
+      const all = instanceRole().statements.flatMap(actionsOf);
+      expect(all.filter((a) => /^ssm:GetParameter/.test(a) || a === 'ssm:*' || a === '*')).toEqual([]);
+    });
+
+    test('has no CloudWatch Logs permission on "*" (tasks log through their execution roles)', () => {
+      const logs = instanceRole().statements.filter((st) => actionsOf(st).some((a) => a.startsWith('logs:')));
+      expect(logs).toEqual([]);
+    });
+
+    test('keeps the ECS agent permissions, scoped to this cluster where IAM allows', () => {
+      const { statements } = instanceRole();
+      const cluster = { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterEcsCluster'), 'Arn'] };
+      expect(statements).toEqual(expect.arrayContaining([
+        expect.objectContaining({ Action: ['ecs:DeregisterContainerInstance', 'ecs:RegisterContainerInstance', 'ecs:Submit*'] }),
+        expect.objectContaining({ Action: ['ecs:Poll', 'ecs:StartTelemetrySession'], Condition: { ArnEquals: { 'ecs:cluster': expect.anything() } } }),
+        expect.objectContaining({ Action: ['ecr:GetAuthorizationToken', 'ecs:DiscoverPollEndpoint'], Resource: '*' }),
+      ]));
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'EcsAgentRegistration', Resource: cluster })]) },
+      });
+    });
+
+    test('with a parameterPrefix, reads only the parameters under it', () => {
+      const s = testStack();
+      new FleetCluster(s, 'Prefixed', { parameterPrefix: '/my-app/qa' });
+      const role = Object.values(Template.fromStack(s).findResources('AWS::IAM::Role')).find((r) => r.Properties.Policies?.[0]?.PolicyName === 'SsmAgent')!;
+      const reads = role.Properties.Policies[0].PolicyDocument.Statement.find((st: any) => st.Sid === 'OwnParameters');
+      expect(reads.Action).toEqual(['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+      expect(JSON.stringify(reads.Resource)).toContain(':parameter/my-app/qa"');
+      expect(JSON.stringify(reads.Resource)).toContain(':parameter/my-app/qa/*"');
+      expect(JSON.stringify(reads.Resource)).not.toMatch(/parameter\/\*"/);
+    });
+
+    test.each(['my-app', '/my-app/', '/my app'])('rejects the parameterPrefix %s', (parameterPrefix) => {
+      expect(() => new FleetCluster(testStack(), 'Bad', { parameterPrefix })).toThrow(/parameterPrefix .* is not an SSM parameter path/);
     });
   });
 
@@ -95,7 +152,22 @@ describe('FleetCluster', () => {
 
     test('no custom drain hook that could hold instances in Terminating:Wait: ECS managed draining owns it', () => {
       template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
-      template.resourceCountIs('AWS::Lambda::Function', 1); // only the VPC default-security-group restriction
+      // The VPC default-security-group restriction and the teardown guard; neither is a lifecycle hook target.
+      template.resourceCountIs('AWS::Lambda::Function', 2);
+    });
+
+    test('a guard between the group and the cluster deregisters leftover container instances before the cluster is deleted', () => {
+      const resources = template.toJSON().Resources as Record<string, any>;
+      const [guard] = Object.keys(template.findResources('Custom::FleetClusterTeardown'));
+      const group = Object.keys(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+      const cluster = Object.keys(template.findResources('AWS::ECS::Cluster'))[0];
+      // The group depends on the guard, the guard on the cluster: deletion runs group → guard → cluster.
+      expect(resources[group].DependsOn).toEqual(expect.arrayContaining([guard]));
+      expect(resources[guard].Properties.ClusterName).toEqual({ Ref: cluster });
+      // The guard may only list and deregister this cluster's container instances.
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        PolicyDocument: { Statement: Match.arrayWith([{ Action: ['ecs:DeregisterContainerInstance', 'ecs:ListContainerInstances'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [cluster, 'Arn'] } }]) },
+      });
     });
   });
 

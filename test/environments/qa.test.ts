@@ -1,0 +1,95 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as fc from 'fast-check';
+import { qaStackName, QaStack, QaStackProps, tagValue } from '../../lib/environments/qa';
+import { unitTestApp } from '../support/app';
+
+const env = { account: '111111111111', region: 'eu-west-1' };
+const base: QaStackProps = { env, allowedCidrs: ['198.51.100.0/24'], domain: 'qa.example.internal' };
+const VOLUME_COMPOSE = path.join(os.tmpdir(), `qa-named-volume-${process.pid}.compose.yml`);
+
+/** Every resource of the stack and its nested stacks. */
+function resourcesOf(stack: Stack): Record<string, any> {
+  const dir = (stack.node.root as App).synth().directory;
+  return Object.assign({}, ...fs.readdirSync(dir).filter((f) => f.endsWith('.template.json'))
+    .map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).Resources ?? {}));
+}
+
+describe('QaStack cleans up after itself (issue 10 item 8b)', () => {
+  beforeAll(() => {
+    fs.writeFileSync(VOLUME_COMPOSE, 'services:\n  db:\n    image: postgres:16\n    volumes: ["data:/var/lib/postgresql/data"]\nvolumes:\n  data: {}\n');
+  });
+  afterAll(() => fs.rmSync(VOLUME_COMPOSE, { force: true }));
+
+  test('retains nothing: log groups, the access-log bucket and the EFS file system are deleted with the stack', () => {
+    const stack = new QaStack(unitTestApp(), 'Qa', { ...base, composeFile: VOLUME_COMPOSE, namedVolumes: 'efs' });
+    const resources = resourcesOf(stack);
+    const kept = Object.entries(resources).filter(([, r]) => r.DeletionPolicy && r.DeletionPolicy !== 'Delete').map(([id, r]) => `${id} ${r.Type}`);
+    expect(kept).toEqual([]);
+    expect(Object.values(resources).some((r) => r.Type === 'AWS::EFS::FileSystem')).toBe(true);
+  });
+
+  test('empties the access-log bucket before deleting it, after every load balancer is gone', () => {
+    const stack = new QaStack(unitTestApp(), 'Qa', base);
+    const t = Template.fromStack(stack);
+    const [bucket] = Object.keys(t.findResources('AWS::S3::Bucket'));
+    t.hasResourceProperties('Custom::S3AutoDeleteObjects', { BucketName: { Ref: bucket } });
+    const [autoDelete] = Object.keys(t.findResources('Custom::S3AutoDeleteObjects'));
+    const lb = Object.values(t.findResources('AWS::ElasticLoadBalancingV2::LoadBalancer'))[0];
+    // The load balancer depends on the emptying: it is deleted first, so no log lands in an emptied bucket.
+    expect(lb.DependsOn).toEqual(expect.arrayContaining([bucket, autoDelete]));
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
+      LoadBalancerAttributes: Match.arrayWith([{ Key: 'access_logs.s3.bucket', Value: { Ref: bucket } }]),
+    });
+  });
+
+  test('cleanUpOnDelete: false keeps them, as production does', () => {
+    const stack = new QaStack(unitTestApp(), 'Qa', { ...base, cleanUpOnDelete: false });
+    const kept = Object.values(resourcesOf(stack)).filter((r) => r.DeletionPolicy === 'Retain').map((r) => r.Type);
+    expect(kept).toEqual(expect.arrayContaining(['AWS::S3::Bucket', 'AWS::Logs::LogGroup']));
+  });
+});
+
+describe('branch names (issue 10 item 8c)', () => {
+  test('a branch with characters tag values reject is tagged with a valid value; the output keeps it as written', () => {
+    const stack = new QaStack(unitTestApp(), qaStackName('fix#12(!)'), { ...base, branch: 'fix#12(!)' });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ECS::Cluster', { Tags: Match.arrayWith([{ Key: 'qa-branch', Value: 'fix_12___' }]) });
+    t.hasOutput('Branch', { Value: 'fix#12(!)' });
+  });
+
+  test.each([
+    ['feature/x', 'feature/x'],
+    ['release (2)!', 'release _2__'],
+    ['ü/é: a=b+c@d', 'ü/é: a=b+c@d'],
+  ])('tagValue(%j) is %j', (branch, value) => {
+    expect(tagValue(branch)).toBe(value);
+  });
+
+  test('feature/x and feature-x get different stacks', () => {
+    expect(qaStackName('feature/x')).not.toBe(qaStackName('feature-x'));
+    expect(qaStackName('feature-x')).toBe('Qa-feature-x');
+    expect(qaStackName('feature/x')).toMatch(/^Qa-feature-x-[0-9a-f]{8}$/);
+  });
+
+  test('a branch that looks like a hashed name gets its own hash, so no two branches share a stack', () => {
+    const hashed = qaStackName('feature/x');
+    expect(qaStackName(hashed.slice(3))).not.toBe(hashed);
+  });
+
+  test('any two different branches map to different, valid stack names', () => {
+    fc.assert(fc.property(fc.string({ maxLength: 140 }), fc.string({ maxLength: 140 }), (a, b) => {
+      fc.pre(a.trim() !== '' && b.trim() !== '' && a !== b);
+      const [x, y] = [qaStackName(a), qaStackName(b)];
+      expect(x).toMatch(/^Qa(-[A-Za-z0-9-]*[A-Za-z0-9])?$/);
+      expect(x.length).toBeLessThanOrEqual(128);
+      expect(x).not.toBe(y);
+    }), { numRuns: 500 });
+    // Branches that differ only in the characters a stack name cannot hold.
+    const variants = ['a/b', 'a-b', 'a_b', 'a.b', 'a--b', 'a b', 'a#b'];
+    expect(new Set(variants.map(qaStackName)).size).toBe(variants.length);
+  });
+});
