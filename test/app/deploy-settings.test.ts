@@ -40,8 +40,12 @@ describe('the example app as shipped (issue 10 item 6)', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('Load balancer'),
-      SecurityGroupIngress: [Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterVpc'), 'CidrBlock'] }, FromPort: 80 })],
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterVpc'), 'CidrBlock'] }, FromPort: 80 })]),
     });
+    // The published ports (8081, 8082) admit the VPC's range only, too.
+    const lbGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find((g) => /Load balancer/.test(g.Properties.GroupDescription))!;
+    const vpcCidr = Object.values(t.findResources('AWS::EC2::VPC'))[0].Properties.CidrBlock;
+    expect(lbGroup.Properties.SecurityGroupIngress.filter((r: any) => r.FromPort !== 80).map((r: any) => `${r.CidrIp}:${r.FromPort}`)).toEqual([`${vpcCidr}:8081`, `${vpcCidr}:8082`]);
   });
 });
 
@@ -92,7 +96,8 @@ describe('the example app with every context key (issue 10 items 6, 7, 8a)', () 
     const t = Template.fromStack(stackOf(app, 'Qa'));
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
     const lbGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find((g) => /Load balancer/.test(g.Properties.GroupDescription))!;
-    expect(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp)).toEqual(['192.0.2.0/24', '198.51.100.7/32']);
+    // Port 80, and the published ports 8081 and 8082 of the QA example: each for those ranges only.
+    expect([...new Set(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp))]).toEqual(['192.0.2.0/24', '198.51.100.7/32']);
   });
 });
 
