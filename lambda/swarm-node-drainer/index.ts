@@ -3,7 +3,7 @@ import { EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
 import {
   DeleteParameterCommand, DeleteParametersCommand, GetCommandInvocationCommand, paginateGetParametersByPath, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
-import { actionOf, candidateManagers, chunks, FINAL_STATUSES } from './logic';
+import { actionOf, candidateManagers, chunks, FINAL_STATUSES, goneManagers } from './logic';
 
 let ssm: SSMClient | undefined;
 let ec2: EC2Client | undefined;
@@ -144,7 +144,21 @@ async function forgetManager(instanceId: string): Promise<void> {
 async function prune(leaving?: string): Promise<string> {
   const live = await swarmInstances(false, ['pending', 'running', 'stopping', 'stopped']);
   const sent = await sendToManager('prune', live.sort().join(','), leaving);
-  return sent ? 'prune sent' : 'no manager';
+  // Independent of the command: an address of an instance gone from EC2 can never answer a join.
+  const forgotten = await forgetGoneManagers(live);
+  return `${sent ? 'prune sent' : 'no manager'}${forgotten.length ? `; forgot ${forgotten.join(', ')}` : ''}`;
+}
+
+/** Deletes `<prefix>/managers/<id>` of every instance not in the (complete) live list. */
+async function forgetGoneManagers(live: string[]): Promise<string[]> {
+  const path = `${env('PARAMETER_PREFIX')}/managers`;
+  const names: string[] = [];
+  for await (const page of paginateGetParametersByPath({ client: ssmClient() }, { Path: path })) {
+    for (const parameter of page.Parameters ?? []) if (parameter.Name) names.push(parameter.Name);
+  }
+  const gone = goneManagers(names, path, live);
+  for (const id of gone) await forgetManager(id);
+  return gone;
 }
 
 /**

@@ -45,3 +45,9 @@ export function chunks<T>(items: T[], size: number): T[][] {
   for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
   return out;
 }
+
+/** Instance ids of the manager address parameters (`<path>/<instance id>`) whose instance is not live. */
+export function goneManagers(names: string[], path: string, live: string[]): string[] {
+  const alive = new Set(live);
+  return names.filter((n) => n.startsWith(`${path}/`)).map((n) => n.slice(path.length + 1)).filter((id) => id && !alive.has(id)).sort();
+}

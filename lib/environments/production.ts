@@ -1,6 +1,9 @@
-import { CfnOutput, NestedStack, Stack, StackProps } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Annotations, CfnOutput, NestedStack, Stack, StackProps, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
@@ -8,11 +11,32 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, RouteOptions } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
+import { deployedStack, listenerRulesOf, StackTemplates } from '../update-check';
+import { alphanumeric, deployedPlacement, serviceStackOf } from './placement';
 
 /** One service of an environment, as plain data (it can come from JSON, YAML or a compose file). */
 export interface ServiceConfig {
-  /** Name of the service: its construct id, so keep it stable. Letters, digits and '-'. */
+  /**
+   * Name of the service: its construct id, so keep it stable (to rename a deployed service, see `renamedFrom`).
+   * Letters, digits and '-'.
+   */
   readonly name: string;
+  /**
+   * The name this service was deployed under, when you rename it. The service keeps its old construct id (and so
+   * every logical id, its nested stack and its listener rules' priorities): the rename replaces nothing. Keep it
+   * for as long as the environment exists.
+   *
+   * @default - not renamed
+   */
+  readonly renamedFrom?: string;
+  /**
+   * The nested stack to place the service in, by id (letters and digits, e.g. `Services1`). Use it to keep services
+   * where an older version of this library placed them, or to balance stacks by hand.
+   *
+   * @default - where it is deployed (with `deployedAssembly`), else `Services<n>`, n from a hash of the service's
+   *   construct id (see `serviceStacks`)
+   */
+  readonly group?: string;
   /** Container image reference, e.g. `nginx:1.27`. */
   readonly image: string;
   /** CPU units (1,024 = one vCPU). @default 256 */
@@ -68,12 +92,20 @@ export interface ProductionConfig {
    */
   readonly natGateways?: number;
   /**
-   * Services per nested stack. Every service sits in a nested stack, so the environment grows past
-   * CloudFormation's 500 resources per stack; each service takes about 8 resources.
+   * Most services per nested stack: synthesis fails beyond it. Every service sits in a nested stack, so the
+   * environment grows past CloudFormation's 500 resources per stack; each service takes about 8 resources.
    *
    * @default 40
    */
   readonly servicesPerNestedStack?: number;
+  /**
+   * Number of nested stacks services are hashed into (by construct id). Placement depends only on a service's own
+   * name, so adding, removing or reordering services never moves another one. Choose it once: changing it moves
+   * most services.
+   *
+   * @default 10
+   */
+  readonly serviceStacks?: number;
   /**
    * The public hosted zone of the environment's domain. Every route whose host is an exact name in this
    * zone gets an alias A record pointing at the load balancer that serves it.
@@ -99,6 +131,15 @@ export interface ProductionStackProps extends StackProps {
    * @default - a new one
    */
   readonly vpc?: ec2.IVpc;
+  /**
+   * The cloud assembly (\`cdk.out\` directory) of this stack's last deploy. With it, every deployed listener rule
+   * keeps its priority and no new rule takes a priority a deployed rule holds, so no update fails with
+   * \`PriorityInUse\`; and a service rename that would move a Route 53 record fails at synth naming the safe way.
+   * Keep a copy of \`cdk.out\` after each successful deploy (see docs/operations.md).
+   *
+   * @default - the context value \`deployedAssembly\` (\`cdk deploy -c deployedAssembly=deployed.out\`), else none
+   */
+  readonly deployedAssembly?: string;
 }
 
 /**
@@ -122,6 +163,20 @@ export class ProductionStack extends Stack {
     if (!Number.isInteger(perStack) || perStack < 1 || perStack > 55) {
       throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
     }
+    const serviceStacks = config.serviceStacks ?? 10;
+    if (!Number.isInteger(serviceStacks) || serviceStacks < 1 || serviceStacks > 100) {
+      throw fleetError(this, `serviceStacks ${serviceStacks} is not valid`, 'use a whole number from 1 to 100, chosen once (changing it moves services)');
+    }
+    const deployedAssembly = props.deployedAssembly ?? this.node.tryGetContext('deployedAssembly');
+    if (deployedAssembly !== undefined && (typeof deployedAssembly !== 'string' || Token.isUnresolved(deployedAssembly))) {
+      throw fleetError(this, 'deployedAssembly is not a directory path', 'pass the path of the cdk.out directory of the last deploy');
+    }
+
+    if (deployedAssembly && !fs.existsSync(path.join(deployedAssembly, 'manifest.json'))) {
+      throw fleetError(this, `deployedAssembly '${deployedAssembly}' is not a cloud assembly (it has no manifest.json)`,
+        'pass the cdk.out directory kept after the last successful deploy (see docs/operations.md), or leave it out for a first deploy');
+    }
+    const deployed = deployedAssembly ? deployedStack(deployedAssembly, this.artifactId) : undefined;
 
     this.cluster = new FleetCluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -135,23 +190,44 @@ export class ProductionStack extends Stack {
       certificate: config.certificateArn ? acm.Certificate.fromCertificateArn(this, 'Certificate', config.certificateArn) : undefined,
       allowedCidrs: config.allowedCidrs,
       maxLoadBalancers: config.maxLoadBalancers,
+      deployedRules: deployed ? listenerRulesOf(deployed) : deployedAssembly ? [] : undefined,
     });
+    const deployedRecords = deployed ? deployedRecordIds(deployed) : undefined;
+    // A deployed service stays where it is, whatever the placement rule says now.
+    const deployedStacks = deployed ? deployedPlacement(this.node.id, [...deployed.templates.values()].filter((t) => t.parent).map((t) => ({
+      file: t.file, resources: Object.entries(t.template.Resources ?? {}).map(([logicalId, r]) => ({ logicalId, type: r.Type })),
+    }))) : new Map<string, string>();
 
     const zone = config.domain
       ? route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', { zoneName: config.domain.zoneName, hostedZoneId: config.domain.hostedZoneId })
       : undefined;
     const seen = new Set<string>();
+    const ids = new Set<string>();
     const hostsWithRecords = new Set<string>();
-    const nested: NestedStack[] = [];
-    config.services.forEach((svc, i) => {
-      if (!/^[A-Za-z][A-Za-z0-9-]*$/.test(svc.name)) {
-        throw fleetError(this, `service name '${svc.name}' is not valid`, "use letters, digits and '-', starting with a letter");
+    const nested = new Map<string, { stack: NestedStack; services: string[] }>();
+    for (const svc of config.services) {
+      for (const name of [svc.name, svc.renamedFrom]) {
+        if (name !== undefined && !/^[A-Za-z][A-Za-z0-9-]*$/.test(name)) {
+          throw fleetError(this, `service name '${name}' is not valid`, "use letters, digits and '-', starting with a letter");
+        }
       }
       if (seen.has(svc.name)) throw fleetError(this, `service '${svc.name}' is configured twice`, 'give each service a unique name');
       seen.add(svc.name);
-      const stackIndex = Math.floor(i / perStack);
-      nested[stackIndex] ??= new NestedStack(this, `Services${stackIndex + 1}`);
-      const service = new FleetService(nested[stackIndex], svc.name, {
+      const id = svc.renamedFrom ?? svc.name;
+      if (ids.has(id)) throw fleetError(this, `service '${svc.name}' is renamed from '${id}', which another service still uses`, 'rename from a name no other service has');
+      ids.add(id);
+      if (svc.group !== undefined && !/^[A-Za-z][A-Za-z0-9]*$/.test(svc.group)) {
+        throw fleetError(this, `group '${svc.group}' of service '${svc.name}' is not valid`, 'use letters and digits, starting with a letter, e.g. Services1');
+      }
+      const stackId = svc.group ?? deployedStacks.get(alphanumeric(id)) ?? serviceStackOf(id, serviceStacks);
+      const group = nested.get(stackId) ?? { stack: new NestedStack(this, stackId), services: [] };
+      nested.set(stackId, group);
+      group.services.push(svc.name);
+      if (group.services.length > perStack) {
+        throw fleetError(this, `nested stack ${stackId} would hold ${group.services.length} services (${group.services.join(', ')}), more than servicesPerNestedStack (${perStack})`,
+          `give some of them another group (a new group moves only those), or raise servicesPerNestedStack up to 55`);
+      }
+      const service = new FleetService(group.stack, id, {
         cluster: this.cluster,
         image: svc.image,
         cpu: svc.cpu,
@@ -168,20 +244,72 @@ export class ProductionStack extends Stack {
         if (zone && host && !/[*?]/.test(host) && isInZone(host, zone.zoneName) && !hostsWithRecords.has(host)) {
           hostsWithRecords.add(host);
           // Beside the service, so the record counts against the service's nested stack, not the parent's 500 resources.
-          new route53.ARecord(service, `Dns-${host}`, {
+          const record = new route53.ARecord(service, `Dns-${host}`, {
             zone,
             recordName: `${host}.`,
             target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(route.loadBalancer)),
           });
+          checkRecordStays(this, record, `${host}.`, svc, deployedRecords);
         }
+        if (deployed) warnAboutPortChange(service, route.targetGroup, deployed);
       }
-    });
+    }
 
     this.loadBalancer.loadBalancers.forEach((lb, i) => {
       new CfnOutput(this, i === 0 ? 'LoadBalancerDnsName' : `LoadBalancer${i + 1}DnsName`, { value: lb.loadBalancerDnsName });
     });
   }
 }
+
+/** Deployed alias records: record name → `<template file>#<logical id>`. */
+function deployedRecordIds(deployed: StackTemplates): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const [file, t] of deployed.templates) {
+    for (const [logicalId, r] of Object.entries(t.template.Resources ?? {})) {
+      const name = r.Properties?.Name;
+      if (r.Type === 'AWS::Route53::RecordSet' && typeof name === 'string') out.set(name.toLowerCase(), `${file}#${logicalId}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * A Route 53 name can exist once: a record that moves to another logical id or nested stack is created while the old
+ * one still exists, and the deploy fails. Renames and regrouping must keep records where they are.
+ */
+function checkRecordStays(scope: Construct, record: route53.ARecord, name: string, svc: ServiceConfig, deployed: Map<string, string> | undefined): void {
+  const was = deployed?.get(name.toLowerCase());
+  if (!was) return;
+  const cfn = record.node.defaultChild as route53.CfnRecordSet;
+  const stack = Stack.of(cfn);
+  const now = `${stack.templateFile}#${stack.resolve(cfn.logicalId)}`;
+  if (now === was) return;
+  throw fleetError(scope, `the alias record ${name} would move from ${was} to ${now} (service '${svc.name}' was renamed or regrouped); `
+    + 'Route 53 cannot create it while the deployed one exists, so the deploy would fail',
+  `keep the service's deployed identity: set renamedFrom: '<old name>' on '${svc.name}' (and its old group, if it had one), which replaces nothing`);
+}
+
+/**
+ * A new container port replaces the service's target group (Port is immutable), and the listener rule switches to
+ * the new, empty group while ECS is still starting the tasks that will register in it: requests get 503 until they
+ * pass the health check. Warns once per target group, naming the two-step change that avoids it.
+ */
+function warnAboutPortChange(service: FleetService, targetGroup: elbv2.ApplicationTargetGroup, deployed: StackTemplates): void {
+  const cfn = targetGroup.node.defaultChild as elbv2.CfnTargetGroup;
+  const stack = Stack.of(cfn);
+  const logicalId = stack.resolve(cfn.logicalId) as string;
+  const before = deployed.templates.get(stack.templateFile)?.template.Resources?.[logicalId]?.Properties?.Port;
+  const now = service.containerPort;
+  if (typeof before !== 'number' || now === undefined || before === now || WARNED.has(cfn)) return;
+  WARNED.add(cfn);
+  Annotations.of(service).addWarningV2('@cdk-container-fleet/environments:containerPortChange',
+    `containerPort changes from ${before} to ${now}: the target group is replaced and its listener rules switch to the new, empty group while ECS starts the new tasks, `
+    + 'so requests get 503 until they pass the health check. To change it without an outage, do it in two deploys: '
+    + `(1) add the new port as a second service (e.g. '${service.node.id}-v2') on a temporary route and let it become healthy; `
+    + `(2) move the routes to it and remove '${service.node.id}' (the moved rules take fresh priorities; the old rules serve until cleanup). See docs/operations.md`);
+}
+
+const WARNED = new WeakSet<elbv2.CfnTargetGroup>();
 
 function isInZone(host: string, zoneName: string): boolean {
   const zone = zoneName.toLowerCase().replace(/\.$/, '');

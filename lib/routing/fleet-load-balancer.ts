@@ -1,25 +1,26 @@
 import * as crypto from 'crypto';
-import { Annotations, Aspects, Duration, Lazy, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
+import type { DeployedRuleRecord } from '../update-check/deployed';
+import { checkDuration, checkWholeNumber } from '../validation';
+import { accessLogBucketFor } from './access-logs';
+import { createLoadBalancer } from './listeners';
+import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, warnAboutHttpHealthChecks } from './load-balancer-checks';
 import { hostPatternProblem, pathPatternProblem } from './patterns';
 import { assignPrioritiesDetailed, MAX_PRIORITY, routeKey } from './priorities';
+import { ALB_QUOTAS, pickShard, Shard } from './sharding';
+import { createTargetGroup } from './target-groups';
 
-/** ALB quotas (Elastic Load Balancing User Guide, "Quotas for your Application Load Balancers"). */
-export const ALB_QUOTAS = {
-  /** Rules per load balancer, not counting default rules. */
-  rulesPerLoadBalancer: 100,
-  /** Target groups per load balancer (not adjustable). */
-  targetGroupsPerLoadBalancer: 100,
-  /** Target groups an ECS service can register with. */
-  targetGroupsPerService: 5,
-} as const;
+export { ALB_QUOTAS } from './sharding';
+
+/** A listener rule as last deployed, read from the deployed cloud assembly (see `deployedListenerRules`). */
+export type DeployedListenerRule = DeployedRuleRecord;
 
 /**
  * Properties of a {@link FleetLoadBalancer}.
@@ -86,6 +87,17 @@ export interface FleetLoadBalancerProps {
    * @default false, so clean-slate redeploys and `cdk destroy` can remove it
    */
   readonly deletionProtection?: boolean;
+
+  /**
+   * The listener rules as last deployed (`deployedListenerRules(assemblyDir, stack)` reads them from the \`cdk.out\`
+   * of your last deploy). With them no update ever asks ALB for a priority that another rule holds at that moment:
+   * deployed rules keep their priorities and new rules never take one a deployed rule holds, even one being deleted
+   * (CloudFormation deletes only at cleanup). See docs/routing.md, "Updates".
+   *
+   * @default - none: priorities depend on the routes alone; a hash collision can then move a rule onto a priority
+   *   another rule still holds during an update (a synth warning names each route at risk)
+   */
+  readonly deployedRules?: readonly DeployedListenerRule[];
 }
 
 /** Where a service is reached. */
@@ -105,7 +117,7 @@ export interface RouteOptions {
   readonly host?: string;
 
   /**
-   * Path of the target group's health check.
+   * Path of the target group's health check; must start with '/'.
    *
    * @default '/'
    */
@@ -151,21 +163,6 @@ export interface FleetRoute {
   readonly pinnedPriority?: number;
 }
 
-/** Host ports ECS assigns to containers in bridge mode with hostPort 0. */
-const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
-
-interface Shard {
-  readonly index: number;
-  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
-  /** The listener that carries the rules: HTTPS when a certificate is given, HTTP otherwise. */
-  readonly listener: elbv2.ApplicationListener;
-  readonly hosts: Set<string>;
-  readonly routes: FleetRoute[];
-  readonly targetGroups: Map<FleetService, elbv2.ApplicationTargetGroup>;
-  defaultRoute?: FleetRoute;
-  priorities?: Map<string, number>;
-}
-
 /**
  * An Application Load Balancer that routes by path and host to {@link FleetService}s:
  * `lb.route(service, { path: '/api/*' })`. Listener rule priorities are assigned for you,
@@ -183,26 +180,19 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   public readonly accessLogBucket?: s3.IBucket;
 
   private readonly props: FleetLoadBalancerProps;
-  private readonly shards: Shard[] = [];
+  private readonly shards: RoutedShard[] = [];
   private readonly routesByKey = new Map<string, FleetRoute>();
   private readonly maxLoadBalancers: number;
+  private deployedShardsCache?: Map<string, number>;
 
   constructor(scope: Construct, id: string, props: FleetLoadBalancerProps) {
     super(scope, id);
     this.props = props;
     this.maxLoadBalancers = props.maxLoadBalancers ?? 1;
-    if (!Number.isInteger(this.maxLoadBalancers) || this.maxLoadBalancers < 1 || this.maxLoadBalancers > 20) {
-      throw fleetError(this, `maxLoadBalancers ${props.maxLoadBalancers} is not valid`, 'use a whole number from 1 to 20');
-    }
-    const deregistrationDelay = props.deregistrationDelay?.toSeconds();
-    if (deregistrationDelay !== undefined && (deregistrationDelay < 0 || deregistrationDelay > 3600)) {
-      throw fleetError(this, `deregistrationDelay of ${deregistrationDelay} seconds is out of range`, 'use 0 to 3600 seconds');
-    }
-    for (const cidr of props.allowedCidrs ?? []) {
-      if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(cidr) && !/^[0-9a-fA-F:]+\/\d{1,3}$/.test(cidr)) {
-        throw fleetError(this, `allowedCidrs holds '${cidr}', which is not a CIDR block`, "write an address range such as '203.0.113.0/24'");
-      }
-    }
+    checkWholeNumber(this, 'maxLoadBalancers', this.maxLoadBalancers, { min: 1, max: 20, unit: 'load balancers' });
+    checkDuration(this, 'deregistrationDelay', props.deregistrationDelay, { min: Duration.seconds(0), max: Duration.hours(1), wholeUnit: 'seconds', why: "ALB's deregistration delay range" });
+    checkAllowedCidrs(this, props.allowedCidrs);
+    checkCertificateRegion(this, props.certificate);
     const internetFacing = props.internetFacing ?? true;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
@@ -212,7 +202,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       allowAllOutbound: false,
     });
     const ports = props.certificate ? [80, 443] : [80];
-    const peers = props.allowedCidrs?.length
+    const peers = props.allowedCidrs
       ? props.allowedCidrs.map((c) => (c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)))
       : [internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(props.vpc.vpcCidrBlock)];
     for (const peer of peers) {
@@ -220,21 +210,24 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
         this.securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `clients on ${port}`);
       }
     }
-    if (internetFacing && !props.allowedCidrs?.length) {
+    if (internetFacing && !props.allowedCidrs) {
       Validations.of(this.securityGroup).acknowledge({
         id: 'AwsSolutions-EC23',
         reason: 'an internet-facing load balancer serves clients from anywhere; set allowedCidrs to narrow it (QA environments do)',
       });
     }
     this.connections = this.securityGroup.connections;
-
-    if (props.accessLogs !== false) {
-      this.accessLogBucket = props.accessLogBucket ?? this.createAccessLogBucket();
-    }
+    this.accessLogBucket = accessLogBucketFor(this, props);
 
     this.loadBalancer = this.addShard().loadBalancer;
     // After every route() call, before synthesis.
-    Aspects.of(this).add({ visit: (node) => { if (node === this) this.warnAboutCollisions(); } });
+    Aspects.of(this).add({
+      visit: (node) => {
+        if (node !== this) return;
+        this.warnAboutCollisions();
+        if (props.certificate) warnAboutHttpHealthChecks(this, this.loadBalancers);
+      },
+    });
   }
 
   /** All load balancers of this construct (more than one only when routes were spread, see `maxLoadBalancers`). */
@@ -253,34 +246,14 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
    */
   public route(service: FleetService, options: RouteOptions = {}): FleetRoute {
     const { path, host } = options;
-    if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
-      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is out of range`, `use a whole number from 1 to ${MAX_PRIORITY}, or leave it out to have it assigned`);
-    }
-    const samePin = options.priority === undefined ? undefined : this.routes.find((r) => r.pinnedPriority === options.priority);
-    if (samePin) {
-      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
-    }
-    if (service.containerPort === undefined) {
-      throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
-    }
-    if (path !== undefined) {
-      const problem = pathPatternProblem(path);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
-    }
-    if (host !== undefined) {
-      const problem = hostPatternProblem(host);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
-    }
+    this.checkRoute(service, options);
     const key = routeKey({ host, path });
-    const existing = this.routesByKey.get(key);
-    if (existing) {
-      const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
-      throw fleetError(this, `duplicate route: ${what} is routed to both ${existing.service.node.path} and ${service.node.path}`,
-        'give one of them another path or host');
-    }
-
     const isDefault = host === undefined && path === undefined;
-    const shard = this.shardFor(service, (host ?? '').toLowerCase(), isDefault);
+    const hostKey = (host ?? '').toLowerCase();
+    const shard = pickShard(this, this.shards, {
+      service, hostKey, isDefault, maxLoadBalancers: this.maxLoadBalancers, routeCount: this.routesByKey.size,
+      deployedIndex: hostKey === '' ? undefined : this.deployedShards().get(hostKey),
+    }, () => this.addShard()) as RoutedShard;
     const targetGroup = this.targetGroupFor(shard, service, options);
 
     let rule: elbv2.ApplicationListenerRule | undefined;
@@ -308,66 +281,105 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       pinnedPriority: options.priority,
     };
     this.routesByKey.set(key, route);
-    if (isDefault) shard.defaultRoute = route;
-    else shard.routes.push(route);
+    if (!isDefault) shard.routes.push(route);
     shard.priorities = undefined;
     return route;
   }
 
-  private priorityOf(shard: Shard, key: string): number {
+  /** Deployed hosts → index of the load balancer that serves them, from the deployed rules' listeners. */
+  private deployedShards(): Map<string, number> {
+    if (this.deployedShardsCache) return this.deployedShardsCache;
+    const stack = Stack.of(this);
+    const prefix = this.node.path.slice(stack.node.path.length + 1).replace(/[^A-Za-z0-9]/g, '');
+    const listenerId = new RegExp(`^${prefix}(?:Spread(\\d+))?Https?[0-9A-F]{8}$`);
+    const out = new Map<string, number>();
+    for (const rule of this.props.deployedRules ?? []) {
+      const [file, logicalId] = rule.listener.split('#');
+      const m = file === stack.templateFile ? listenerId.exec(logicalId ?? '') : null;
+      if (!m) continue;
+      for (const host of rule.hosts ?? []) out.set(host, m[1] ? Number(m[1]) - 1 : 0);
+    }
+    this.deployedShardsCache = out;
+    return out;
+  }
+
+  private checkRoute(service: FleetService, options: RouteOptions): void {
+    const { path, host } = options;
+    if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
+      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is out of range`, `use a whole number from 1 to ${MAX_PRIORITY}, or leave it out to have it assigned`);
+    }
+    const samePin = options.priority === undefined ? undefined : this.routes.find((r) => r.pinnedPriority === options.priority);
+    if (samePin) {
+      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
+    }
+    if (service.containerPort === undefined) {
+      throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
+    }
+    if (path !== undefined) {
+      const problem = pathPatternProblem(path);
+      if (problem) throw fleetError(this, `route for ${service.node.path}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
+    }
+    if (host !== undefined) {
+      const problem = hostPatternProblem(host);
+      if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
+    }
+    checkHealthCheckPath(this, service.node.path, options.healthCheckPath);
+    const existing = this.routesByKey.get(routeKey({ host, path }));
+    if (existing) {
+      const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
+      throw fleetError(this, `duplicate route: ${what} is routed to both ${existing.service.node.path} and ${service.node.path}`,
+        'give one of them another path or host');
+    }
+  }
+
+  private priorityOf(shard: RoutedShard, key: string): number {
     shard.priorities ??= this.assign(shard).priorities;
     return shard.priorities.get(key)!;
   }
 
-  private assign(shard: Shard) {
-    return assignPrioritiesDetailed(shard.routes.map((r) => ({ host: r.host, path: r.path, priority: r.pinnedPriority })));
+  private assign(shard: RoutedShard) {
+    const listener = elementId(shard.listener.node.defaultChild as elbv2.CfnListener);
+    const deployed = (this.props.deployedRules ?? []).filter((r) => r.listener === listener);
+    return assignPrioritiesDetailed(shard.routes.map((r) => ({
+      host: r.host, path: r.path, priority: r.pinnedPriority, ruleId: elementId(r.rule!.node.defaultChild as elbv2.CfnListenerRule),
+    })), { deployed });
   }
 
   /** Warns about routes a hash collision moved off their preferred priority (run once, before synthesis). */
   private warnAboutCollisions(): void {
+    // With the deployed rules every rule keeps its deployed priority: a collision cannot move it. A pin can still
+    // take a priority another deployed rule holds until this update's cleanup.
+    if (this.props.deployedRules !== undefined) {
+      this.warnAboutPinsOnHeldPriorities();
+      return;
+    }
     for (const shard of this.shards) {
       for (const d of this.assign(shard).displaced) {
         const route = this.routesByKey.get(d.key)!;
         Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityCollision',
           `the route to ${route.service.node.path} (host '${route.host ?? '*'}' path '${route.path ?? '*'}') got priority ${d.priority} because its preferred slot is held by ${d.displacedBy.replace('|', ' ')}; `
-          + `adding or removing a route that sorts before that one can move it. Pin it with route(..., { priority: ${d.priority} }) to keep it fixed`);
+          + 'adding or removing a route that sorts before that one can move it onto a priority another rule still holds during the update. '
+          + `Pass the deployed rules (deployedRules, or ProductionStack's deployedAssembly) to keep every deployed priority, or pin it with route(..., { priority: ${d.priority} })`);
       }
     }
   }
 
-  /** Picks the load balancer for a route: the one already serving its host, else the first with room. */
-  private shardFor(service: FleetService, hostKey: string, isDefault: boolean): Shard {
-    const needsTargetGroup = (s: Shard) => (s.targetGroups.has(service) ? 0 : 1);
-    const hasRoom = (s: Shard) => (isDefault || s.routes.length < ALB_QUOTAS.rulesPerLoadBalancer)
-      && s.targetGroups.size + needsTargetGroup(s) <= ALB_QUOTAS.targetGroupsPerLoadBalancer;
-
-    // Routes without a host, and the default route, share the first load balancer's DNS name.
-    const home = hostKey === '' ? this.shards[0] : this.shards.find((s) => s.hosts.has(hostKey));
-    if (home) {
-      if (!hasRoom(home)) {
-        const what = hostKey === '' ? 'routes without a host' : `routes of host '${hostKey}'`;
-        throw fleetError(this, `${what} exceed one load balancer's quotas (${ALB_QUOTAS.rulesPerLoadBalancer} rules, `
-          + `${ALB_QUOTAS.targetGroupsPerLoadBalancer} target groups); a host's routes cannot be split over load balancers because its DNS name points at one`,
-        'spread services over more hosts (host-based routes can use further load balancers, see maxLoadBalancers) or use another FleetLoadBalancer');
+  private warnAboutPinsOnHeldPriorities(): void {
+    for (const shard of this.shards) {
+      const listener = elementId(shard.listener.node.defaultChild as elbv2.CfnListener);
+      for (const route of shard.routes) {
+        if (route.pinnedPriority === undefined) continue;
+        const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
+        const holder = (this.props.deployedRules ?? []).find((d) => d.listener === listener && d.priority === route.pinnedPriority && d.ruleId !== ruleId);
+        if (!holder) continue;
+        Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:pinnedPriorityHeld',
+          `the route to ${route.service.node.path} pins priority ${route.pinnedPriority}, which the deployed rule ${holder.ruleId} holds until this update's cleanup: `
+          + 'ALB would answer PriorityInUse and the update would roll back. Pin another priority, or pin this one in the deploy after that rule is gone');
       }
-      home.hosts.add(hostKey);
-      return home;
     }
-    let shard = this.shards.find(hasRoom);
-    if (!shard) {
-      if (this.shards.length >= this.maxLoadBalancers) {
-        const total = this.routesByKey.size + 1;
-        throw fleetError(this, `route ${total} (host '${hostKey}') does not fit: ${this.shards.length} load balancer(s) are full `
-          + `(ALB quotas: ${ALB_QUOTAS.rulesPerLoadBalancer} rules and ${ALB_QUOTAS.targetGroupsPerLoadBalancer} target groups per load balancer)`,
-        `raise maxLoadBalancers (now ${this.maxLoadBalancers}, at most 20) or split the routes over several FleetLoadBalancers`);
-      }
-      shard = this.addShard();
-    }
-    shard.hosts.add(hostKey);
-    return shard;
   }
 
-  private targetGroupFor(shard: Shard, service: FleetService, options: RouteOptions): elbv2.ApplicationTargetGroup {
+  private targetGroupFor(shard: RoutedShard, service: FleetService, options: RouteOptions): elbv2.ApplicationTargetGroup {
     const existing = shard.targetGroups.get(service);
     if (existing) return existing;
     const attached = this.shards.filter((s) => s.targetGroups.has(service)).length;
@@ -375,92 +387,46 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       throw fleetError(this, `${service.node.path} would need a ${attached + 1}th target group; ECS registers a service with at most ${ALB_QUOTAS.targetGroupsPerService}`,
         "route this service's hosts through fewer load balancers");
     }
-    const targetGroup = new elbv2.ApplicationTargetGroup(routingScope(service, this), shard.index === 0 ? 'TargetGroup' : `TargetGroup${shard.index + 1}`, {
+    const targetGroup = createTargetGroup(routingScope(service, this), shard.index === 0 ? 'TargetGroup' : `TargetGroup${shard.index + 1}`, service, {
       vpc: this.props.vpc,
-      port: service.containerPort,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.INSTANCE,
       deregistrationDelay: this.props.deregistrationDelay ?? Duration.seconds(30),
-      healthCheck: {
-        path: options.healthCheckPath ?? '/',
-        healthyHttpCodes: options.healthyHttpCodes ?? '200-399',
-        interval: Duration.seconds(15),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
+      healthCheckPath: options.healthCheckPath ?? '/',
+      healthyHttpCodes: options.healthyHttpCodes ?? '200-399',
+      securityGroup: this.securityGroup,
+      listener: shard.listener,
+      loadBalancerPath: this.node.path,
     });
-    targetGroup.addTarget(service.service.loadBalancerTarget({
-      containerName: service.container.containerName,
-      containerPort: service.containerPort,
-      protocol: ecs.Protocol.TCP,
-    }));
-    // Bridge mode maps the container port to a dynamic host port (ECS: 32768-65535).
-    service.connections.allowFrom(this.securityGroup, DYNAMIC_HOST_PORTS, `from load balancer ${this.node.path} to dynamic host ports`);
-    // The target group must be attached to a listener before the service registers with it.
-    service.service.node.addDependency(shard.listener);
-    // Give slow starters a minute before failed health checks count, unless the user decided otherwise.
-    const cfnService = service.service.node.defaultChild as ecs.CfnService;
-    cfnService.healthCheckGracePeriodSeconds ??= 60;
     shard.targetGroups.set(service, targetGroup);
     return targetGroup;
   }
 
-  private addShard(): Shard {
+  private addShard(): RoutedShard {
     const index = this.shards.length;
-    const scope = index === 0 ? this : new Construct(this, `Spread${index + 1}`);
-    const internetFacing = this.props.internetFacing ?? true;
-    const loadBalancer = new elbv2.ApplicationLoadBalancer(scope, 'Resource', {
+    const { loadBalancer, listener } = createLoadBalancer(index === 0 ? this : new Construct(this, `Spread${index + 1}`), {
       vpc: this.props.vpc,
-      internetFacing,
-      vpcSubnets: { subnetType: internetFacing ? ec2.SubnetType.PUBLIC : internalSubnetType(this.props.vpc) },
+      internetFacing: this.props.internetFacing ?? true,
       securityGroup: this.securityGroup,
-      dropInvalidHeaderFields: true,
       deletionProtection: this.props.deletionProtection ?? false,
+      certificate: this.props.certificate,
+      accessLogBucket: this.accessLogBucket,
+      accessLogPrefix: index === 0 ? this.node.id : `${this.node.id}-${index + 1}`,
     });
-    if (this.accessLogBucket) {
-      loadBalancer.logAccessLogs(this.accessLogBucket, index === 0 ? this.node.id : `${this.node.id}-${index + 1}`);
-    }
-    const notFound = elbv2.ListenerAction.fixedResponse(404, { contentType: 'text/plain', messageBody: 'no route' });
-    let listener: elbv2.ApplicationListener;
-    if (this.props.certificate) {
-      listener = loadBalancer.addListener('Https', {
-        port: 443, protocol: elbv2.ApplicationProtocol.HTTPS, certificates: [this.props.certificate], open: false,
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS, defaultAction: notFound,
-      });
-      loadBalancer.addListener('Http', {
-        port: 80, open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      });
-    } else {
-      listener = loadBalancer.addListener('Http', { port: 80, open: false, defaultAction: notFound });
-    }
-    const shard: Shard = { index, loadBalancer, listener, hosts: new Set(), routes: [], targetGroups: new Map() };
+    const routes: FleetRoute[] = [];
+    const shard: RoutedShard = { index, loadBalancer, listener, hosts: new Set(), routes, ruleCount: () => routes.length, targetGroups: new Map() };
     this.shards.push(shard);
     return shard;
   }
-
-  private createAccessLogBucket(): s3.Bucket {
-    const bucket = new s3.Bucket(this, 'AccessLogs', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      lifecycleRules: [{ expiration: Duration.days(90) }],
-      removalPolicy: RemovalPolicy.RETAIN,
-    });
-    Validations.of(bucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'this bucket receives the load balancer access logs; logging its own access into another bucket adds cost for no audit value',
-    });
-    return bucket;
-  }
 }
 
-/** An internal load balancer prefers private subnets; in a VPC without them (cheap QA) its internal scheme still keeps it private. */
-function internalSubnetType(vpc: ec2.IVpc): ec2.SubnetType {
-  if (vpc.privateSubnets.length > 0) return ec2.SubnetType.PRIVATE_WITH_EGRESS;
-  if (vpc.isolatedSubnets.length > 0) return ec2.SubnetType.PRIVATE_ISOLATED;
-  return ec2.SubnetType.PUBLIC;
+interface RoutedShard extends Shard {
+  readonly routes: FleetRoute[];
+  priorities?: Map<string, number>;
+}
+
+/** `<template file>#<logical id>` of a resource: how the deployed assembly names it. */
+function elementId(element: elbv2.CfnListener | elbv2.CfnListenerRule): string {
+  const stack = Stack.of(element);
+  return `${stack.templateFile}#${stack.resolve(element.logicalId)}`;
 }
 
 /** The namespace under a service for the routing resources of one load balancer: they live in the service's stack. */

@@ -13,6 +13,11 @@
  * How: the priority space 1..50,000 is cut into bands by specificity (host kind × path kind),
  * 250 slots per band. Within its band a route takes the slot given by a hash of its key;
  * collisions are settled by key order (the smaller key keeps its slot, the other probes on).
+ *
+ * With the deployed rules ({@link AssignOptions.deployed}) the assignment also never clashes during an update:
+ * a rule that is already deployed keeps its deployed priority, and a new rule never takes a priority that any
+ * deployed rule holds (a rule being deleted holds its priority until CloudFormation's cleanup phase, after every
+ * create and update). See docs/routing.md, "Updates".
  */
 
 /** A route's match conditions, as given by the user. */
@@ -23,6 +28,32 @@ export interface RouteMatch {
   readonly path?: string;
   /** A priority chosen by the user: kept as is, and never given to another route. @default - assigned */
   readonly priority?: number;
+  /**
+   * Identity of the route's listener rule in the deployed stack (template file and logical id), to find its deployed
+   * priority in {@link AssignOptions.deployed}.
+   *
+   * @default - the rule is treated as new
+   */
+  readonly ruleId?: string;
+}
+
+/** A listener rule as deployed: its identity and priority. */
+export interface DeployedRule {
+  /** Template file and logical id, `<file>#<logicalId>` (see {@link RouteMatch.ruleId}). */
+  readonly ruleId: string;
+  /** Its deployed priority. */
+  readonly priority: number;
+}
+
+/** Options of {@link assignPrioritiesDetailed}. */
+export interface AssignOptions {
+  /**
+   * The listener's rules as last deployed. Each deployed rule keeps its priority; no other rule gets a priority a
+   * deployed rule holds, so no update ever asks ALB for a priority another rule still has (\`PriorityInUse\`).
+   *
+   * @default - none: the assignment depends on the routes alone
+   */
+  readonly deployed?: readonly DeployedRule[];
 }
 
 /** A route that did not get its preferred slot because another route of its band took it. */
@@ -99,19 +130,23 @@ export function preferredSlot(key: string): number {
  * @throws when two routes share a key (the caller reports duplicates with service names first), when pinned
  *   priorities repeat or leave ALB's range, or when more than {@link BAND_SIZE} routes fall into one band
  */
-export function assignPriorities(matches: readonly RouteMatch[]): Map<string, number> {
-  return assignPrioritiesDetailed(matches).priorities;
+export function assignPriorities(matches: readonly RouteMatch[], options: AssignOptions = {}): Map<string, number> {
+  return assignPrioritiesDetailed(matches, options).priorities;
 }
 
 /**
  * {@link assignPriorities}, also reporting collisions. A displaced route's priority can move when a route whose key
  * sorts before the one holding its slot is added or removed; pin it (`priority`) to make it fixed.
  */
-export function assignPrioritiesDetailed(matches: readonly RouteMatch[]): PriorityAssignment {
+export function assignPrioritiesDetailed(matches: readonly RouteMatch[], options: AssignOptions = {}): PriorityAssignment {
   const byBand = new Map<number, string[]>();
   const seen = new Set<string>();
   const result = new Map<string, number>();
   const pinned = new Set<number>();
+  const deployedById = new Map((options.deployed ?? []).map((d) => [d.ruleId, d.priority]));
+  /** Priorities no new rule may take: every deployed rule holds its own until the update's cleanup. */
+  const held = new Set(deployedById.values());
+  const kept: Array<[string, number]> = [];
   for (const match of matches) {
     const key = routeKey(match);
     if (seen.has(key)) throw new Error(`duplicate route ${key}`);
@@ -125,8 +160,26 @@ export function assignPrioritiesDetailed(matches: readonly RouteMatch[]): Priori
       result.set(key, match.priority);
       continue;
     }
+    const deployed = match.ruleId === undefined ? undefined : deployedById.get(match.ruleId);
+    if (deployed !== undefined) {
+      kept.push([key, deployed]);
+      continue;
+    }
     const band = specificityBand(match);
     byBand.set(band, [...(byBand.get(band) ?? []), key]);
+  }
+
+  // A deployed rule keeps its priority unless the user pinned that priority for another route (a deliberate move).
+  const taken = new Set(result.values());
+  for (const [key, priority] of kept) {
+    if (taken.has(priority)) {
+      const match = matches.find((m) => routeKey(m) === key)!;
+      const band = specificityBand(match);
+      byBand.set(band, [...(byBand.get(band) ?? []), key]);
+    } else {
+      result.set(key, priority);
+      taken.add(priority);
+    }
   }
 
   const displaced: DisplacedRoute[] = [];
@@ -136,7 +189,9 @@ export function assignPrioritiesDetailed(matches: readonly RouteMatch[]): Priori
     }
     const holder = new Map<number, string>();
     for (let slot = 0; slot < BAND_SIZE; slot++) {
-      if (pinned.has(band * BAND_SIZE + slot + 1)) holder.set(slot, 'a pinned priority');
+      const priority = band * BAND_SIZE + slot + 1;
+      if (pinned.has(priority)) holder.set(slot, 'a pinned priority');
+      else if (taken.has(priority) || held.has(priority)) holder.set(slot, 'a deployed rule');
     }
     for (const key of [...keys].sort()) {
       const preferred = preferredSlot(key);

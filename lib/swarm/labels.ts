@@ -137,13 +137,17 @@ export function installLines(script: InstalledScript): string[] {
 
 /**
  * The commands of the swarm's SSM document: install swarm-ctl (so the manager always runs the version of this
- * deployment, without replacing instances) and run it. SSM substitutes `{{ name }}` anywhere in the content, so the
- * script itself must not contain `{{`.
+ * deployment, without replacing instances) and run it with the given settings. SSM substitutes `{{ name }}`
+ * anywhere in the content, so the script itself must not contain `{{`.
  */
-export function swarmCtlCommands(script: InstalledScript, drainSeconds: number): string[] {
+export function swarmCtlCommands(script: InstalledScript, env: Record<string, string>): string[] {
   if (script.content.includes('{{')) throw new Error(`${script.path} contains '{{', which SSM would take for a document parameter`);
+  const settings = Object.entries(env).map(([k, v]) => {
+    if (!ENV_NAME.test(k)) throw new Error(`not a shell identifier: ${k}`);
+    return `${k}=${shellQuote(v)}`;
+  });
   return [
     ...installLines(script),
-    `SWARM_DRAIN_TIMEOUT=${drainSeconds} ${script.path} {{ action }} {{ target }}`,
+    `${[...settings, script.path].join(' ')} {{ action }} {{ target }}`,
   ];
 }

@@ -10,6 +10,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
+import { addressPoolProblems, defaultAddressPool, UNKNOWN_VPC_POOL } from './address-pool';
 import { labelSetKey, renderUserData, swarmCtlCommands } from './labels';
 import {
   SWARM_ROLE_TAG, SWARM_TAG, acknowledgeGroupNotifications, acknowledgeWildcard, nodeRole, readScript, swarmLaunchTemplate, tagGroup,
@@ -109,6 +110,26 @@ export interface SwarmClusterProps {
    * @default 30 GiB
    */
   readonly rootVolumeSizeGiB?: number;
+
+  /**
+   * Address pool of the swarm's overlay networks (`docker swarm init --default-addr-pool`), the ingress network
+   * included. It must not overlap the VPC or anything containers must reach (peered VPCs, on-premises ranges): a
+   * container cannot reach an address that falls inside one of its overlay networks (moby/moby#27399). Checked at
+   * synth against the VPC's CIDR blocks when they are known. Applied when the swarm is initialised; changing it
+   * later needs a new swarm.
+   *
+   * @default - the highest /16 of 10.0.0.0/8 that overlaps none of the VPC's CIDR blocks (10.255.0.0/16 for a
+   * default VPC); `100.127.0.0/16`, with a warning, when the VPC's CIDR is only known at deploy time
+   */
+  readonly overlayAddressPool?: string;
+
+  /**
+   * Prefix length of each overlay network taken from {@link overlayAddressPool}
+   * (`--default-addr-pool-mask-length`).
+   *
+   * @default 24: 254 addresses per network, 256 networks in a /16 pool
+   */
+  readonly overlayAddressPoolMaskLength?: number;
 }
 
 /** What a node group tells its cluster, so the cluster can check the swarm as a whole. */
@@ -158,6 +179,8 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
   public readonly drainTimeout: Duration;
   /** Registry settings node groups inherit. */
   public readonly registry: SwarmRegistryOptions;
+  /** Address pool of the overlay networks (`--default-addr-pool`). */
+  public readonly overlayAddressPool: string;
 
   private readonly groups: RegisteredGroup[] = [];
   private readonly groupsPolicy: iam.Policy;
@@ -198,6 +221,8 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     warnInsecureRegistries(this, this.registry);
 
     this.vpc = props.vpc;
+    this.overlayAddressPool = this.chooseAddressPool(props);
+    const poolMaskLength = props.overlayAddressPoolMaskLength ?? 24;
     this.swarmName = props.swarmName ?? Names.uniqueResourceName(this, { maxLength: 48, separator: '-' });
     if (!Token.isUnresolved(this.swarmName) && !/^[A-Za-z0-9_.-]{1,64}$/.test(this.swarmName)) {
       throw fleetError(this, `swarmName '${this.swarmName}' is not valid`, 'use up to 64 letters, digits, and . _ -');
@@ -246,6 +271,8 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
         ...this.bootEnvironment('manager', this.registry),
         SWARM_KMS_KEY_ID: this.joinTokenKey.keyArn,
         SWARM_MANAGERS_ACCEPT_TASKS: props.managersAcceptTasks ? 'true' : 'false',
+        SWARM_DEFAULT_ADDR_POOL: this.overlayAddressPool,
+        SWARM_DEFAULT_ADDR_POOL_MASK_LENGTH: String(poolMaskLength),
       }, managerScripts, `${INSTALL_DIR}/node-boot.sh`),
     });
 
@@ -278,7 +305,12 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
           name: 'swarmCtl',
           inputs: {
             timeoutSeconds: String(drainSeconds + 660),
-            runCommand: swarmCtlCommands({ path: '/usr/local/sbin/swarm-ctl', content: readScript('swarm-ctl.sh') }, drainSeconds),
+            runCommand: swarmCtlCommands({ path: '/usr/local/sbin/swarm-ctl', content: readScript('swarm-ctl.sh') }, {
+              SWARM_DRAIN_TIMEOUT: String(drainSeconds),
+              SWARM_PARAMETER_PREFIX: this.parameterPrefix,
+              // The SSM agent's environment names no region; the AWS CLI needs one to forget a manager address.
+              AWS_DEFAULT_REGION: Stack.of(this).region,
+            }),
           },
         }],
       },
@@ -409,6 +441,33 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     group.node.addDependency(this.parametersResource);
   }
 
+  /** The overlay address pool: the prop, checked against the VPC, or one derived from the VPC's CIDR blocks. */
+  private chooseAddressPool(props: SwarmClusterProps): string {
+    const vpcCidrs = knownVpcCidrs(this.vpc);
+    const maskLength = props.overlayAddressPoolMaskLength ?? 24;
+    const pool = props.overlayAddressPool ?? (vpcCidrs ? defaultAddressPool(vpcCidrs) : UNKNOWN_VPC_POOL);
+    if (!Token.isUnresolved(pool) && !Token.isUnresolved(maskLength)) {
+      const problems = addressPoolProblems(pool, maskLength, vpcCidrs ?? []);
+      if (problems.length > 0) {
+        throw fleetError(this, problems.join('; '), `choose a pool outside the VPC${vpcCidrs ? ` (${vpcCidrs.join(', ')})` : ''} and every network its containers must reach, with a mask length from the pool's prefix to 29`);
+      }
+    }
+    if (!vpcCidrs && props.overlayAddressPool === undefined) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/swarm:overlayPoolUnknownVpc',
+        `the VPC's CIDR is only known at deploy time, so overlay networks use ${UNKNOWN_VPC_POOL}; set overlayAddressPool to a range outside the VPC and every network its containers reach`);
+    }
+    // Secondary CIDR blocks may be added to the VPC after this construct: check them once the app is built.
+    this.node.addValidation({
+      validate: () => {
+        const all = knownVpcCidrs(this.vpc);
+        return all && !Token.isUnresolved(pool) && !Token.isUnresolved(maskLength)
+          ? addressPoolProblems(pool, maskLength, all).filter((p) => p.includes('overlaps')).map((p) => `${this.node.path}: ${p}. Fix: set overlayAddressPool outside ${all.join(', ')}.`)
+          : [];
+      },
+    });
+    return pool;
+  }
+
   private parameterArn(name: string): string {
     return Stack.of(this).formatArn({ service: 'ssm', resource: 'parameter', resourceName: `${this.parameterPrefix.slice(1)}/${name}` });
   }
@@ -416,9 +475,19 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
   private grantManagerBootstrap(role: iam.Role): void {
     role.addToPolicy(new iam.PolicyStatement({
       actions: ['ssm:PutParameter'],
-      resources: [this.parameterArn('init-lock'), this.parameterArn('worker-token'), this.parameterArn('manager-token'), this.parameterArn('managers/*')],
+      resources: [
+        this.parameterArn('init-lock'), this.parameterArn('worker-token'), this.parameterArn('manager-token'), this.parameterArn('managers/*'),
+        this.parameterArn('recovery-lock/*'),
+      ],
     }));
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.parameterArn('manager-token')] }));
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [this.parameterArn('manager-token'), this.parameterArn('init-lock')] }));
+    // swarm-ctl (prune, leave) and the recovery of a lost manager group forget dead managers' addresses.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [this.parameterArn('managers/*')] }));
+    // Recovery: a lock whose holder and registered managers are all gone from EC2 is stale.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeInstances'], resources: ['*'] }));
+    acknowledgeWildcard(role, '*', 'ec2:DescribeInstances supports no resource-level permissions; managers read instance states to detect a lost manager group');
+    acknowledgeWildcard(role, this.parameterArn('recovery-lock/*'),
+      'a replacement manager takes <prefix>/recovery-lock/<id of the lost lock holder>, unknown before launch');
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [this.parameterArn('managers')] }));
     role.addToPolicy(new iam.PolicyStatement({
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
@@ -461,6 +530,8 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetCommandInvocation', 'ec2:DescribeInstances'], resources: ['*'] }));
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:DeleteParameter'], resources: [this.parameterArn('managers/*')] }));
+    // Prune: list the registered manager addresses, to forget those of instances gone from EC2.
+    role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [this.parameterArn('managers')] }));
     // Create/delete of the swarm: list and remove everything under the prefix.
     role.addToPolicy(new iam.PolicyStatement({
       actions: ['ssm:GetParametersByPath'],
@@ -482,4 +553,28 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     });
     return fn;
   }
+}
+
+/**
+ * The VPC's CIDR blocks when they are known at synth: the primary block (a VPC made in this app, or looked up) and
+ * the secondary blocks (`AWS::EC2::VPCCidrBlock`) of the same stack. Undefined when the primary block is a token
+ * (an imported VPC given by attributes, an IPAM-allocated VPC) or was never given.
+ */
+function knownVpcCidrs(vpc: ec2.IVpc): string[] | undefined {
+  const resource = vpc.node.defaultChild;
+  let primary: string | undefined = resource instanceof ec2.CfnVPC ? resource.cidrBlock : undefined;
+  if (primary === undefined) {
+    try {
+      primary = vpc.vpcCidrBlock;
+    } catch {
+      // Vpc.fromVpcAttributes without vpcCidrBlock throws on access.
+      return undefined;
+    }
+  }
+  if (primary === undefined || Token.isUnresolved(primary)) return undefined;
+  const secondary = Stack.of(vpc).node.findAll()
+    .filter((c): c is ec2.CfnVPCCidrBlock => c instanceof ec2.CfnVPCCidrBlock && c.vpcId === vpc.vpcId)
+    .map((c) => c.cidrBlock)
+    .filter((c): c is string => typeof c === 'string' && !Token.isUnresolved(c));
+  return [primary, ...secondary];
 }

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
@@ -118,6 +119,30 @@ describe('FleetCluster', () => {
     });
   });
 
+  describe('a capacity roll (new instance type, AMI or user data) keeps the cluster serving', () => {
+    const policy = () => Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0].UpdatePolicy;
+
+    test('is an instance refresh that launches before it terminates, so capacity never drops below desired', () => {
+      expect(policy().AutoScalingInstanceRefresh).toEqual({
+        Strategy: 'Rolling',
+        Preferences: { MinHealthyPercentage: 100, MaxHealthyPercentage: 200, InstanceWarmup: 180 },
+      });
+    });
+
+    test('suspends no scaling process, so ECS managed scaling keeps working during the roll', () => {
+      expect(policy().AutoScalingRollingUpdate).toBeUndefined();
+      expect(JSON.stringify(policy())).not.toContain('SuspendProcesses');
+    });
+
+    test('a one-instance QA cluster keeps its instance until the new one is in service and warmed up', () => {
+      const s = testStack();
+      new FleetCluster(s, 'Qa', { natGateways: 0, minCapacity: 1, maxCapacity: 2, instanceWarmup: Duration.minutes(2) });
+      const asg = Object.values(Template.fromStack(s).findResources('AWS::AutoScaling::AutoScalingGroup'))[0];
+      expect(asg.UpdatePolicy.AutoScalingInstanceRefresh.Preferences).toMatchObject({ MinHealthyPercentage: 100, InstanceWarmup: 120 });
+      expect(asg.Properties.MinSize).toBe('1');
+    });
+  });
+
   test('turns on Container Insights', () => {
     template.hasResourceProperties('AWS::ECS::Cluster', { ClusterSettings: [{ Name: 'containerInsights', Value: 'enabled' }] });
   });
@@ -194,6 +219,7 @@ describe('FleetCluster', () => {
     [{ minCapacity: -1 }, /minCapacity -1 is not valid/],
     [{ maxCapacity: 2.5 }, /maxCapacity 2.5 is not valid/],
     [{ rootVolumeSizeGiB: 8 }, /rootVolumeSizeGiB 8 is not valid.*at least 30 GiB/],
+    [{ instanceWarmup: Duration.hours(2) }, /instanceWarmup 2 hours is not valid/],
     [{ targetCapacityPercent: 150 }, /targetCapacityPercent 150 is not valid/],
   ])('rejects %j at synth with the construct path and the fix', (props, message) => {
     expect(() => new FleetCluster(testStack(), 'Bad', props)).toThrow(message);

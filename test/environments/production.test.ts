@@ -1,6 +1,7 @@
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ProductionConfig, ProductionStack, ServiceConfig } from '../../lib/environments/production';
+import { serviceStackOf } from '../../lib/environments/placement';
 import { unitTestApp } from '../support/app';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -8,12 +9,32 @@ const svc = (name: string, extra: Partial<ServiceConfig> = {}): ServiceConfig =>
 const build = (config: ProductionConfig) => new ProductionStack(unitTestApp(), 'Prod', { env, config });
 
 describe('ProductionStack', () => {
-  test('fills nested stacks in declaration order, so appending a service never moves another', () => {
-    const services = Array.from({ length: 5 }, (_, i) => svc(`s${i}`, { routes: [{ path: `/s${i}/*` }] }));
-    const stack = build({ services, servicesPerNestedStack: 2 });
-    const parentOf = (name: string) => Stack.of(stack.services[name]).node.id;
-    expect(['s0', 's1', 's2', 's3', 's4'].map(parentOf)).toEqual(['Services1', 'Services1', 'Services2', 'Services2', 'Services3']);
-    Template.fromStack(stack).resourceCountIs('AWS::CloudFormation::Stack', 3);
+  test('places each service in a nested stack chosen by its own name, so no other service decides where it goes', () => {
+    const names = Array.from({ length: 12 }, (_, i) => `s${i}`);
+    const parents = (order: string[]) => {
+      const stack = build({ services: order.map((n) => svc(n, { routes: [{ path: `/${n}/*` }] })) });
+      return Object.fromEntries(order.map((n) => [n, Stack.of(stack.services[n]).node.id]));
+    };
+    const before = parents(names);
+    const after = parents([...names.slice(0, 3), 'inserted', ...names.slice(4).reverse()]);
+    for (const n of names) if (n !== 's3') expect(after[n]).toBe(before[n]);
+    for (const n of names) expect(before[n]).toBe(serviceStackOf(n, 10));
+  });
+
+  test('an explicit group places a service in that nested stack', () => {
+    const stack = build({ services: [svc('a', { group: 'Services1' }), svc('b', { group: 'Legacy' })] });
+    expect(Stack.of(stack.services.a).node.id).toBe('Services1');
+    expect(Stack.of(stack.services.b).node.id).toBe('Legacy');
+  });
+
+  test('renamedFrom keeps the construct id, so a rename changes no logical id', () => {
+    const stack = build({ services: [svc('renamed', { renamedFrom: 'old' })] });
+    expect(stack.services.renamed.node.id).toBe('old');
+  });
+
+  test('a nested stack that would hold more than servicesPerNestedStack services fails, naming them and the fix', () => {
+    expect(() => build({ services: [svc('a', { group: 'G' }), svc('b', { group: 'G' })], servicesPerNestedStack: 1 }))
+      .toThrow(/nested stack G would hold 2 services \(a, b\), more than servicesPerNestedStack \(1\)\. Fix: give some of them another group/);
   });
 
   test('creates alias records for exact hosts in the configured zone, once per host', () => {
@@ -41,6 +62,9 @@ describe('ProductionStack', () => {
     [{ services: [svc('a'), svc('a')] }, /Prod: service 'a' is configured twice/],
     [{ services: [svc('bad name')] }, /service name 'bad name' is not valid/],
     [{ services: [svc('a')], servicesPerNestedStack: 0 }, /servicesPerNestedStack 0 is not valid/],
+    [{ services: [svc('a')], serviceStacks: 0 }, /serviceStacks 0 is not valid/],
+    [{ services: [svc('a', { group: 'no-dash' })] }, /group 'no-dash' of service 'a' is not valid/],
+    [{ services: [svc('a'), svc('b', { renamedFrom: 'a' })] }, /service 'b' is renamed from 'a', which another service still uses/],
   ])('rejects %j', (config, message) => {
     expect(() => build(config as ProductionConfig)).toThrow(message);
   });

@@ -1,10 +1,14 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetLoadBalancer, FleetLoadBalancerProps } from '../../lib/routing/fleet-load-balancer';
 import { FleetService } from '../../lib/service/fleet-service';
 import { preferredSlot, routeKey } from '../../lib/routing/priorities';
+import { RegionalEndpoint } from '../../lib/rollout/regional-endpoint';
+import { unitTestApp } from '../support/app';
 import { bootService, testStack } from '../support/fixtures';
 
 function setup(props: Partial<FleetLoadBalancerProps> = {}) {
@@ -208,7 +212,7 @@ describe('FleetLoadBalancer', () => {
 
     test.each([
       [{ maxLoadBalancers: 0 }, /maxLoadBalancers 0 is not valid/],
-      [{ deregistrationDelay: Duration.hours(2) }, /deregistrationDelay of 7200 seconds is out of range/],
+      [{ deregistrationDelay: Duration.hours(2) }, /deregistrationDelay 2 hours is not valid. Fix: use whole seconds, 0 seconds to 1 hour/],
       [{ allowedCidrs: ['office'] }, /allowedCidrs holds 'office', which is not a CIDR block/],
     ])('props %j', (props, message) => {
       expect(() => setup(props)).toThrow(message);
@@ -243,7 +247,7 @@ describe('priority collisions and pinned priorities', () => {
     const warnings = Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('priorityCollision|preferred slot'));
     expect(warnings).toHaveLength(1);
     expect(JSON.stringify(warnings[0].entry.data)).toContain(`host '${colliding[1]}'`);
-    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/Pin it with route\(\.\.\., \{ priority: \d+ \}\)/);
+    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/pin it with route\(\.\.\., \{ priority: \d+ \}\)/i);
   });
 
   test('a pinned priority is kept, never given to another route, and silences the warning', () => {
@@ -265,5 +269,104 @@ describe('priority collisions and pinned priorities', () => {
     expect(() => lb.route(service('a'), { path: '/a/*', priority: 0 })).toThrow(/priority 0 is out of range\. Fix: use a whole number from 1 to 50000/);
     lb.route(service('b'), { path: '/b/*', priority: 10 });
     expect(() => lb.route(service('c'), { path: '/c/*', priority: 10 })).toThrow(/priority 10 is already pinned by the route to Test\/b/);
+  });
+});
+
+describe('bad input users actually type', () => {
+  test.each([
+    [{ allowedCidrs: [] }, /Test\/Lb: allowedCidrs is empty.*Fix: list the client ranges to admit/],
+    [{ allowedCidrs: ['203.0.113.0/33'] }, /allowedCidrs holds '203\.0\.113\.0\/33', which is not a CIDR block: its prefix length \/33 is above \/32/],
+    [{ allowedCidrs: ['2001:db8::/129'] }, /its prefix length \/129 is above \/128/],
+    [{ allowedCidrs: ['300.0.113.0/24'] }, /an octet is above 255/],
+  ])('props %j fail at synth', (props, message) => {
+    expect(() => setup(props)).toThrow(message);
+  });
+
+  test('an empty allowedCidrs is never read as anywhere', () => {
+    expect(() => setup({ allowedCidrs: [] })).toThrow();
+    const { stack, lb, service } = setup({ allowedCidrs: ['2001:db8::/32'] });
+    lb.route(service('a'), { path: '/a/*' });
+    const groups = Template.fromStack(stack).findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: 'Load balancer Test/Lb' } });
+    expect(JSON.stringify(groups)).not.toContain('0.0.0.0/0');
+  });
+
+  test('a health-check path without a leading slash', () => {
+    const { lb, service } = setup();
+    expect(() => lb.route(service('a'), { path: '/a/*', healthCheckPath: 'health' }))
+      .toThrow(/route for Test\/a: healthCheckPath 'health' does not start with '\/'\. Fix: use '\/health'/);
+  });
+
+  test('a certificate from another region than the stack', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:us-east-1:111111111111:certificate/abc');
+    expect(() => new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, certificate }))
+      .toThrow(/certificate .* is in us-east-1, but the stack deploys to eu-west-1.*Fix: request or import the certificate in eu-west-1/);
+  });
+
+  test('a certificate ARN that is a token is not judged', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const arn = new CfnParameter(stack, 'CertArn').valueAsString;
+    expect(() => new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, certificate: acm.Certificate.fromCertificateArn(stack, 'Cert', arn) })).not.toThrow();
+  });
+
+  test('an HTTPS load balancer whose regional health check probes plain HTTP gets a warning', () => {
+    const build = (protocol: 'HTTP' | 'HTTPS') => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster');
+      const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111111111111:certificate/abc');
+      const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, certificate });
+      lb.route(bootService(stack, cluster), { path: '/*' });
+      const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { zoneName: 'example.com', hostedZoneId: 'Z1' });
+      new RegionalEndpoint(stack, 'Endpoint', { zone, recordName: 'app.example.com', loadBalancer: lb.loadBalancer, healthCheckProtocol: protocol });
+      return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('probes Test/Lb over HTTP'));
+    };
+    expect(build('HTTP')).toHaveLength(1);
+    expect(build('HTTPS')).toHaveLength(0);
+  });
+
+  test("the README's first example works in an environment-agnostic stack: access logs are skipped with a warning naming the fix", () => {
+    const stack = new Stack(unitTestApp(), 'Agnostic');
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const lb = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc });
+    lb.route(bootService(stack, cluster), { path: '/*' });
+    expect(lb.accessLogBucket).toBeUndefined();
+    // One synthesis per app: the ECS cluster cannot be synthesized twice.
+    Annotations.fromStack(stack).hasWarning('/Agnostic/LoadBalancer', Match.stringLikeRegexp('access logs are off: the stack is environment-agnostic.*env: \\{ account, region \\}'));
+  });
+
+  test('a routed service gets a 60 s health check grace period (aws-cdk-lib sets it once a target group is attached)', () => {
+    const { stack, lb, service } = setup();
+    lb.route(service('a'), { path: '/a/*' });
+    Template.fromStack(stack).hasResourceProperties('AWS::ECS::Service', { HealthCheckGracePeriodSeconds: 60 });
+  });
+});
+
+describe('deployed rules', () => {
+  test('a deployed rule keeps its deployed priority; a new rule avoids every deployed priority', () => {
+    const { stack, lb, service } = setup();
+    const a = lb.route(service('a'), { path: '/a' });
+    const b = lb.route(service('b'), { path: '/b' });
+    const idOf = (cfn: elbv2.CfnListenerRule | elbv2.CfnListener) => `${Stack.of(cfn).templateFile}#${Stack.of(cfn).resolve(cfn.logicalId)}`;
+    const listener = idOf(lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener);
+    const preferredOfB = stack.resolve(b.priority);
+    const deployed = [
+      { ruleId: idOf(a.rule!.node.defaultChild as elbv2.CfnListenerRule), listener, priority: 7 },
+      { ruleId: 'Test.template.json#Removed', listener, priority: preferredOfB },
+    ];
+    const again = setup({ deployedRules: deployed });
+    const a2 = again.lb.route(again.service('a'), { path: '/a' });
+    const b2 = again.lb.route(again.service('b'), { path: '/b' });
+    expect(again.stack.resolve(a2.priority)).toBe(7);
+    expect(again.stack.resolve(b2.priority)).not.toBe(preferredOfB);
+  });
+
+  test('a pin on a priority another deployed rule holds gets a warning', () => {
+    const { stack, lb, service } = setup({ deployedRules: [{ ruleId: 'Test.template.json#Gone', listener: 'Test.template.json#LbHttp5D1E9BB4', priority: 9 }] });
+    lb.route(service('a'), { path: '/a', priority: 9 });
+    const listener = lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener;
+    expect(`Test.template.json#${stack.resolve(listener.logicalId)}`).toBe('Test.template.json#LbHttp5D1E9BB4');
+    Annotations.fromStack(stack).hasWarning('/Test/Lb', Match.stringLikeRegexp('pins priority 9, which the deployed rule Test.template.json#Gone holds'));
   });
 });

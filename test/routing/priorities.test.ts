@@ -116,3 +116,58 @@ describe('pinned priorities', () => {
     expect(displaced[0].displacedBy).toBe([routeKey(keys[0]), routeKey(keys[1])].sort()[0]);
   });
 });
+
+describe('with the deployed rules', () => {
+  /** Rule identity as in a template: the route key stands in for `<file>#<logicalId>`. */
+  const withIds = (matches: RouteMatch[]) => matches.map((m) => ({ ...m, ruleId: routeKey(m) }));
+  const deploy = (matches: RouteMatch[], deployed?: Map<string, number>) => {
+    const p = assignPriorities(withIds(matches), { deployed: deployed && [...deployed].map(([ruleId, priority]) => ({ ruleId, priority })) });
+    return p;
+  };
+  /** CloudFormation's view: a rule created or renumbered onto a priority any other deployed rule holds fails. */
+  const clashes = (before: Map<string, number>, after: Map<string, number>) => [...after].filter(([key, p]) =>
+    before.get(key) !== p && [...before].some(([other, q]) => other !== key && q === p));
+
+  test('no add or remove ever moves a deployed rule or reuses a priority a deployed rule holds', () => {
+    fc.assert(fc.property(uniqueMatches, fc.array(fc.oneof(matchArb.map((m) => ({ add: m })), fc.nat().map((i) => ({ remove: i }))), { minLength: 1, maxLength: 20 }),
+      (initial, changes) => {
+        let matches = initial;
+        let deployed = deploy(matches);
+        for (const change of changes) {
+          if ('add' in change) {
+            if (matches.some((m) => routeKey(m) === routeKey(change.add))) continue;
+            matches = [...matches, change.add];
+          } else {
+            matches = matches.filter((_, i) => i !== change.remove % matches.length);
+          }
+          const next = deploy(matches, deployed);
+          expect(clashes(deployed, next)).toEqual([]);
+          for (const [key, p] of next) if (deployed.has(key)) expect(p).toBe(deployed.get(key));
+          deployed = next;
+        }
+      }), { numRuns: 50 });
+  });
+
+  test('20 single-route changes among 70 routes of one specificity: clashes without the deployed rules, none with them', () => {
+    let paths = Array.from({ length: 70 }, (_, i) => ({ path: `/r${i}` }));
+    let stateless = deploy(paths);
+    let remembered = stateless;
+    let statelessClashes = 0;
+    for (let i = 0; i < 20; i++) {
+      // Remove the holder of a slot another route was displaced from, or add a route that takes back such a slot.
+      paths = i % 2 === 0 ? paths.filter((_, j) => j !== (i * 7) % paths.length) : [...paths, { path: `/added${i}` }];
+      const nextStateless = deploy(paths);
+      const nextRemembered = deploy(paths, remembered);
+      statelessClashes += clashes(stateless, nextStateless).length;
+      expect(clashes(remembered, nextRemembered)).toEqual([]);
+      [stateless, remembered] = [nextStateless, nextRemembered];
+    }
+    expect(statelessClashes).toBeGreaterThan(0);
+  });
+
+  test('a pinned priority wins over a deployed one, which then takes a free slot', () => {
+    const p = assignPriorities([{ path: '/a', ruleId: 'a' }, { path: '/b', priority: 5 }], { deployed: [{ ruleId: 'a', priority: 5 }] });
+    expect(p.get('|/b')).toBe(5);
+    expect(p.get('|/a')).not.toBe(5);
+  });
+});

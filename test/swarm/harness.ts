@@ -7,7 +7,8 @@ import * as path from 'path';
 
 /** Where the boot scripts live. */
 export const SCRIPTS = path.join(__dirname, '..', '..', 'lib', 'swarm', 'scripts');
-const STUBS = path.join(__dirname, 'stubs');
+/** The stub commands (docker, aws, systemctl, dnf). */
+export const STUBS = path.join(__dirname, 'stubs');
 
 /** What the fake instance metadata service answers. */
 export interface FakeInstance {
@@ -29,7 +30,7 @@ export interface ImdsRequest {
  * A fake IMDSv2 endpoint on 127.0.0.1: `PUT /latest/api/token` (with the TTL header) hands out a session token,
  * every GET without that token gets 401, as on an instance that requires IMDSv2.
  */
-export async function fakeImds(instance: FakeInstance): Promise<{ url: string; requests: ImdsRequest[]; close: () => Promise<void> }> {
+export async function fakeImds(instance: FakeInstance, listen: { host: string; port: number } = { host: '127.0.0.1', port: 0 }): Promise<{ url: string; requests: ImdsRequest[]; close: () => Promise<void> }> {
   const token = `token-${Math.random().toString(36).slice(2)}`;
   const requests: ImdsRequest[] = [];
   const server = http.createServer((req, res) => {
@@ -56,10 +57,10 @@ export async function fakeImds(instance: FakeInstance): Promise<{ url: string; r
     }
     return send(404);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(listen.port, listen.host, resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${listen.host}:${port}`,
     requests,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
@@ -72,6 +73,13 @@ export class StubHost {
   parameter(name: string): string | undefined {
     const file = path.join(this.dir, 'ssm', name);
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  }
+  /** The parameters directly under a path, by last name segment. */
+  parameters(prefix: string): Record<string, string> {
+    const dir = path.join(this.dir, 'ssm', prefix);
+    if (!fs.existsSync(dir)) return {};
+    return Object.fromEntries(fs.readdirSync(dir).filter((f) => !f.includes('.') && fs.statSync(path.join(dir, f)).isFile())
+      .map((f) => [f, fs.readFileSync(path.join(dir, f), 'utf8')]));
   }
   parameterType(name: string): string | undefined {
     return this.read(path.join('ssm', `${name}.type`));
@@ -89,7 +97,7 @@ export class StubHost {
     fs.writeFileSync(path.join(this.dir, file), content);
   }
   /** Calls of a stub command, one line each. */
-  calls(command: 'docker' | 'aws' | 'systemctl'): string[] {
+  calls(command: 'docker' | 'aws' | 'systemctl' | 'dnf'): string[] {
     return (this.read(`${command}.log`) ?? '').split('\n').filter(Boolean);
   }
   cleanUp(): void {

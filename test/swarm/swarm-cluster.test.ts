@@ -2,12 +2,13 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SwarmCluster, SwarmClusterProps } from '../../lib/swarm/swarm-cluster';
 import { SwarmNodeGroup, SwarmNodeGroupProps } from '../../lib/swarm/swarm-node-group';
+import { defaultAddressPool, overlaps, parseCidr } from '../../lib/swarm/address-pool';
 import { renderUserData, swarmCtlCommands } from '../../lib/swarm/labels';
 import { unitTestApp } from '../support/app';
 
@@ -205,14 +206,15 @@ describe('SwarmCluster', () => {
     const commands: string[] = doc.Properties.Content.mainSteps[0].inputs.runCommand;
     const script = fs.readFileSync(`${__dirname}/../../lib/swarm/scripts/swarm-ctl.sh`, 'utf8').trimEnd();
     expect(commands.join('\n')).toContain(`cat >/usr/local/sbin/swarm-ctl <<'__SWARM_SCRIPT_END__'\n${script}\n__SWARM_SCRIPT_END__`);
-    expect(commands[commands.length - 1]).toBe('SWARM_DRAIN_TIMEOUT=300 /usr/local/sbin/swarm-ctl {{ action }} {{ target }}');
+    expect(commands[commands.length - 1]).toBe(
+      `SWARM_DRAIN_TIMEOUT='300' SWARM_PARAMETER_PREFIX='/cdk-container-fleet/swarm/${cluster.swarmName}' AWS_DEFAULT_REGION='eu-west-1' /usr/local/sbin/swarm-ctl {{ action }} {{ target }}`);
   });
 
   test('the document commands run under sh, as aws:runShellScript runs them', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'swarm-doc-'));
     try {
       const content = fs.readFileSync(`${__dirname}/../../lib/swarm/scripts/swarm-ctl.sh`, 'utf8');
-      const commands = swarmCtlCommands({ path: `${dir}/sbin/swarm-ctl`, content }, 30).join('\n')
+      const commands = swarmCtlCommands({ path: `${dir}/sbin/swarm-ctl`, content }, { SWARM_DRAIN_TIMEOUT: '30' }).join('\n')
         .replace('{{ action }}', 'leave').replace('{{ target }}', 'i-0123456789abcdef0');
       fs.writeFileSync(`${dir}/_script.sh`, commands);
       const out = spawnSync('sh', [`${dir}/_script.sh`], {
@@ -224,7 +226,17 @@ describe('SwarmCluster', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
-    expect(() => swarmCtlCommands({ path: '/x', content: 'docker inspect -f "{{.ID}}"' }, 30)).toThrow(/contains '\{\{'/);
+    expect(() => swarmCtlCommands({ path: '/x', content: 'docker inspect -f "{{.ID}}"' }, {})).toThrow(/contains '\{\{'/);
+  });
+
+  test('managers may forget dead managers\' addresses and read instance states (prune, recovery of a lost manager group)', () => {
+    const [, policy] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('SwarmManagerRole'))!;
+    const statements: any[] = policy.Properties.PolicyDocument.Statement;
+    const del = statements.find((s) => s.Action === 'ssm:DeleteParameter');
+    expect(JSON.stringify(del.Resource)).toContain(`parameter/cdk-container-fleet/swarm/${cluster.swarmName}/managers/*`);
+    expect(statements.find((s) => s.Action === 'ec2:DescribeInstances').Resource).toBe('*');
+    const put = statements.find((s) => s.Action === 'ssm:PutParameter');
+    expect(JSON.stringify(put.Resource)).toContain(`/${cluster.swarmName}/recovery-lock/*`);
   });
 
   test('the command document only accepts instance ids as its target', () => {
@@ -237,6 +249,70 @@ describe('SwarmCluster', () => {
         },
       }),
     });
+  });
+});
+
+// Finding 3: without --default-addr-pool the ingress overlay took 10.0.0.0/24, inside the VPC's 10.0.0.0/16.
+describe('overlay address pool', () => {
+  const managerData = (stack: Stack) => userData(Template.fromStack(stack), 'ManagerLaunchTemplate');
+
+  test('is derived from the VPC CIDR: the highest /16 of 10/8 outside it, in /24 networks', () => {
+    const { stack, cluster } = swarmStack();
+    expect(cluster.overlayAddressPool).toBe('10.255.0.0/16');
+    expect(managerData(stack)).toContain("export SWARM_DEFAULT_ADDR_POOL='10.255.0.0/16'");
+    expect(managerData(stack)).toContain("export SWARM_DEFAULT_ADDR_POOL_MASK_LENGTH='24'");
+  });
+
+  test('skips the /16s the VPC occupies', () => {
+    const stack = new Stack(unitTestApp(), 'Test', { env });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { ipAddresses: ec2.IpAddresses.cidr('10.254.0.0/15'), maxAzs: 2 });
+    expect(new SwarmCluster(stack, 'Swarm', { vpc }).overlayAddressPool).toBe('10.253.0.0/16');
+  });
+
+  test('can be set, with its own mask length', () => {
+    const { stack, cluster } = swarmStack({ overlayAddressPool: '172.30.0.0/16', overlayAddressPoolMaskLength: 26 });
+    expect(cluster.overlayAddressPool).toBe('172.30.0.0/16');
+    expect(managerData(stack)).toContain("export SWARM_DEFAULT_ADDR_POOL_MASK_LENGTH='26'");
+  });
+
+  test.each([
+    ['10.0.128.0/20', 24, /overlayAddressPool '10.0.128.0\/20' overlaps the VPC's CIDR block 10.0.0.0\/16/],
+    ['10.1.0.0/33', 24, /is not an IPv4 CIDR block/],
+    ['10.1.0.1/16', 24, /is not an IPv4 CIDR block/],
+    ['10.1.0.0/16', 12, /overlayAddressPoolMaskLength 12 does not fit the pool: use a whole number from 16 to 29/],
+    ['10.1.0.0/16', 30, /overlayAddressPoolMaskLength 30/],
+  ])('rejects %s / %d at synth', (overlayAddressPool, overlayAddressPoolMaskLength, message) => {
+    expect(() => swarmStack({ overlayAddressPool, overlayAddressPoolMaskLength })).toThrow(message);
+    expect(() => swarmStack({ overlayAddressPool, overlayAddressPoolMaskLength })).toThrow(/Test\/Swarm: .*Fix: choose a pool outside the VPC \(10.0.0.0\/16\)/);
+  });
+
+  test('an imported VPC whose CIDR is a token gets a pool outside RFC 1918, with a warning; setting the pool silences it', () => {
+    const stack = new Stack(unitTestApp(), 'Test', { env });
+    const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+      vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'], vpcCidrBlock: Fn.importValue('NetworkCidr'),
+    });
+    const cluster = new SwarmCluster(stack, 'Swarm', { vpc });
+    expect(cluster.overlayAddressPool).toBe('100.127.0.0/16');
+    Annotations.fromStack(stack).hasWarning('/Test/Swarm', Match.stringLikeRegexp('only known at deploy time.*100.127.0.0/16.*set overlayAddressPool'));
+    const quiet = new Stack(unitTestApp(), 'Quiet', { env });
+    const vpc2 = ec2.Vpc.fromVpcAttributes(quiet, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] });
+    new SwarmCluster(quiet, 'Swarm', { vpc: vpc2, overlayAddressPool: '10.200.0.0/16' });
+    Annotations.fromStack(quiet).hasNoWarning('/Quiet/Swarm', Match.anyValue());
+  });
+
+  test('a secondary VPC CIDR block that overlaps the pool fails synth', () => {
+    const { stack, cluster } = swarmStack();
+    new ec2.CfnVPCCidrBlock(stack, 'Secondary', { vpcId: cluster.vpc.vpcId, cidrBlock: '10.255.0.0/16' });
+    expect(() => Template.fromStack(stack)).toThrow(/overlaps the VPC's CIDR block 10.255.0.0\/16/);
+  });
+
+  test('pure rules: CIDR parsing, overlap, derivation', () => {
+    expect(parseCidr('10.0.0.0/16')).toEqual({ start: 10 * 2 ** 24, prefix: 16 });
+    expect(parseCidr('256.0.0.0/8')).toBeUndefined();
+    expect(overlaps(parseCidr('10.0.0.0/8')!, parseCidr('10.200.3.0/24')!)).toBe(true);
+    expect(overlaps(parseCidr('10.0.0.0/16')!, parseCidr('10.1.0.0/16')!)).toBe(false);
+    expect(defaultAddressPool(['172.31.0.0/16'])).toBe('10.255.0.0/16');
+    expect(defaultAddressPool(['10.255.0.0/16', '10.254.0.0/16'])).toBe('10.253.0.0/16');
   });
 });
 

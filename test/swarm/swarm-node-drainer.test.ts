@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { cloudFormation, handler, timing } from '../../lambda/swarm-node-drainer/index';
-import { actionOf, candidateManagers, chunks } from '../../lambda/swarm-node-drainer/logic';
+import { actionOf, candidateManagers, chunks, goneManagers } from '../../lambda/swarm-node-drainer/logic';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'aws-events');
 const fixture = (name: string) => JSON.parse(fs.readFileSync(path.join(FIXTURES, name), 'utf8'));
@@ -28,6 +28,7 @@ beforeEach(() => {
   Object.assign(process.env, { SWARM_NAME: 'swarm-1', DOCUMENT_NAME: 'SwarmDoc', PARAMETER_PREFIX: '/cdk-container-fleet/swarm/swarm-1' });
   asg.on(CompleteLifecycleActionCommand).resolves({});
   ssm.on(SendCommandCommand).resolves({ Command: { CommandId: 'cmd-1' } });
+  ssm.on(GetParametersByPathCommand).resolves({ Parameters: [] });
 });
 
 describe('actionOf', () => {
@@ -116,6 +117,18 @@ describe('drainer handler', () => {
     ec2.on(DescribeInstancesCommand).rejects(error('RequestLimitExceeded'));
     await expect(handler({ 'detail-type': 'Scheduled Event', detail: {} })).rejects.toThrow(/RequestLimitExceeded/);
     expect(ssm.commandCalls(SendCommandCommand)).toHaveLength(0);
+  });
+
+  // Finding 2: only the terminate path forgot a manager's address; prune left dead ones for joiners to dial first.
+  test('prune forgets the manager addresses of instances gone from EC2, and only those', async () => {
+    const prefix = '/cdk-container-fleet/swarm/swarm-1/managers';
+    ec2.on(DescribeInstancesCommand).resolves(reservations('i-m1', 'i-w1'));
+    ssm.on(GetParametersByPathCommand, { Path: prefix }).resolves({ Parameters: [{ Name: `${prefix}/i-m1` }, { Name: `${prefix}/i-dead` }] });
+    ssm.on(DeleteParameterCommand).resolves({});
+    const result = await handler({ 'detail-type': 'Scheduled Event', detail: {} });
+    expect(result.result).toBe('prune sent; forgot i-dead');
+    expect(ssm.commandCalls(DeleteParameterCommand).map((c) => c.args[0].input.Name)).toEqual([`${prefix}/i-dead`]);
+    expect(goneManagers([`${prefix}/i-a`, `${prefix}/i-b`, '/other/i-c'], prefix, ['i-a'])).toEqual(['i-b']);
   });
 
   test('rebalance sends the new instance id and does not wait', async () => {

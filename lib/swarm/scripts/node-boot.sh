@@ -21,6 +21,13 @@ MANAGER_BOOT="${SWARM_MANAGER_BOOT:-$(dirname "$0")/manager-boot.sh}"
 
 log() { echo "swarm-node-boot: $*" >&2; }
 
+# jq builds daemon.json here and reads swarm state on the managers; not every Amazon Linux 2023 image ships it
+# (minimal AMIs do not), so install it rather than fail halfway through the boot.
+if ! command -v jq >/dev/null 2>&1; then
+  log "jq is missing: installing it"
+  if ! dnf install -y jq >&2; then log "could not install jq"; exit 1; fi
+fi
+
 # --- 1. instance identity and tags through IMDSv2 -------------------------------------------------------------
 IMDS_TOKEN=$(curl -fsS --retry 5 --retry-connrefused -X PUT -H 'X-aws-ec2-metadata-token-ttl-seconds: 300' "$IMDS/latest/api/token")
 imds() { curl -fsS --retry 3 -H "X-aws-ec2-metadata-token: $IMDS_TOKEN" "$IMDS/latest/meta-data/$1"; }
@@ -109,28 +116,53 @@ until docker info >/dev/null 2>&1; do
 done
 
 # --- 5. join -----------------------------------------------------------------------------------------------------
-# Prints the decrypted value of a parameter once it exists (the first manager writes the tokens after `swarm init`).
+# Prints the decrypted value of a parameter; fails when it does not exist or is empty.
+read_parameter() {
+  local value
+  value=$(aws ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>/dev/null) || return 1
+  [[ -n $value && $value != None ]] || return 1
+  printf '%s' "$value"
+}
+
+# Prints the value of a parameter once it exists (the first manager writes the tokens after `swarm init`).
 wait_for_parameter() {
   local value deadline=$((SECONDS + JOIN_TIMEOUT))
-  until value=$(aws ssm get-parameter --name "$1" --with-decryption --query Parameter.Value --output text 2>/dev/null); do
+  until value=$(read_parameter "$1"); do
     if ((SECONDS > deadline)); then log "parameter $1 did not appear within ${JOIN_TIMEOUT}s"; return 1; fi
     sleep "$RETRY_SECONDS"
   done
   printf '%s' "$value"
 }
 
-# Joins with the token in $1 through the first registered manager that answers.
+# One round: every registered manager once, with the token in parameter $1. The token is read again each round:
+# a swarm recovered after losing all its managers has new tokens.
+join_once() {
+  local token managers manager
+  token=$(read_parameter "$1") || return 1
+  managers=$(aws ssm get-parameters-by-path --path "$PREFIX/managers" --query 'Parameters[].Value' --output text || true)
+  for manager in $managers; do
+    if docker swarm join --advertise-addr "$ADVERTISE_ADDR" --token "$token" "$manager:2377"; then
+      log "joined the swarm through $manager"
+      return 0
+    fi
+  done
+  return 1
+}
+
+# Joins with the token in parameter $1, within one JOIN_TIMEOUT for the token and the join together. A missing
+# token ends the boot with its own message: joining with an empty token could never succeed.
 join_swarm() {
-  local managers manager deadline=$((SECONDS + JOIN_TIMEOUT))
-  while :; do
-    managers=$(aws ssm get-parameters-by-path --path "$PREFIX/managers" --query 'Parameters[].Value' --output text || true)
-    for manager in $managers; do
-      if docker swarm join --advertise-addr "$ADVERTISE_ADDR" --token "$1" "$manager:2377"; then
-        log "joined the swarm through $manager"
-        return 0
-      fi
-    done
-    if ((SECONDS > deadline)); then log "could not join through any manager (${managers:-none registered})"; return 1; fi
+  local deadline=$((SECONDS + JOIN_TIMEOUT)) managers
+  if ! wait_for_parameter "$1" >/dev/null; then
+    log "giving up: no join token in $1 (has a manager initialised the swarm? see docs/swarm.md, Recovery)"
+    return 1
+  fi
+  until join_once "$1"; do
+    if ((SECONDS > deadline)); then
+      managers=$(aws ssm get-parameters-by-path --path "$PREFIX/managers" --query 'Parameters[].Value' --output text || true)
+      log "giving up: could not join through any manager within ${JOIN_TIMEOUT}s (${managers:-none registered})"
+      return 1
+    fi
     sleep "$RETRY_SECONDS"
   done
 }
@@ -144,4 +176,4 @@ if [[ $ROLE == manager ]]; then
   source "$MANAGER_BOOT"
   exit 0
 fi
-join_swarm "$(wait_for_parameter "$PREFIX/worker-token")"
+join_swarm "$PREFIX/worker-token"

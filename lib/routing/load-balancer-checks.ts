@@ -1,0 +1,53 @@
+import { Annotations, Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import { Construct } from 'constructs';
+import { fleetError } from '../errors';
+import { checkCidrs } from '../validation';
+
+/**
+ * Throws when `allowedCidrs` is empty (it would silently admit everybody) or holds something that is not an IPv4 or
+ * IPv6 CIDR block with a valid prefix length. Tokens pass.
+ */
+export function checkAllowedCidrs(scope: Construct, cidrs: readonly string[] | undefined): void {
+  checkCidrs(scope, 'allowedCidrs', cidrs, { what: 'client ranges' });
+}
+
+/** Throws when a health-check path does not start with '/'. */
+export function checkHealthCheckPath(scope: Construct, routeOf: string, path: string | undefined): void {
+  if (path === undefined || Token.isUnresolved(path) || path.startsWith('/')) return;
+  throw fleetError(scope, `route for ${routeOf}: healthCheckPath '${path}' does not start with '/'`, `use '/${path}'`);
+}
+
+/**
+ * Throws when the certificate's ARN names another region than the stack's: a listener needs a certificate from its
+ * own region (ACM User Guide, "Supported Regions"). Skipped when either region is a token.
+ */
+export function checkCertificateRegion(scope: Construct, certificate: acm.ICertificate | undefined): void {
+  if (!certificate || Token.isUnresolved(certificate.certificateArn)) return;
+  const stackRegion = Stack.of(scope).region;
+  if (Token.isUnresolved(stackRegion)) return;
+  const region = Arn.split(certificate.certificateArn, ArnFormat.SLASH_RESOURCE_NAME).region;
+  if (region && !Token.isUnresolved(region) && region !== stackRegion) {
+    throw fleetError(scope, `the certificate ${certificate.certificateArn} is in ${region}, but the stack deploys to ${stackRegion}; a load balancer can only use a certificate of its own region`,
+      `request or import the certificate in ${stackRegion} and use that ARN`);
+  }
+}
+
+/**
+ * Warns about Route 53 health checks in the stack that probe one of `loadBalancers` over plain HTTP while it serves
+ * HTTPS: its HTTP listener only redirects, and Route 53 counts the redirect (3xx) as healthy even when no task answers.
+ */
+export function warnAboutHttpHealthChecks(scope: Construct, loadBalancers: readonly elbv2.ApplicationLoadBalancer[]): void {
+  const stack = Stack.of(scope);
+  const dnsNames = loadBalancers.map((lb) => JSON.stringify(stack.resolve(lb.loadBalancerDnsName)));
+  for (const node of stack.node.findAll()) {
+    if (!(node instanceof route53.CfnHealthCheck)) continue;
+    const config = stack.resolve(node.healthCheckConfig) as { type?: string; fullyQualifiedDomainName?: unknown } | undefined;
+    if (!config || config.type !== 'HTTP' || !dnsNames.includes(JSON.stringify(config.fullyQualifiedDomainName))) continue;
+    Annotations.of(node).addWarningV2('@cdk-container-fleet/routing:httpHealthCheckOfHttpsLoadBalancer',
+      `this Route 53 health check probes ${scope.node.path} over HTTP, but that load balancer serves HTTPS and only redirects HTTP: `
+      + 'Route 53 counts the redirect as healthy even when no task answers. Probe HTTPS instead (RegionalEndpoint: healthCheckProtocol: \'HTTPS\')');
+  }
+}

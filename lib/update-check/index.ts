@@ -1,0 +1,4 @@
+export * from './assembly';
+export * from './check';
+export * from './deployed';
+export * from './replacements';
