@@ -1,16 +1,15 @@
-import { App, Duration, Validations } from 'aws-cdk-lib';
+import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
-import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { EXAMPLE_PRODUCTION } from '../lib/environments/examples';
-import { applyRolloutOrder, nightlySchedules, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
+import { applyRolloutOrder, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
 import { Route53HealthCheckerAccess } from '../lib/environments/health-checkers';
 import { qaStackName, QaStack } from '../lib/environments/qa';
 import { FleetConfigurationError } from '../lib/errors';
 import { SwarmEnvironmentStack } from '../lib/environments/swarm-environment';
-import { CleanSlate, RegionalEndpoint } from '../lib/rollout';
+import { CleanSlate, ConductedRegion, FleetConductor, RegionalEndpoint } from '../lib/rollout';
 
 /** Home region of the example environments (fixed, so synth needs no AWS account or lookups). */
 export const DEFAULT_REGION = 'eu-west-1';
@@ -133,10 +132,10 @@ export function buildApp(app: App): void {
     throw contextError('the shared production config has one certificateArn for every region, but ACM certificates are regional', 'leave certificateArn out of the config and give -c certificateArn.<region>=<arn> per region');
   }
 
-  // Production, one stack per region, rolled out in the planner's order and cleaned nightly in that order.
+  // Production, one stack per region, rolled out in the planner's order; cleaned nightly by one conductor.
   const plan = planRegions(PRODUCTION_REGIONS, { latencyMs: PRODUCTION_LATENCY_MS });
-  const slots = nightlySchedules(plan, { slotMinutes: 120 });
   const production: Record<string, ProductionStack> = {};
+  const conducted: ConductedRegion[] = [];
   for (const region of PRODUCTION_REGIONS) {
     const certificateArn = settings.certificateArns[region.name];
     const allowedCidrs = settings.productionAllowedCidrs ?? EXAMPLE_PRODUCTION.allowedCidrs;
@@ -146,16 +145,15 @@ export function buildApp(app: App): void {
       config: { ...EXAMPLE_PRODUCTION, certificateArn, allowedCidrs },
       description: `cdk-container-fleet example: production in ${region.name}`,
     });
-    new CleanSlate(stack, 'CleanSlate', {
-      cluster: stack.cluster,
-      schedule: scheduler.ScheduleExpression.cron(slots[region.name]),
-      timeout: Duration.minutes(120),
-    });
-    // Latency record with a health check: a region being rebuilt drops out of DNS and comes back when healthy.
+    // Driven by the conductor below: no schedule of its own.
+    const cleanSlate = new CleanSlate(stack, 'CleanSlate', { cluster: stack.cluster, nightly: false, timeout: Duration.minutes(120) });
+    // Latency record with a health check: the conductor withdraws the region by inverting it. Without a public zone
+    // the conductor rebuilds the region in place (nothing to withdraw).
     const publicZone = settings.publicZone;
+    let endpoint: RegionalEndpoint | undefined;
     if (publicZone) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(stack, 'PublicZone', publicZone);
-      new RegionalEndpoint(stack, 'Endpoint', {
+      endpoint = new RegionalEndpoint(stack, 'Endpoint', {
         zone, recordName: `app.${publicZone.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/',
         // With a certificate the HTTP listener only redirects, and Route 53 counts a redirect as healthy.
         healthCheckProtocol: certificateArn ? 'HTTPS' : 'HTTP',
@@ -167,8 +165,16 @@ export function buildApp(app: App): void {
       }
     }
     production[region.name] = stack;
+    conducted.push({ cleanSlate, endpoint, loadBalancer: stack.loadBalancer.loadBalancer });
   }
   applyRolloutOrder(plan, production);
+  // The fleet's one nightly trigger, in the home region, in its own stack: deployed before the regions (they grant
+  // its role their health checks), so `cdk deploy --all` runs it first, then the regions in the plan's order.
+  const conductorStack = new Stack(app, 'ProductionConductor', {
+    env: { account, region: DEFAULT_REGION },
+    description: 'cdk-container-fleet example: the production fleet\'s nightly conductor (region by region clean slate)',
+  });
+  new FleetConductor(conductorStack, 'Conductor', { fleetName: 'production', regions: conducted, latencyMs: PRODUCTION_LATENCY_MS });
 
   // QA from the embedded compose file, or one branch's environment with -c branch=<name>.
   const context = (key: string): string | undefined => app.node.tryGetContext(key);

@@ -11,9 +11,10 @@ import {
   AutoScalingClient, DescribeInstanceRefreshesCommand, StartInstanceRefreshCommand,
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeServicesCommand, ECSClient, ListServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
-import { chunk, refreshState, secondsLeft, serviceNameOf, serviceState } from './logic';
+import { chunk, isOldestRun, refreshState, RunningExecution, secondsLeft, serviceNameOf, serviceState } from './logic';
 
 /** DescribeServices takes at most 10 services per call. */
 const DESCRIBE_BATCH = 10;
@@ -21,7 +22,7 @@ const DESCRIBE_BATCH = 10;
 const NAMED = 20;
 
 let clientOverrides: Record<string, unknown> = {};
-let clients: { ecs: ECSClient; autoscaling: AutoScalingClient } | undefined;
+let clients: { ecs: ECSClient; autoscaling: AutoScalingClient; sfn: SFNClient } | undefined;
 
 /** Exponential backoff with jitter: 0.5 s, 1 s, 2 s… capped at 20 s. */
 export function retryStrategy(baseMs = Number(process.env.CLEAN_SLATE_BACKOFF_MS ?? 500)): ConfiguredRetryStrategy {
@@ -37,7 +38,7 @@ export function resetClients(overrides: Record<string, unknown> = {}): void {
 function aws() {
   if (!clients) {
     const config = { retryStrategy: retryStrategy(), ...clientOverrides };
-    clients = { ecs: new ECSClient(config), autoscaling: new AutoScalingClient(config) };
+    clients = { ecs: new ECSClient(config), autoscaling: new AutoScalingClient(config), sfn: new SFNClient(config) };
   }
   return clients;
 }
@@ -80,7 +81,14 @@ export interface CheckResult {
   readonly secondsLeft: number;
 }
 
+/** What `lock` found: whether this execution is the oldest running one (and may go on). */
+export interface LockResult {
+  readonly oldest: boolean;
+  readonly running: number;
+}
+
 export type CleanSlateEvent =
+  | { action: 'lock'; execution: string; startedAt: string; stateMachine: string }
   | { action: 'start'; startedAt?: string }
   | { action: 'check'; startedAt: string; run: StartResult };
 
@@ -101,11 +109,25 @@ function config(): Config {
   };
 }
 
-export async function handler(event: CleanSlateEvent): Promise<StartResult | CheckResult> {
+export async function handler(event: CleanSlateEvent): Promise<StartResult | CheckResult | LockResult> {
+  if (event?.action === 'lock') return lock(event);
   const cfg = config();
   if (event?.action === 'start') return start(cfg);
   if (event?.action === 'check') return check(cfg, event);
   throw new Error(`clean-slate: unknown action ${JSON.stringify((event as any)?.action)}; expected 'start' or 'check'`);
+}
+
+async function lock(event: { execution: string; startedAt: string; stateMachine: string }): Promise<LockResult> {
+  const running: RunningExecution[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await aws().sfn.send(new ListExecutionsCommand({ stateMachineArn: event.stateMachine, statusFilter: 'RUNNING', maxResults: 100, nextToken }));
+    for (const e of page.executions ?? []) if (e.executionArn && e.startDate) running.push({ executionArn: e.executionArn, startDate: e.startDate });
+    nextToken = page.nextToken;
+  } while (nextToken);
+  const oldest = isOldestRun({ executionArn: event.execution, startDate: event.startedAt }, running);
+  log(oldest ? 'INFO' : 'WARN', oldest ? 'lock taken: oldest running execution' : 'an older run is still running; this one does nothing', { execution: event.execution, running: running.length });
+  return { oldest, running: running.length };
 }
 
 async function start(cfg: Config): Promise<StartResult> {

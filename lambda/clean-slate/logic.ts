@@ -69,3 +69,21 @@ export function chunk<T>(items: readonly T[], size: number): T[][] {
 export function serviceNameOf(arn: string): string {
   return arn.slice(arn.lastIndexOf('/') + 1);
 }
+
+/** A running execution as ListExecutions lists it. */
+export interface RunningExecution {
+  readonly executionArn: string;
+  readonly startDate: Date | string;
+}
+
+/**
+ * The lock: of the running executions (this one always counts, even before ListExecutions, which is eventually
+ * consistent, lists it), the oldest goes on — earliest start, ties by ARN. Two runs started together see the same
+ * winner, so exactly one of them runs; neither touches anything when an older run is still going.
+ */
+export function isOldestRun(me: RunningExecution, running: readonly RunningExecution[]): boolean {
+  const all = [me, ...running.filter((r) => r.executionArn !== me.executionArn)];
+  const time = (r: RunningExecution) => new Date(r.startDate).getTime();
+  const oldest = all.reduce((a, b) => (time(b) < time(a) || (time(b) === time(a) && b.executionArn < a.executionArn) ? b : a));
+  return oldest.executionArn === me.executionArn;
+}

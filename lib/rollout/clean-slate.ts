@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -17,19 +17,26 @@ import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
 import { checkDuration, checkPercent } from '../validation';
 
-/** The handler, bundled by local esbuild. */
-
 /** Properties of a {@link CleanSlate}. */
 export interface CleanSlateProps {
   /** The cluster whose services and instances are replaced. */
   readonly cluster: FleetCluster;
   /**
-   * When a run starts. Give each region of a multi-region fleet its own slot (see `nightlySchedules`) so that
+   * When a run starts. For a multi-region fleet prefer a `FleetConductor` (one trigger, regions chained by success);
+   * otherwise give each region its own slot (see `nightlySchedules`) so that
    * regions are rebuilt one after another, never together.
    *
    * @default - every day at 00:00 UTC
    */
   readonly schedule?: scheduler.ScheduleExpression;
+  /**
+   * Whether this construct starts its own nightly run. Turn it off when a {@link FleetConductor} drives the region
+   * (the conductor starts the state machine in the fleet's order, after withdrawing the region from DNS), so the
+   * fleet has one nightly trigger, not one per region.
+   *
+   * @default true, a schedule (in its own schedule group) starts a run every night
+   */
+  readonly nightly?: boolean;
   /**
    * Whether the schedule fires. `false` pauses the nightly run without removing anything (manual runs still work).
    *
@@ -81,16 +88,21 @@ export interface CleanSlateProps {
  * Functions state machine forces a new deployment of every service of the cluster and refreshes every instance of its
  * Auto Scaling group, waits until all is stable, and fails — raising `alarm` — when a step fails or the run is late.
  *
- * One run at a time per cluster: the state machine's first state refuses to go on when another execution is running,
- * and the handler has a reserved concurrency of 1. See docs/rollout.md and docs/runbook.md.
+ * One run at a time per cluster: the state machine's first state lets only the oldest running execution go on (two
+ * runs started together: the older one runs, the other fails without touching anything). No reserved concurrency: it
+ * fails on accounts whose concurrency quota is 10. See docs/rollout.md and docs/runbook.md.
  */
 export class CleanSlate extends Construct {
   /** The handler the state machine calls (`start`, then `check` until stable). */
   public readonly function: lambda.Function;
   /** The state machine of a run. Start it by hand for an extra run. */
   public readonly stateMachine: sfn.StateMachine;
-  /** The nightly schedule. */
-  public readonly schedule: scheduler.Schedule;
+  /** The nightly schedule; undefined with `nightly: false`. */
+  public readonly schedule?: scheduler.Schedule;
+  /** The schedule group of the nightly schedule (not the account's default group); undefined with `nightly: false`. */
+  public readonly scheduleGroup?: scheduler.ScheduleGroup;
+  /** The state machine's name, fixed at synth, so a conductor in another region can name its ARN. */
+  public readonly stateMachineName: string;
   /** In alarm when a run failed, was aborted or timed out. */
   public readonly alarm: cloudwatch.Alarm;
   /** How long a run may take. */
@@ -119,8 +131,7 @@ export class CleanSlate extends Construct {
     this.function = fleetHandlerFunction(this, 'Function', {
       handler: 'clean-slate',
       description: `Clean slate of ${props.cluster.node.path}: forces new deployments and refreshes instances, then reports stability`,
-      // One call at a time: two overlapping runs would restart each other's deployments.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency (it fails on accounts whose quota is 10): the state machine's lock serializes runs.
       // Room for the SDK's backoff on throttling while hundreds of services are updated.
       timeout: Duration.minutes(5),
       memorySize: 256,
@@ -134,19 +145,33 @@ export class CleanSlate extends Construct {
     });
     this.grantRun(this.function, cluster.clusterName, cluster.clusterArn, group);
 
+    // A fixed, generated name lets the state machine's role (and a conductor elsewhere) name its ARN.
+    this.stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
+    const selfArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: this.stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
+    // The lock: the handler lists this state machine's running executions.
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['states:ListExecutions'], resources: [selfArn] }));
     this.stateMachine = this.createStateMachine(poll);
 
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Nightly clean slate of ${props.cluster.node.path}`,
-      schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
-      enabled: props.enabled ?? true,
-      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
-        // A missed start is not retried for long: a run that starts hours late would collide with the day's traffic.
-        retryAttempts: 3,
-        maxEventAge: Duration.minutes(30),
-      }),
-    });
+    if (props.nightly ?? true) {
+      // Its own group: the account's default group is shared with every other schedule (issue 14).
+      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      this.schedule = new scheduler.Schedule(this, 'Schedule', {
+        description: `Nightly clean slate of ${props.cluster.node.path}`,
+        scheduleGroup: this.scheduleGroup,
+        schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
+        enabled: props.enabled ?? true,
+        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
+          input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
+          // A missed start is not retried for long: a run that starts hours late would collide with the day's traffic.
+          retryAttempts: 3,
+          maxEventAge: Duration.minutes(30),
+        }),
+      });
+    } else if (props.schedule !== undefined || props.enabled !== undefined) {
+      throw fleetError(this, 'schedule or enabled was given with nightly: false, which creates no schedule', 'drop schedule and enabled, or set nightly: true');
+    }
 
     const failures = new cloudwatch.MathExpression({
       expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
@@ -172,24 +197,17 @@ export class CleanSlate extends Construct {
   }
 
   private createStateMachine(poll: Duration): sfn.StateMachine {
-    const stack = Stack.of(this);
-    // A fixed, generated name lets the state machine's own role list its executions without a circular reference.
-    const stateMachineName = Names.uniqueResourceName(this, { maxLength: 80, separator: '-' });
-    const selfArn = stack.formatArn({ service: 'states', resource: 'stateMachine', resourceName: stateMachineName, arnFormat: ArnFormat.COLON_RESOURCE_NAME });
-
-    const lock = new tasks.CallAwsService(this, 'Lock', {
-      comment: 'One run at a time: count the running executions of this state machine',
-      service: 'sfn',
-      action: 'listExecutions',
-      iamAction: 'states:ListExecutions',
-      iamResources: [selfArn],
-      parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', StatusFilter: 'RUNNING', MaxResults: 2 },
-      resultSelector: { 'running.$': 'States.ArrayLength($.Executions)' },
+    const lock = new tasks.LambdaInvoke(this, 'Lock', {
+      comment: 'One run at a time: only the oldest running execution of this state machine goes on',
+      lambdaFunction: this.function,
+      payload: sfn.TaskInput.fromObject({ action: 'lock', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime', 'stateMachine.$': '$$.StateMachine.Id' }),
+      resultSelector: { 'oldest.$': '$.Payload.oldest', 'running.$': '$.Payload.running' },
       resultPath: '$.lock',
     });
+    lock.addRetry({ errors: ['Lambda.TooManyRequestsException', 'ThrottlingException'], interval: Duration.seconds(5), maxAttempts: 4, backoffRate: 2 });
     const alreadyRunning = new sfn.Fail(this, 'AlreadyRunning', {
       error: 'CleanSlate.AlreadyRunning',
-      cause: 'another clean-slate run of this cluster is still running; this one did nothing',
+      cause: 'an older clean-slate run of this cluster is still running; this one did nothing',
     });
     const start = new tasks.LambdaInvoke(this, 'Start', {
       comment: 'Start the instance refresh and force a new deployment of every service',
@@ -212,14 +230,14 @@ export class CleanSlate extends Construct {
     const done = new sfn.Succeed(this, 'Stable');
     const definition = lock
       .next(new sfn.Choice(this, 'Alone?')
-        .when(sfn.Condition.numberGreaterThan('$.lock.running', 1), alreadyRunning)
+        .when(sfn.Condition.booleanEquals('$.lock.oldest', false), alreadyRunning)
         .otherwise(start.next(wait).next(check).next(new sfn.Choice(this, 'Stable?')
           .when(sfn.Condition.booleanEquals('$.check.result.stable', true), done)
           .otherwise(wait))));
 
     const logGroup = new logs.LogGroup(this, 'StateMachineLogs', { retention: logs.RetentionDays.ONE_MONTH });
     const machine = new sfn.StateMachine(this, 'StateMachine', {
-      stateMachineName,
+      stateMachineName: this.stateMachineName,
       definitionBody: sfn.DefinitionBody.fromChainable(definition),
       // The handler fails a late run with the pending services named; this is the backstop if the handler cannot run.
       timeout: this.timeout.plus(Duration.minutes(15)),

@@ -63,6 +63,13 @@ export class RegionalEndpoint extends Construct {
   public readonly healthCheck: route53.HealthCheck;
   /** The region the record answers for. */
   public readonly region: string;
+  /** The load balancer the name points to. */
+  public readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /**
+   * Seconds after which a region whose health check turns unhealthy has left DNS: failure threshold × interval,
+   * plus the alias record's 60 s TTL.
+   */
+  public readonly withdrawSeconds: number;
 
   constructor(scope: Construct, id: string, props: RegionalEndpointProps) {
     super(scope, id);
@@ -71,6 +78,7 @@ export class RegionalEndpoint extends Construct {
       throw fleetError(this, 'the stack has no concrete region, so the latency record cannot name one', "give the stack env: { region: 'eu-west-1', … } or pass region");
     }
     this.region = region;
+    this.loadBalancer = props.loadBalancer;
     const path = props.healthCheckPath ?? '/';
     if (!path.startsWith('/')) {
       throw fleetError(this, `healthCheckPath '${path}' does not start with '/'`, `use '/${path}'`);
@@ -82,6 +90,7 @@ export class RegionalEndpoint extends Construct {
       throw fleetError(this, `healthCheckInterval ${interval.toHumanString()} is not valid`, 'use 10 or 30 seconds, the intervals Route 53 offers');
     }
     const https = props.healthCheckProtocol === 'HTTPS';
+    this.withdrawSeconds = failureThreshold * interval.toSeconds() + 60;
 
     this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
       type: https ? route53.HealthCheckType.HTTPS : route53.HealthCheckType.HTTP,

@@ -38,8 +38,8 @@ describe('the example app', () => {
     expect(ids).toMatchSnapshot();
   });
 
-  test('contains production in three regions, QA and Swarm', () => {
-    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Production', 'Production-ap-southeast-2', 'Production-us-east-1', 'Qa', 'Swarm']);
+  test('contains production in three regions, its conductor, QA and Swarm', () => {
+    expect(assembly.stacks.map((s) => s.stackName).sort()).toEqual(['Production', 'Production-ap-southeast-2', 'Production-us-east-1', 'ProductionConductor', 'Qa', 'Swarm']);
   });
 
   test('the reference service has exactly cpu 300, memory 300, port 8080, 2 tasks, 200 % / 50 %, deregistration delay ≤ 60 s', () => {

@@ -5,12 +5,15 @@ import {
 import {
   DescribeServicesCommand, ECSClient, ListServicesCommand, ServiceNotActiveException, UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
+import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
+import fc from 'fast-check';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CleanSlateFailed, CleanSlateTimedOut, StartResult, handler, resetClients, retryStrategy } from '../../lambda/clean-slate/index';
-import { refreshState, serviceState } from '../../lambda/clean-slate/logic';
+import { isOldestRun, refreshState, serviceState } from '../../lambda/clean-slate/logic';
 
 const ecs = mockClient(ECSClient);
 const asg = mockClient(AutoScalingClient);
+const sfn = mockClient(SFNClient);
 const CLUSTER = 'Production-ClusterEcsCluster-AbCdEf123456';
 const GROUP = 'Production-ClusterCapacityASG-1A2B3C4D5E6F';
 const arn = (name: string) => `arn:aws:ecs:eu-west-1:111111111111:service/${CLUSTER}/${name}`;
@@ -50,6 +53,7 @@ beforeAll(() => {
 beforeEach(() => {
   ecs.reset();
   asg.reset();
+  sfn.reset();
   resetClients();
 });
 
@@ -227,5 +231,40 @@ describe('pure decisions', () => {
     expect(refreshState('Successful')).toBe('done');
     for (const s of ['Pending', 'InProgress', 'Baking', 'Cancelling', 'RollbackInProgress']) expect(refreshState(s)).toBe('pending');
     for (const s of ['Failed', 'Cancelled', 'RollbackSuccessful', 'RollbackFailed', undefined]) expect(refreshState(s)).toBe('failed');
+  });
+});
+
+describe('lock: two runs started together never both abort', () => {
+  const SM = 'arn:aws:states:eu-west-1:111111111111:stateMachine:Production-CleanSlate-AbCd';
+  const execArn = (name: string) => `arn:aws:states:eu-west-1:111111111111:execution:Production-CleanSlate-AbCd:${name}`;
+  /** ListExecutions as documented: newest first, startDate as a timestamp. */
+  const listed = (...runs: Array<[string, string]>): any => ({ executions: runs.map(([name, at]) => ({ executionArn: execArn(name), stateMachineArn: SM, name, status: 'RUNNING', startDate: new Date(at) })) });
+
+  test('the older of two runs started in the same second goes on; the younger stops', async () => {
+    sfn.on(ListExecutionsCommand).resolves(listed(['b', '2026-11-24T00:00:00.420Z'], ['a', '2026-11-24T00:00:00.120Z']));
+    const a = await handler({ action: 'lock', execution: execArn('a'), startedAt: '2026-11-24T00:00:00.120Z', stateMachine: SM });
+    const b = await handler({ action: 'lock', execution: execArn('b'), startedAt: '2026-11-24T00:00:00.420Z', stateMachine: SM });
+    expect([a, b]).toEqual([{ oldest: true, running: 2 }, { oldest: false, running: 2 }]);
+    expect(sfn.commandCalls(ListExecutionsCommand)[0].args[0].input).toEqual({ stateMachineArn: SM, statusFilter: 'RUNNING', maxResults: 100, nextToken: undefined });
+  });
+
+  test('a run not yet listed (ListExecutions is eventually consistent) still counts itself', async () => {
+    sfn.on(ListExecutionsCommand).resolves({ executions: [] });
+    expect(await handler({ action: 'lock', execution: execArn('a'), startedAt: '2026-11-24T00:00:00Z', stateMachine: SM })).toEqual({ oldest: true, running: 0 });
+  });
+
+  test('follows pages; throttling propagates for the state machine\'s Retry', async () => {
+    sfn.on(ListExecutionsCommand).resolvesOnce({ ...listed(['c', '2026-11-24T00:05:00Z']), nextToken: 'p2' }).resolvesOnce(listed(['old', '2026-11-23T23:00:00Z']));
+    expect(await handler({ action: 'lock', execution: execArn('c'), startedAt: '2026-11-24T00:05:00Z', stateMachine: SM })).toEqual({ oldest: false, running: 2 });
+    sfn.reset();
+    sfn.on(ListExecutionsCommand).rejects(Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }));
+    await expect(handler({ action: 'lock', execution: execArn('c'), startedAt: '2026-11-24T00:05:00Z', stateMachine: SM })).rejects.toMatchObject({ name: 'ThrottlingException' });
+  });
+
+  test('property: among runs that all see each other, exactly one goes on, whatever their start times (ties included)', () => {
+    fc.assert(fc.property(fc.uniqueArray(fc.string({ minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 }), fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 6, maxLength: 6 }), (names, seconds) => {
+      const runs = names.map((n, i) => ({ executionArn: execArn(n), startDate: new Date(Date.UTC(2026, 10, 24, 0, 0, seconds[i])) }));
+      expect(runs.filter((me) => isOldestRun(me, runs)).length).toBe(1);
+    }));
   });
 });

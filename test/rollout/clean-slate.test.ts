@@ -40,10 +40,12 @@ describe('CleanSlate', () => {
     definition = JSON.parse(parts.join(''));
   });
 
-  test('runs at midnight UTC by default, starting the state machine through EventBridge Scheduler', () => {
+  test('runs at midnight UTC by default, starting the state machine through EventBridge Scheduler, in its own schedule group', () => {
+    defaults.resourceCountIs('AWS::Scheduler::ScheduleGroup', 1);
     defaults.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'cron(0 0 * * ? *)',
       State: 'ENABLED',
+      GroupName: Match.stringLikeRegexp('^Defaults-CleanSlate-ScheduleGroup-'),
       Target: { Arn: { Ref: Match.stringLikeRegexp('CleanSlateStateMachine') }, RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1800 } },
     });
   });
@@ -52,10 +54,10 @@ describe('CleanSlate', () => {
     tuned.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(30 2 * * ? *)', State: 'DISABLED' });
   });
 
-  test('the handler runs one at a time and knows its cluster, group and limits', () => {
+  test('no reserved concurrency (it fails on accounts whose quota is 10); the handler knows its cluster, group and limits', () => {
     defaults.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
-      ReservedConcurrentExecutions: 1,
+      ReservedConcurrentExecutions: Match.absent(),
       Environment: { Variables: {
         CLUSTER_NAME: { Ref: Match.stringLikeRegexp('ClusterEcsCluster') },
         ASG_NAME: { Ref: Match.stringLikeRegexp('ClusterCapacityASG') },
@@ -74,13 +76,14 @@ describe('CleanSlate', () => {
       { Action: ['ecs:DescribeServices', 'ecs:UpdateService'], Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:aws:ecs:eu-west-1:111111111111:service/', { Ref: expect.stringMatching(/^ClusterEcsCluster/) }, '/*']] } },
       { Action: 'autoscaling:StartInstanceRefresh', Effect: 'Allow', Resource: { 'Fn::Join': ['', ['arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:*:autoScalingGroupName/', { Ref: expect.stringMatching(/^ClusterCapacityASG/) }]] } },
       { Action: 'autoscaling:DescribeInstanceRefreshes', Effect: 'Allow', Resource: '*' },
+      { Action: 'states:ListExecutions', Effect: 'Allow', Resource: expect.stringMatching(/^arn:aws:states:eu-west-1:111111111111:stateMachine:Defaults-CleanSlate-/) },
     ]);
   });
 
-  test('the state machine: lock, start, then wait and check until stable; a second concurrent run fails', () => {
+  test('the state machine: lock, start, then wait and check until stable; only the oldest of concurrent runs goes on', () => {
     expect(definition.StartAt).toBe('Lock');
-    expect(definition.States.Lock).toMatchObject({ Parameters: { 'StateMachineArn.$': '$$.StateMachine.Id', StatusFilter: 'RUNNING' } });
-    expect(definition.States['Alone?'].Choices[0]).toEqual({ Variable: '$.lock.running', NumericGreaterThan: 1, Next: 'AlreadyRunning' });
+    expect(definition.States.Lock).toMatchObject({ Parameters: { Payload: { action: 'lock', 'execution.$': '$$.Execution.Id', 'startedAt.$': '$$.Execution.StartTime', 'stateMachine.$': '$$.StateMachine.Id' } } });
+    expect(definition.States['Alone?'].Choices[0]).toEqual({ Variable: '$.lock.oldest', BooleanEquals: false, Next: 'AlreadyRunning' });
     expect(definition.States.AlreadyRunning).toMatchObject({ Type: 'Fail', Error: 'CleanSlate.AlreadyRunning' });
     expect(definition.States.Start.Next).toBe('Settle');
     expect(definition.States.Settle).toEqual({ Type: 'Wait', Seconds: 60, Next: 'Check' });
@@ -99,11 +102,22 @@ describe('CleanSlate', () => {
     });
   });
 
-  test('the state machine may list its own executions (the lock) and nothing else of Step Functions', () => {
-    const policy = Object.entries(defaults.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('CleanSlateStateMachineRole'))![1] as any;
+  test('only the handler may list the state machine\'s executions (the lock), and only its own', () => {
+    const policy = (prefix: string) => Object.entries(defaults.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith(prefix))![1] as any;
     const sm = Object.values(defaults.findResources('AWS::StepFunctions::StateMachine'))[0] as any;
-    const states = policy.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('states:')));
-    expect(states).toEqual([{ Action: 'states:ListExecutions', Effect: 'Allow', Resource: `arn:aws:states:eu-west-1:111111111111:stateMachine:${sm.Properties.StateMachineName}` }]);
+    const states = (p: any) => p.Properties.PolicyDocument.Statement.filter((s: any) => [s.Action].flat().some((a: string) => a.startsWith('states:')));
+    expect(states(policy('CleanSlateFunction'))).toEqual([{ Action: 'states:ListExecutions', Effect: 'Allow', Resource: `arn:aws:states:eu-west-1:111111111111:stateMachine:${sm.Properties.StateMachineName}` }]);
+    expect(states(policy('CleanSlateStateMachineRole'))).toEqual([]);
+  });
+
+  test('nightly: false creates no schedule, for a region a FleetConductor drives; schedule props then are an error', () => {
+    const stack = new Stack(unitTestApp(), 'Driven', { env });
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const cs = new CleanSlate(stack, 'CleanSlate', { cluster, nightly: false });
+    expect(cs.schedule).toBeUndefined();
+    Template.fromStack(stack).resourceCountIs('AWS::Scheduler::Schedule', 0);
+    Template.fromStack(stack).resourceCountIs('AWS::Scheduler::ScheduleGroup', 0);
+    expect(() => new CleanSlate(stack, 'Other', { cluster, nightly: false, enabled: true })).toThrow(/schedule or enabled was given with nightly: false/);
   });
 
   test('alarms on failed, timed-out and aborted runs; pages the topic when one is given', () => {

@@ -1,0 +1,183 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
+import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
+import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { mockClient } from 'aws-sdk-client-mock';
+import { handler, resetClients } from '../../lambda/fleet-conductor/index';
+import { NightState } from '../../lib/rollout/conductor-logic';
+
+const ssm = mockClient(SSMClient);
+const cw = mockClient(CloudWatchClient);
+const r53 = mockClient(Route53Client);
+const sfn = mockClient(SFNClient);
+
+const ACCOUNT = '111111111111';
+const REGIONS = ['eu-west-1', 'us-east-1', 'ap-southeast-2'];
+const smArn = (region: string) => `arn:aws:states:${region}:${ACCOUNT}:stateMachine:ProductionCleanSlate-${region}`;
+const EXEC = `arn:aws:states:eu-west-1:${ACCOUNT}:execution:ProductionConductorStateMachine:night-1`;
+const T0 = '2026-11-24T00:00:00.000Z';
+const throttling = (name = 'Throttling') => Object.assign(new Error('Rate exceeded'), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
+
+/** GetParameter as documented: the region's target, a JSON String parameter. */
+function parameter(region: string): any {
+  return {
+    Parameter: {
+      Name: `/cdk-container-fleet/production/conductor/${region}`, Type: 'String', Version: 1, DataType: 'text',
+      Value: JSON.stringify({ stateMachineArn: smArn(region), healthCheckId: `abcdef11-2222-3333-4444-${region.replace(/-/g, '').padEnd(12, '0').slice(0, 12)}`, loadBalancer: `app/Produ-LoadB-${region}/50dc6c495c0c9188` }),
+      LastModifiedDate: new Date('2026-11-20T10:00:00Z'), ARN: `arn:aws:ssm:${region}:${ACCOUNT}:parameter/cdk-container-fleet/production/conductor/${region}`,
+    },
+  };
+}
+
+/** GetMetricData as documented: one result, timestamps newest or oldest first per ScanBy, StatusCode Complete. */
+function metrics(perMinute: number, minutes = 30, token?: string): any {
+  const end = Date.parse(T0);
+  const Timestamps = Array.from({ length: minutes }, (_, i) => new Date(end - (minutes - i) * 60_000));
+  return { MetricDataResults: [{ Id: 'requests', Label: 'RequestCount', Timestamps, Values: Timestamps.map(() => perMinute), StatusCode: 'Complete' }], NextToken: token, Messages: [] };
+}
+
+function healthCheck(inverted: boolean): any {
+  return { HealthCheck: { Id: 'hc', CallerReference: 'ref', HealthCheckVersion: 3, HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: 'lb.example.com', ResourcePath: '/', Port: 80, RequestInterval: 30, FailureThreshold: 3, Inverted: inverted, Disabled: false } } };
+}
+
+async function planned(): Promise<NightState> {
+  const open = await handler({ action: 'open', execution: EXEC, startedAt: T0, input: { trigger: 'schedule' } }) as NightState;
+  ssm.on(GetParameterCommand).callsFake((input) => parameter(input.Name.split('/').pop()));
+  cw.on(GetMetricDataCommand).callsFake(() => metrics(100));
+  r53.on(GetHealthCheckCommand).resolves(healthCheck(false));
+  return handler({ action: 'plan', night: open }) as Promise<NightState>;
+}
+
+beforeAll(() => {
+  Object.assign(process.env, {
+    AWS_REGION: 'eu-west-1', REGIONS: JSON.stringify(REGIONS), PARAMETER_PREFIX: '/cdk-container-fleet/production/conductor',
+    RECORD_PARAMETER: '/cdk-container-fleet/production/last-night', LATENCY_MS: JSON.stringify({ 'eu-west-1': { 'us-east-1': 70, 'ap-southeast-2': 280 }, 'us-east-1': { 'ap-southeast-2': 200 } }),
+    DRAIN_SECONDS: '180', POLL_SECONDS: '60', HEALTH_TIMEOUT_SECONDS: '600', SETTLE_SECONDS: '600', STEP_BUDGET_SECONDS: '8700', WINDOW_SECONDS: '28800', LEASE_SECONDS: '32400',
+  });
+  jest.spyOn(console, 'log').mockImplementation(() => undefined);
+});
+
+beforeEach(() => {
+  for (const m of [ssm, cw, r53, sfn]) m.reset();
+  resetClients();
+});
+
+describe('fleet-conductor handler', () => {
+  test('open: the lease of the lock covers the window plus the backstop, as DynamoDB number strings', async () => {
+    const n = await handler({ action: 'open', execution: EXEC, startedAt: T0, input: { trigger: 'schedule' } }) as NightState;
+    expect(n.lease).toEqual({ now: String(Date.parse(T0) / 1000), until: String(Date.parse(T0) / 1000 + 32400) });
+    expect(n.deadline).toBe('2026-11-24T08:00:00.000Z');
+  });
+
+  test('plan: reads each region\'s parameter and RequestCount (Sum per minute, its load balancer) in that region', async () => {
+    cw.on(GetMetricDataCommand).callsFake(() => metrics(100));
+    const n = await planned();
+    expect(ssm.commandCalls(GetParameterCommand).map((c) => c.args[0].input.Name)).toEqual(REGIONS.map((r) => `/cdk-container-fleet/production/conductor/${r}`));
+    const q = cw.commandCalls(GetMetricDataCommand)[0].args[0].input;
+    expect(q.MetricDataQueries![0].MetricStat).toEqual({
+      Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: [{ Name: 'LoadBalancer', Value: 'app/Produ-LoadB-eu-west-1/50dc6c495c0c9188' }] },
+      Period: 60, Stat: 'Sum',
+    });
+    expect((q.EndTime as Date).getTime() - (q.StartTime as Date).getTime()).toBe(30 * 60_000);
+    expect(n.steps).toHaveLength(3);
+    expect(Object.keys(n.targets)).toEqual(REGIONS);
+    // Each region's parameter and metrics are read by a client of that region (the function runs in the home region).
+    const regionsOf = async (calls: Array<{ thisValue: any }>) => Promise.all(calls.map((c) => c.thisValue.config.region()));
+    expect(await regionsOf(ssm.commandCalls(GetParameterCommand))).toEqual(REGIONS);
+    expect(await regionsOf(cw.commandCalls(GetMetricDataCommand))).toEqual(REGIONS);
+  });
+
+  test('plan: follows GetMetricData pages; a region whose metrics are throttled for good leaves the load unknown (ring)', async () => {
+    const open = await handler({ action: 'open', execution: EXEC, startedAt: T0 }) as NightState;
+    ssm.on(GetParameterCommand).callsFake((input) => parameter(input.Name.split('/').pop()));
+    r53.on(GetHealthCheckCommand).resolves(healthCheck(false));
+    cw.on(GetMetricDataCommand)
+      .resolvesOnce(metrics(10, 15, 'page-2')).resolvesOnce(metrics(10, 15))
+      .rejectsOnce(throttling())
+      .resolves(metrics(500));
+    const n = await handler({ action: 'plan', night: open }) as NightState;
+    expect(cw.commandCalls(GetMetricDataCommand)[1].args[0].input.NextToken).toBe('page-2');
+    expect(n.strategy).toBe('ring');
+    expect(n.timeline.some((t) => t.event === 'load unknown' && t.region === 'us-east-1')).toBe(true);
+  });
+
+  test('plan: a missing region parameter halts the night before anything is touched', async () => {
+    const open = await handler({ action: 'open', execution: EXEC, startedAt: T0 }) as NightState;
+    ssm.on(GetParameterCommand).rejects(Object.assign(new Error('Parameter not found'), { name: 'ParameterNotFound' }));
+    await expect(handler({ action: 'plan', night: open })).rejects.toMatchObject({ name: 'ParameterNotFound' });
+    expect(r53.commandCalls(UpdateHealthCheckCommand)).toHaveLength(0);
+  });
+
+  test('withdraw: inverts the health check of the step\'s region only', async () => {
+    const n = await planned();
+    r53.on(UpdateHealthCheckCommand).resolves(healthCheck(true));
+    const out = await handler({ action: 'withdraw', night: n }) as NightState;
+    expect(r53.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input)).toEqual([{ HealthCheckId: n.targets[n.steps[0].region].healthCheckId, Inverted: true }]);
+    expect(out.out).toBe(n.steps[0].region);
+  });
+
+  test('withdraw: Route 53 throttling propagates with its name, for the state machine\'s Retry', async () => {
+    const n = await planned();
+    r53.on(UpdateHealthCheckCommand).rejects(throttling('Throttling'));
+    await expect(handler({ action: 'withdraw', night: n })).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  test('start: StartExecution of the region\'s CleanSlate with a per-night name; an existing one is followed', async () => {
+    const n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
+    const region = n.current!.region;
+    sfn.on(StartExecutionCommand).resolves({ executionArn: `arn:aws:states:${region}:${ACCOUNT}:execution:ProductionCleanSlate-${region}:night-1-${region}`, startDate: new Date(T0) });
+    const started = await handler({ action: 'start', night: n }) as NightState;
+    expect(sfn.commandCalls(StartExecutionCommand)[0].args[0].input).toEqual({ stateMachineArn: smArn(region), name: `night-1-${region}`, input: JSON.stringify({ trigger: 'conductor', conductor: EXEC }) });
+    expect(started.current!.cleanSlateExecution).toMatch(/:execution:ProductionCleanSlate-.*:night-1-/);
+
+    sfn.reset();
+    resetClients();
+    sfn.on(StartExecutionCommand).rejects(new ExecutionAlreadyExists({ message: 'Execution Already Exists', $metadata: {} }));
+    const again = await handler({ action: 'start', night: n }) as NightState;
+    expect(again.current!.cleanSlateExecution).toBe(`arn:aws:states:${region}:${ACCOUNT}:execution:ProductionCleanSlate-${region}:night-1-${region}`);
+  });
+
+  test('poll: DescribeExecution RUNNING keeps waiting; FAILED carries the clean slate\'s error and cause', async () => {
+    let n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:x:1:execution:cs:night-1-x', startDate: new Date(T0) });
+    n = await handler({ action: 'start', night: n }) as NightState;
+    sfn.on(DescribeExecutionCommand).resolvesOnce({ executionArn: 'e', stateMachineArn: 's', status: 'RUNNING', startDate: new Date(T0) })
+      .resolvesOnce({ executionArn: 'e', stateMachineArn: 's', status: 'FAILED', startDate: new Date(T0), stopDate: new Date(T0), error: 'CleanSlateTimedOut', cause: 'not stable after 7200 s in cluster: api (1/2 tasks running)' });
+    const running = await handler({ action: 'poll', night: n }) as NightState;
+    expect(running.current!.cleanSlate).toBe('RUNNING');
+    const failed = await handler({ action: 'poll', night: running }) as NightState;
+    expect(failed.current!.cleanSlate).toBe('FAILED');
+    expect(failed.failure).toMatchObject({ error: 'CleanSlate.FAILED', cause: expect.stringMatching(/^CleanSlateTimedOut: not stable after 7200 s/) });
+  });
+
+  test('health and watch: GetHealthCheckStatus observations, healthy when more than 18 % succeed', async () => {
+    let n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
+    n = { ...n, current: { ...n.current!, cleanSlate: 'SUCCEEDED', health: 'pending', healthDeadline: '2099-01-01T00:00:00.000Z' } };
+    const obs = (ok: number, bad: number): any => ({ HealthCheckObservations: [
+      ...Array.from({ length: ok }, (_, i) => ({ Region: 'us-east-1', IPAddress: `15.177.2.${i}`, StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date(T0) } })),
+      ...Array.from({ length: bad }, (_, i) => ({ Region: 'eu-west-1', IPAddress: `15.177.10.${i}`, StatusReport: { Status: 'Failure: Connection timed out. The endpoint or the internet connection is down, or requests are being blocked by your firewall.', CheckedTime: new Date(T0) } })),
+    ] });
+    r53.on(GetHealthCheckStatusCommand).resolvesOnce(obs(1, 7)).resolvesOnce(obs(6, 2));
+    const pending = await handler({ action: 'health', night: n }) as NightState;
+    expect(pending.current!.health).toBe('pending');
+    const healthy = await handler({ action: 'health', night: pending }) as NightState;
+    expect(healthy.current!.health).toBe('healthy');
+  });
+
+  test('finish and fail: last night\'s record goes to the SSM parameter; a failed re-withdrawal does not lose the record', async () => {
+    const n = await planned();
+    ssm.on(PutParameterCommand).resolves({ Version: 2, Tier: 'Standard' });
+    await handler({ action: 'finish', night: { ...n, cursor: 3, done: true } });
+    const put = ssm.commandCalls(PutParameterCommand)[0].args[0].input;
+    expect(put).toMatchObject({ Name: '/cdk-container-fleet/production/last-night', Type: 'String', Overwrite: true });
+    expect(JSON.parse(put.Value!)).toMatchObject({ outcome: 'succeeded', execution: EXEC });
+
+    const region = n.steps[0].region;
+    const underTraffic: NightState = { ...n, current: { region, withdrawn: true, startedAt: T0, cleanSlate: 'SUCCEEDED', health: 'healthy', watch: 'unhealthy' }, failure: { region, error: 'Conductor.UnhealthyUnderTraffic', cause: 'failed under traffic' } };
+    r53.on(UpdateHealthCheckCommand).rejects(throttling());
+    const halted = await handler({ action: 'fail', night: underTraffic }) as NightState;
+    expect(halted.outcome).toBe('halted');
+    expect(halted.out).toBeNull();
+    expect(JSON.parse(ssm.commandCalls(PutParameterCommand)[1].args[0].input.Value!)).toMatchObject({ outcome: 'halted', failure: { region } });
+  });
+});
