@@ -14,7 +14,8 @@ function allTemplates(app: App): string {
 }
 const stackOf = (app: App, id: string) => app.node.findChild(id) as Stack;
 const ZONE = { domain: 'shop.example.net', hostedZoneId: 'Z1D633PJN98FT9' };
-const CERT = (region: string) => `arn:aws:acm:${region}:111111111111:certificate/1234abcd-12ab-34cd-56ef-1234567890ab`;
+// Realistic values: the preflight checks (on in buildApp) refuse documentation ranges and placeholder-looking ids.
+const CERT = (region: string) => `arn:aws:acm:${region}:493827162534:certificate/8f3c2a71-9d4e-4b6a-a2c5-7e1f0d9b3c68`;
 
 describe('the example app as shipped (issue 10 item 6)', () => {
   const app = unitTestApp();
@@ -55,8 +56,8 @@ describe('the example app with every context key (issue 10 items 6, 7, 8a)', () 
       ...ZONE,
       'certificateArn.eu-west-1': CERT('eu-west-1'),
       'certificateArn.us-east-1': CERT('us-east-1'),
-      productionAllowedCidrs: '198.51.100.0/24',
-      allowedCidrs: '192.0.2.0/24, 198.51.100.7/32',
+      productionAllowedCidrs: '145.100.0.0/24',
+      allowedCidrs: '145.100.8.0/24, 145.100.9.7/32',
     },
   });
   buildApp(app);
@@ -97,7 +98,7 @@ describe('the example app with every context key (issue 10 items 6, 7, 8a)', () 
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
     const lbGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find((g) => /Load balancer/.test(g.Properties.GroupDescription))!;
     // Port 80, and the published ports 8081 and 8082 of the QA example: each for those ranges only.
-    expect([...new Set(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp))]).toEqual(['192.0.2.0/24', '198.51.100.7/32']);
+    expect([...new Set(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp))]).toEqual(['145.100.8.0/24', '145.100.9.7/32']);
   });
 });
 
