@@ -10,6 +10,7 @@ import { qaStackName, QaStack } from '../lib/environments/qa';
 import { FleetConfigurationError } from '../lib/errors';
 import { SwarmEnvironmentStack } from '../examples/swarm/swarm-environment';
 import { CleanSlate, ConductedRegion, FleetConductor, RegionalEndpoint } from '../lib/rollout';
+import { FleetPreflightChecks } from '../lib/preflight';
 
 /** Home region of the example environments (fixed, so synth needs no AWS account or lookups). */
 export const DEFAULT_REGION = 'eu-west-1';
@@ -113,7 +114,8 @@ export function regionalHostRecords(stack: ProductionStack, zone: route53.IHoste
 }
 
 /**
- * Builds every environment of the example app into `app`, with cdk-nag (AwsSolutions) checks on.
+ * Builds every environment of the example app into `app`, with cdk-nag (AwsSolutions) and the library's preflight
+ * checks (deploy-time failures schema validation cannot see, docs/preflight.md) on.
  * Shared by bin/app.ts and the tests, so what is tested is what `cdk synth` produces.
  *
  * Context (all optional; see docs/deploying.md): `-c domain=<zone> -c hostedZoneId=<id>` production's public DNS;
@@ -122,7 +124,7 @@ export function regionalHostRecords(stack: ProductionStack, zone: route53.IHoste
  * `-c composeFile=<path>` runs another compose file in QA; `-c qaDomain=<name>` QA's private domain.
  */
 export function buildApp(app: App): void {
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
   const account = process.env.CDK_DEFAULT_ACCOUNT;
   const settings = exampleSettings(app, PRODUCTION_REGIONS.map((r) => r.name));
   if (EXAMPLE_PRODUCTION.domain !== undefined && PRODUCTION_REGIONS.length > 1) {

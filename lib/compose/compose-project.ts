@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Duration, Names, NestedStack, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,10 +13,12 @@ import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
-import { FleetService } from '../service/fleet-service';
+import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
-import { parseEnvFile } from './parse';
-import { ProjectPlan, ServicePlan, translateCompose } from './translate';
+import { parseEnvFile, parseSizeMiB } from './parse';
+import { PublishedPorts } from './published-ports';
+import { ENTRY_PORT } from './translate-ports';
+import { LoggingPlan, ProjectPlan, ServicePlan, translateCompose } from './translate';
 
 /** Prefix of every warning id this construct emits: `@cdk-container-fleet/compose:<compose key>`. */
 export const COMPOSE_WARNING_PREFIX = '@cdk-container-fleet/compose:';
@@ -112,6 +114,22 @@ export interface ComposeProjectProps {
   readonly servicesPerNestedStack?: number;
 
   /**
+   * Open the ports the file publishes (`ports: ["8081:80"]`) on the environment's entry point, as `docker compose up`
+   * does on `localhost`: an HTTP port becomes a listener on that port of the load balancer, a TCP or UDP port a
+   * listener of a Network Load Balancer; each URL is a stack output. Needs `loadBalancer`.
+   *
+   * @default true when a loadBalancer is given
+   */
+  readonly publishPorts?: boolean;
+
+  /**
+   * Client address ranges admitted on published ports.
+   *
+   * @default - the VPC's CIDR only (QaStack passes its allowedCidrs)
+   */
+  readonly publishedPortCidrs?: string[];
+
+  /**
    * Project name: prefixes named volumes on the instances and the host folder of relative bind mounts.
    *
    * @default - the file's `name`, else its folder's name
@@ -144,6 +162,8 @@ export class ComposeProject extends Construct {
   public readonly warnings: ComposeWarning[] = [];
   /** The translated project (plain data). */
   public readonly plan: ProjectPlan;
+  /** The published ports, when `publishPorts` is on and the file publishes any. */
+  public publishedPorts?: PublishedPorts;
   /** The EFS file system of the named volumes, when `namedVolumes` is `efs` and a service mounts one. */
   public fileSystem?: efs.FileSystem;
 
@@ -179,6 +199,7 @@ export class ComposeProject extends Construct {
         imageOverrides: new Set(Object.keys(props.images ?? {})),
         profiles: props.profiles,
         namedVolumes: props.namedVolumes,
+        publishPorts: (props.publishPorts ?? true) && props.loadBalancer !== undefined,
         lookup,
         io: {
           readFile: (p) => (fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, 'utf8') : undefined),
@@ -225,9 +246,12 @@ export class ComposeProject extends Construct {
       const scope = index < 0 ? this : (nested[index] ??= new NestedStack(this, `Services${index + 1}`));
       this.services[plan.name] = this.addService(scope, plan, props, displayName);
     });
-    // Startup order: CloudFormation creates (and waits for) a service's dependencies first.
+    if ((props.publishPorts ?? true) && props.loadBalancer) this.publishPorts(props.loadBalancer, props.publishedPortCidrs, displayName);
+    // Start order: CloudFormation creates (and waits for) the services whose Service Connect endpoints a service
+    // calls before it (depends_on, names in its environment, servers before pure clients): ECS lets only tasks
+    // started after an endpoint exists resolve it.
     for (const plan of this.plan.services) {
-      for (const dep of plan.dependsOn) {
+      for (const dep of plan.startAfter) {
         const other = this.services[dep];
         if (other) this.services[plan.name].service.node.addDependency(other.service);
       }
@@ -240,26 +264,26 @@ export class ComposeProject extends Construct {
       : plan.image.kind === 'registry'
         ? plan.image.reference
         : ecs.ContainerImage.fromAsset(plan.image.context, { file: plan.image.dockerfile, target: plan.image.target, buildArgs: plan.image.args });
-    const hc = plan.healthCheck;
+    const portName = (p: { containerPort: number; protocol: string }) => `p${p.containerPort}${p.protocol === 'udp' ? '-udp' : ''}`;
+    const routed = plan.ports.find((p) => p.containerPort === plan.routedPort && p.protocol === 'tcp');
     const service = new FleetService(scope, plan.name, {
       cluster: props.cluster,
       image,
-      cpu: plan.cpu,
-      memoryLimitMiB: plan.memoryLimitMiB,
-      memoryReservationMiB: plan.memoryReservationMiB,
-      containerPort: plan.routedPort,
-      desiredCount: plan.desiredCount,
-      environment: plan.environment,
-      command: plan.command,
-      entryPoint: plan.entryPoint,
+      ...containerOptionsOf(plan),
       containerName: containerNameOf(plan.name),
-      healthCheck: hc && {
-        command: hc.command,
-        interval: Duration.seconds(hc.intervalSeconds),
-        timeout: Duration.seconds(hc.timeoutSeconds),
-        retries: hc.retries,
-        startPeriod: hc.startPeriodSeconds !== undefined ? Duration.seconds(hc.startPeriodSeconds) : undefined,
+      containerPort: routed?.containerPort,
+      containerPortName: routed && portName(routed),
+      additionalPorts: plan.ports.filter((p) => p !== routed).map((p) => ({
+        containerPort: p.containerPort, protocol: p.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP, name: portName(p),
+      })),
+      // Every TCP port is published under the compose name (in lowercase: ECS names are); the proxy carries no UDP.
+      serviceConnect: {
+        namespace: this.namespace,
+        services: plan.ports.filter((p) => p.protocol === 'tcp').map((p) => ({
+          portMappingName: portName(p), discoveryName: `${plan.names.discoveryPrefix}-${p.containerPort}`, dnsName: plan.names.dnsName, port: p.containerPort,
+        })),
       },
+      ...loggingOptionsOf(plan.logging, this),
     });
     if (typeof image !== 'string') {
       Validations.of(service.taskDefinition).acknowledge({
@@ -275,27 +299,10 @@ export class ComposeProject extends Construct {
         reason: 'compose environment variables are plain configuration, as in the compose file; secret values go through compose secrets (Secrets Manager)',
       });
     }
-    const container = service.container;
-
-    // Ports: every port gets a named mapping so Service Connect can publish it under the compose service name.
-    const serviceConnect: ecs.ServiceConnectService[] = [];
-    for (const port of plan.ports) {
-      const portName = `p${port.containerPort}${port.protocol === 'udp' ? '-udp' : ''}`;
-      if (port.containerPort === plan.routedPort && port.protocol === 'tcp') {
-        nameRoutedPortMapping(container, port.containerPort, portName);
-      } else {
-        container.addPortMappings({ containerPort: port.containerPort, protocol: port.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP, name: portName });
-      }
-      if (port.protocol === 'tcp') {
-        serviceConnect.push({ portMappingName: portName, discoveryName: `${plan.name}-${port.containerPort}`, dnsName: plan.name, port: port.containerPort });
-      }
-    }
-    service.service.enableServiceConnect({ namespace: this.namespace.namespaceArn, services: serviceConnect.length ? serviceConnect : undefined });
 
     this.addMounts(plan, service);
     this.addSecretFiles(plan, service);
     this.addConfigFiles(plan, service, image);
-    applyContainerSettings(plan, service);
 
     for (const route of plan.routes) {
       if (!props.loadBalancer) {
@@ -313,6 +320,36 @@ export class ComposeProject extends Construct {
       }
     }
     return service;
+  }
+
+  /** Each published port on the entry point, with its URL as a stack output; ports the load balancer itself listens on are warned. */
+  private publishPorts(loadBalancer: FleetLoadBalancer, cidrs: string[] | undefined, displayName: string): void {
+    for (const plan of this.plan.services) {
+      for (const port of plan.published) {
+        const service = this.services[plan.name];
+        this.publishedPorts ??= new PublishedPorts(this, 'PublishedPorts', {
+          loadBalancer, vpc: this.props.cluster.vpc, allowedCidrs: cidrs ?? [vpcCidrOf(this.props.cluster.vpc)],
+        });
+        // Served by the route made above (port 80 → the default route of the load balancer).
+        if (port.published === ENTRY_PORT && port.protocol === 'tcp' && port.containerPort === plan.routedPort) continue;
+        const taken = this.publishedPorts.takenBy(port.published, port.protocol);
+        if (taken?.startsWith('the load balancer')) {
+          const w: ComposeWarning = {
+            key: 'ports', service: plan.name,
+            message: `${displayName}: service ${plan.name}: ports: published port ${port.published} is not opened: it is ${taken}; `
+              + 'route the service (DOMAIN or x-fleet.routes) to serve it there, or publish another port',
+          };
+          this.warn(service, w, displayName);
+          this.warnings.push(w);
+          continue;
+        }
+        const endpoint = this.publishedPorts.publish(service, port);
+        new CfnOutput(this.publishedPorts, `Url-${plan.name}-${port.published}${port.protocol === 'udp' ? '-udp' : ''}`, {
+          value: endpoint.url,
+          description: `Published port ${port.published}/${port.protocol} of compose service ${plan.name} (container port ${port.containerPort})`,
+        });
+      }
+    }
   }
 
   private addMounts(plan: ServicePlan, service: FleetService): void {
@@ -480,44 +517,83 @@ export class ComposeProject extends Construct {
   }
 }
 
-/**
- * The routed port's mapping is created by FleetService (from containerPort) without a name; Service Connect
- * needs one. ContainerDefinition has no public way to name an existing mapping, so the mapping object is
- * named in place and registered the way addPortMappings registers named ports. Replace with a
- * FleetService `containerPortName` prop when it exists.
- */
-function nameRoutedPortMapping(container: ecs.ContainerDefinition, containerPort: number, name: string): void {
-  // `portMappings` returns the container's own (mutable) list; `setNamedPort` is what addPortMappings calls for named ports.
-  const mapping = container.portMappings.find((pm) => pm.containerPort === containerPort) as (ecs.PortMapping & { name?: string }) | undefined;
-  if (!mapping) throw new Error(`FleetService created no port mapping for container port ${containerPort}`);
-  mapping.name = name;
-  (container as unknown as { setNamedPort(pm: ecs.PortMapping): void }).setNamedPort(mapping);
+/** The container options of a service plan, as FleetService props. */
+function containerOptionsOf(plan: ServicePlan): Partial<FleetServiceProps> {
+  const hc = plan.healthCheck;
+  const extraHosts: Record<string, string[]> = {};
+  for (const h of plan.extraHosts) (extraHosts[h.hostname] ??= []).push(h.ipAddress);
+  return {
+    cpu: plan.cpu,
+    memoryLimitMiB: plan.memoryLimitMiB,
+    memoryReservationMiB: plan.memoryReservationMiB,
+    desiredCount: plan.desiredCount,
+    environment: plan.environment,
+    command: plan.command,
+    entryPoint: plan.entryPoint,
+    healthCheck: hc && {
+      command: hc.command,
+      interval: Duration.seconds(hc.intervalSeconds),
+      timeout: Duration.seconds(hc.timeoutSeconds),
+      retries: hc.retries,
+      startPeriod: hc.startPeriodSeconds !== undefined ? Duration.seconds(hc.startPeriodSeconds) : undefined,
+    },
+    minHealthyPercent: plan.deployment.minHealthyPercent,
+    maxHealthyPercent: plan.deployment.maxHealthyPercent,
+    rollbackOnFailure: plan.deployment.rollbackOnFailure,
+    user: plan.user,
+    workingDirectory: plan.workingDirectory,
+    hostname: plan.hostname,
+    dockerLabels: plan.dockerLabels,
+    ulimits: plan.ulimits.map((u) => ({ name: u.name as ecs.UlimitName, softLimit: u.soft, hardLimit: u.hard })),
+    addCapabilities: plan.capAdd as ecs.Capability[] | undefined,
+    dropCapabilities: plan.capDrop as ecs.Capability[] | undefined,
+    systemControls: plan.sysctls,
+    privileged: plan.privileged,
+    init: plan.init,
+    readonlyRootFilesystem: plan.readOnlyRootFilesystem,
+    sharedMemoryMiB: plan.sharedMemoryMiB,
+    interactive: plan.interactive,
+    pseudoTerminal: plan.pseudoTerminal,
+    stopTimeout: plan.stopTimeoutSeconds !== undefined ? Duration.seconds(plan.stopTimeoutSeconds) : undefined,
+    extraHosts: plan.extraHosts.length ? extraHosts : undefined,
+    tmpfs: plan.tmpfs.map((t) => ({ containerPath: t.containerPath, size: t.sizeMiB, mountOptions: t.mountOptions as ecs.TmpfsMountOption[] })),
+    swappiness: plan.swappiness,
+    maxSwapMiB: plan.maxSwapMiB,
+    devices: plan.devices.map((d) => ({
+      hostPath: d.hostPath,
+      containerPath: d.containerPath,
+      permissions: d.permissions?.map((p) => ({ read: ecs.DevicePermission.READ, write: ecs.DevicePermission.WRITE, mknod: ecs.DevicePermission.MKNOD })[p]),
+    })),
+    gpuCount: plan.gpuCount,
+  };
 }
 
 /**
- * Container settings FleetService does not expose are set on the rendered container definition. The service's
- * container is always the first of its task definition (the secrets helper is added after it).
+ * The container's logging: awslogs without a group of its own writes into the service's log group with the
+ * options it gives (date format, multi-line pattern, mode, buffer size); awslogs with a group, and every other
+ * driver ECS accepts on EC2, is passed with its options as written.
  */
-function applyContainerSettings(plan: ServicePlan, service: FleetService): void {
-  const cfn = service.taskDefinition.node.defaultChild as ecs.CfnTaskDefinition;
-  const set = (property: string, value: unknown) => {
-    if (value !== undefined) cfn.addPropertyOverride(`ContainerDefinitions.0.${property}`, value);
-  };
-  for (const u of plan.ulimits) service.container.addUlimits({ name: u.name as ecs.UlimitName, softLimit: u.soft, hardLimit: u.hard });
-  for (const [k, v] of Object.entries(plan.dockerLabels ?? {})) service.container.addDockerLabel(k, v);
-  set('User', plan.user);
-  set('WorkingDirectory', plan.workingDirectory);
-  set('Hostname', plan.hostname);
-  set('Privileged', plan.privileged);
-  set('ReadonlyRootFilesystem', plan.readOnlyRootFilesystem);
-  set('Interactive', plan.interactive);
-  set('PseudoTerminal', plan.pseudoTerminal);
-  set('StopTimeout', plan.stopTimeoutSeconds);
-  if (plan.extraHosts.length) set('ExtraHosts', plan.extraHosts.map((h) => ({ Hostname: h.hostname, IpAddress: h.ipAddress })));
-  if (plan.sysctls) set('SystemControls', Object.entries(plan.sysctls).map(([Namespace, Value]) => ({ Namespace, Value })));
-  if (plan.capAdd || plan.capDrop) set('LinuxParameters.Capabilities', { Add: plan.capAdd, Drop: plan.capDrop });
-  set('LinuxParameters.InitProcessEnabled', plan.init);
-  set('LinuxParameters.SharedMemorySize', plan.sharedMemoryMiB);
+function loggingOptionsOf(logging: LoggingPlan | undefined, scope: Construct): Pick<FleetServiceProps, 'logDriver' | 'awsLogsOptions'> {
+  if (!logging) return {};
+  const o = logging.options;
+  if (logging.driver === 'awslogs' && o['awslogs-group'] === undefined) {
+    return {
+      awsLogsOptions: {
+        datetimeFormat: o['awslogs-datetime-format'],
+        multilinePattern: o['awslogs-multiline-pattern'],
+        mode: o.mode === 'non-blocking' ? ecs.AwsLogDriverMode.NON_BLOCKING : o.mode === 'blocking' ? ecs.AwsLogDriverMode.BLOCKING : undefined,
+        maxBufferSize: o['max-buffer-size'] !== undefined ? Size.mebibytes(parseSizeMiB(o['max-buffer-size']) ?? 1) : undefined,
+      },
+    };
+  }
+  const options = logging.driver === 'awslogs' ? { 'awslogs-region': Stack.of(scope).region, ...o } : o;
+  return { logDriver: new ecs.GenericLogDriver({ logDriver: logging.driver, options }) };
+}
+
+/** The VPC's CIDR as written when the VPC is made here (so security group checks can read it), else its token. */
+function vpcCidrOf(vpc: ec2.IVpc): string {
+  const cfn = vpc.node.defaultChild;
+  return cfn instanceof ec2.CfnVPC && typeof cfn.cidrBlock === 'string' && !Token.isUnresolved(cfn.cidrBlock) ? cfn.cidrBlock : vpc.vpcCidrBlock;
 }
 
 /** ECS container names allow letters, digits, '-' and '_'; compose names also allow '.'. */

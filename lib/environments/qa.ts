@@ -91,6 +91,14 @@ export interface QaStackProps extends StackProps {
   readonly namedVolumes?: 'instance' | 'efs';
 
   /**
+   * Open the compose file's published ports (`8081:80`) on the load balancer (HTTP) or a network load balancer
+   * (TCP/UDP), for `allowedCidrs` only, each URL a stack output — as `localhost:8081` on a laptop.
+   *
+   * @default true
+   */
+  readonly publishPorts?: boolean;
+
+  /**
    * Instance type of the cluster.
    *
    * @default t3.small, enough for a handful of small services
@@ -199,6 +207,9 @@ export class QaStack extends Stack {
       profiles: props.profiles,
       namedVolumes: props.namedVolumes,
       volumeRemovalPolicy: cleanUp ? RemovalPolicy.DESTROY : undefined,
+      publishPorts: props.publishPorts,
+      // Internal (no allowedCidrs): published ports admit the VPC, like the load balancer.
+      publishedPortCidrs: props.allowedCidrs,
     });
 
     if (props.instancesRecord ?? true) {

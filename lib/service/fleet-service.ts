@@ -1,12 +1,48 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
-import { checkPercent, checkWholeNumber } from '../validation';
+import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
+import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
+
+export type { ExtraHosts } from './container-options';
+
+/** A further port of the container, besides `containerPort`. */
+export interface FleetPortMapping {
+  /** The port the container listens on; mapped to a dynamic host port (bridge mode). */
+  readonly containerPort: number;
+  /**
+   * Protocol of the port.
+   *
+   * @default ecs.Protocol.TCP
+   */
+  readonly protocol?: ecs.Protocol;
+  /**
+   * Name of the mapping, which Service Connect refers to (`portMappingName`): lowercase letters, digits, `_` and `-`,
+   * not starting with `-`, at most 64 characters.
+   *
+   * @default - unnamed: the port cannot be published through Service Connect
+   */
+  readonly name?: string;
+}
+
+/** Service Connect for a {@link FleetService}. */
+export interface FleetServiceConnect {
+  /** The Cloud Map namespace the service joins (as a client, and as a server for `services`). */
+  readonly namespace: servicediscovery.INamespace;
+  /**
+   * Named ports to publish in the namespace, each referring to a port mapping name (`containerPortName` or a
+   * name in `additionalPorts`).
+   *
+   * @default - none: the service is a client only
+   */
+  readonly services?: ecs.ServiceConnectService[];
+}
 
 /**
  * Properties of a {@link FleetService}.
@@ -141,6 +177,191 @@ export interface FleetServiceProps {
    * @default false
    */
   readonly enableExecuteCommand?: boolean;
+
+  /**
+   * Name of the `containerPort` mapping, so Service Connect can publish it.
+   *
+   * @default - unnamed
+   */
+  readonly containerPortName?: string;
+
+  /**
+   * Further ports of the container (each on a dynamic host port), for services that listen on several.
+   *
+   * @default - only `containerPort`
+   */
+  readonly additionalPorts?: FleetPortMapping[];
+
+  /**
+   * Service Connect: join a Cloud Map namespace and publish named ports in it. The cluster's instances are then
+   * admitted to each other on the dynamic host port range, where the Service Connect proxies listen in bridge mode,
+   * so a client on one instance reaches a server on another.
+   *
+   * @default - no Service Connect
+   */
+  readonly serviceConnect?: FleetServiceConnect;
+
+  /**
+   * User (name or uid, optionally `:group`) the container's process runs as.
+   *
+   * @default - the image's USER
+   */
+  readonly user?: string;
+
+  /**
+   * Working directory of the container's process (absolute).
+   *
+   * @default - the image's WORKDIR
+   */
+  readonly workingDirectory?: string;
+
+  /**
+   * Host name of the container.
+   *
+   * @default - Docker's default (the container id)
+   */
+  readonly hostname?: string;
+
+  /**
+   * Docker labels of the container.
+   *
+   * @default - none
+   */
+  readonly dockerLabels?: Record<string, string>;
+
+  /**
+   * Run an init process (tini) as PID 1 that forwards signals and reaps zombies.
+   *
+   * @default false, as Docker
+   */
+  readonly init?: boolean;
+
+  /**
+   * Give the container root privileges on the instance. Avoid: it can then control the instance.
+   *
+   * @default false
+   */
+  readonly privileged?: boolean;
+
+  /**
+   * Mount the container's root file system read-only.
+   *
+   * @default false
+   */
+  readonly readonlyRootFilesystem?: boolean;
+
+  /**
+   * Keep standard input open (`docker run -i`).
+   *
+   * @default false
+   */
+  readonly interactive?: boolean;
+
+  /**
+   * Allocate a pseudo terminal (`docker run -t`).
+   *
+   * @default false
+   */
+  readonly pseudoTerminal?: boolean;
+
+  /**
+   * Linux capabilities added to Docker's default set.
+   *
+   * @default - none
+   */
+  readonly addCapabilities?: ecs.Capability[];
+
+  /**
+   * Linux capabilities removed from Docker's default set (`ALL` for all).
+   *
+   * @default - none
+   */
+  readonly dropCapabilities?: ecs.Capability[];
+
+  /**
+   * Size of `/dev/shm`, in MiB.
+   *
+   * @default - Docker's default of 64 MiB
+   */
+  readonly sharedMemoryMiB?: number;
+
+  /**
+   * tmpfs mounts (memory-backed folders; their size counts against the container's memory).
+   *
+   * @default - none
+   */
+  readonly tmpfs?: ecs.Tmpfs[];
+
+  /**
+   * How eagerly the kernel swaps the container's memory, 0 to 100. ECS applies it only together with `maxSwapMiB`.
+   *
+   * @default - 60, the kernel's default (when `maxSwapMiB` is set)
+   */
+  readonly swappiness?: number;
+
+  /**
+   * Swap the container may use, in MiB (0: none). The instances need swap configured for it to matter.
+   *
+   * @default - the instance's swap configuration
+   */
+  readonly maxSwapMiB?: number;
+
+  /**
+   * Host devices mapped into the container.
+   *
+   * @default - none
+   */
+  readonly devices?: ecs.Device[];
+
+  /**
+   * Namespaced kernel parameters (sysctls) of the container, e.g. `{ 'net.core.somaxconn': '1024' }`.
+   *
+   * @default - the instance's values
+   */
+  readonly systemControls?: Record<string, string>;
+
+  /**
+   * Entries added to the container's `/etc/hosts`: host name → address, or several addresses.
+   *
+   * @default - none
+   */
+  readonly extraHosts?: ExtraHosts;
+
+  /**
+   * How long ECS waits after SIGTERM before it kills the container, at most 120 seconds.
+   *
+   * @default - the ECS agent's default of 30 seconds
+   */
+  readonly stopTimeout?: Duration;
+
+  /**
+   * Resource limits (ulimits) of the container.
+   *
+   * @default - the instance's Docker defaults
+   */
+  readonly ulimits?: ecs.Ulimit[];
+
+  /**
+   * Where the container's output goes.
+   *
+   * @default - CloudWatch Logs (awslogs) into `logGroup`
+   */
+  readonly logDriver?: ecs.LogDriver;
+
+  /**
+   * Options of the default CloudWatch Logs driver (multi-line patterns, date formats, non-blocking mode).
+   * Ignored when `logDriver` is given.
+   *
+   * @default - awslogs defaults: blocking mode, one event per line
+   */
+  readonly awsLogsOptions?: Pick<ecs.AwsLogDriverProps, 'datetimeFormat' | 'multilinePattern' | 'mode' | 'maxBufferSize'>;
+
+  /**
+   * GPUs reserved for the container (the cluster needs GPU instances).
+   *
+   * @default - none
+   */
+  readonly gpuCount?: number;
 }
 
 /** Container-level CPU units for tasks on EC2: Linux CPU shares start at 2; ECS caps a task at 192 vCPU. */
@@ -184,7 +405,14 @@ export class FleetService extends Construct implements ec2.IConnectable {
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
-    this.container = this.taskDefinition.addContainer(props.containerName ?? 'app', {
+    const hosts = extraHostEntries(props.extraHosts ?? {});
+    const linuxParameters = this.linuxParameters(props);
+    const ports: ecs.PortMapping[] = [
+      ...(props.containerPort !== undefined ? [{ containerPort: props.containerPort, hostPort: 0, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
+      ...(props.additionalPorts ?? []).map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
+    ];
+    this.container = new FleetContainerDefinition(this.taskDefinition, props.containerName ?? 'app', hosts, {
+      taskDefinition: this.taskDefinition,
       image: typeof props.image === 'string' ? ecs.ContainerImage.fromRegistry(props.image) : props.image,
       cpu: props.cpu ?? 256,
       memoryLimitMiB: props.memoryLimitMiB ?? 512,
@@ -195,10 +423,21 @@ export class FleetService extends Construct implements ec2.IConnectable {
       entryPoint: props.entryPoint,
       healthCheck: props.healthCheck,
       essential: true,
-      logging: ecs.LogDrivers.awsLogs({ logGroup: this.logGroup, streamPrefix: id }),
-      portMappings: props.containerPort !== undefined
-        ? [{ containerPort: props.containerPort, hostPort: 0, protocol: ecs.Protocol.TCP }]
-        : undefined,
+      logging: props.logDriver ?? ecs.LogDrivers.awsLogs({ ...props.awsLogsOptions, logGroup: this.logGroup, streamPrefix: id }),
+      portMappings: ports.length ? ports : undefined,
+      user: props.user,
+      workingDirectory: props.workingDirectory,
+      hostname: props.hostname,
+      dockerLabels: props.dockerLabels,
+      privileged: props.privileged,
+      readonlyRootFilesystem: props.readonlyRootFilesystem,
+      interactive: props.interactive,
+      pseudoTerminal: props.pseudoTerminal,
+      linuxParameters,
+      systemControls: props.systemControls && Object.entries(props.systemControls).map(([namespace, value]) => ({ namespace, value })),
+      stopTimeout: props.stopTimeout,
+      ulimits: props.ulimits,
+      gpuCount: props.gpuCount,
     });
 
     this.service = new ecs.Ec2Service(this, 'Resource', {
@@ -224,6 +463,57 @@ export class FleetService extends Construct implements ec2.IConnectable {
 
     // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
     this.connections = props.cluster.connections;
+
+    if (props.serviceConnect) {
+      this.service.enableServiceConnect({
+        namespace: props.serviceConnect.namespace.namespaceArn,
+        services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
+      });
+      // Bridge mode: a client's proxy connects to the server's instance on the server proxy's ephemeral host port
+      // (ECS API, ServiceConnectService.ingressPortOverride), so the instances must admit each other on that range.
+      // Ingress only: the instances' egress is already open (an egress rule would only be ignored, with a warning).
+      for (const group of this.connections.securityGroups) {
+        for (const peer of this.connections.securityGroups) {
+          group.addIngressRule(peer, DYNAMIC_HOST_PORTS, 'Service Connect proxies between the cluster instances (bridge mode, ephemeral host ports)');
+        }
+      }
+    }
+  }
+
+  private linuxParameters(props: FleetServiceProps): ecs.LinuxParameters | undefined {
+    const needed = props.init !== undefined || props.sharedMemoryMiB !== undefined || props.swappiness !== undefined
+      || props.maxSwapMiB !== undefined || props.addCapabilities?.length || props.dropCapabilities?.length || props.devices?.length || props.tmpfs?.length;
+    if (!needed) return undefined;
+    const linux = new ecs.LinuxParameters(this, 'LinuxParameters', {
+      initProcessEnabled: props.init,
+      sharedMemorySize: props.sharedMemoryMiB,
+      swappiness: props.swappiness,
+      maxSwap: props.maxSwapMiB !== undefined ? Size.mebibytes(props.maxSwapMiB) : undefined,
+    });
+    if (props.addCapabilities?.length) linux.addCapabilities(...props.addCapabilities);
+    if (props.dropCapabilities?.length) linux.dropCapabilities(...props.dropCapabilities);
+    if (props.devices?.length) linux.addDevices(...props.devices);
+    if (props.tmpfs?.length) linux.addTmpfs(...props.tmpfs);
+    return linux;
+  }
+}
+
+/** The dynamic (ephemeral) host port range of bridge-mode tasks on ECS-optimized instances. */
+const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
+
+/**
+ * A container definition whose `/etc/hosts` entries may give one host name several addresses: ECS accepts one
+ * ExtraHosts entry per address, while the container options take a map with one address per name. Rendering goes
+ * through the public `renderContainerDefinition`, so nothing else of the definition changes.
+ */
+class FleetContainerDefinition extends ecs.ContainerDefinition {
+  constructor(scope: Construct, id: string, private readonly hosts: Array<{ hostname: string; ipAddress: string }>, props: ecs.ContainerDefinitionProps) {
+    super(scope, id, props);
+  }
+
+  public renderContainerDefinition(taskDefinition?: ecs.TaskDefinition): ecs.CfnTaskDefinition.ContainerDefinitionProperty {
+    const rendered = super.renderContainerDefinition(taskDefinition);
+    return this.hosts.length ? { ...rendered, extraHosts: this.hosts } : rendered;
   }
 }
 
@@ -246,10 +536,73 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
   checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);
   checkPercent(scope, 'maxHealthyPercent', props.maxHealthyPercent, 100, 2_000);
+  validateContainerOptions(scope, props);
   const min = props.minHealthyPercent ?? 50;
   const max = props.maxHealthyPercent ?? 200;
   if (min === 100 && max === 100) {
     throw fleetError(scope, 'minHealthyPercent and maxHealthyPercent are both 100, so no deployment can ever replace a task',
       'raise maxHealthyPercent above 100 (or lower minHealthyPercent)');
   }
+}
+
+function validateContainerOptions(scope: Construct, props: FleetServiceProps): void {
+  const ports = [
+    ...(props.containerPort !== undefined ? [{ where: 'containerPort', containerPort: props.containerPort, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
+    ...(props.additionalPorts ?? []).map((p, i) => ({ where: `additionalPorts[${i}]`, containerPort: p.containerPort, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
+  ];
+  if (props.containerPortName !== undefined && props.containerPort === undefined) {
+    throw fleetError(scope, `containerPortName '${props.containerPortName}' is given without a containerPort`, 'set containerPort, or name the port in additionalPorts');
+  }
+  const seen = new Map<string, string>();
+  for (const p of ports) {
+    checkWholeNumber(scope, `${p.where}.containerPort`, p.containerPort, { min: 1, max: 65_535, unit: 'a port' });
+    const key = `${p.containerPort}/${p.protocol}`;
+    if (seen.has(key)) throw fleetError(scope, `${p.where}: port ${key} is already mapped by ${seen.get(key)}`, 'list each port and protocol once');
+    seen.set(key, p.where);
+    if (p.name !== undefined) {
+      const problem = portNameProblem(p.name);
+      if (problem) throw fleetError(scope, `${p.where}: port name '${p.name}' ${problem}`, 'use lowercase letters, digits, _ and -, not starting with -, at most 64 characters');
+      const other = ports.find((q) => q !== p && q.name === p.name);
+      if (other) throw fleetError(scope, `${p.where}: port name '${p.name}' is also used by ${other.where}`, 'give each port mapping its own name');
+    }
+  }
+  if (props.serviceConnect) {
+    const names = new Set(ports.map((p) => p.name).filter((n): n is string => n !== undefined));
+    const problems = serviceConnectProblems((props.serviceConnect.services ?? []).map((s) => ({
+      portMappingName: s.portMappingName, discoveryName: s.discoveryName, dnsName: s.dnsName, port: s.port,
+    })), names);
+    if (problems.length) throw fleetError(scope, `serviceConnect: ${problems[0].problem}`, problems[0].fix);
+  }
+  if (props.user !== undefined && props.user.trim() === '') throw fleetError(scope, 'user is empty', "give a user name or uid such as '1000' or 'app:app'");
+  if (props.workingDirectory !== undefined && !Token.isUnresolved(props.workingDirectory) && !props.workingDirectory.startsWith('/')) {
+    throw fleetError(scope, `workingDirectory '${props.workingDirectory}' is not absolute`, "give an absolute path such as '/app'");
+  }
+  checkWholeNumber(scope, 'sharedMemoryMiB', props.sharedMemoryMiB, { min: 1, max: 16_777_216, unit: 'MiB' });
+  checkWholeNumber(scope, 'swappiness', props.swappiness, { min: 0, max: 100, unit: '(0: swap only to avoid running out of memory, 100: swap eagerly)' });
+  checkWholeNumber(scope, 'maxSwapMiB', props.maxSwapMiB, { min: 0, max: 16_777_216, unit: 'MiB (0: no swap)' });
+  checkWholeNumber(scope, 'gpuCount', props.gpuCount, { min: 1, max: 16, unit: 'GPUs' });
+  (props.tmpfs ?? []).forEach((t, i) => {
+    if (!t.containerPath.startsWith('/')) throw fleetError(scope, `tmpfs[${i}]: containerPath '${t.containerPath}' is not absolute`, "give an absolute path such as '/tmp'");
+    checkWholeNumber(scope, `tmpfs[${i}].size`, t.size, { min: 1, max: 16_777_216, unit: 'MiB' });
+  });
+  for (const [namespace, value] of Object.entries(props.systemControls ?? {})) {
+    if (!/^[a-z0-9_.\/-]+$/i.test(namespace)) throw fleetError(scope, `systemControls: '${namespace}' is not a kernel parameter name`, "use a name such as 'net.core.somaxconn'");
+    if (value === '') throw fleetError(scope, `systemControls: '${namespace}' has no value`, `give it a value, e.g. { '${namespace}': '1' }`);
+  }
+  for (const { hostname, ipAddress } of extraHostEntries(props.extraHosts ?? {})) {
+    if (!/^[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?$/.test(hostname)) throw fleetError(scope, `extraHosts: '${hostname}' is not a host name`, 'use letters, digits, dots and hyphens');
+    if (!isIpAddress(ipAddress)) throw fleetError(scope, `extraHosts: '${ipAddress}' (for ${hostname}) is not an IPv4 or IPv6 address`, "give an address such as '10.0.0.5'");
+  }
+  checkDuration(scope, 'stopTimeout', props.stopTimeout, { min: Duration.seconds(0), max: Duration.seconds(120), why: 'the most ECS waits before it kills a container' });
+  (props.ulimits ?? []).forEach((u, i) => {
+    if (!Token.isUnresolved(u.softLimit) && !Token.isUnresolved(u.hardLimit) && u.softLimit > u.hardLimit) {
+      throw fleetError(scope, `ulimits[${i}] (${u.name}): the soft limit ${u.softLimit} is above the hard limit ${u.hardLimit}`, 'make the soft limit at most the hard limit');
+    }
+  });
+}
+
+function isIpAddress(text: string): boolean {
+  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
+  if (v4) return v4.slice(1).every((o) => Number(o) <= 255);
+  return /^[0-9a-f:.]+$/i.test(text) && text.includes(':') && text.split('::').length <= 2;
 }

@@ -4,7 +4,7 @@ import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { buildApp } from '../../bin/environments';
-import { validatedApp } from '../support/app';
+import { unitTestApp, validatedApp } from '../support/app';
 
 /**
  * Every stack of the example app, synthesized once with aws-cdk-lib's built-in template validation
@@ -21,7 +21,7 @@ describe('the example app', () => {
     report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
   });
 
-  test('synthesizes with zero unacknowledged findings from built-in validation (strict) and cdk-nag', () => {
+  test('synthesizes with zero unacknowledged findings from built-in validation (strict), cdk-nag and the preflight checks', () => {
     const open = report.pluginReports.flatMap((p: any) => p.violations);
     expect(open).toEqual([]);
   });
@@ -61,6 +61,17 @@ describe('the example app', () => {
 });
 
 describe('the validation harness', () => {
+  test('the example app runs the preflight checks: a deploy-time failure added to it fails synthesis', () => {
+    const app = unitTestApp();
+    buildApp(app);
+    const stack = app.node.findChild('Qa') as Stack;
+    new CfnResource(stack, 'Reserved', {
+      type: 'AWS::Lambda::Function',
+      properties: { Role: 'arn:aws:iam::493827162534:role/r', Code: { ZipFile: 'x' }, Runtime: 'nodejs24.x', Handler: 'index.handler', ReservedConcurrentExecutions: 1 },
+    });
+    expect(() => app.synth()).toThrow(/Preflight-LambdaReservedConcurrency/);
+  });
+
   test('fails synthesis on an unacknowledged cdk-nag finding (so a clean run means something)', () => {
     const app = validatedApp();
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app));

@@ -14,7 +14,8 @@ function allTemplates(app: App): string {
 }
 const stackOf = (app: App, id: string) => app.node.findChild(id) as Stack;
 const ZONE = { domain: 'shop.example.net', hostedZoneId: 'Z1D633PJN98FT9' };
-const CERT = (region: string) => `arn:aws:acm:${region}:111111111111:certificate/1234abcd-12ab-34cd-56ef-1234567890ab`;
+// Realistic values: the preflight checks (on in buildApp) refuse documentation ranges and placeholder-looking ids.
+const CERT = (region: string) => `arn:aws:acm:${region}:493827162534:certificate/8f3c2a71-9d4e-4b6a-a2c5-7e1f0d9b3c68`;
 
 describe('the example app as shipped (issue 10 item 6)', () => {
   const app = unitTestApp();
@@ -40,8 +41,12 @@ describe('the example app as shipped (issue 10 item 6)', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internal' });
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('Load balancer'),
-      SecurityGroupIngress: [Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterVpc'), 'CidrBlock'] }, FromPort: 80 })],
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterVpc'), 'CidrBlock'] }, FromPort: 80 })]),
     });
+    // The published ports (8081, 8082) admit the VPC's range only, too.
+    const lbGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find((g) => /Load balancer/.test(g.Properties.GroupDescription))!;
+    const vpcCidr = Object.values(t.findResources('AWS::EC2::VPC'))[0].Properties.CidrBlock;
+    expect(lbGroup.Properties.SecurityGroupIngress.filter((r: any) => r.FromPort !== 80).map((r: any) => `${r.CidrIp}:${r.FromPort}`)).toEqual([`${vpcCidr}:8081`, `${vpcCidr}:8082`]);
   });
 });
 
@@ -51,8 +56,8 @@ describe('the example app with every context key (issue 10 items 6, 7, 8a)', () 
       ...ZONE,
       'certificateArn.eu-west-1': CERT('eu-west-1'),
       'certificateArn.us-east-1': CERT('us-east-1'),
-      productionAllowedCidrs: '198.51.100.0/24',
-      allowedCidrs: '192.0.2.0/24, 198.51.100.7/32',
+      productionAllowedCidrs: '145.100.0.0/24',
+      allowedCidrs: '145.100.8.0/24, 145.100.9.7/32',
     },
   });
   buildApp(app);
@@ -92,7 +97,8 @@ describe('the example app with every context key (issue 10 items 6, 7, 8a)', () 
     const t = Template.fromStack(stackOf(app, 'Qa'));
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', { Scheme: 'internet-facing' });
     const lbGroup = Object.values(t.findResources('AWS::EC2::SecurityGroup')).find((g) => /Load balancer/.test(g.Properties.GroupDescription))!;
-    expect(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp)).toEqual(['192.0.2.0/24', '198.51.100.7/32']);
+    // Port 80, and the published ports 8081 and 8082 of the QA example: each for those ranges only.
+    expect([...new Set(lbGroup.Properties.SecurityGroupIngress.map((r: any) => r.CidrIp))]).toEqual(['145.100.8.0/24', '145.100.9.7/32']);
   });
 });
 

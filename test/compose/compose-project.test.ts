@@ -167,7 +167,8 @@ describe('ComposeProject', () => {
   test("namedVolumes: 'efs' mounts an access point per volume of one encrypted file system, with TLS and IAM, reachable from the instances", () => {
     const { project: p, template } = project('services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n  backup:\n    image: busybox\n    volumes: [data:/backup:ro]\nvolumes:\n  data: {}\n',
       { namedVolumes: 'efs' });
-    expect(p.warnings).toEqual([]);
+    // No volume warning: the data is durable. (busybox listens on nothing, which is warned.)
+    expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['backup:ports']);
     const t = template();
     t.resourceCountIs('AWS::EFS::FileSystem', 1);
     t.resourceCountIs('AWS::EFS::AccessPoint', 1);
@@ -235,5 +236,123 @@ describe('ComposeProject', () => {
     const { project: p } = project('services:\n  web:\n    image: public.ecr.aws/nginx/nginx:1.27\n');
     expect(p.services.web.container.imageName).toBe('public.ecr.aws/nginx/nginx:1.27');
     expect(p.services.web.taskDefinition.networkMode).toBe(ecs.NetworkMode.BRIDGE);
+  });
+
+  test('services named Web and api.v2 get port and discovery names ECS accepts, and keep their names as client aliases', () => {
+    const { template } = project('services:\n  Web:\n    image: nginx\n  api.v2:\n    image: x\n    expose: [8080]\n');
+    const t = template();
+    t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p80', DiscoveryName: 'web-80', ClientAliases: [{ DnsName: 'web', Port: 80 }] }] }),
+    });
+    t.hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p8080', DiscoveryName: 'api-v2-8080', ClientAliases: [{ DnsName: 'api.v2', Port: 8080 }] }] }),
+    });
+  });
+
+  test('services whose names collide once normalized are an error naming both', () => {
+    expect(() => project('services:\n  api.v2:\n    image: nginx\n  api-v2:\n    image: nginx\n'))
+      .toThrow(/compose\.yaml:4:3: services 'api.v2' and 'api-v2' get the same Service Connect discovery names 'api-v2-<port>'/);
+  });
+
+  test('a service is created after the services its environment calls (Service Connect endpoints first)', () => {
+    const { template } = project('services:\n  login:\n    image: nginx\n    environment: [PUBLISH_URL=http://publish:80]\n  publish:\n    image: nginx\n');
+    const services = template().findResources('AWS::ECS::Service');
+    const login = Object.entries(services).find(([id]) => id.startsWith('Composelogin'))![1] as any;
+    expect(login.DependsOn).toContain(Object.keys(services).find((id) => id.startsWith('Composepublish'))!);
+  });
+
+  test('the cluster instances admit each other on the ephemeral host ports the Service Connect proxies use', () => {
+    const { template } = project('services:\n  db:\n    image: postgres\n');
+    template().hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 32768, ToPort: 65535, Description: Match.stringLikeRegexp('Service Connect proxies'),
+      SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('ClusterInstanceSecurityGroup'), 'GroupId'] },
+    });
+  });
+
+  test('a database that declares no port is reachable by name on its image\'s port', () => {
+    const { template, project: p } = project('services:\n  db:\n    image: postgres:16\n  words:\n    image: x\n    expose: [8080]\n    environment: [DB_URL=postgres://db:5432/words]\n');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      ServiceConnectConfiguration: Match.objectLike({ Services: [{ PortName: 'p5432', DiscoveryName: 'db-5432', ClientAliases: [{ DnsName: 'db', Port: 5432 }] }] }),
+    });
+    expect(p.warnings).toEqual([]);
+  });
+
+  test('tmpfs, swap, GPUs, devices and a log driver reach the container definition as ECS settings', () => {
+    const { template } = project('services:\n  gpu:\n    image: nginx\n    mem_limit: 1g\n    memswap_limit: 2g\n    mem_swappiness: 5\n    tmpfs: ["/run:size=32m"]\n    devices: ["/dev/fuse"]\n'
+      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n');
+    expect(containerOf(template(), 'gpu')).toMatchObject({
+      LinuxParameters: { Tmpfs: [{ ContainerPath: '/run', Size: 32 }], MaxSwap: 1024, Swappiness: 5, Devices: [{ HostPath: '/dev/fuse' }] },
+      ResourceRequirements: [{ Type: 'GPU', Value: '1' }],
+      LogConfiguration: { LogDriver: 'syslog', Options: { tag: 'gpu' } },
+      ExtraHosts: [{ Hostname: 'myhost', IpAddress: '0.0.0.1' }, { Hostname: 'myhost', IpAddress: '0.0.0.2' }],
+    });
+  });
+
+  test('deploy.update_config sets the deployment percentages and rollback', () => {
+    const { template } = project('services:\n  web:\n    image: nginx\n    deploy:\n      replicas: 2\n      update_config: {parallelism: 1, order: start-first, failure_action: rollback}\n');
+    template().hasResourceProperties('AWS::ECS::Service', {
+      DeploymentConfiguration: Match.objectLike({ MinimumHealthyPercent: 100, MaximumPercent: 150, DeploymentCircuitBreaker: { Enable: true, Rollback: true } }),
+    });
+  });
+
+  test('the seed-style file with images that declare no ports routes login.<domain> and publish.<domain> on port 80, with a warning each', () => {
+    const route53 = jest.requireActual('aws-cdk-lib/aws-route53');
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  login:\n    image: registry.example.com/login:1\n    environment: [DOMAIN=login]\n'
+      + '  publish:\n    image: registry.example.com/publish:1\n    environment: [DOMAIN=publish]\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
+    const zone = new route53.PrivateHostedZone(stack, 'Zone', { zoneName: 'qa.example.internal', vpc: cluster.vpc });
+    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, domain: 'qa.example.internal', zone });
+    const t = Template.fromStack(stack);
+    for (const host of ['login', 'publish']) {
+      t.hasResourceProperties('AWS::ElasticLoadBalancingV2::ListenerRule', { Conditions: [{ Field: 'host-header', HostHeaderConfig: { Values: [`${host}.qa.example.internal`] } }] });
+      t.hasResourceProperties('AWS::Route53::RecordSet', { Name: `${host}.qa.example.internal.`, Type: 'A' });
+    }
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Port: 80 });
+    expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['login:ports', 'publish:ports']);
+  });
+
+  test('published ports: HTTP on a listener of the load balancer, TCP and UDP on a network load balancer, each admitted from the given ranges only', () => {
+    const { template, project: p } = project('services:\n  web:\n    image: x\n    ports: ["8081:8080"]\n  db:\n    image: postgres\n    ports: ["5433:5432"]\n  dns:\n    image: y\n    ports: ["53:53/udp"]\n',
+      { publishedPortCidrs: ['198.51.100.0/24'] });
+    const t = template();
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081, Protocol: 'HTTP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 53, Protocol: 'UDP' });
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
+    t.hasResourceProperties('AWS::EC2::SecurityGroup', {
+      GroupDescription: Match.stringLikeRegexp('Network load balancer'),
+      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 5433, IpProtocol: 'tcp' }), Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 53, IpProtocol: 'udp' })]),
+    });
+    expect(p.publishedPorts!.endpoints.map((e) => `${e.service.node.id}:${e.published}/${e.protocol}`)).toEqual(['web:8081/tcp', 'db:5433/tcp', 'dns:53/udp']);
+    expect(Object.keys(t.findOutputs('*')).filter((k) => k.includes('Url'))).toHaveLength(3);
+  });
+
+  test('a service published on port 80 becomes the default route of the load balancer', () => {
+    const { template } = project('services:\n  proxy:\n    image: nginx\n    ports: ["80:80"]\n');
+    template().hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80, DefaultActions: [Match.objectLike({ Type: 'forward' })],
+    });
+  });
+
+  test('publishPorts: false leaves published ports closed, with a warning', () => {
+    const { template, project: p } = project('services:\n  web:\n    image: nginx\n    ports: ["8081:80"]\n', { publishPorts: false });
+    expect(template().findResources('AWS::ElasticLoadBalancingV2::Listener', { Properties: { Port: 8081 } })).toEqual({});
+    expect(p.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/published port\(s\) 8081:80 are not opened/)]);
+  });
+
+  test('two services publishing the same port is an error naming both', () => {
+    expect(() => project('services:\n  a:\n    image: nginx\n    ports: ["8081:80"]\n  b:\n    image: nginx\n    ports: ["8081:80"]\n'))
+      .toThrow(/b publishes port 8081\/tcp, which service a already uses/);
+  });
+
+  test('published ports of services in nested stacks synthesize, with the listener in the parent stack', () => {
+    const { stack, project: p } = project('services:\n  a:\n    image: nginx\n    ports: ["8081:80"]\n  b:\n    image: postgres\n    ports: ["5433:5432"]\n',
+      { servicesPerNestedStack: 1, publishedPortCidrs: ['198.51.100.0/24'] });
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081 });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
+    expect(Stack.of(p.services.a).nested).toBe(true);
   });
 });

@@ -56,7 +56,18 @@ describe('QaStack from the seed-style example compose file', () => {
   test('admits clients only from the configured CIDRs', () => {
     const groups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: Match.stringLikeRegexp('Load balancer') } });
     const ingress = Object.values(groups).flatMap((g: any) => g.Properties.SecurityGroupIngress ?? []);
-    expect(ingress.map((r: any) => r.CidrIp)).toEqual(['203.0.113.0/24']);
+    expect(ingress.map((r: any) => `${r.CidrIp}:${r.FromPort}`).sort()).toEqual(['203.0.113.0/24:80', '203.0.113.0/24:8081', '203.0.113.0/24:8082']);
+  });
+
+  test('published ports 8081 and 8082 are listeners of the load balancer, each URL an output', () => {
+    for (const port of [8081, 8082]) {
+      template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: port, Protocol: 'HTTP' });
+    }
+    const outputs = Object.values<any>(template.findOutputs('*')).filter((o) => /Published port/.test(o.Description));
+    expect(outputs.map((o) => o.Description).sort()).toEqual([
+      'Published port 8081/tcp of compose service login (container port 80)', 'Published port 8082/tcp of compose service publish (container port 80)',
+    ]);
+    expect(JSON.stringify(outputs[0].Value)).toContain('DNSName');
   });
 
   test('is reachable by a DNS name: the load balancer DNS name and the hosts are outputs; the branch is tagged', () => {
