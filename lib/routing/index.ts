@@ -1,2 +1,3 @@
 export { FleetLoadBalancer } from './fleet-load-balancer';
 export type { FleetLoadBalancerProps, FleetRoute, RouteOptions } from './fleet-load-balancer';
+export type { DeployedRuleRecord } from '../update-check/deployed';
