@@ -1,12 +1,10 @@
-import { Annotations, ArnFormat, Duration, Names, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -16,6 +14,7 @@ import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
 import { checkDuration, checkPercent } from '../validation';
+import { failedRunAlarm, nightlySchedule } from './nightly-run';
 
 /** Properties of a {@link CleanSlate}. */
 export interface CleanSlateProps {
@@ -154,44 +153,20 @@ export class CleanSlate extends Construct {
 
     if (props.nightly ?? true) {
       // Its own group: the account's default group is shared with every other schedule (issue 14).
-      this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', {
-        removalPolicy: RemovalPolicy.DESTROY,
+      const nightly = nightlySchedule(this, this.stateMachine, {
+        description: `Nightly clean slate of ${props.cluster.node.path}`, schedule: props.schedule, enabled: props.enabled,
       });
-      this.schedule = new scheduler.Schedule(this, 'Schedule', {
-        description: `Nightly clean slate of ${props.cluster.node.path}`,
-        scheduleGroup: this.scheduleGroup,
-        schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
-        enabled: props.enabled ?? true,
-        target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-          input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
-          // A missed start is not retried for long: a run that starts hours late would collide with the day's traffic.
-          retryAttempts: 3,
-          maxEventAge: Duration.minutes(30),
-        }),
-      });
+      this.scheduleGroup = nightly.group;
+      this.schedule = nightly.schedule;
     } else if (props.schedule !== undefined || props.enabled !== undefined) {
       throw fleetError(this, 'schedule or enabled was given with nightly: false, which creates no schedule', 'drop schedule and enabled, or set nightly: true');
     }
 
-    const failures = new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-      usingMetrics: {
-        failed: this.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM }),
-        timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
-        aborted: this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM }),
-      },
-      period: Duration.minutes(5),
+    this.alarm = failedRunAlarm(this, 'FailedAlarm', this.stateMachine, {
       label: 'Clean-slate runs that failed, timed out or were aborted',
+      description: `A clean-slate run of ${props.cluster.node.path} failed, was aborted or took longer than ${this.timeout.toHumanString()}: see the state machine's failed execution`,
+      topic: props.alarmTopic,
     });
-    this.alarm = new cloudwatch.Alarm(this, 'FailedAlarm', {
-      alarmDescription: `A clean-slate run of ${props.cluster.node.path} failed, was aborted or took longer than ${this.timeout.toHumanString()}: see the state machine's failed execution`,
-      metric: failures,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
 
     this.acknowledge(stack, group, cluster.clusterName);
   }

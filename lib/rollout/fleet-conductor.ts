@@ -1,13 +1,11 @@
 import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
@@ -20,6 +18,7 @@ import { checkDuration } from '../validation';
 import { CleanSlate } from './clean-slate';
 import { planRollout, RolloutPlanError } from './planner';
 import { RegionalEndpoint } from './regional-endpoint';
+import { failedRunAlarm, nightlySchedule } from './nightly-run';
 
 /** One region the conductor drives: its clean slate and its latency record. */
 export interface ConductedRegion {
@@ -230,38 +229,15 @@ export class FleetConductor extends Construct {
 
     this.stateMachine = this.createStateMachine({ drainSeconds, poll, window });
 
-    this.scheduleGroup = new scheduler.ScheduleGroup(this, 'ScheduleGroup', { removalPolicy: RemovalPolicy.DESTROY });
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Nightly clean slate of the ${props.fleetName} fleet, region by region`,
-      scheduleGroup: this.scheduleGroup,
-      schedule: props.schedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '0' }),
-      enabled: props.enabled ?? true,
-      target: new schedulerTargets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({ trigger: 'schedule' }),
-        retryAttempts: 3,
-        maxEventAge: Duration.minutes(30),
-      }),
-    });
+    const nightly = nightlySchedule(this, this.stateMachine, { description: `Nightly clean slate of the ${props.fleetName} fleet, region by region`, schedule: props.schedule, enabled: props.enabled });
+    this.scheduleGroup = nightly.group;
+    this.schedule = nightly.schedule;
 
-    const failures = new cloudwatch.MathExpression({
-      expression: 'FILL(failed, 0) + FILL(timedOut, 0) + FILL(aborted, 0)',
-      usingMetrics: {
-        failed: this.stateMachine.metricFailed({ statistic: cloudwatch.Stats.SUM }),
-        timedOut: this.stateMachine.metricTimedOut({ statistic: cloudwatch.Stats.SUM }),
-        aborted: this.stateMachine.metricAborted({ statistic: cloudwatch.Stats.SUM }),
-      },
-      period: Duration.minutes(5),
+    this.alarm = failedRunAlarm(this, 'HaltedAlarm', this.stateMachine, {
       label: 'Conductor nights that halted, were refused, timed out or were aborted',
+      description: `The ${props.fleetName} fleet's night halted (a region failed: it is left out of DNS), was refused by the lock, timed out or was aborted: read ${prefix}/last-night`,
+      topic: props.alarmTopic,
     });
-    this.alarm = new cloudwatch.Alarm(this, 'HaltedAlarm', {
-      alarmDescription: `The ${props.fleetName} fleet's night halted (a region failed: it is left out of DNS), was refused by the lock, timed out or was aborted: read ${prefix}/last-night`,
-      metric: failures,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmTopic) this.alarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
 
     this.acknowledge(stack);
   }

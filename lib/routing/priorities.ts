@@ -20,6 +20,8 @@
  * create and update). See docs/routing.md, "Updates".
  */
 
+import { fnv1a } from '../hash';
+
 /** A route's match conditions, as given by the user. */
 export interface RouteMatch {
   /** Host header pattern, e.g. `api.example.com` or `*.example.com`. @default - any host */
@@ -106,16 +108,6 @@ export function specificityBand(match: RouteMatch): number {
     pathBand = 1 + (MAX_LITERAL - Math.min(literalPrefixLength(match.path), MAX_LITERAL));
   }
   return hostBand * PATH_BANDS + pathBand;
-}
-
-/** FNV-1a, 32 bit: small, fast and stable across Node versions. */
-function fnv1a(s: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < s.length; i++) {
-    h ^= s.charCodeAt(i);
-    h = Math.imul(h, 0x01000193) >>> 0;
-  }
-  return h >>> 0;
 }
 
 /** The slot a route prefers within its band. */
