@@ -125,6 +125,16 @@ interface RegisteredGroup {
 }
 
 /**
+ * What the account root may do with a swarm's join-token key: administer it (KMS key policy default statement minus the
+ * cryptographic operations and CreateGrant), so nobody can lock the key out and no IAM policy or grant alone can decrypt a token.
+ */
+const JOIN_TOKEN_KEY_ADMIN_ACTIONS = [
+  'kms:CreateAlias', 'kms:Describe*', 'kms:Enable*', 'kms:List*', 'kms:Put*', 'kms:Update*', 'kms:Revoke*', 'kms:Disable*',
+  'kms:Get*', 'kms:Delete*', 'kms:TagResource', 'kms:UntagResource', 'kms:ScheduleKeyDeletion', 'kms:CancelKeyDeletion',
+  'kms:RotateKeyOnDemand',
+];
+
+/**
  * A Docker Swarm on EC2: an odd number of managers in their own Auto Scaling Group, bootstrapped without a human,
  * plus the machinery that lets worker groups ({@link SwarmNodeGroup}) join and leave cleanly.
  *
@@ -217,6 +227,16 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
 
     this.joinTokenKey = new kms.Key(this, 'JoinTokenKey', {
       description: `Join tokens of the Docker swarm ${this.node.path}`,
+      // The account may administer the key but not use it: IAM policies alone can never decrypt a join token. Only the
+      // roles this swarm names in the key policy (its managers, its node groups) may, through SSM, for its own tokens.
+      policy: new iam.PolicyDocument({
+        statements: [new iam.PolicyStatement({
+          sid: 'AccountAdministersTheKeyButCannotUseIt',
+          principals: [new iam.AccountRootPrincipal()],
+          actions: JOIN_TOKEN_KEY_ADMIN_ACTIONS,
+          resources: ['*'],
+        })],
+      }),
       enableKeyRotation: true,
       // Only tokens of this swarm are encrypted with it; they are worthless once the swarm is gone.
       removalPolicy: RemovalPolicy.DESTROY,
@@ -374,13 +394,11 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     const tokenArn = this.parameterArn('worker-token');
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParameter'], resources: [tokenArn] }));
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [this.parameterArn('managers')] }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      actions: ['kms:Decrypt'],
-      resources: [this.joinTokenKey.keyArn],
-      conditions: {
-        StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': tokenArn, 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` },
-      },
-    }));
+    const conditions = {
+      StringEquals: { 'kms:EncryptionContext:PARAMETER_ARN': tokenArn, 'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com` },
+    };
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['kms:Decrypt'], resources: [this.joinTokenKey.keyArn], conditions }));
+    this.joinTokenKey.addToResourcePolicy(new iam.PolicyStatement({ principals: [role], actions: ['kms:Decrypt'], resources: ['*'], conditions }));
   }
 
   /**
@@ -483,16 +501,17 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     acknowledgeWildcard(role, this.parameterArn('recovery-lock/*'),
       'a replacement manager takes <prefix>/recovery-lock/<id of the lost lock holder>, unknown before launch');
     role.addToPolicy(new iam.PolicyStatement({ actions: ['ssm:GetParametersByPath'], resources: [this.parameterArn('managers')] }));
-    role.addToPolicy(new iam.PolicyStatement({
+    const tokenUse = {
       actions: ['kms:Encrypt', 'kms:Decrypt', 'kms:GenerateDataKey'],
-      resources: [this.joinTokenKey.keyArn],
       conditions: {
         StringEquals: {
           'kms:EncryptionContext:PARAMETER_ARN': [this.parameterArn('worker-token'), this.parameterArn('manager-token')],
           'kms:ViaService': `ssm.${Stack.of(this).region}.amazonaws.com`,
         },
       },
-    }));
+    };
+    role.addToPolicy(new iam.PolicyStatement({ ...tokenUse, resources: [this.joinTokenKey.keyArn] }));
+    this.joinTokenKey.addToResourcePolicy(new iam.PolicyStatement({ ...tokenUse, principals: [role], resources: ['*'] }));
     acknowledgeWildcard(role, this.parameterArn('managers/*'),
       'each manager registers its address under <prefix>/managers/<its own instance id>, unknown before launch');
   }

@@ -114,6 +114,24 @@ describe('SwarmCluster', () => {
     expect(() => renderUserData({ 'BAD-NAME': 'x' }, [], '/x')).toThrow(/not a shell identifier/);
   });
 
+  test('the join-token key: the account administers it but cannot use it; only the swarm\'s own roles may, through SSM', () => {
+    const key = Object.values(template.findResources('AWS::KMS::Key'))[0] as any;
+    const statements = key.Properties.KeyPolicy.Statement as any[];
+    const actionsOf = (s: any) => [s.Action].flat() as string[];
+    const root = statements.filter((s) => JSON.stringify(s.Principal).includes(':root'));
+    expect(root).toHaveLength(1);
+    for (const crypto of ['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'kms:CreateGrant', 'kms:ReEncrypt*', 'kms:*']) {
+      expect(actionsOf(root[0])).not.toContain(crypto);
+    }
+    expect(actionsOf(root[0])).toContain('kms:Put*');
+    const users = statements.filter((s) => actionsOf(s).includes('kms:Decrypt'));
+    expect(users.length).toBeGreaterThanOrEqual(2);
+    for (const s of users) {
+      expect(JSON.stringify(s.Principal)).toMatch(/InstanceRole|ManagerRole/);
+      expect(s.Condition.StringEquals['kms:ViaService']).toBe('ssm.eu-west-1.amazonaws.com');
+    }
+  });
+
   test('encrypts join tokens with a rotating KMS key; workers may decrypt only the worker token, through SSM', () => {
     template.hasResourceProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const policies = Object.entries(template.findResources('AWS::IAM::Policy'));
