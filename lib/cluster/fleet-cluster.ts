@@ -2,12 +2,15 @@ import { Annotations, CustomResource, Duration, Validations } from 'aws-cdk-lib'
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
+import { nagResourceName } from '../nag';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 
@@ -91,6 +94,15 @@ export interface FleetClusterProps {
    * @default 3 minutes (the agent usually registers within a minute of boot)
    */
   readonly instanceWarmup?: Duration;
+
+  /**
+   * How long a new instance may take to register with the cluster. Every new instance waits (launch lifecycle hook)
+   * until the ECS agent has registered it, so an instance refresh replaces the next instance only once the cluster can
+   * place tasks on the new one; an instance that has not registered by then is abandoned (terminated and replaced).
+   *
+   * @default 10 minutes (the agent usually registers within a minute of boot)
+   */
+  readonly registrationTimeout?: Duration;
 
   /**
    * Name of the ECS cluster.
@@ -242,6 +254,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     this.grantEcsAgent(role);
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
     this.teardownGuard = this.addTeardownGuard();
+    this.addRegistrationGate(props.registrationTimeout ?? Duration.minutes(10));
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
   }
@@ -280,6 +293,46 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     Validations.of(role).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecs:Poll and ecs:StartTelemetrySession are limited to this cluster by the ecs:cluster condition; ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken support no resource-level permissions; SSM Agent\'s calls act on the calling instance only',
+    });
+  }
+
+  /**
+   * Holds every new instance in Pending:Wait until the ECS agent has registered it (the cluster's "ECS Container
+   * Instance State Change" event, ACTIVE with the agent connected), so a capacity roll never counts an instance the
+   * cluster cannot use yet. No AWS CLI is needed on the instance: a small function completes the lifecycle action.
+   */
+  private addRegistrationGate(timeout: Duration): void {
+    checkDuration(this, 'registrationTimeout', timeout, { min: Duration.seconds(30), max: Duration.hours(2), wholeUnit: 'seconds', why: 'the lifecycle hook heartbeat range' });
+    const scope = new Construct(this, 'RegistrationGate');
+    const hook = this.autoScalingGroup.addLifecycleHook('AgentRegistered', {
+      lifecycleTransition: autoscaling.LifecycleTransition.INSTANCE_LAUNCHING,
+      heartbeatTimeout: timeout,
+      // An instance whose agent never registers cannot run tasks: replace it rather than keep it.
+      defaultResult: autoscaling.DefaultResult.ABANDON,
+    });
+    const fn = fleetHandlerFunction(scope, 'Function', {
+      handler: 'agent-registered',
+      description: `Lets a new instance of ${this.node.path} go in service once its ECS agent has registered`,
+      timeout: Duration.minutes(1),
+      memorySize: 128,
+      environment: { ASG_NAME: this.autoScalingGroup.autoScalingGroupName, HOOK_NAME: hook.lifecycleHookName },
+    });
+    fn.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['autoscaling:CompleteLifecycleAction'],
+      resources: [this.autoScalingGroup.autoScalingGroupArn],
+    }));
+    Validations.of(fn.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, this.autoScalingGroup.autoScalingGroupArn)}]`,
+      reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
+    });
+    new events.Rule(scope, 'Registered', {
+      description: `Container instances of ${this.node.path} that registered with the cluster`,
+      eventPattern: {
+        source: ['aws.ecs'],
+        detailType: ['ECS Container Instance State Change'],
+        detail: { clusterArn: [this.cluster.clusterArn], status: ['ACTIVE'], agentConnected: [true] },
+      },
+      targets: [new targets.LambdaFunction(fn, { retryAttempts: 8, maxEventAge: Duration.minutes(10) })],
     });
   }
 

@@ -176,9 +176,11 @@ describe('FleetCluster', () => {
     });
 
     test('no custom drain hook that could hold instances in Terminating:Wait: ECS managed draining owns it', () => {
-      template.resourceCountIs('AWS::AutoScaling::LifecycleHook', 0);
-      // The VPC default-security-group restriction and the teardown guard; neither is a lifecycle hook target.
-      template.resourceCountIs('AWS::Lambda::Function', 2);
+      // The only hook is the launch-time registration gate; nothing of ours holds a terminating instance.
+      const hooks = Object.values(template.findResources('AWS::AutoScaling::LifecycleHook')) as any[];
+      expect(hooks.map((h) => h.Properties.LifecycleTransition)).toEqual(['autoscaling:EC2_INSTANCE_LAUNCHING']);
+      // The VPC default-security-group restriction, the teardown guard and the registration gate; none is a drain hook target.
+      template.resourceCountIs('AWS::Lambda::Function', 3);
     });
 
     test('a guard between the group and the cluster deregisters leftover container instances before the cluster is deleted', () => {
