@@ -289,7 +289,6 @@ describe('bundling', () => {
     expect(deployed.errors).toEqual([]);
     expect(full.errors).toEqual([]);
     const size = (r: esbuild.BuildResult) => r.outputFiles![0].contents.length;
-    console.log(`asg-dns-updater bundle: ${(size(deployed) / 1024).toFixed(1)} KiB with the runtime SDK, ${(size(full) / 1024).toFixed(0)} KiB self-contained`);
     expect(size(deployed)).toBeGreaterThan(1000);
     expect(new TextDecoder().decode(full.outputFiles![0].contents)).toContain('PriorRequestNotComplete');
   });
