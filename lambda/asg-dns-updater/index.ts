@@ -15,6 +15,7 @@ import {
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
+import { respondToCloudFormation } from '../shared/custom-resource';
 import { InstanceTrigger, parseInvocation } from './events';
 import { scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
 import { MessageKind, MessageResult, messageVerdict } from './queue';
@@ -503,11 +504,6 @@ async function handleCustomResource(e: CustomResourceEvent, lastAttempt: boolean
       status = 'FAILED';
     }
   }
-  const body = JSON.stringify({
-    Status: status, Reason: reason.slice(0, 3000), PhysicalResourceId: physicalId,
-    StackId: e.StackId, RequestId: e.RequestId, LogicalResourceId: e.LogicalResourceId,
-  });
-  const res = await fetch(e.ResponseURL, { method: 'PUT', body, headers: { 'content-type': '' } });
-  if (!res.ok) throw new Error(`CloudFormation response was refused: HTTP ${res.status}`);
+  await respondToCloudFormation(e, { status, reason, physicalResourceId: physicalId });
   return false;
 }

@@ -8,6 +8,7 @@
  */
 import { DeregisterContainerInstanceCommand, ECSClient, paginateListContainerInstances } from '@aws-sdk/client-ecs';
 import { backoffRetryStrategy, log } from '../shared/aws';
+import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
 import { teardownOutcome } from './logic';
 
 let ecs: ECSClient | undefined;
@@ -15,13 +16,7 @@ const ecsClient = () => (ecs ??= new ECSClient({ retryStrategy: backoffRetryStra
 
 /** Test seams: how long to wait between listings; how a custom resource answers CloudFormation. */
 export const timing = { pollMillis: 10_000 };
-export const cloudFormation = {
-  respond: async (url: string, body: string): Promise<void> => {
-    // The pre-signed S3 URL is signed for an empty content type.
-    const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-    if (!response.ok) throw new Error(`CloudFormation response rejected: ${response.status}`);
-  },
-};
+export { cloudFormation };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Container instances ECS still counts against `DeleteCluster`: ACTIVE and DRAINING ones. */
@@ -65,14 +60,6 @@ export async function handler(event: any, context?: { getRemainingTimeInMillis?:
     }
     log(status === 'SUCCESS' ? 'INFO' : 'ERROR', reason, { cluster });
   }
-  await cloudFormation.respond(event.ResponseURL, JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId ?? `teardown-${cluster}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: {},
-  }));
+  await respondToCloudFormation(event, { status, reason, physicalResourceId: event.PhysicalResourceId ?? `teardown-${cluster}` });
   return { result: `${status}: ${reason}` };
 }

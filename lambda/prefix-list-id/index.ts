@@ -5,18 +5,13 @@
  */
 import { DescribeManagedPrefixListsCommand, EC2Client } from '@aws-sdk/client-ec2';
 import { backoffRetryStrategy, log } from '../shared/aws';
+import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
 
 let ec2: EC2Client | undefined;
 const ec2Client = () => (ec2 ??= new EC2Client({ retryStrategy: backoffRetryStrategy(500) }));
 
 /** Test seam: how a custom resource answers CloudFormation. */
-export const cloudFormation = {
-  respond: async (url: string, body: string): Promise<void> => {
-    // The pre-signed S3 URL is signed for an empty content type.
-    const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-    if (!response.ok) throw new Error(`CloudFormation response rejected: ${response.status}`);
-  },
-};
+export { cloudFormation };
 
 export async function handler(event: any): Promise<{ result: string }> {
   const name: string = event.ResourceProperties?.PrefixListName;
@@ -36,14 +31,6 @@ export async function handler(event: any): Promise<{ result: string }> {
     }
     log(status === 'SUCCESS' ? 'INFO' : 'ERROR', reason);
   }
-  await cloudFormation.respond(event.ResponseURL, JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId ?? `prefix-list-${name}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: data,
-  }));
+  await respondToCloudFormation(event, { status, reason, physicalResourceId: event.PhysicalResourceId ?? `prefix-list-${name}`, data });
   return { result: `${status}: ${reason}` };
 }

@@ -3,6 +3,7 @@ import { EC2Client, paginateDescribeInstances } from '@aws-sdk/client-ec2';
 import {
   DeleteParameterCommand, DeleteParametersCommand, GetCommandInvocationCommand, paginateGetParametersByPath, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
+import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
 import { actionOf, candidateManagers, chunks, FINAL_STATUSES, goneManagers } from './logic';
 
 let ssm: SSMClient | undefined;
@@ -20,13 +21,7 @@ const env = (name: string): string => {
 
 /** Test seams: how long to wait between polls of a command's status; how a custom resource answers CloudFormation. */
 export const timing = { pollMillis: 5000 };
-export const cloudFormation = {
-  respond: async (url: string, body: string): Promise<void> => {
-    // The pre-signed S3 URL is signed for an empty content type.
-    const response = await fetch(url, { method: 'PUT', body, headers: { 'content-type': '' } });
-    if (!response.ok) throw new Error(`CloudFormation response rejected: ${response.status}`);
-  },
-};
+export { cloudFormation };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -179,15 +174,7 @@ async function reset(requestType: 'Create' | 'Update' | 'Delete', event: any): P
       if (requestType === 'Create') status = 'FAILED';
     }
   }
-  await cloudFormation.respond(event.ResponseURL, JSON.stringify({
-    Status: status,
-    Reason: reason,
-    PhysicalResourceId: event.PhysicalResourceId ?? `swarm-parameters${env('PARAMETER_PREFIX').replace(/\//g, '-')}`,
-    StackId: event.StackId,
-    RequestId: event.RequestId,
-    LogicalResourceId: event.LogicalResourceId,
-    Data: {},
-  }));
+  await respondToCloudFormation(event, { status, reason, physicalResourceId: event.PhysicalResourceId ?? `swarm-parameters${env('PARAMETER_PREFIX').replace(/\//g, '-')}` });
   return `${status}: ${reason}`;
 }
 
