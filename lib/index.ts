@@ -11,3 +11,4 @@ export * from './compose';
 export * from './rollout';
 export * from './environments';
 export * from './preflight';
+export * from './update-check';

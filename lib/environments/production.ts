@@ -11,7 +11,8 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
-import { deployedStack, listenerRulesOf, StackTemplates } from '../update-check';
+import { StackTemplates } from '../update-check/assembly';
+import { deployedStack, listenerRulesOf } from '../update-check/deployed';
 import { alphanumeric, deployedPlacement, serviceStackOf } from './placement';
 
 import type { ServiceConfig } from '../service/service-config';

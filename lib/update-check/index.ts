@@ -1,4 +1,6 @@
-export * from './assembly';
-export * from './check';
-export * from './deployed';
-export * from './replacements';
+// The update check's public surface: compare the last deploy's cloud assembly with a new synth. The template readers
+// and the replacement table behind it are internal.
+export { checkAssemblies, checkUpdate, assertSafeUpdate, formatReport, isSafe } from './check';
+export type { UpdateReport, Replacement, Move, PriorityClash } from './check';
+export { deployedListenerRules } from './deployed';
+export type { StackTemplates, StackTemplate, Template, TemplateResource } from './assembly';

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertSafeUpdate, checkAssemblies, formatReport, isSafe, replacingChanges, Template } from '../../lib/update-check';
+import { assertSafeUpdate, checkAssemblies, formatReport, isSafe, Template } from '../../lib/update-check';
+import { replacingChanges } from '../../lib/update-check/replacements';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'update-check-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
