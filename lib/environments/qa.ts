@@ -6,12 +6,12 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct, IConstruct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
 import { fleetError } from '../errors';
+import { createAccessLogBucket } from '../routing/access-logs';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 
 /** The compose file a Qa stack runs when none is given: the seed-style example shipped in the repository. */
@@ -176,7 +176,8 @@ export class QaStack extends Stack {
       minCapacity: props.minCapacity ?? 1,
       maxCapacity: props.maxCapacity ?? 2,
     });
-    const accessLogBucket = cleanUp ? qaAccessLogBucket(this) : undefined;
+    // As the load balancer's own bucket, but emptied and deleted with the stack.
+    const accessLogBucket = cleanUp ? createAccessLogBucket(this, { expiration: Duration.days(30), deleteWithStack: true }) : undefined;
     this.loadBalancer = new FleetLoadBalancer(this, 'LoadBalancer', {
       vpc: this.cluster.vpc,
       internetFacing,
@@ -261,24 +262,6 @@ const HASHED = /-[0-9a-f]{8}$/;
  */
 export function tagValue(value: string): string {
   return value.replace(/[^\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, '_').slice(0, 256);
-}
-
-/** The QA access-log bucket: as the load balancer's own, but emptied and deleted with the stack. */
-function qaAccessLogBucket(scope: Construct): s3.Bucket {
-  const bucket = new s3.Bucket(scope, 'AccessLogs', {
-    encryption: s3.BucketEncryption.S3_MANAGED,
-    enforceSSL: true,
-    blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-    objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules: [{ expiration: Duration.days(30) }],
-    removalPolicy: RemovalPolicy.DESTROY,
-    autoDeleteObjects: true,
-  });
-  Validations.of(bucket).acknowledge({
-    id: 'AwsSolutions-S1',
-    reason: 'this bucket receives the QA load balancer access logs; logging its own access into another bucket adds cost for no audit value',
-  });
-  return bucket;
 }
 
 /** Log groups of a QA environment are deleted with it (aws-cdk-lib retains them by default). */

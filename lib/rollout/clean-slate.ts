@@ -14,7 +14,7 @@ import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
 import { checkDuration, checkPercent } from '../validation';
-import { failedRunAlarm, nightlySchedule } from './nightly-run';
+import { acknowledgeStateMachineRole, failedRunAlarm, nightlySchedule } from './nightly-run';
 
 /** Properties of a {@link CleanSlate}. */
 export interface CleanSlateProps {
@@ -271,15 +271,7 @@ export class CleanSlate extends Construct {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });
-    const smRole = this.stateMachine.role;
-    Validations.of(smRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace segments and CloudWatch Logs log delivery (added by aws-cdk-lib for tracing and logging) support no resource-level permissions',
-    });
-    Validations.of(smRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason: 'the versions and aliases of the clean-slate function itself (lambda:InvokeFunction grant added by aws-cdk-lib)',
-    });
+    acknowledgeStateMachineRole(this.stateMachine, this.function, 'clean-slate');
   }
 
 }

@@ -18,7 +18,7 @@ import { checkDuration } from '../validation';
 import { CleanSlate } from './clean-slate';
 import { planRollout, RolloutPlanError } from './planner';
 import { RegionalEndpoint } from './regional-endpoint';
-import { failedRunAlarm, nightlySchedule } from './nightly-run';
+import { acknowledgeStateMachineRole, failedRunAlarm, nightlySchedule } from './nightly-run';
 
 /** One region the conductor drives: its clean slate and its latency record. */
 export interface ConductedRegion {
@@ -150,7 +150,6 @@ export class FleetConductor extends Construct {
 
   constructor(scope: Construct, id: string, props: FleetConductorProps) {
     super(scope, id);
-    const stack = Stack.of(this);
     if (!NAME.test(props.fleetName ?? '')) {
       throw fleetError(this, `fleetName '${props.fleetName}' is not valid`, 'use 1 to 40 letters, digits, _ . or -, starting with a letter or digit');
     }
@@ -239,7 +238,7 @@ export class FleetConductor extends Construct {
       topic: props.alarmTopic,
     });
 
-    this.acknowledge(stack);
+    this.acknowledge();
   }
 
   private checkRegion(r: ConductedRegion): Region {
@@ -422,7 +421,7 @@ export class FleetConductor extends Construct {
     });
   }
 
-  private acknowledge(stack: Stack): void {
+  private acknowledge(): void {
     const fnRole = this.function.role!;
     Validations.of(fnRole).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
@@ -438,14 +437,6 @@ export class FleetConductor extends Construct {
       id: 'AwsSolutions-DDB3',
       reason: 'the table holds one lock item with its own expiry and nothing else: there is nothing to recover to a point in time',
     });
-    const smRole = this.stateMachine.role;
-    Validations.of(smRole).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray trace segments and CloudWatch Logs log delivery (added by aws-cdk-lib for tracing and logging) support no resource-level permissions',
-    });
-    Validations.of(smRole).acknowledge({
-      id: `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(this.function.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
-      reason: 'the versions and aliases of the conductor function itself (lambda:InvokeFunction grant added by aws-cdk-lib)',
-    });
+    acknowledgeStateMachineRole(this.stateMachine, this.function, 'conductor');
   }
 }

@@ -1,5 +1,6 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -59,4 +60,20 @@ export function failedRunAlarm(scope: Construct, id: string, stateMachine: sfn.S
   });
   if (options.topic) alarm.addAlarmAction(new cwActions.SnsAction(options.topic));
   return alarm;
+}
+
+/**
+ * cdk-nag acknowledgements of a state machine role that aws-cdk-lib grants logging, tracing and the invocation of
+ * `fn` (`what` names the function in the reason).
+ */
+export function acknowledgeStateMachineRole(stateMachine: sfn.StateMachine, fn: lambda.Function, what: string): void {
+  const role = stateMachine.role;
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason: 'X-Ray trace segments and CloudWatch Logs log delivery (added by aws-cdk-lib for tracing and logging) support no resource-level permissions',
+  });
+  Validations.of(role).acknowledge({
+    id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
+    reason: `the versions and aliases of the ${what} function itself (lambda:InvokeFunction grant added by aws-cdk-lib)`,
+  });
 }

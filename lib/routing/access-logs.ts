@@ -20,14 +20,24 @@ export function accessLogBucketFor(scope: Construct, options: { accessLogs?: boo
   return options.accessLogBucket ?? createAccessLogBucket(scope);
 }
 
-function createAccessLogBucket(scope: Construct): s3.Bucket {
+/** How long access logs are kept, and whether the bucket goes with the stack. */
+export interface AccessLogBucketOptions {
+  /** @default 90 days */
+  readonly expiration?: Duration;
+  /** Empty and delete the bucket with the stack (QA environments), instead of keeping it. @default false */
+  readonly deleteWithStack?: boolean;
+}
+
+/** An encrypted, private, TLS-only bucket for load balancer access logs with an expiry. */
+export function createAccessLogBucket(scope: Construct, options: AccessLogBucketOptions = {}): s3.Bucket {
   const bucket = new s3.Bucket(scope, 'AccessLogs', {
     encryption: s3.BucketEncryption.S3_MANAGED,
     enforceSSL: true,
     blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
     objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-    lifecycleRules: [{ expiration: Duration.days(90) }],
-    removalPolicy: RemovalPolicy.RETAIN,
+    lifecycleRules: [{ expiration: options.expiration ?? Duration.days(90) }],
+    removalPolicy: options.deleteWithStack ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    autoDeleteObjects: options.deleteWithStack ? true : undefined,
   });
   Validations.of(bucket).acknowledge({
     id: 'AwsSolutions-S1',
