@@ -8,6 +8,7 @@ export * from './routing';
 export * from './dns';
 export * from './swarm';
 export * from './compose';
+export * from './secrets';
 export * from './rollout';
 export * from './environments';
 export * from './preflight';

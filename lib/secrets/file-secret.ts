@@ -1,0 +1,216 @@
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { fleetError } from '../errors';
+import { fleetHandlerFunction } from '../handler-function';
+import { SEALING_ALGORITHM } from './contract';
+import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOutcome } from './seal';
+
+/**
+ * The asymmetric KMS key that seals secret files: its public key encrypts at synth (offline, no AWS call), its private
+ * key, which never leaves KMS, decrypts at deploy time.
+ *
+ * Create it once per account and region (key spec `RSA_4096`, key usage `ENCRYPT_DECRYPT`), then read its public key:
+ * `aws kms get-public-key --key-id <arn> --query PublicKey --output text`. docs/secrets.md walks through it.
+ */
+export interface SecretSealingKey {
+  /** The KMS key (by ARN, `kms.Key.fromKeyArn`; not an alias): the deploy-time writer may decrypt with it, and only with RSAES_OAEP_SHA_256. */
+  readonly key: kms.IKey;
+  /** Its public key, as `aws kms get-public-key` prints it (base64 DER) or as PEM. Public: safe to commit. */
+  readonly publicKey: string;
+}
+
+/** Properties of a {@link FileSecret}. */
+export interface FileSecretProps {
+  /**
+   * The file whose content becomes the secret's value (UTF-8 text, at most 64 KiB). It may be absent where it is not
+   * committed (a CI checkout) when its sealed file is there.
+   */
+  readonly file: string;
+
+  /** The key the value is sealed with. */
+  readonly sealingKey: SecretSealingKey;
+
+  /**
+   * Where the sealed value is kept: synth writes it when the file is new or changed and reuses it otherwise, so
+   * synthesis is repeatable. Commit it, and keep the plain file out of version control.
+   *
+   * @default `<file>.sealed.json`
+   */
+  readonly sealedFile?: string;
+
+  /**
+   * Description of the secret.
+   *
+   * @default - names the file
+   */
+  readonly description?: string;
+
+  /**
+   * The KMS key Secrets Manager encrypts the stored value with (not the sealing key).
+   *
+   * @default - the account's `aws/secretsmanager` key
+   */
+  readonly encryptionKey?: kms.IKey;
+
+  /**
+   * What happens to the secret when it leaves the stack.
+   *
+   * @default - as `secretsmanager.Secret`: CloudFormation deletes it
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+const KEY_ARN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+const WRITER_ID = 'FleetSealedSecretWriter';
+
+/**
+ * A Secrets Manager secret whose value is a local file, sealed at synth so that the file's content never appears in
+ * clear text in a template or the cloud assembly: the assembly holds an S3 asset of ciphertext (AES-256-GCM under a
+ * data key wrapped by the public key of an asymmetric KMS key), and a custom resource opens it with KMS Decrypt at
+ * deploy time and writes the secret.
+ *
+ * `secret` is the secret as its consumers should use it: its ARN comes from the write, so an ECS task or anything else
+ * that references it starts only once the value is in place. `versionId` changes whenever the value does: reference it
+ * (`ecs.Secret.fromSecretsManagerVersion`) and a changed file rolls the service, as `docker compose up` recreates the
+ * container.
+ */
+export class FileSecret extends Construct {
+  /** The secret, for consumers: its ARN is only known after the value is written. */
+  public readonly secret: secretsmanager.ISecret;
+  /** The Secrets Manager version that holds the file's value (changes when the value changes). */
+  public readonly versionId: string;
+  /** The sealed file (absolute path). */
+  public readonly sealedFile: string;
+  /** How this synth got its sealed value: `reused`, `sealed`, `resealed` or `sealed-file-only`. */
+  public readonly outcome: SealOutcome;
+  /** The Secrets Manager secret resource itself (its value is empty until the write). */
+  public readonly resource: secretsmanager.Secret;
+
+  constructor(scope: Construct, id: string, props: FileSecretProps) {
+    super(scope, id);
+    const keyArn = props.sealingKey.key.keyArn;
+    if ('aliasName' in props.sealingKey.key || (!Token.isUnresolved(keyArn) && !KEY_ARN.test(keyArn))) {
+      const shown = 'aliasName' in props.sealingKey.key ? String((props.sealingKey.key as kms.IAlias).aliasName) : keyArn;
+      throw fleetError(this, `sealingKey.key '${shown}' is not a KMS key ARN`,
+        'pass kms.Key.fromKeyArn(this, id, "arn:aws:kms:<region>:<account>:key/<key id>"): the writer is allowed to decrypt with that key only, and an alias can be moved');
+    }
+    let publicKey: SealingPublicKey;
+    try {
+      publicKey = parseSealingPublicKey(props.sealingKey.publicKey);
+    } catch (e) {
+      if (e instanceof SealError) throw fleetError(this, `sealingKey.${e.message}`, e.fix);
+      throw e;
+    }
+
+    const file = path.resolve(props.file);
+    this.sealedFile = path.resolve(props.sealedFile ?? `${file}.sealed.json`);
+    const shown = (p: string) => displayPath(p);
+    let result;
+    try {
+      result = resolveSeal({
+        value: readIfFile(file),
+        sealedText: readIfFile(this.sealedFile)?.toString('utf8'),
+        publicKey,
+        keyArn: Token.isUnresolved(keyArn) ? undefined : keyArn,
+      });
+    } catch (e) {
+      if (e instanceof SealError) throw fleetError(this, `secret file ${shown(file)} (sealed file ${shown(this.sealedFile)}): ${e.message}`, e.fix);
+      throw e;
+    }
+    this.outcome = result.outcome;
+    if (result.write !== undefined) {
+      try {
+        fs.writeFileSync(this.sealedFile, result.write);
+        Annotations.of(this).addInfo(`sealed ${shown(file)} into ${shown(this.sealedFile)}${result.reason ? ` (${result.reason})` : ''}: commit ${path.basename(this.sealedFile)}, not ${path.basename(file)}`);
+      } catch (e) {
+        Annotations.of(this).addWarningV2('@cdk-container-fleet/secrets:sealed-file-not-written',
+          `could not write ${shown(this.sealedFile)} (${(e as Error).message}): this synth deploys a fresh seal, so the template changes on every synth until the sealed file can be kept`);
+      }
+    }
+
+    const asset = new s3assets.Asset(this, 'SealedValue', { path: stageEnvelope(JSON.stringify(result.envelope)) });
+
+    this.resource = new secretsmanager.Secret(this, 'Resource', {
+      description: props.description ?? `The content of ${path.basename(file)}, sealed at synth and written at deployment (cdk-container-fleet FileSecret)`,
+      encryptionKey: props.encryptionKey,
+      removalPolicy: props.removalPolicy,
+    });
+    // An empty secret ("If you omit both GenerateSecretString and SecretString, you create an empty secret"): the only
+    // value it ever holds is the file's, written below.
+    (this.resource.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
+    Validations.of(this.resource).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason: 'the value is the content of a file the team manages; it changes when the file does (a new version, rolled out by the next deploy), not by a rotation Lambda that cannot know the application',
+    });
+
+    const writer = writerFunction(this);
+    writer.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:GetObject'], resources: [asset.bucket.arnForObjects(asset.s3ObjectKey)] }));
+    writer.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['kms:Decrypt'],
+      resources: [keyArn],
+      conditions: { StringEquals: { 'kms:EncryptionAlgorithm': SEALING_ALGORITHM } },
+    }));
+    writer.addToRolePolicy(new iam.PolicyStatement({
+      actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+      resources: [this.resource.secretArn],
+    }));
+    props.encryptionKey?.grantEncryptDecrypt(writer);
+
+    const write = new CustomResource(this, 'Write', {
+      serviceToken: writer.functionArn,
+      resourceType: 'Custom::FleetSealedSecret',
+      properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey },
+    });
+    this.versionId = write.getAttString('VersionId');
+    this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Value', {
+      secretCompleteArn: write.getAttString('SecretArn'),
+      encryptionKey: props.encryptionKey,
+    });
+  }
+
+  /** Lets `grantee` read the value (`secretsmanager:GetSecretValue`, and decrypt with `encryptionKey` when one is given). */
+  public grantRead(grantee: iam.IGrantable): iam.Grant {
+    return this.secret.grantRead(grantee);
+  }
+}
+
+/** One writer function per stack, shared by its file secrets; each adds only its own object, key and secret to its role. */
+function writerFunction(scope: Construct): lambda.Function {
+  const stack = Stack.of(scope);
+  const existing = stack.node.tryFindChild(WRITER_ID);
+  if (existing) return existing as lambda.Function;
+  return fleetHandlerFunction(stack, WRITER_ID, {
+    handler: 'sealed-secret',
+    description: 'Writes sealed secret files into their Secrets Manager secrets (cdk-container-fleet FileSecret)',
+    timeout: Duration.minutes(2),
+    memorySize: 256,
+  });
+}
+
+/** Writes the envelope where the asset is staged from: a content-named file, so the asset hash is the envelope's. */
+function stageEnvelope(envelope: string): string {
+  const dir = path.join(os.tmpdir(), 'cdk-container-fleet-sealed');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, `${createHash('sha256').update(envelope).digest('hex')}.json`);
+  if (!fs.existsSync(file)) fs.writeFileSync(file, envelope);
+  return file;
+}
+
+function readIfFile(p: string): Buffer | undefined {
+  return fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p) : undefined;
+}
+
+/** A path as the user would write it: relative to the working directory when inside it. */
+function displayPath(p: string): string {
+  const relative = path.relative(process.cwd(), p);
+  return relative && !relative.startsWith('..') ? relative : p;
+}

@@ -1,0 +1,215 @@
+import { constants, createCipheriv, createHash, createPublicKey, KeyObject, publicEncrypt, randomBytes, scryptSync, timingSafeEqual } from 'crypto';
+import { MAX_SECRET_BYTES, SEALED_SECRET_FORMAT, SealedEnvelope } from './contract';
+
+/**
+ * Sealing a secret file at synth, offline: the value is encrypted with the public key of an asymmetric KMS key
+ * (see ./contract.ts), so the cloud assembly and the template hold ciphertext only and nothing but that KMS key opens
+ * it. Pure functions over Node's crypto; the construct (./file-secret.ts) does the file I/O.
+ *
+ * RSA-OAEP is randomized, so sealing the same value twice gives two envelopes. To keep synthesis repeatable (snapshot
+ * tests, `cdk diff`), the envelope is kept in a sealed file beside the secret file and reused while the value is
+ * unchanged. Whether it is unchanged is told by a salted scrypt digest stored in that sealed file, never in the
+ * assembly: like a password hash, it resists guessing only as well as the value itself does.
+ */
+
+/** Version tag of a sealed file. */
+export const SEALED_FILE_FORMAT = 'cdk-container-fleet/sealed-file/v1';
+
+/** A bad value or file, with the fix from the user's point of view. */
+export class SealError extends Error {
+  constructor(message: string, public readonly fix: string) {
+    super(message);
+    this.name = 'SealError';
+  }
+}
+
+/** The public half of the sealing key, parsed. */
+export interface SealingPublicKey {
+  readonly key: KeyObject;
+  /** SHA-256 (hex) of its DER encoding (SubjectPublicKeyInfo, what KMS GetPublicKey returns). */
+  readonly sha256: string;
+  /** RSA modulus length. */
+  readonly bits: number;
+}
+
+/** What a sealed file holds. */
+export interface SealedFile {
+  readonly format: typeof SEALED_FILE_FORMAT;
+  readonly note: string;
+  /** Informational: the KMS key the value was sealed for, when it was known at synth. */
+  readonly keyArn?: string;
+  /** scrypt digest of the value: tells synth whether the secret file changed since it was sealed. */
+  readonly digest: string;
+  readonly envelope: SealedEnvelope;
+}
+
+const GET_PUBLIC_KEY = "aws kms get-public-key --key-id <key arn> --query PublicKey --output text";
+const KMS_RSA_BITS = [2048, 3072, 4096];
+
+/**
+ * Parses a KMS public key as `aws kms get-public-key` prints it (base64 DER) or as PEM. Only RSA keys of the KMS
+ * key specs RSA_2048, RSA_3072 and RSA_4096 encrypt (ECC keys sign only; SM2 exists in China Regions only).
+ */
+export function parseSealingPublicKey(text: string): SealingPublicKey {
+  const trimmed = text.trim();
+  let key: KeyObject;
+  try {
+    key = trimmed.startsWith('-----BEGIN')
+      ? createPublicKey(trimmed)
+      : createPublicKey({ key: Buffer.from(trimmed.replace(/\s+/g, ''), 'base64'), format: 'der', type: 'spki' });
+  } catch {
+    throw new SealError(`publicKey '${trimmed.slice(0, 40)}${trimmed.length > 40 ? '…' : ''}' is not a public key`,
+      `pass what \`${GET_PUBLIC_KEY}\` prints (base64 DER) or the same key as PEM`);
+  }
+  const bits = key.asymmetricKeyDetails?.modulusLength;
+  if (key.asymmetricKeyType !== 'rsa' || bits === undefined || !KMS_RSA_BITS.includes(bits)) {
+    throw new SealError(`publicKey is a${key.asymmetricKeyType === 'rsa' ? ` ${bits}-bit RSA` : `n ${key.asymmetricKeyType}`} key, which no KMS encryption key spec has`,
+      'create the sealing key with key spec RSA_2048, RSA_3072 or RSA_4096 and key usage ENCRYPT_DECRYPT');
+  }
+  const der = key.export({ type: 'spki', format: 'der' });
+  return { key, bits, sha256: createHash('sha256').update(der).digest('hex') };
+}
+
+/** Refuses what Secrets Manager or an ECS environment variable cannot carry. */
+export function checkSecretValue(value: Buffer): void {
+  if (value.length === 0) throw new SealError('the file is empty', 'put the secret value in it (Secrets Manager stores no empty value)');
+  if (value.length > MAX_SECRET_BYTES) {
+    throw new SealError(`the file has ${value.length} bytes; Secrets Manager stores at most ${MAX_SECRET_BYTES}`, 'store large files elsewhere (S3) and put their location in the secret');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(value);
+  } catch {
+    throw new SealError('the file is not UTF-8 text (ECS passes a secret to the container as a string)', 'store binary values base64-encoded and decode them in the container');
+  }
+  if (text.includes('\0')) throw new SealError('the file contains a NUL byte, which no environment variable can hold', 'store the value base64-encoded');
+}
+
+/** Seals `value` for the holder of the private half of `publicKey` (a fresh data key and nonce every time). */
+export function sealValue(value: Buffer, publicKey: SealingPublicKey): SealedEnvelope {
+  const dataKey = randomBytes(32);
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
+  cipher.setAAD(Buffer.from(SEALED_SECRET_FORMAT));
+  const ciphertext = Buffer.concat([cipher.update(value), cipher.final()]);
+  const wrappedKey = publicEncrypt({ key: publicKey.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
+  dataKey.fill(0);
+  return {
+    format: SEALED_SECRET_FORMAT,
+    publicKeySha256: publicKey.sha256,
+    wrappedKey: wrappedKey.toString('base64'),
+    iv: iv.toString('base64'),
+    tag: cipher.getAuthTag().toString('base64'),
+    ciphertext: ciphertext.toString('base64'),
+  };
+}
+
+// OWASP's scrypt minimum (N=2^17, r=8, p=1): about 128 MiB and a few hundred milliseconds per digest.
+const SCRYPT = { log2N: 17, r: 8, p: 1 };
+
+/** A salted scrypt digest of `value`: `scrypt:<log2 N>:<r>:<p>:<salt>:<hash>`. */
+export function digestOf(value: Buffer, salt: Buffer = randomBytes(16), params = SCRYPT): string {
+  const hash = scrypt(value, salt, params);
+  return ['scrypt', params.log2N, params.r, params.p, salt.toString('base64'), hash.toString('base64')].join(':');
+}
+
+/** Whether `digest` is a digest of `value`. A malformed digest, or one whose cost is out of range, matches nothing. */
+export function digestMatches(value: Buffer, digest: string): boolean {
+  const m = /^scrypt:(\d+):(\d+):(\d+):([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(digest);
+  if (!m) return false;
+  const params = { log2N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
+  // Bounds keep a crafted sealed file from making synth allocate gigabytes.
+  if (params.log2N < 10 || params.log2N > 20 || params.r < 1 || params.r > 16 || params.p < 1 || params.p > 4) return false;
+  const expected = Buffer.from(m[5], 'base64');
+  const actual = scrypt(value, Buffer.from(m[4], 'base64'), params);
+  return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+function scrypt(value: Buffer, salt: Buffer, p: typeof SCRYPT): Buffer {
+  const N = 2 ** p.log2N;
+  return scryptSync(value, salt, 32, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r * p.p });
+}
+
+/** Parses a sealed file; undefined when it is not one (or not this version). */
+export function parseSealedFile(text: string): SealedFile | undefined {
+  let data: any;
+  try {
+    data = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const e = data?.envelope;
+  const fieldsOk = e && e.format === SEALED_SECRET_FORMAT
+    && ['publicKeySha256', 'wrappedKey', 'iv', 'tag', 'ciphertext'].every((k) => typeof e[k] === 'string' && e[k].length > 0);
+  return data?.format === SEALED_FILE_FORMAT && typeof data.digest === 'string' && fieldsOk ? data as SealedFile : undefined;
+}
+
+/** Renders a sealed file (stable key order, so an unchanged seal is an unchanged file). */
+export function renderSealedFile(envelope: SealedEnvelope, digest: string, keyArn?: string): string {
+  const file: SealedFile = {
+    format: SEALED_FILE_FORMAT,
+    note: 'Sealed by cdk-container-fleet: only the KMS key it was sealed for can open it. Commit this file; keep the plain secret file out of version control.',
+    ...(keyArn ? { keyArn } : {}),
+    digest,
+    envelope,
+  };
+  return JSON.stringify(file, undefined, 2) + '\n';
+}
+
+/** How the envelope of a secret file was obtained. */
+export type SealOutcome =
+  | 'reused' // the value is unchanged since it was sealed: the committed envelope, so synthesis is repeatable
+  | 'sealed' // no sealed file yet
+  | 'resealed' // the value or the key changed, or the sealed file was unreadable
+  | 'sealed-file-only'; // no plain file (a CI checkout): the committed envelope as it is
+
+/** The envelope to deploy, and the sealed file to write when it changed. */
+export interface SealResult {
+  readonly envelope: SealedEnvelope;
+  readonly outcome: SealOutcome;
+  /** Why it was resealed. */
+  readonly reason?: string;
+  /** New content of the sealed file, when it must be (re)written. */
+  readonly write?: string;
+}
+
+/**
+ * Decides the envelope of one secret file from its plain value (absent in a checkout where it is not committed)
+ * and its sealed file (absent before the first seal).
+ */
+export function resolveSeal(input: {
+  readonly value?: Buffer;
+  readonly sealedText?: string;
+  readonly publicKey: SealingPublicKey;
+  readonly keyArn?: string;
+}): SealResult {
+  const sealed = input.sealedText === undefined ? undefined : parseSealedFile(input.sealedText);
+  const otherKey = sealed !== undefined && sealed.envelope.publicKeySha256 !== input.publicKey.sha256;
+  if (input.value === undefined) {
+    if (input.sealedText === undefined) {
+      throw new SealError('neither the file nor its sealed copy exists', 'create the secret file (synth seals it), or check out the sealed file committed beside it');
+    }
+    if (sealed === undefined) {
+      throw new SealError('the sealed file is not a cdk-container-fleet sealed file (or was edited)', 'restore it from version control, or put the plain secret file beside it and synth to seal it again');
+    }
+    if (otherKey) {
+      throw new SealError(`the sealed file was sealed for another key (public key sha256 ${sealed.envelope.publicKeySha256.slice(0, 16)}…, not ${input.publicKey.sha256.slice(0, 16)}…)`,
+        'put the plain secret file beside it and synth once to seal it for the new key, then commit the sealed file');
+    }
+    return { envelope: sealed.envelope, outcome: 'sealed-file-only' };
+  }
+  checkSecretValue(input.value);
+  if (sealed !== undefined && !otherKey && digestMatches(input.value, sealed.digest)) {
+    return { envelope: sealed.envelope, outcome: 'reused' };
+  }
+  const envelope = sealValue(input.value, input.publicKey);
+  const reason = input.sealedText === undefined ? undefined
+    : sealed === undefined ? 'the sealed file was unreadable'
+      : otherKey ? 'the sealing key changed' : 'the secret file changed';
+  return {
+    envelope,
+    outcome: input.sealedText === undefined ? 'sealed' : 'resealed',
+    reason,
+    write: renderSealedFile(envelope, digestOf(input.value), input.keyArn),
+  };
+}

@@ -1,0 +1,160 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FleetPreflightChecks } from '../../lib/preflight';
+import { FileSecret, FileSecretProps } from '../../lib/secrets/file-secret';
+import { parseSealedFile } from '../../lib/secrets/seal';
+import { unitTestApp, validatedApp } from '../support/app';
+import { testSealingKey } from './keys';
+
+const KEY_ARN = 'arn:aws:kms:eu-west-1:493827162534:key/0f3c7c4e-8d1a-4b6e-9a51-2f8d3c1b7e90';
+const VALUE = 'p4ssw0rd-that-never-leaks-7d1e';
+const key = testSealingKey();
+let dir: string;
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'file-secret-'));
+  fs.writeFileSync(path.join(dir, 'db_password.txt'), VALUE);
+});
+afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+function build(app: App = unitTestApp(), props: Partial<FileSecretProps> = {}, id = 'DbPassword') {
+  const stack = new Stack(app, 'Qa', { env: { account: '493827162534', region: 'eu-west-1' } });
+  const secret = new FileSecret(stack, id, {
+    file: path.join(dir, 'db_password.txt'),
+    sealingKey: { key: kms.Key.fromKeyArn(stack, `${id}Key`, KEY_ARN), publicKey: key.publicKeyBase64Der },
+    ...props,
+  });
+  return { app, stack, secret };
+}
+
+/** Every file of a synthesized cloud assembly, as text. */
+function assemblyText(app: App): string {
+  const out = app.synth().directory;
+  const read = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? read(path.join(d, e.name)) : [fs.readFileSync(path.join(d, e.name)).toString('latin1')]));
+  return read(out).join('\n');
+}
+
+describe('FileSecret', () => {
+  test('the value appears nowhere in the cloud assembly: not as text, base64 or hex', () => {
+    const { app } = build();
+    const text = assemblyText(app);
+    expect(text).toContain('Custom::FleetSealedSecret');
+    for (const form of [VALUE, Buffer.from(VALUE).toString('base64'), Buffer.from(VALUE).toString('hex')]) expect(text).not.toContain(form);
+  });
+
+  test('an empty secret, written by a custom resource from an S3 asset of the sealed value', () => {
+    const { stack } = build();
+    const t = Template.fromStack(stack);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.absent(), SecretString: Match.absent() });
+    t.hasResourceProperties('Custom::FleetSealedSecret', {
+      SecretId: { Ref: Match.stringLikeRegexp('^DbPassword') },
+      KeyArn: KEY_ARN,
+      Bucket: Match.anyValue(),
+      ObjectKey: Match.stringLikeRegexp('^[0-9a-f]{64}\\.json$'),
+    });
+  });
+
+  test('the writer may read its asset object, decrypt with the sealing key only by RSAES_OAEP_SHA_256, and write its own secret', () => {
+    const { stack } = build();
+    const t = Template.fromStack(stack);
+    const statements = Object.values(t.findResources('AWS::IAM::Policy'))
+      .flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Action: 'kms:Decrypt', Resource: KEY_ARN, Condition: { StringEquals: { 'kms:EncryptionAlgorithm': 'RSAES_OAEP_SHA_256' } } }),
+      expect.objectContaining({
+        Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
+        Resource: { Ref: expect.stringMatching(/^DbPassword/) },
+      }),
+    ]));
+    const s3 = statements.find((s: any) => s.Action === 's3:GetObject');
+    expect(JSON.stringify(s3.Resource)).toMatch(/\/[0-9a-f]{64}\.json"/);
+    expect(JSON.stringify(statements)).not.toMatch(/"\*"|\/\*"/);
+  });
+
+  test('consumers wait for the value: the secret ARN and version id come from the write', () => {
+    const { stack, secret } = build();
+    const task = new ecs.Ec2TaskDefinition(stack, 'Task');
+    task.addContainer('app', {
+      image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.37'),
+      memoryLimitMiB: 64,
+      secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManagerVersion(secret.secret, { versionId: secret.versionId }) },
+    });
+    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'));
+    expect(json).toContain('"SecretArn"]');
+    expect(json).toContain('"VersionId"]');
+    expect(json).toMatch(/DbPasswordWrite[0-9A-F]{8}/);
+  });
+
+  test('two file secrets in a stack share one writer function', () => {
+    const { stack } = build();
+    new FileSecret(stack, 'ApiToken', {
+      file: path.join(dir, 'db_password.txt'),
+      sealedFile: path.join(dir, 'api.sealed.json'),
+      sealingKey: { key: kms.Key.fromKeyArn(stack, 'K2', KEY_ARN), publicKey: key.publicKeyPem },
+    });
+    const t = Template.fromStack(stack);
+    t.resourceCountIs('Custom::FleetSealedSecret', 2);
+    t.resourcePropertiesCountIs('AWS::Lambda::Function', { Description: Match.stringLikeRegexp('^Writes sealed secret files') }, 1);
+  });
+
+  test('synthesis is repeatable: the first synth writes the sealed file, the next reuses it, and a checkout without the plain file deploys the same', () => {
+    const first = build();
+    expect(first.secret.outcome).toBe('sealed');
+    const sealedPath = path.join(dir, 'db_password.txt.sealed.json');
+    expect(parseSealedFile(fs.readFileSync(sealedPath, 'utf8'))).toBeDefined();
+    expect(fs.readFileSync(sealedPath, 'utf8')).not.toContain(VALUE);
+    Annotations.fromStack(first.stack).hasInfo('/Qa/DbPassword', Match.stringLikeRegexp('sealed .*db_password.txt into .*db_password.txt.sealed.json.*commit db_password.txt.sealed.json, not db_password.txt'));
+    const template = Template.fromStack(first.stack).toJSON();
+
+    const second = build();
+    expect(second.secret.outcome).toBe('reused');
+    expect(Template.fromStack(second.stack).toJSON()).toEqual(template);
+
+    fs.rmSync(path.join(dir, 'db_password.txt'));
+    const ci = build();
+    expect(ci.secret.outcome).toBe('sealed-file-only');
+    expect(Template.fromStack(ci.stack).toJSON()).toEqual(template);
+  });
+
+  test('a changed file is sealed again and changes the asset', () => {
+    const first = build();
+    const before = JSON.stringify(Template.fromStack(first.stack).findResources('Custom::FleetSealedSecret'));
+    fs.writeFileSync(path.join(dir, 'db_password.txt'), 'rotated');
+    const second = build();
+    expect(second.secret.outcome).toBe('resealed');
+    expect(JSON.stringify(Template.fromStack(second.stack).findResources('Custom::FleetSealedSecret'))).not.toBe(before);
+  });
+
+  test('a sealed file that cannot be written is a warning, not a failure', () => {
+    const { stack } = build(unitTestApp(), { sealedFile: path.join(dir, 'no-such-folder', 'x.sealed.json') });
+    Annotations.fromStack(stack).hasWarning('/Qa/DbPassword', Match.stringLikeRegexp('could not write .*x.sealed.json.*changes on every synth'));
+  });
+
+  test('bad input fails at synth with the path, the value and the fix', () => {
+    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Alias.fromAliasName(new Stack(), 'A', 'alias/fleet'), publicKey: key.publicKeyPem } }))
+      .toThrow(/Qa\/DbPassword: sealingKey.key 'alias\/fleet' is not a KMS key ARN.*Fix: pass kms.Key.fromKeyArn/);
+    const aliasArn = 'arn:aws:kms:eu-west-1:493827162534:alias/fleet';
+    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Key.fromKeyArn(new Stack(), 'A', aliasArn), publicKey: key.publicKeyPem } }))
+      .toThrow(/sealingKey.key 'arn:aws:kms:eu-west-1:493827162534:alias\/fleet' is not a KMS key ARN/);
+    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Key.fromKeyArn(new Stack(), 'K', KEY_ARN), publicKey: KEY_ARN } }))
+      .toThrow(/sealingKey.publicKey 'arn:aws:kms.*' is not a public key.*aws kms get-public-key/);
+    expect(() => build(unitTestApp(), { file: path.join(dir, 'missing.txt') }))
+      .toThrow(/secret file .*missing.txt \(sealed file .*missing.txt.sealed.json\): neither the file nor its sealed copy exists/);
+    fs.writeFileSync(path.join(dir, 'empty.txt'), '');
+    expect(() => build(unitTestApp(), { file: path.join(dir, 'empty.txt') })).toThrow(/empty.txt.*the file is empty.*Fix: put the secret value in it/);
+  });
+
+  test('is cdk-nag and preflight clean in a validated app', () => {
+    const app = validatedApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
+    build(app);
+    expect(() => app.synth()).not.toThrow();
+  });
+});
