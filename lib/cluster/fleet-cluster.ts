@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
+import { loggingDriversUserDataCommand } from './logging-drivers';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
@@ -204,10 +205,15 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     });
     this.instanceRole = role;
 
+    // The agent advertises every log driver ECS accepts on EC2, so a task with journald, gelf or splunk finds an instance
+    // (see logging-drivers.ts). addAsgCapacityProvider appends ECS_CLUSTER below; nothing else sets this key.
+    const userData = ec2.UserData.forLinux();
+    userData.addCommands(loggingDriversUserDataCommand());
+
     this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
       instanceType: this.instanceType = props.instanceType ?? new ec2.InstanceType('t3.medium'),
-      userData: ec2.UserData.forLinux(),
+      userData,
       // The group (and so addAsgCapacityProvider) sees the role without policy updates: aws-cdk-lib would add the
       // ECS agent's statements with logs:CreateLogStream/PutLogEvents on '*'; the agent's statements are added below,
       // scoped to this cluster, and without the logs ones (see grantEcsAgent).

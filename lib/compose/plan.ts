@@ -1,3 +1,4 @@
+import type { Ec2LogDriver } from '../cluster/logging-drivers';
 import { ComposeWarning } from './load';
 
 /**
@@ -77,7 +78,7 @@ export interface DevicePlan {
 
 /** The container's log driver, when not the default CloudWatch Logs one. */
 export interface LoggingPlan {
-  readonly driver: 'awslogs' | 'json-file' | 'syslog' | 'journald' | 'gelf' | 'fluentd' | 'splunk';
+  readonly driver: Ec2LogDriver;
   readonly options: Record<string, string>;
 }
 

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { EC2_LOG_DRIVERS } from '../cluster/logging-drivers';
 import { booleanOf, integerOf, numberOf, ServiceContext, sizeOf } from './context';
 import { formatPath, ModelPath } from './load';
 import { listOrDictEntries, parseDurationSeconds, parseEnvFile, parseSizeMiB, shellSplit } from './parse';
@@ -23,8 +24,8 @@ const MAX_STOP_TIMEOUT = 120;
 const TMPFS_OPTIONS = new Set(['defaults', 'ro', 'rw', 'suid', 'nosuid', 'dev', 'nodev', 'exec', 'noexec', 'sync', 'async', 'dirsync', 'remount',
   'mand', 'nomand', 'atime', 'noatime', 'diratime', 'nodiratime', 'bind', 'rbind', 'unbindable', 'runbindable', 'private', 'rprivate', 'shared',
   'rshared', 'slave', 'rslave', 'relatime', 'norelatime', 'strictatime', 'nostrictatime']);
-/** Log drivers ECS accepts for tasks on EC2 instances (API LogConfiguration.logDriver), awsfirelens aside. */
-const LOG_DRIVERS = new Set(['awslogs', 'json-file', 'syslog', 'journald', 'gelf', 'fluentd', 'splunk']);
+/** Log drivers ECS accepts for tasks on EC2 instances, awsfirelens aside: the ones FleetCluster's instances advertise. */
+const LOG_DRIVERS: ReadonlySet<string> = new Set(EC2_LOG_DRIVERS);
 
 /** How the image is obtained: an override, a build context (checked on disk), or a registry reference. */
 export function imageOf(ctx: ServiceContext): ImagePlan {

@@ -119,6 +119,28 @@ describe('FleetCluster', () => {
     });
   });
 
+  describe('user data: the ECS agent advertises every log driver ECS accepts on EC2', () => {
+    /** The launch template's user data as text, tokens kept as JSON. */
+    const userData = (): string => {
+      const [lt] = Object.values(template.findResources('AWS::EC2::LaunchTemplate'));
+      const data = lt.Properties.LaunchTemplateData.UserData['Fn::Base64'];
+      if (typeof data === 'string') return data;
+      return data['Fn::Join'][1].map((p: unknown) => (typeof p === 'string' ? p : JSON.stringify(p))).join('');
+    };
+
+    test('appends the ECS_AVAILABLE_LOGGING_DRIVERS line to /etc/ecs/ecs.config, so gelf, journald and splunk tasks can be placed', () => {
+      expect(userData().split('\n')).toContain(
+        'echo \'ECS_AVAILABLE_LOGGING_DRIVERS=["json-file","syslog","journald","gelf","fluentd","awslogs","splunk","none"]\' >> /etc/ecs/ecs.config',
+      );
+    });
+
+    test('sets the key once, beside the ECS_CLUSTER line aws-cdk-lib appends, so no other line overrides it', () => {
+      const text = userData();
+      expect(text.match(/ECS_AVAILABLE_LOGGING_DRIVERS=/g)).toHaveLength(1);
+      expect(text).toMatch(/^echo ECS_CLUSTER=.* >> \/etc\/ecs\/ecs.config$/m);
+    });
+  });
+
   describe('a capacity roll (new instance type, AMI or user data) keeps the cluster serving', () => {
     const policy = () => Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))[0].UpdatePolicy;
 
