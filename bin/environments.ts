@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
@@ -11,6 +12,7 @@ import { FleetConfigurationError } from '../lib/errors';
 import { SwarmEnvironmentStack } from '../examples/swarm/swarm-environment';
 import { CleanSlate, ConductedRegion, FleetConductor, RegionalEndpoint } from '../lib/rollout';
 import { FleetPreflightChecks } from '../lib/preflight';
+import { SecretSealingKey } from '../lib/secrets';
 
 /** Home region of the example environments (fixed, so synth needs no AWS account or lookups). */
 export const DEFAULT_REGION = 'eu-west-1';
@@ -40,6 +42,11 @@ export interface ExampleSettings {
   readonly productionAllowedCidrs?: string[];
   /** `-c allowedCidrs=<cidr,…>`: QA's office ranges (default: an internal QA load balancer). */
   readonly qaAllowedCidrs?: string[];
+  /**
+   * `-c sealingKeyArn=<KMS key ARN> -c sealingPublicKey=<its public key, or a file holding it>`: QA uploads the compose
+   * file's file secrets sealed with that key (default: generated values).
+   */
+  readonly qaSealing?: SecretSealingKey;
 }
 
 /** An error in the app's context (`-c key=value`): `context: <problem>. Fix: <fix>.` */
@@ -85,7 +92,21 @@ export function exampleSettings(app: App, regions: readonly string[]): ExampleSe
     certificateArns,
     productionAllowedCidrs: list('productionAllowedCidrs'),
     qaAllowedCidrs: list('allowedCidrs'),
+    qaSealing: sealingSettings(context('sealingKeyArn'), context('sealingPublicKey')),
   };
+}
+
+/** The sealing key of QA's file secrets: both keys or neither; the public key may be given as a file. */
+function sealingSettings(keyArn: string | undefined, publicKey: string | undefined): ExampleSettings['qaSealing'] {
+  if (keyArn === undefined && publicKey === undefined) return undefined;
+  if (keyArn === undefined || publicKey === undefined) {
+    throw contextError(`only ${keyArn ? 'sealingKeyArn' : 'sealingPublicKey'} is set`,
+      'give both -c sealingKeyArn=<arn of an RSA_4096 ENCRYPT_DECRYPT KMS key> and -c sealingPublicKey=<file with `aws kms get-public-key --query PublicKey --output text`>, or neither (docs/secrets.md)');
+  }
+  if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
+    throw contextError(`sealingKeyArn '${keyArn}' is not a KMS key ARN`, 'give arn:aws:kms:<region>:<account>:key/<key id> (not an alias)');
+  }
+  return { keyArn, publicKey: fs.existsSync(publicKey) && fs.statSync(publicKey).isFile() ? fs.readFileSync(publicKey, 'utf8') : publicKey };
 }
 
 /**
@@ -121,7 +142,8 @@ export function regionalHostRecords(stack: ProductionStack, zone: route53.IHoste
  * Context (all optional; see docs/deploying.md): `-c domain=<zone> -c hostedZoneId=<id>` production's public DNS;
  * `-c certificateArn.<region>=<arn>` HTTPS per region; `-c productionAllowedCidrs=<cidr,...>` production's client
  * ranges; `-c allowedCidrs=<cidr,...>` QA's office ranges; `-c branch=<name>` gives a branch its own QA stack;
- * `-c composeFile=<path>` runs another compose file in QA; `-c qaDomain=<name>` QA's private domain.
+ * `-c composeFile=<path>` runs another compose file in QA; `-c qaDomain=<name>` QA's private domain;
+ * `-c sealingKeyArn=<arn> -c sealingPublicKey=<file>` uploads QA's file secrets sealed (docs/secrets.md).
  */
 export function buildApp(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
@@ -188,6 +210,7 @@ export function buildApp(app: App): void {
     composeFile,
     // Without office ranges QA's load balancer is internal: deployable and safe, reached through the VPC.
     allowedCidrs: settings.qaAllowedCidrs,
+    sealSecretFiles: settings.qaSealing,
     domain: context('qaDomain') ?? 'qa.example.internal',
     description: `cdk-container-fleet example: QA${branch ? ` of branch ${branch}` : ''}`,
   });

@@ -13,6 +13,7 @@ import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
+import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { parseEnvFile, parseSizeMiB } from './parse';
@@ -130,6 +131,16 @@ export interface ComposeProjectProps {
   readonly publishedPortCidrs?: string[];
 
   /**
+   * Upload the content of file secrets (`secrets: x: file: ./x.txt`) to Secrets Manager, sealed at synth with this
+   * asymmetric KMS key so the content never appears in clear text in a template or the cloud assembly (see
+   * {@link FileSecret} and docs/secrets.md). Each file is sealed into `<file>.sealed.json` beside it, which you commit
+   * in place of the plain file; a changed file rolls the services that use it.
+   *
+   * @default - file secrets get a generated random value, and a warning names each one
+   */
+  readonly sealSecretFiles?: SecretSealingKey;
+
+  /**
    * Project name: prefixes named volumes on the instances and the host folder of relative bind mounts.
    *
    * @default - the file's `name`, else its folder's name
@@ -168,6 +179,8 @@ export class ComposeProject extends Construct {
   public fileSystem?: efs.FileSystem;
 
   private readonly accessPoints = new Map<string, efs.AccessPoint>();
+  /** Version ids of sealed file secrets: a task references the version, so a changed file rolls its services. */
+  private readonly secretVersions = new Map<string, string>();
   private readonly props: ComposeProjectProps;
 
   constructor(scope: Construct, id: string, props: ComposeProjectProps) {
@@ -200,6 +213,7 @@ export class ComposeProject extends Construct {
         profiles: props.profiles,
         namedVolumes: props.namedVolumes,
         publishPorts: (props.publishPorts ?? true) && props.loadBalancer !== undefined,
+        sealSecretFiles: props.sealSecretFiles !== undefined,
         lookup,
         io: {
           readFile: (p) => (fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, 'utf8') : undefined),
@@ -225,9 +239,19 @@ export class ComposeProject extends Construct {
     });
 
     for (const secret of this.plan.secrets) {
-      this.secrets[secret.name] = secret.kind === 'external'
-        ? secretsmanager.Secret.fromSecretNameV2(this, `Secret-${secret.name}`, secret.externalName!)
-        : this.generatedSecret(secret.name, displayName);
+      if (secret.kind === 'sealed') {
+        const sealed = new FileSecret(this, `Secret-${secret.name}`, {
+          file: secret.file!,
+          sealingKey: props.sealSecretFiles!,
+          description: `Compose secret ${secret.name} of ${displayName}: the content of ${path.basename(secret.file!)}, sealed at synth`,
+        });
+        this.secrets[secret.name] = sealed.secret;
+        this.secretVersions.set(secret.name, sealed.versionId);
+      } else {
+        this.secrets[secret.name] = secret.kind === 'external'
+          ? secretsmanager.Secret.fromSecretNameV2(this, `Secret-${secret.name}`, secret.externalName!)
+          : this.generatedSecret(secret.name, displayName);
+      }
     }
 
     for (const config of this.plan.configs) {
@@ -405,7 +429,10 @@ export class ComposeProject extends Construct {
     const env: Record<string, ecs.Secret> = {};
     const script: string[] = ['set -e', 'umask 077'];
     plan.secrets.forEach((s, i) => {
-      env[`COMPOSE_SECRET_${i}`] = ecs.Secret.fromSecretsManager(this.secrets[s.secret]);
+      const versionId = this.secretVersions.get(s.secret);
+      env[`COMPOSE_SECRET_${i}`] = versionId === undefined
+        ? ecs.Secret.fromSecretsManager(this.secrets[s.secret])
+        : ecs.Secret.fromSecretsManagerVersion(this.secrets[s.secret], { versionId });
       script.push(`printf '%s' "$COMPOSE_SECRET_${i}" > '${s.target}'`, `chmod ${s.mode.toString(8)} '${s.target}'`);
       if (s.uid !== undefined || s.gid !== undefined) script.push(`chown ${s.uid ?? 0}:${s.gid ?? 0} '${s.target}'`);
     });

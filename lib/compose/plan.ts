@@ -216,10 +216,16 @@ export interface ServicePlan {
 /** A top-level compose secret. */
 export interface SecretPlan {
   readonly name: string;
-  /** `generated`: a new Secrets Manager secret with a random value (file/environment secrets); `external`: an existing one, by name. */
-  readonly kind: 'generated' | 'external';
+  /**
+   * `generated`: a new Secrets Manager secret with a random value (file/environment secrets by default);
+   * `external`: an existing one, by name; `sealed`: a file secret whose content is sealed at synth and written at
+   * deployment (`sealSecretFiles`).
+   */
+  readonly kind: 'generated' | 'external' | 'sealed';
   /** Secrets Manager name of an external secret. */
   readonly externalName?: string;
+  /** Absolute path of a sealed secret's file. */
+  readonly file?: string;
 }
 
 /** The whole project. */
@@ -268,6 +274,12 @@ export interface TranslateOptions {
   readonly publishPorts?: boolean;
   /** Where named volumes live: on the instance (Docker volumes) or on EFS. @default 'instance' */
   readonly namedVolumes?: 'instance' | 'efs';
+  /**
+   * Whether `file:` secrets are sealed and uploaded (their file, or its sealed copy `<file>.sealed.json`, must exist);
+   * when false they get a generated value and a warning.
+   * @default false
+   */
+  readonly sealSecretFiles?: boolean;
   readonly io: TranslateIo;
 }
 

@@ -96,13 +96,23 @@ export function translateCompose(loaded: LoadedCompose, options: TranslateOption
     if (top.external) {
       const externalName = typeof top.external === 'object' && top.external.name ? top.external.name : top.name ?? secretName;
       secretPlans.push({ name: secretName, kind: 'external', externalName });
+    } else if (top.file !== undefined && options.sealSecretFiles) {
+      const abs = path.resolve(options.baseDir, String(top.file));
+      if (options.io.readFile(abs) === undefined && options.io.readFile(`${abs}.sealed.json`) === undefined) {
+        fail(['secrets', secretName, 'file'], `secret ${secretName}: neither ${top.file} nor its sealed copy ${top.file}.sealed.json exists`,
+          'create the file (synth seals it into the .sealed.json beside it), or check out the sealed file committed beside it');
+      }
+      secretPlans.push({ name: secretName, kind: 'sealed', file: abs });
     } else {
       const from = top.file !== undefined ? `file ${top.file}` : top.environment !== undefined ? `variable ${top.environment}` : 'its source';
+      const instead = top.file !== undefined
+        ? "set sealSecretFiles to upload the file sealed (docs/secrets.md), set your value with 'aws secretsmanager put-secret-value', "
+          + "or declare the secret 'external: true' to use an existing one by name"
+        : "set your value with 'aws secretsmanager put-secret-value' or declare the secret 'external: true' to use an existing one by name";
       projectWarnings.push({
         key: 'secrets',
         message: `${file}: secret ${secretName}: ${from} is not read (its value would be stored in the CloudFormation template); `
-          + 'a Secrets Manager secret with a generated random value is created instead: set your value with '
-          + "'aws secretsmanager put-secret-value' or declare the secret 'external: true' to use an existing one by name",
+          + `a Secrets Manager secret with a generated random value is created instead: ${instead}`,
       });
       secretPlans.push({ name: secretName, kind: 'generated' });
     }

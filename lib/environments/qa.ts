@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
+import { SecretSealingKey } from '../secrets/file-secret';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
 import { fleetError } from '../errors';
 import { createAccessLogBucket } from '../routing/access-logs';
@@ -97,6 +98,14 @@ export interface QaStackProps extends StackProps {
    * @default true
    */
   readonly publishPorts?: boolean;
+
+  /**
+   * Upload the compose file's file secrets (`secrets: x: file: ./x.txt`), sealed at synth with this asymmetric KMS
+   * key, instead of generating their values (see `FileSecret` and docs/secrets.md).
+   *
+   * @default - file secrets get generated values (a warning names each)
+   */
+  readonly sealSecretFiles?: SecretSealingKey;
 
   /**
    * Instance type of the cluster.
@@ -209,6 +218,7 @@ export class QaStack extends Stack {
       namedVolumes: props.namedVolumes,
       volumeRemovalPolicy: cleanUp ? RemovalPolicy.DESTROY : undefined,
       publishPorts: props.publishPorts,
+      sealSecretFiles: props.sealSecretFiles,
       // Internal (no allowedCidrs): published ports admit the VPC, like the load balancer.
       publishedPortCidrs: props.allowedCidrs,
     });

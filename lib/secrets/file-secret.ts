@@ -22,8 +22,12 @@ import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOu
  * `aws kms get-public-key --key-id <arn> --query PublicKey --output text`. docs/secrets.md walks through it.
  */
 export interface SecretSealingKey {
-  /** The KMS key (by ARN, `kms.Key.fromKeyArn`; not an alias): the deploy-time writer may decrypt with it, and only with RSAES_OAEP_SHA_256. */
-  readonly key: kms.IKey;
+  /**
+   * ARN of the KMS key (not an alias, which can be moved): the deploy-time writer may decrypt with it, and only with
+   * RSAES_OAEP_SHA_256. A string rather than a `kms.IKey` because the key cannot come from the app: its public key
+   * must exist before synth, so both values come from the same `aws kms get-public-key` call.
+   */
+  readonly keyArn: string;
   /** Its public key, as `aws kms get-public-key` prints it (base64 DER) or as PEM. Public: safe to commit. */
   readonly publicKey: string;
 }
@@ -97,11 +101,10 @@ export class FileSecret extends Construct {
 
   constructor(scope: Construct, id: string, props: FileSecretProps) {
     super(scope, id);
-    const keyArn = props.sealingKey.key.keyArn;
-    if ('aliasName' in props.sealingKey.key || (!Token.isUnresolved(keyArn) && !KEY_ARN.test(keyArn))) {
-      const shown = 'aliasName' in props.sealingKey.key ? String((props.sealingKey.key as kms.IAlias).aliasName) : keyArn;
-      throw fleetError(this, `sealingKey.key '${shown}' is not a KMS key ARN`,
-        'pass kms.Key.fromKeyArn(this, id, "arn:aws:kms:<region>:<account>:key/<key id>"): the writer is allowed to decrypt with that key only, and an alias can be moved');
+    const keyArn = props.sealingKey.keyArn;
+    if (!Token.isUnresolved(keyArn) && !KEY_ARN.test(keyArn)) {
+      throw fleetError(this, `sealingKey.keyArn '${keyArn}' is not a KMS key ARN`,
+        'give arn:aws:kms:<region>:<account>:key/<key id>, as `aws kms get-public-key` prints it: the writer may decrypt with that key only, and an alias can be moved');
     }
     let publicKey: SealingPublicKey;
     try {

@@ -1,10 +1,13 @@
 import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { buildApp, PRODUCTION_REGIONS, regionalHostRecords } from '../../bin/environments';
 import { ProductionStack } from '../../lib/environments/production';
 import { unitTestApp } from '../support/app';
+import { testSealingKey } from '../secrets/keys';
 
 /** Every template of an app (nested ones included) as one JSON string. */
 function allTemplates(app: App): string {
@@ -15,6 +18,7 @@ function allTemplates(app: App): string {
 const stackOf = (app: App, id: string) => app.node.findChild(id) as Stack;
 const ZONE = { domain: 'shop.example.net', hostedZoneId: 'Z1D633PJN98FT9' };
 // Realistic values: the preflight checks (on in buildApp) refuse documentation ranges and placeholder-looking ids.
+const SEALING_KEY_ARN = 'arn:aws:kms:eu-west-1:493827162534:key/5b7e2c19-3f4a-4d8e-b1c6-9a0f2e7d4c31';
 const CERT = (region: string) => `arn:aws:acm:${region}:493827162534:certificate/8f3c2a71-9d4e-4b6a-a2c5-7e1f0d9b3c68`;
 
 describe('the example app as shipped (issue 10 item 6)', () => {
@@ -110,8 +114,29 @@ describe('context checks name the key to set', () => {
     [{ 'certificateArn.us-east-1': CERT('eu-west-1') }, /certificateArn\.us-east-1 is a certificate of eu-west-1\. Fix: request or import the certificate in us-east-1/],
     [{ 'certificateArn.us-east-1': 'not-an-arn' }, /certificateArn\.us-east-1 'not-an-arn' is not an ACM certificate ARN/],
     [{ 'certificateArn.sa-east-1': CERT('sa-east-1') }, /certificateArn\.sa-east-1 names a region without production/],
+    [{ sealingKeyArn: SEALING_KEY_ARN }, /only sealingKeyArn is set\. Fix: give both -c sealingKeyArn=.* and -c sealingPublicKey=/],
+    [{ sealingKeyArn: 'arn:aws:kms:eu-west-1:493827162534:alias/qa', sealingPublicKey: 'x' }, /sealingKeyArn 'arn:aws:kms:eu-west-1:493827162534:alias\/qa' is not a KMS key ARN/],
   ])('%j is refused', (context, message) => {
     expect(() => buildApp(unitTestApp({ context }))).toThrow(message);
+  });
+});
+
+describe('-c sealingKeyArn and -c sealingPublicKey (issue 12 item 4)', () => {
+  test('QA uploads the compose file\'s file secrets sealed with that key; the public key may be given as a file', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-sealing-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  db:\n    image: mariadb:11\n    secrets: [root]\nsecrets:\n  root:\n    file: ./root.txt\n');
+      fs.writeFileSync(path.join(dir, 'root.txt'), 'qa-root-pw-91c2');
+      fs.writeFileSync(path.join(dir, 'sealing.pub'), testSealingKey().publicKeyBase64Der);
+      const app = unitTestApp({ context: { composeFile: path.join(dir, 'compose.yaml'), sealingKeyArn: SEALING_KEY_ARN, sealingPublicKey: path.join(dir, 'sealing.pub') } });
+      buildApp(app);
+      const t = Template.fromStack(stackOf(app, 'Qa'));
+      t.hasResourceProperties('Custom::FleetSealedSecret', { KeyArn: SEALING_KEY_ARN });
+      expect(allTemplates(app)).not.toContain('qa-root-pw-91c2');
+      expect(fs.existsSync(path.join(dir, 'root.txt.sealed.json'))).toBe(true);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { App, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -9,6 +9,7 @@ import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { testStack } from '../support/fixtures';
+import { testSealingKey } from '../secrets/keys';
 
 let dir: string;
 beforeEach(() => {
@@ -132,6 +133,36 @@ describe('ComposeProject', () => {
     expect(db.MountPoints).toEqual([{ ContainerPath: '/run/secrets', ReadOnly: true, SourceVolume: 'compose-secrets' }]);
     // The secret value never appears in the template: only a reference.
     expect(JSON.stringify(t.toJSON())).not.toContain('password.txt');
+  });
+
+  test('secrets with sealSecretFiles: the file\'s content, sealed, fills the secret; the task references the written version; no clear text in the assembly', () => {
+    const key = testSealingKey();
+    const yaml = 'services:\n  db:\n    image: mariadb\n    secrets: [db-password]\n  web:\n    image: nginx\n    secrets: [db-password]\nsecrets:\n  db-password:\n    file: db/password.txt\n';
+    const { stack, project: p, template } = project(yaml, {
+      sealSecretFiles: { keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/0f3c7c4e-8d1a-4b6e-9a51-2f8d3c1b7e90', publicKey: key.publicKeyPem },
+    }, { 'db/password.txt': 'mariadb-root-pw-5e2a' });
+    const t = template();
+    t.resourceCountIs('Custom::FleetSealedSecret', 1);
+    t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.absent(), Description: Match.stringLikeRegexp('Compose secret db-password of .*password.txt, sealed at synth') });
+    for (const service of ['db', 'web']) {
+      const secrets = Object.values(t.findResources('AWS::ECS::TaskDefinition'))
+        .filter((r: any) => r.Properties.ContainerDefinitions.some((c: any) => c.Name === service))
+        .flatMap((r: any) => r.Properties.ContainerDefinitions.find((c: any) => c.Name === 'secrets-init').Secrets);
+      // <secret arn>:<json key>:<version stage>:<version id>, both from the write, so the task starts after it and a new value rolls it.
+      expect(secrets).toEqual([{
+        Name: 'COMPOSE_SECRET_0',
+        ValueFrom: { 'Fn::Join': ['', [
+          { 'Fn::GetAtt': [expect.stringMatching(/^ComposeSecretdbpasswordWrite/), 'SecretArn'] }, ':::',
+          { 'Fn::GetAtt': [expect.stringMatching(/^ComposeSecretdbpasswordWrite/), 'VersionId'] }]] },
+      }]);
+    }
+    expect(fs.existsSync(path.join(dir, 'db', 'password.txt.sealed.json'))).toBe(true);
+    expect(p.warnings.filter((w) => w.key === 'secrets')).toEqual([]);
+    const out = (stack.node.root as App).synth().directory;
+    const assembly = fs.readdirSync(out).filter((f) => fs.statSync(path.join(out, f)).isFile()).map((f) => fs.readFileSync(path.join(out, f), 'latin1')).join('\n');
+    expect(assembly).toContain('"wrappedKey"'); // the sealed asset is in the assembly, as ciphertext
+    expect(assembly).not.toContain('mariadb-root-pw-5e2a');
+    expect(assembly).not.toContain(Buffer.from('mariadb-root-pw-5e2a').toString('base64'));
   });
 
   test('configs: an SSM parameter per config, written next to the image\'s own files by a one-shot container of the same image', () => {

@@ -239,6 +239,19 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
     expect(() => translate('services:\n  db:\n    image: x\n    secrets: [{source: s, target: /etc/s}]\nsecrets:\n  s: {file: s}\n')).toThrow(/outside \/run\/secrets/);
   });
 
+  test('secrets with sealSecretFiles: a file secret is sealed (its file or sealed copy must exist, else an error at file:line:column); environment secrets stay generated', () => {
+    const yaml = 'services:\n  db:\n    image: x\n    secrets: [db-password, token]\nsecrets:\n  db-password:\n    file: db/password.txt\n  token:\n    environment: TOKEN\n';
+    const plan = translate(yaml, { '/project/db/password.txt': 'pw' }, { sealSecretFiles: true });
+    expect(plan.secrets).toEqual([{ name: 'db-password', kind: 'sealed', file: '/project/db/password.txt' }, { name: 'token', kind: 'generated' }]);
+    expect(plan.warnings.map((w) => w.message)).toEqual([expect.stringMatching(/secret token: variable TOKEN is not read/)]);
+    // A CI checkout: only the committed sealed copy.
+    expect(translate(yaml, { '/project/db/password.txt.sealed.json': '{}' }, { sealSecretFiles: true }).secrets[0]).toEqual({ name: 'db-password', kind: 'sealed', file: '/project/db/password.txt' });
+    expect(() => translate(yaml, {}, { sealSecretFiles: true }))
+      .toThrow(/compose.yaml:7:11: secret db-password: neither db\/password.txt nor its sealed copy db\/password.txt.sealed.json exists/);
+    // Without sealing, the warning names the opt-in.
+    expect(translate(yaml, { '/project/db/password.txt': 'pw' }).warnings[0].message).toMatch(/set sealSecretFiles to upload the file sealed/);
+  });
+
   test('configs: file, content and environment become values, external a parameter name; targets default to /<name> and must be in a folder', () => {
     const plan = translate('services:\n  app:\n    image: x\n    configs:\n      - source: prom\n        target: /etc/prometheus/prometheus.yml\n      - source: motd\n        target: /etc/motd.d/motd\n        mode: 0440\n      - source: env\n        target: /etc/app/env\n      - source: ext\n        target: /etc/app/ext\nconfigs:\n  prom: {file: ./prometheus.yml}\n  motd: {content: hello}\n  env: {environment: APP_ENV}\n  ext: {external: true, name: /shared/ext}\n',
       { '/project/prometheus.yml': 'scrape_configs: []\n' }, {}, { APP_ENV: 'qa' });

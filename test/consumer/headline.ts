@@ -3,13 +3,15 @@
  * the packed tarball): every headline construct, imported from the package's public entry point only, in stacks
  * with a region (what needs one) and environment-agnostic stacks (what must not).
  */
+import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
-  AsgDnsRecord, CleanSlate, ComposeProject, FleetCluster, FleetLoadBalancer, FleetService, QaStack, SwarmCluster,
+  AsgDnsRecord, CleanSlate, ComposeProject, FileSecret, FleetCluster, FleetLoadBalancer, FleetService, QaStack, SwarmCluster,
   SwarmNodeGroup, planRollout,
 } from 'cdk-container-fleet';
 
@@ -61,6 +63,23 @@ class ComposeStack extends Stack {
   }
 }
 
+/** A secret file sealed at synth: the package must ship the writer's bundle, and the value must stay out of the assembly. */
+class SecretStack extends Stack {
+  constructor(scope: Construct, id: string, props?: StackProps) {
+    super(scope, id, props);
+    const publicKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'der' }).toString('base64');
+    fs.writeFileSync('db_password.txt', SECRET_VALUE);
+    const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/0f3c7c4e-8d1a-4b6e-9a51-2f8d3c1b7e90';
+    const secret = new FileSecret(this, 'DbPassword', { file: 'db_password.txt', sealingKey: { keyArn, publicKey } });
+    const cluster = new FleetCluster(this, 'Cluster', { natGateways: 0, minCapacity: 1, maxCapacity: 1 });
+    new FleetService(this, 'db', {
+      cluster, image: 'mariadb:11',
+      secrets: { MARIADB_ROOT_PASSWORD: ecs.Secret.fromSecretsManagerVersion(secret.secret, { versionId: secret.versionId }) },
+    });
+  }
+}
+const SECRET_VALUE = 'consumer-test-secret-3f9a1c';
+
 const outdir = process.env.CONSUMER_OUTDIR ?? 'cdk.out';
 const app = new App({ outdir });
 const failures: string[] = [];
@@ -79,12 +98,17 @@ build('Swarm (eu-west-1)', () => new SwarmStack(app, 'Swarm', { env: REGION }));
 build('Compose (eu-west-1)', () => new ComposeStack(app, 'Compose', composeFile, { env: REGION }));
 // QaStack without composeFile: the package's own default compose file must be inside the package.
 build('Qa (eu-west-1, default compose file)', () => new QaStack(app, 'Qa', { env: REGION, allowedCidrs: ['203.0.113.0/24'], domain: 'qa.example.internal' }));
+build('FileSecret (eu-west-1)', () => new SecretStack(app, 'Secret', { env: REGION }));
 build('planRollout', () => {
   const plan = planRollout({ regions: [{ name: 'eu-west-1', load: 300 }, { name: 'us-east-1', load: 900 }] });
   if (plan.steps.length !== 2) throw new Error(`expected 2 steps, got ${plan.steps.length}`);
 });
 
-if (failures.length === 0) app.synth();
+if (failures.length === 0) {
+  app.synth();
+  const leaked = fs.readdirSync(outdir).filter((f) => fs.statSync(`${outdir}/${f}`).isFile() && fs.readFileSync(`${outdir}/${f}`, 'utf8').includes(SECRET_VALUE));
+  if (leaked.length) failures.push(`FileSecret: the secret value is in clear text in ${leaked.join(', ')}`);
+}
 const stacks = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];
 for (const f of failures) console.error(`FAILED ${f}`);
 console.log(`headline: ${stacks.length} templates synthesized, ${failures.length} failures`);

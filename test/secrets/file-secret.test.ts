@@ -4,7 +4,6 @@ import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
-import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetPreflightChecks } from '../../lib/preflight';
 import { FileSecret, FileSecretProps } from '../../lib/secrets/file-secret';
@@ -27,7 +26,7 @@ function build(app: App = unitTestApp(), props: Partial<FileSecretProps> = {}, i
   const stack = new Stack(app, 'Qa', { env: { account: '493827162534', region: 'eu-west-1' } });
   const secret = new FileSecret(stack, id, {
     file: path.join(dir, 'db_password.txt'),
-    sealingKey: { key: kms.Key.fromKeyArn(stack, `${id}Key`, KEY_ARN), publicKey: key.publicKeyBase64Der },
+    sealingKey: { keyArn: KEY_ARN, publicKey: key.publicKeyBase64Der },
     ...props,
   });
   return { app, stack, secret };
@@ -97,7 +96,7 @@ describe('FileSecret', () => {
     new FileSecret(stack, 'ApiToken', {
       file: path.join(dir, 'db_password.txt'),
       sealedFile: path.join(dir, 'api.sealed.json'),
-      sealingKey: { key: kms.Key.fromKeyArn(stack, 'K2', KEY_ARN), publicKey: key.publicKeyPem },
+      sealingKey: { keyArn: KEY_ARN, publicKey: key.publicKeyPem },
     });
     const t = Template.fromStack(stack);
     t.resourceCountIs('Custom::FleetSealedSecret', 2);
@@ -138,12 +137,9 @@ describe('FileSecret', () => {
   });
 
   test('bad input fails at synth with the path, the value and the fix', () => {
-    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Alias.fromAliasName(new Stack(), 'A', 'alias/fleet'), publicKey: key.publicKeyPem } }))
-      .toThrow(/Qa\/DbPassword: sealingKey.key 'alias\/fleet' is not a KMS key ARN.*Fix: pass kms.Key.fromKeyArn/);
-    const aliasArn = 'arn:aws:kms:eu-west-1:493827162534:alias/fleet';
-    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Key.fromKeyArn(new Stack(), 'A', aliasArn), publicKey: key.publicKeyPem } }))
-      .toThrow(/sealingKey.key 'arn:aws:kms:eu-west-1:493827162534:alias\/fleet' is not a KMS key ARN/);
-    expect(() => build(unitTestApp(), { sealingKey: { key: kms.Key.fromKeyArn(new Stack(), 'K', KEY_ARN), publicKey: KEY_ARN } }))
+    expect(() => build(unitTestApp(), { sealingKey: { keyArn: 'arn:aws:kms:eu-west-1:493827162534:alias/fleet', publicKey: key.publicKeyPem } }))
+      .toThrow(/Qa\/DbPassword: sealingKey.keyArn 'arn:aws:kms:eu-west-1:493827162534:alias\/fleet' is not a KMS key ARN.*Fix: give arn:aws:kms/);
+    expect(() => build(unitTestApp(), { sealingKey: { keyArn: KEY_ARN, publicKey: KEY_ARN } }))
       .toThrow(/sealingKey.publicKey 'arn:aws:kms.*' is not a public key.*aws kms get-public-key/);
     expect(() => build(unitTestApp(), { file: path.join(dir, 'missing.txt') }))
       .toThrow(/secret file .*missing.txt \(sealed file .*missing.txt.sealed.json\): neither the file nor its sealed copy exists/);
