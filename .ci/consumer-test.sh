@@ -68,6 +68,9 @@ if [ -n "$(npm ls esbuild --all --parseable 2>/dev/null)" ]; then echo 'consumer
 
 cp "$repo/test/consumer/headline.ts" bin/headline.ts
 cp "$repo/examples/qa/docker-compose.yml" docker-compose.yml
+# The README's secret-file example reads a secret file and a KMS public key from the app folder.
+printf 'readme-example-password' > db_password.txt
+node -e "const c=require('crypto');process.stdout.write(c.generateKeyPairSync('rsa',{modulusLength:2048}).publicKey.export({type:'spki',format:'der'}).toString('base64'))" > sealing-key.pub
 node "$repo/test/consumer/readme-app.mjs" "$repo/README.md" bin/readme.ts
 # One type-check of both apps against the package's declarations (what `npm run build` of a `cdk init` app does),
 # then each app runs as plain JavaScript.

@@ -179,8 +179,8 @@ export class ComposeProject extends Construct {
   public fileSystem?: efs.FileSystem;
 
   private readonly accessPoints = new Map<string, efs.AccessPoint>();
-  /** Version ids of sealed file secrets: a task references the version, so a changed file rolls its services. */
-  private readonly secretVersions = new Map<string, string>();
+  /** Sealed file secrets: a task references their written version, so a changed file rolls its services. */
+  private readonly sealedSecrets = new Map<string, FileSecret>();
   private readonly props: ComposeProjectProps;
 
   constructor(scope: Construct, id: string, props: ComposeProjectProps) {
@@ -246,7 +246,7 @@ export class ComposeProject extends Construct {
           description: `Compose secret ${secret.name} of ${displayName}: the content of ${path.basename(secret.file!)}, sealed at synth`,
         });
         this.secrets[secret.name] = sealed.secret;
-        this.secretVersions.set(secret.name, sealed.versionId);
+        this.sealedSecrets.set(secret.name, sealed);
       } else {
         this.secrets[secret.name] = secret.kind === 'external'
           ? secretsmanager.Secret.fromSecretNameV2(this, `Secret-${secret.name}`, secret.externalName!)
@@ -429,10 +429,7 @@ export class ComposeProject extends Construct {
     const env: Record<string, ecs.Secret> = {};
     const script: string[] = ['set -e', 'umask 077'];
     plan.secrets.forEach((s, i) => {
-      const versionId = this.secretVersions.get(s.secret);
-      env[`COMPOSE_SECRET_${i}`] = versionId === undefined
-        ? ecs.Secret.fromSecretsManager(this.secrets[s.secret])
-        : ecs.Secret.fromSecretsManagerVersion(this.secrets[s.secret], { versionId });
+      env[`COMPOSE_SECRET_${i}`] = this.sealedSecrets.get(s.secret)?.ecsSecret() ?? ecs.Secret.fromSecretsManager(this.secrets[s.secret]);
       script.push(`printf '%s' "$COMPOSE_SECRET_${i}" > '${s.target}'`, `chmod ${s.mode.toString(8)} '${s.target}'`);
       if (s.uid !== undefined || s.gid !== undefined) script.push(`chown ${s.uid ?? 0}:${s.gid ?? 0} '${s.target}'`);
     });

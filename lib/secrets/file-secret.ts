@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -83,9 +84,8 @@ const WRITER_ID = 'FleetSealedSecretWriter';
  * deploy time and writes the secret.
  *
  * `secret` is the secret as its consumers should use it: its ARN comes from the write, so an ECS task or anything else
- * that references it starts only once the value is in place. `versionId` changes whenever the value does: reference it
- * (`ecs.Secret.fromSecretsManagerVersion`) and a changed file rolls the service, as `docker compose up` recreates the
- * container.
+ * that references it starts only once the value is in place. `versionId` changes whenever the value does: a container that takes
+ * `ecsSecret()` references it, so a changed file rolls the service, as `docker compose up` recreates the container.
  */
 export class FileSecret extends Construct {
   /** The secret, for consumers: its ARN is only known after the value is written. */
@@ -178,6 +178,14 @@ export class FileSecret extends Construct {
       secretCompleteArn: write.getAttString('SecretArn'),
       encryptionKey: props.encryptionKey,
     });
+  }
+
+  /**
+   * The value for a container's `secrets` (`FleetService` `secrets`, `addSecret`): the written version, so the task
+   * starts after the write and a changed file gives a new task definition, which rolls the service.
+   */
+  public ecsSecret(): ecs.Secret {
+    return ecs.Secret.fromSecretsManagerVersion(this.secret, { versionId: this.versionId });
   }
 
   /** Lets `grantee` read the value (`secretsmanager:GetSecretValue`, and decrypt with `encryptionKey` when one is given). */

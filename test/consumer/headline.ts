@@ -7,7 +7,6 @@ import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
 import { App, Stack, StackProps } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
@@ -74,7 +73,7 @@ class SecretStack extends Stack {
     const cluster = new FleetCluster(this, 'Cluster', { natGateways: 0, minCapacity: 1, maxCapacity: 1 });
     new FleetService(this, 'db', {
       cluster, image: 'mariadb:11',
-      secrets: { MARIADB_ROOT_PASSWORD: ecs.Secret.fromSecretsManagerVersion(secret.secret, { versionId: secret.versionId }) },
+      secrets: { MARIADB_ROOT_PASSWORD: secret.ecsSecret() },
     });
   }
 }

@@ -83,12 +83,15 @@ describe('FileSecret', () => {
     task.addContainer('app', {
       image: ecs.ContainerImage.fromRegistry('public.ecr.aws/docker/library/busybox:1.37'),
       memoryLimitMiB: 64,
-      secrets: { DB_PASSWORD: ecs.Secret.fromSecretsManagerVersion(secret.secret, { versionId: secret.versionId }) },
+      secrets: { DB_PASSWORD: secret.ecsSecret() },
     });
-    const json = JSON.stringify(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition'));
-    expect(json).toContain('"SecretArn"]');
-    expect(json).toContain('"VersionId"]');
-    expect(json).toMatch(/DbPasswordWrite[0-9A-F]{8}/);
+    const container = Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition');
+    expect(Object.values(container)[0].Properties.ContainerDefinitions[0].Secrets).toEqual([{
+      Name: 'DB_PASSWORD',
+      ValueFrom: { 'Fn::Join': ['', [
+        { 'Fn::GetAtt': [expect.stringMatching(/^DbPasswordWrite[0-9A-F]{8}$/), 'SecretArn'] }, ':::',
+        { 'Fn::GetAtt': [expect.stringMatching(/^DbPasswordWrite[0-9A-F]{8}$/), 'VersionId'] }]] },
+    }]);
   });
 
   test('two file secrets in a stack share one writer function', () => {
