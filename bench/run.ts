@@ -6,7 +6,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 
-const BENCHES = ['synth', 'dns', 'compose', 'swarm', 'rollout', 'conductor-sim', 'update-check'];
+const BENCHES = ['synth', 'dns', 'compose', 'secrets', 'swarm', 'rollout', 'conductor-sim', 'update-check'];
 
 async function runAll(): Promise<void> {
   const only = process.argv.slice(2);
