@@ -84,6 +84,14 @@ async function writeSealedValue(p: SealedSecretProperties): Promise<{ versionId:
     }));
   } else {
     await secretsClient().send(new PutSecretValueCommand({ SecretId: p.SecretId, ClientRequestToken: token, SecretString: value }));
+    // A put whose token names an existing version (one no longer labelled, so DescribeSecret did not list it) "succeeds
+    // but does nothing" (PutSecretValue API reference): AWSCURRENT must then be moved to it explicitly.
+    const after = await currentValue(p.SecretId);
+    if (after?.VersionId !== token) {
+      await secretsClient().send(new UpdateSecretVersionStageCommand({
+        SecretId: p.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: after?.VersionId,
+      }));
+    }
   }
   return { versionId: token, wrote: true };
 }

@@ -209,7 +209,8 @@ function writerFunction(scope: Construct): lambda.Function {
 
 /** Writes the envelope where the asset is staged from: a content-named file, so the asset hash is the envelope's. */
 function stageEnvelope(envelope: string): string {
-  const dir = path.join(os.tmpdir(), 'cdk-container-fleet-sealed');
+  // Per user, so a folder another user made on a shared machine is never in the way.
+  const dir = path.join(os.tmpdir(), `cdk-container-fleet-sealed-${process.getuid?.() ?? 'user'}`);
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${createHash('sha256').update(envelope).digest('hex')}.json`);
   if (!fs.existsSync(file)) fs.writeFileSync(file, envelope);

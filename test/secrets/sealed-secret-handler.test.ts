@@ -46,7 +46,9 @@ beforeEach(() => {
 test('Create: decrypts with the sealing key and RSAES_OAEP_SHA_256, writes version sha256(envelope), never logs or answers the value', async () => {
   const bytes = envelopeBytes();
   serve(bytes);
-  sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }));
+  sm.on(GetSecretValueCommand)
+    .rejectsOnce(new ResourceNotFoundException({ message: "Secrets Manager can't find the specified secret value for staging label: AWSCURRENT", $metadata: {} }))
+    .resolves({ ARN: SECRET_ARN, VersionId: versionTokenOf(bytes), SecretString: VALUE, VersionStages: ['AWSCURRENT'] });
   sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, Name: 'QaDbPassword-a1b2c3' });
   sm.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, Name: 'QaDbPassword-a1b2c3', VersionId: versionTokenOf(bytes), VersionStages: ['AWSCURRENT'] });
   await handler(event('Create'));
@@ -55,6 +57,7 @@ test('Create: decrypts with the sealing key and RSAES_OAEP_SHA_256, writes versi
   const put = sm.commandCalls(PutSecretValueCommand);
   expect(put).toHaveLength(1);
   expect(put[0].args[0].input).toEqual({ SecretId: SECRET_ARN, ClientRequestToken: versionTokenOf(bytes), SecretString: VALUE });
+  expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toHaveLength(0);
   expect(versionTokenOf(bytes)).toMatch(/^[0-9a-f]{64}$/);
   expect(responses[0]).toMatchObject({ Status: 'SUCCESS', PhysicalResourceId: SECRET_ARN, Data: { SecretArn: SECRET_ARN, VersionId: versionTokenOf(bytes) } });
   expect(JSON.stringify(responses)).not.toContain('horse');
@@ -83,6 +86,20 @@ test('a rollback to an envelope written before moves AWSCURRENT back to its vers
     SecretId: SECRET_ARN, VersionStage: 'AWSCURRENT', MoveToVersionId: versionTokenOf(old), RemoveFromVersionId: 'new-version-000000000000000000000000',
   });
   expect(responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { VersionId: versionTokenOf(old) } });
+});
+
+test('a put that lands on an existing unlabelled version ("succeeds but does nothing") moves AWSCURRENT to it', async () => {
+  const bytes = envelopeBytes('back to an old value');
+  serve(bytes);
+  sm.on(GetSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: 'current-000000000000000000000000000000', SecretString: 'another value', VersionStages: ['AWSCURRENT'] });
+  sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN, VersionIdsToStages: { 'current-000000000000000000000000000000': ['AWSCURRENT'] } });
+  sm.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: versionTokenOf(bytes), VersionStages: [] });
+  sm.on(UpdateSecretVersionStageCommand).resolves({ ARN: SECRET_ARN });
+  await handler(event('Update', { PhysicalResourceId: SECRET_ARN }));
+  expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0].args[0].input).toEqual({
+    SecretId: SECRET_ARN, VersionStage: 'AWSCURRENT', MoveToVersionId: versionTokenOf(bytes), RemoveFromVersionId: 'current-000000000000000000000000000000',
+  });
+  expect(responses[0]).toMatchObject({ Status: 'SUCCESS', Data: { VersionId: versionTokenOf(bytes) } });
 });
 
 test('a file sealed with another key fails the deployment saying so (KMS InvalidCiphertextException), writing nothing', async () => {
