@@ -106,7 +106,12 @@ function sealingSettings(keyArn: string | undefined, publicKey: string | undefin
   if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
     throw contextError(`sealingKeyArn '${keyArn}' is not a KMS key ARN`, 'give arn:aws:kms:<region>:<account>:key/<key id> (not an alias)');
   }
-  return { keyArn, publicKey: fs.existsSync(publicKey) && fs.statSync(publicKey).isFile() ? fs.readFileSync(publicKey, 'utf8') : publicKey };
+  if (fs.existsSync(publicKey) && fs.statSync(publicKey).isFile()) return { keyArn, publicKey: fs.readFileSync(publicKey, 'utf8') };
+  // Not a file: the key itself (PEM, or the base64 DER that get-public-key prints, several hundred characters).
+  if (!publicKey.trim().startsWith('-----BEGIN') && !/^[A-Za-z0-9+/=\s]{200,}$/.test(publicKey)) {
+    throw contextError(`sealingPublicKey '${publicKey}' is neither a file nor a public key`, 'give the path of the file that `aws kms get-public-key --query PublicKey --output text` wrote, or its content');
+  }
+  return { keyArn, publicKey };
 }
 
 /**

@@ -50,7 +50,7 @@ export async function handler(event: any): Promise<{ result: string }> {
     return { result: 'SUCCESS: nothing to delete' };
   }
   try {
-    const { versionId, wrote } = await writeSealedValue(p);
+    const { versionId, wrote } = await withIamPropagation(() => writeSealedValue(p));
     const reason = wrote ? `wrote version ${versionId} of ${p.SecretId}` : `${p.SecretId} already holds the sealed value (version ${versionId})`;
     log('INFO', reason);
     await respondToCloudFormation(event, { status: 'SUCCESS', reason, physicalResourceId, data: { SecretArn: p.SecretId, VersionId: versionId } });
@@ -83,17 +83,36 @@ async function writeSealedValue(p: SealedSecretProperties): Promise<{ versionId:
       SecretId: p.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current?.VersionId,
     }));
   } else {
-    await secretsClient().send(new PutSecretValueCommand({ SecretId: p.SecretId, ClientRequestToken: token, SecretString: value }));
+    const put = await secretsClient().send(new PutSecretValueCommand({ SecretId: p.SecretId, ClientRequestToken: token, SecretString: value }));
     // A put whose token names an existing version (one no longer labelled, so DescribeSecret did not list it) "succeeds
-    // but does nothing" (PutSecretValue API reference): AWSCURRENT must then be moved to it explicitly.
-    const after = await currentValue(p.SecretId);
-    if (after?.VersionId !== token) {
+    // but does nothing" (PutSecretValue API reference): the response's stages say so, and AWSCURRENT is moved explicitly.
+    if (!put.VersionStages?.includes('AWSCURRENT')) {
       await secretsClient().send(new UpdateSecretVersionStageCommand({
-        SecretId: p.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: after?.VersionId,
+        SecretId: p.SecretId, VersionStage: 'AWSCURRENT', MoveToVersionId: token, RemoveFromVersionId: current?.VersionId,
       }));
     }
   }
   return { versionId: token, wrote: true };
+}
+
+/** Test seam: how long to wait before retrying an AccessDenied. */
+export const timing = { accessDeniedRetryMs: 10_000 };
+
+/**
+ * On the first deployment the role's policy was attached seconds ago, and IAM changes take a few seconds to apply
+ * everywhere ("eventually consistent", IAM User Guide): an AccessDenied is retried for about 30 seconds before it is
+ * taken as final (a key policy that does not delegate to IAM, say).
+ */
+async function withIamPropagation<T>(attempt: () => Promise<T>): Promise<T> {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!/AccessDenied/.test((error as Error).name) || tries >= 4) throw error;
+      log('WARN', `access denied (attempt ${tries} of 4), retrying in case the role's policy is still propagating: ${(error as Error).message}`);
+      await new Promise((resolve) => setTimeout(resolve, timing.accessDeniedRetryMs));
+    }
+  }
 }
 
 async function currentValue(secretId: string): Promise<{ SecretString?: string; VersionId?: string } | undefined> {

@@ -1,5 +1,5 @@
 import { createDecipheriv, createHash } from 'crypto';
-import { SEALED_SECRET_FORMAT, SealedEnvelope } from '../../lib/secrets/contract';
+import { SEALED_SECRET_FORMAT, SealedEnvelope, sealedSecretAad } from '../../lib/secrets/contract';
 
 /** The envelope is not one this writer can open (wrong format, tampered, or sealed for another key). */
 export class UnreadableEnvelopeError extends Error {
@@ -31,10 +31,13 @@ export function parseEnvelope(bytes: Uint8Array): SealedEnvelope {
 export async function openEnvelope(envelope: SealedEnvelope, unwrapKey: (wrapped: Uint8Array) => Promise<Uint8Array>): Promise<string> {
   const dataKey = Buffer.from(await unwrapKey(Buffer.from(envelope.wrappedKey, 'base64')));
   if (dataKey.length !== 32) throw new UnreadableEnvelopeError(`the unwrapped data key has ${dataKey.length} bytes, not 32`);
+  const iv = Buffer.from(envelope.iv, 'base64');
+  const tag = Buffer.from(envelope.tag, 'base64');
   try {
-    const decipher = createDecipheriv('aes-256-gcm', dataKey, Buffer.from(envelope.iv, 'base64'));
-    decipher.setAAD(Buffer.from(SEALED_SECRET_FORMAT));
-    decipher.setAuthTag(Buffer.from(envelope.tag, 'base64'));
+    if (iv.length !== 12 || tag.length !== 16) throw new Error('bad nonce or tag length');
+    const decipher = createDecipheriv('aes-256-gcm', dataKey, iv, { authTagLength: 16 });
+    decipher.setAAD(sealedSecretAad(envelope.publicKeySha256));
+    decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(Buffer.from(envelope.ciphertext, 'base64')), decipher.final()]).toString('utf8');
   } catch {
     throw new UnreadableEnvelopeError('the sealed value fails authentication (it was altered after sealing)');

@@ -287,7 +287,11 @@ export class ComposeProject extends Construct {
       ? props.images![plan.name]
       : plan.image.kind === 'registry'
         ? plan.image.reference
-        : ecs.ContainerImage.fromAsset(plan.image.context, { file: plan.image.dockerfile, target: plan.image.target, buildArgs: plan.image.args });
+        : ecs.ContainerImage.fromAsset(plan.image.context, {
+          file: plan.image.dockerfile, target: plan.image.target, buildArgs: plan.image.args,
+          // A copy: the image asset appends its own patterns to the array it is given.
+          exclude: plan.image.exclude && [...plan.image.exclude],
+        });
     const portName = (p: { containerPort: number; protocol: string }) => `p${p.containerPort}${p.protocol === 'udp' ? '-udp' : ''}`;
     const routed = plan.ports.find((p) => p.containerPort === plan.routedPort && p.protocol === 'tcp');
     const service = new FleetService(scope, plan.name, {

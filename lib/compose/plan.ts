@@ -17,6 +17,8 @@ export type ImagePlan =
     readonly dockerfile?: string;
     readonly target?: string;
     readonly args?: Record<string, string>;
+    /** Files left out of the image asset (relative to the context): the project's secret files inside the context. */
+    readonly exclude?: string[];
   }
   /** The caller maps this service to a prebuilt image (the construct's `images` prop). */
   | { readonly kind: 'override' };

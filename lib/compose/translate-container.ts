@@ -60,7 +60,27 @@ function buildPlan(ctx: ServiceContext, build: unknown, p: ModelPath): { plan: I
   const args = spec.args !== undefined
     ? Object.fromEntries(listOrDictEntries(spec.args).map(([k, v]) => [k, v ?? ctx.lookup(k) ?? '']))
     : undefined;
-  return { plan: { kind: 'build', context: abs, dockerfile, target: spec.target, args }, ignored };
+  const exclude = secretFilesWithin(ctx, abs);
+  return { plan: { kind: 'build', context: abs, dockerfile, target: spec.target, args, ...(exclude.length ? { exclude } : {}) }, ignored };
+}
+
+/**
+ * The project's secret files (and their sealed copies) inside a build context: an image asset copies its whole context
+ * into the cloud assembly, so they are left out, and the value never reaches cdk.out or the image. Docker Compose
+ * would send them to the builder; a warning says so, in case the Dockerfile copies one.
+ */
+function secretFilesWithin(ctx: ServiceContext, context: string): string[] {
+  const exclude: string[] = [];
+  for (const [secretName, top] of Object.entries<any>(ctx.model.secrets ?? {})) {
+    if (top?.file === undefined || top.external) continue;
+    const relative = path.relative(context, path.resolve(ctx.options.baseDir, String(top.file)));
+    if (relative === '' || relative.startsWith('..') || path.isAbsolute(relative)) continue;
+    const pattern = relative.split(path.sep).join('/');
+    exclude.push(pattern, `${pattern}.sealed.json`);
+    ctx.warn('secrets', `secret ${secretName}'s file ${top.file} is inside the build context and is left out of the image asset, so its content never reaches cdk.out; `
+      + `if the Dockerfile copies it, read /run/secrets/${secretName} at run time instead`);
+  }
+  return exclude;
 }
 
 /** `env_file` first, `environment` wins; bare keys come from the variables. */

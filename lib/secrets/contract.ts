@@ -1,6 +1,7 @@
 /**
  * The sealed-secret format shared by the synth side (lib/secrets/seal.ts) and the deploy-time writer
- * (lambda/sealed-secret): what a sealed value looks like and how it is opened. A leaf module: no imports.
+ * (lambda/sealed-secret): what a sealed value looks like and how it is opened. A leaf module: no imports (Buffer is
+ * Node's global).
  *
  * A value is sealed with envelope encryption, because RSA-OAEP alone takes at most 190 to 446 bytes (RSA_2048 to
  * RSA_4096 with SHA-256) and a secret may be 64 KiB: a random AES-256-GCM key encrypts the value, and the public key of
@@ -9,8 +10,16 @@
  * "Asymmetric keys: encryption outside of AWS KMS").
  */
 
-/** Version tag of a sealed value. Also the additional authenticated data of the AES-GCM encryption. */
+/** Version tag of a sealed value. */
 export const SEALED_SECRET_FORMAT = 'cdk-container-fleet/sealed-secret/v1';
+
+/**
+ * The additional authenticated data of the AES-GCM encryption: the format and the public key the data key was wrapped
+ * for, so an envelope cannot be relabelled as another key's.
+ */
+export function sealedSecretAad(publicKeySha256: string): Buffer {
+  return Buffer.from(`${SEALED_SECRET_FORMAT}:${publicKeySha256}`);
+}
 
 /** The KMS encryption algorithm of the wrapped key (and the `kms:EncryptionAlgorithm` the writer is allowed). */
 export const SEALING_ALGORITHM = 'RSAES_OAEP_SHA_256';

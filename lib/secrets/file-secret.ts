@@ -1,8 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -96,7 +95,10 @@ export class FileSecret extends Construct {
   public readonly sealedFile: string;
   /** How this synth got its sealed value: `reused`, `sealed`, `resealed` or `sealed-file-only`. */
   public readonly outcome: SealOutcome;
-  /** The Secrets Manager secret resource itself (its value is empty until the write). */
+  /**
+   * The Secrets Manager secret resource itself. Its ARN does not wait for the value (it is empty until the write):
+   * give consumers `secret` or `ecsSecret()`, and use this one only to change the resource (tags, policies).
+   */
   public readonly resource: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: FileSecretProps) {
@@ -132,7 +134,7 @@ export class FileSecret extends Construct {
     this.outcome = result.outcome;
     if (result.write !== undefined) {
       try {
-        fs.writeFileSync(this.sealedFile, result.write);
+        writeAtomically(this.sealedFile, result.write);
         Annotations.of(this).addInfo(`sealed ${shown(file)} into ${shown(this.sealedFile)}${result.reason ? ` (${result.reason})` : ''}: commit ${path.basename(this.sealedFile)}, not ${path.basename(file)}`);
       } catch (e) {
         Annotations.of(this).addWarningV2('@cdk-container-fleet/secrets:sealed-file-not-written',
@@ -140,7 +142,7 @@ export class FileSecret extends Construct {
       }
     }
 
-    const asset = new s3assets.Asset(this, 'SealedValue', { path: stageEnvelope(JSON.stringify(result.envelope)) });
+    const asset = new s3assets.Asset(this, 'SealedValue', { path: stageEnvelope(this, JSON.stringify(result.envelope)) });
 
     this.resource = new secretsmanager.Secret(this, 'Resource', {
       description: props.description ?? `The content of ${path.basename(file)}, sealed at synth and written at deployment (cdk-container-fleet FileSecret)`,
@@ -166,11 +168,14 @@ export class FileSecret extends Construct {
       actions: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue', 'secretsmanager:UpdateSecretVersionStage'],
       resources: [this.resource.secretArn],
     }));
-    props.encryptionKey?.grantEncryptDecrypt(writer);
+    // Writing and reading a value under a customer managed key (Secrets Manager User Guide, "Secret encryption").
+    props.encryptionKey?.grant(writer, 'kms:GenerateDataKey', 'kms:Decrypt');
 
     const write = new CustomResource(this, 'Write', {
       serviceToken: writer.functionArn,
       resourceType: 'Custom::FleetSealedSecret',
+      // A writer that never answers (a timeout) fails the deployment after this, not after CloudFormation's hour.
+      serviceTimeout: Duration.minutes(5),
       properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey },
     });
     this.versionId = write.getAttString('VersionId');
@@ -182,7 +187,8 @@ export class FileSecret extends Construct {
 
   /**
    * The value for a container's `secrets` (`FleetService` `secrets`, `addSecret`): the written version, so the task
-   * starts after the write and a changed file gives a new task definition, which rolls the service.
+   * starts after the write and a changed file gives a new task definition, which rolls the service. The environment
+   * variable holds the file's bytes exactly, a trailing newline included (`echo x > file` writes one; `printf` does not).
    */
   public ecsSecret(): ecs.Secret {
     return ecs.Secret.fromSecretsManagerVersion(this.secret, { versionId: this.versionId });
@@ -202,19 +208,32 @@ function writerFunction(scope: Construct): lambda.Function {
   return fleetHandlerFunction(stack, WRITER_ID, {
     handler: 'sealed-secret',
     description: 'Writes sealed secret files into their Secrets Manager secrets (cdk-container-fleet FileSecret)',
-    timeout: Duration.minutes(2),
+    timeout: Duration.minutes(3),
     memorySize: 256,
   });
 }
 
-/** Writes the envelope where the asset is staged from: a content-named file, so the asset hash is the envelope's. */
-function stageEnvelope(envelope: string): string {
-  // Per user, so a folder another user made on a shared machine is never in the way.
-  const dir = path.join(os.tmpdir(), `cdk-container-fleet-sealed-${process.getuid?.() ?? 'user'}`);
+/**
+ * Writes the envelope where the asset is staged from: inside the app's own output folder (not a shared temporary
+ * folder another user could prepare), named by content, so the asset hash is the envelope's.
+ */
+function stageEnvelope(scope: Construct, envelope: string): string {
+  const dir = path.join(Stage.of(scope)!.assetOutdir, '.sealed-envelopes');
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${createHash('sha256').update(envelope).digest('hex')}.json`);
-  if (!fs.existsSync(file)) fs.writeFileSync(file, envelope);
+  fs.writeFileSync(file, envelope);
   return file;
+}
+
+/** Writes through a temporary file and a rename, so an interrupted synth never leaves half a sealed file. */
+function writeAtomically(file: string, content: string): void {
+  const temporary = `${file}.${process.pid}.tmp`;
+  try {
+    fs.writeFileSync(temporary, content);
+    fs.renameSync(temporary, file);
+  } finally {
+    fs.rmSync(temporary, { force: true });
+  }
 }
 
 function readIfFile(p: string): Buffer | undefined {

@@ -1,5 +1,5 @@
 import { constants, createCipheriv, createHash, createPublicKey, KeyObject, publicEncrypt, randomBytes, scryptSync, timingSafeEqual } from 'crypto';
-import { MAX_SECRET_BYTES, SEALED_SECRET_FORMAT, SealedEnvelope } from './contract';
+import { MAX_SECRET_BYTES, SEALED_SECRET_FORMAT, SealedEnvelope, sealedSecretAad } from './contract';
 
 /**
  * Sealing a secret file at synth, offline: the value is encrypted with the public key of an asymmetric KMS key
@@ -7,9 +7,9 @@ import { MAX_SECRET_BYTES, SEALED_SECRET_FORMAT, SealedEnvelope } from './contra
  * it. Pure functions over Node's crypto; the construct (./file-secret.ts) does the file I/O.
  *
  * RSA-OAEP is randomized, so sealing the same value twice gives two envelopes. To keep synthesis repeatable (snapshot
- * tests, `cdk diff`), the envelope is kept in a sealed file beside the secret file and reused while the value is
- * unchanged. Whether it is unchanged is told by a salted scrypt digest stored in that sealed file, never in the
- * assembly: like a password hash, it resists guessing only as well as the value itself does.
+ * tests, `cdk diff`), the envelope is kept in a sealed file beside the secret file, one seal per sealing key, and
+ * reused while the value is unchanged. Whether it is unchanged is told by a salted scrypt digest stored in that
+ * sealed file, never in the assembly: like a password hash, it resists guessing only as well as the value does.
  */
 
 /** Version tag of a sealed file. */
@@ -32,15 +32,23 @@ export interface SealingPublicKey {
   readonly bits: number;
 }
 
-/** What a sealed file holds. */
+/** One key's seal of the value. */
+export interface KeySeal {
+  /** Informational: the KMS key it was sealed for, when it was known at synth. */
+  readonly keyArn?: string;
+  /** scrypt digest of the value and this envelope's hash: tells synth whether the file changed since it was sealed. */
+  readonly digest: string;
+  readonly envelope: SealedEnvelope;
+}
+
+/**
+ * What a sealed file holds: a seal per sealing key (by public key SHA-256), so one secret file can be deployed by
+ * stacks with different keys (one per environment or account) and every stack's synthesis stays repeatable.
+ */
 export interface SealedFile {
   readonly format: typeof SEALED_FILE_FORMAT;
   readonly note: string;
-  /** Informational: the KMS key the value was sealed for, when it was known at synth. */
-  readonly keyArn?: string;
-  /** scrypt digest of the value: tells synth whether the secret file changed since it was sealed. */
-  readonly digest: string;
-  readonly envelope: SealedEnvelope;
+  readonly seals: Record<string, KeySeal>;
 }
 
 const GET_PUBLIC_KEY = "aws kms get-public-key --key-id <key arn> --query PublicKey --output text";
@@ -89,8 +97,8 @@ export function checkSecretValue(value: Buffer): void {
 export function sealValue(value: Buffer, publicKey: SealingPublicKey): SealedEnvelope {
   const dataKey = randomBytes(32);
   const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', dataKey, iv);
-  cipher.setAAD(Buffer.from(SEALED_SECRET_FORMAT));
+  const cipher = createCipheriv('aes-256-gcm', dataKey, iv, { authTagLength: 16 });
+  cipher.setAAD(sealedSecretAad(publicKey.sha256));
   const ciphertext = Buffer.concat([cipher.update(value), cipher.final()]);
   const wrappedKey = publicEncrypt({ key: publicKey.key, padding: constants.RSA_PKCS1_OAEP_PADDING, oaepHash: 'sha256' }, dataKey);
   dataKey.fill(0);
@@ -107,22 +115,36 @@ export function sealValue(value: Buffer, publicKey: SealingPublicKey): SealedEnv
 // OWASP's scrypt minimum (N=2^17, r=8, p=1): about 128 MiB and a few hundred milliseconds per digest.
 const SCRYPT = { log2N: 17, r: 8, p: 1 };
 
-/** A salted scrypt digest of `value`: `scrypt:<log2 N>:<r>:<p>:<salt>:<hash>`. */
-export function digestOf(value: Buffer, salt: Buffer = randomBytes(16), params = SCRYPT): string {
-  const hash = scrypt(value, salt, params);
+/**
+ * A salted scrypt digest of `value`: `scrypt:<log2 N>:<r>:<p>:<salt>:<hash>`. With `envelope`, the digest also covers
+ * that envelope's SHA-256, so a committed envelope swapped for another one (anyone can seal with a public key) no longer
+ * matches, and synth seals the file again: the swap becomes a diff of the sealed file on the next synth.
+ */
+export function digestOf(value: Buffer, envelope?: SealedEnvelope, salt: Buffer = randomBytes(16), params = SCRYPT): string {
+  const hash = scrypt(digestInput(value, envelope), salt, params);
   return ['scrypt', params.log2N, params.r, params.p, salt.toString('base64'), hash.toString('base64')].join(':');
 }
 
-/** Whether `digest` is a digest of `value`. A malformed digest, or one whose cost is out of range, matches nothing. */
-export function digestMatches(value: Buffer, digest: string): boolean {
+/** Whether `digest` is a digest of `value` (and `envelope`). A malformed digest, or a costlier one than ours, matches nothing. */
+export function digestMatches(value: Buffer, digest: string, envelope?: SealedEnvelope): boolean {
   const m = /^scrypt:(\d+):(\d+):(\d+):([A-Za-z0-9+/=]+):([A-Za-z0-9+/=]+)$/.exec(digest);
   if (!m) return false;
   const params = { log2N: Number(m[1]), r: Number(m[2]), p: Number(m[3]) };
-  // Bounds keep a crafted sealed file from making synth allocate gigabytes.
-  if (params.log2N < 10 || params.log2N > 20 || params.r < 1 || params.r > 16 || params.p < 1 || params.p > 4) return false;
+  // Never costlier than what synth writes (128 MiB), so a crafted sealed file cannot make synth allocate gigabytes.
+  if (params.log2N < 10 || params.log2N > SCRYPT.log2N || params.r < 1 || params.r > SCRYPT.r || params.p !== 1) return false;
   const expected = Buffer.from(m[5], 'base64');
-  const actual = scrypt(value, Buffer.from(m[4], 'base64'), params);
+  const actual = scrypt(digestInput(value, envelope), Buffer.from(m[4], 'base64'), params);
   return expected.length === actual.length && timingSafeEqual(expected, actual);
+}
+
+function digestInput(value: Buffer, envelope?: SealedEnvelope): Buffer {
+  return envelope === undefined ? value : Buffer.concat([value, Buffer.from(`\n${envelopeSha256(envelope)}`)]);
+}
+
+/** SHA-256 (hex) of an envelope, over its fields in a fixed order. */
+export function envelopeSha256(envelope: SealedEnvelope): string {
+  const { format, publicKeySha256, wrappedKey, iv, tag, ciphertext } = envelope;
+  return createHash('sha256').update(JSON.stringify([format, publicKeySha256, wrappedKey, iv, tag, ciphertext])).digest('hex');
 }
 
 function scrypt(value: Buffer, salt: Buffer, p: typeof SCRYPT): Buffer {
@@ -130,7 +152,10 @@ function scrypt(value: Buffer, salt: Buffer, p: typeof SCRYPT): Buffer {
   return scryptSync(value, salt, 32, { N, r: p.r, p: p.p, maxmem: 256 * N * p.r * p.p });
 }
 
-/** Parses a sealed file; undefined when it is not one (or not this version). */
+const isEnvelope = (e: any): e is SealedEnvelope => !!e && e.format === SEALED_SECRET_FORMAT
+  && ['publicKeySha256', 'wrappedKey', 'iv', 'tag', 'ciphertext'].every((k) => typeof e[k] === 'string' && e[k].length > 0);
+
+/** Parses a sealed file; undefined when it is not one (or not this version). Seals that do not parse are left out. */
 export function parseSealedFile(text: string): SealedFile | undefined {
   let data: any;
   try {
@@ -138,29 +163,34 @@ export function parseSealedFile(text: string): SealedFile | undefined {
   } catch {
     return undefined;
   }
-  const e = data?.envelope;
-  const fieldsOk = e && e.format === SEALED_SECRET_FORMAT
-    && ['publicKeySha256', 'wrappedKey', 'iv', 'tag', 'ciphertext'].every((k) => typeof e[k] === 'string' && e[k].length > 0);
-  return data?.format === SEALED_FILE_FORMAT && typeof data.digest === 'string' && fieldsOk ? data as SealedFile : undefined;
+  if (data?.format !== SEALED_FILE_FORMAT || typeof data.seals !== 'object' || data.seals === null) return undefined;
+  const seals: Record<string, KeySeal> = {};
+  for (const [sha, seal] of Object.entries<any>(data.seals)) {
+    if (typeof seal?.digest === 'string' && isEnvelope(seal.envelope) && seal.envelope.publicKeySha256 === sha) seals[sha] = seal;
+  }
+  return { format: SEALED_FILE_FORMAT, note: String(data.note ?? ''), seals };
 }
 
-/** Renders a sealed file (stable key order, so an unchanged seal is an unchanged file). */
-export function renderSealedFile(envelope: SealedEnvelope, digest: string, keyArn?: string): string {
+/** Renders a sealed file (keys in a fixed order, so an unchanged seal is an unchanged file). */
+export function renderSealedFile(seals: Record<string, KeySeal>): string {
+  const ordered: Record<string, KeySeal> = {};
+  for (const sha of Object.keys(seals).sort()) {
+    const { keyArn, digest, envelope } = seals[sha];
+    ordered[sha] = { ...(keyArn ? { keyArn } : {}), digest, envelope };
+  }
   const file: SealedFile = {
     format: SEALED_FILE_FORMAT,
-    note: 'Sealed by cdk-container-fleet: only the KMS key it was sealed for can open it. Commit this file; keep the plain secret file out of version control.',
-    ...(keyArn ? { keyArn } : {}),
-    digest,
-    envelope,
+    note: 'Sealed by cdk-container-fleet: only the KMS key of each seal can open it. Commit this file; keep the plain secret file out of version control.',
+    seals: ordered,
   };
   return JSON.stringify(file, undefined, 2) + '\n';
 }
 
 /** How the envelope of a secret file was obtained. */
 export type SealOutcome =
-  | 'reused' // the value is unchanged since it was sealed: the committed envelope, so synthesis is repeatable
-  | 'sealed' // no sealed file yet
-  | 'resealed' // the value or the key changed, or the sealed file was unreadable
+  | 'reused' // the value is unchanged since it was sealed for this key: the committed envelope, so synthesis is repeatable
+  | 'sealed' // no seal for this key yet
+  | 'resealed' // the value changed, the envelope was replaced, or the sealed file was unreadable
   | 'sealed-file-only'; // no plain file (a CI checkout): the committed envelope as it is
 
 /** The envelope to deploy, and the sealed file to write when it changed. */
@@ -169,13 +199,13 @@ export interface SealResult {
   readonly outcome: SealOutcome;
   /** Why it was resealed. */
   readonly reason?: string;
-  /** New content of the sealed file, when it must be (re)written. */
+  /** New content of the sealed file, when it must be (re)written. Seals of other keys are kept. */
   readonly write?: string;
 }
 
 /**
- * Decides the envelope of one secret file from its plain value (absent in a checkout where it is not committed)
- * and its sealed file (absent before the first seal).
+ * Decides the envelope of one secret file for one sealing key, from the file's plain value (absent in a checkout
+ * where it is not committed) and its sealed file (absent before the first seal).
  */
 export function resolveSeal(input: {
   readonly value?: Buffer;
@@ -184,7 +214,7 @@ export function resolveSeal(input: {
   readonly keyArn?: string;
 }): SealResult {
   const sealed = input.sealedText === undefined ? undefined : parseSealedFile(input.sealedText);
-  const otherKey = sealed !== undefined && sealed.envelope.publicKeySha256 !== input.publicKey.sha256;
+  const mine = sealed?.seals[input.publicKey.sha256];
   if (input.value === undefined) {
     if (input.sealedText === undefined) {
       throw new SealError('neither the file nor its sealed copy exists', 'create the secret file (synth seals it), or check out the sealed file committed beside it');
@@ -192,24 +222,26 @@ export function resolveSeal(input: {
     if (sealed === undefined) {
       throw new SealError('the sealed file is not a cdk-container-fleet sealed file (or was edited)', 'restore it from version control, or put the plain secret file beside it and synth to seal it again');
     }
-    if (otherKey) {
-      throw new SealError(`the sealed file was sealed for another key (public key sha256 ${sealed.envelope.publicKeySha256.slice(0, 16)}…, not ${input.publicKey.sha256.slice(0, 16)}…)`,
-        'put the plain secret file beside it and synth once to seal it for the new key, then commit the sealed file');
+    if (mine === undefined) {
+      const others = Object.keys(sealed.seals).map((sha) => `${sha.slice(0, 16)}…`).join(', ') || 'none';
+      throw new SealError(`the sealed file has no seal for this key (public key sha256 ${input.publicKey.sha256.slice(0, 16)}…; it has: ${others})`,
+        'put the plain secret file beside it and synth once to seal it for this key, then commit the sealed file');
     }
-    return { envelope: sealed.envelope, outcome: 'sealed-file-only' };
+    return { envelope: mine.envelope, outcome: 'sealed-file-only' };
   }
   checkSecretValue(input.value);
-  if (sealed !== undefined && !otherKey && digestMatches(input.value, sealed.digest)) {
-    return { envelope: sealed.envelope, outcome: 'reused' };
+  if (mine !== undefined && digestMatches(input.value, mine.digest, mine.envelope)) {
+    return { envelope: mine.envelope, outcome: 'reused' };
   }
   const envelope = sealValue(input.value, input.publicKey);
-  const reason = input.sealedText === undefined ? undefined
+  const seal: KeySeal = { ...(input.keyArn ? { keyArn: input.keyArn } : {}), digest: digestOf(input.value, envelope), envelope };
+  const reason = input.sealedText === undefined || (sealed !== undefined && mine === undefined) ? undefined
     : sealed === undefined ? 'the sealed file was unreadable'
-      : otherKey ? 'the sealing key changed' : 'the secret file changed';
+      : 'the secret file changed, or its sealed value was replaced';
   return {
     envelope,
-    outcome: input.sealedText === undefined ? 'sealed' : 'resealed',
+    outcome: mine === undefined && (sealed !== undefined || input.sealedText === undefined) ? 'sealed' : 'resealed',
     reason,
-    write: renderSealedFile(envelope, digestOf(input.value), input.keyArn),
+    write: renderSealedFile({ ...(sealed?.seals ?? {}), [input.publicKey.sha256]: seal }),
   };
 }

@@ -116,6 +116,7 @@ describe('context checks name the key to set', () => {
     [{ 'certificateArn.sa-east-1': CERT('sa-east-1') }, /certificateArn\.sa-east-1 names a region without production/],
     [{ sealingKeyArn: SEALING_KEY_ARN }, /only sealingKeyArn is set\. Fix: give both -c sealingKeyArn=.* and -c sealingPublicKey=/],
     [{ sealingKeyArn: 'arn:aws:kms:eu-west-1:493827162534:alias/qa', sealingPublicKey: 'x' }, /sealingKeyArn 'arn:aws:kms:eu-west-1:493827162534:alias\/qa' is not a KMS key ARN/],
+    [{ sealingKeyArn: SEALING_KEY_ARN, sealingPublicKey: 'keys/qa-sealing.pub' }, /sealingPublicKey 'keys\/qa-sealing.pub' is neither a file nor a public key/],
   ])('%j is refused', (context, message) => {
     expect(() => buildApp(unitTestApp({ context }))).toThrow(message);
   });

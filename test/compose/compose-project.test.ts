@@ -29,6 +29,13 @@ function project(yaml: string, props: Partial<ComposeProjectProps> = {}, files: 
   return { stack, project: p, template: () => Template.fromStack(stack) };
 }
 
+/** Every file of the synthesized cloud assembly (asset folders included), as one text. */
+function assemblyText(stack: Stack): string {
+  const read = (d: string): string[] => fs.readdirSync(d, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? read(path.join(d, e.name)) : [fs.readFileSync(path.join(d, e.name)).toString('latin1')]));
+  return read((stack.node.root as App).synth().directory).join('\n');
+}
+
 const containerOf = (template: Template, name: string) => {
   const defs = Object.values(template.findResources('AWS::ECS::TaskDefinition')).flatMap((r: any) => r.Properties.ContainerDefinitions);
   return defs.find((c: any) => c.Name === name);
@@ -158,11 +165,21 @@ describe('ComposeProject', () => {
     }
     expect(fs.existsSync(path.join(dir, 'db', 'password.txt.sealed.json'))).toBe(true);
     expect(p.warnings.filter((w) => w.key === 'secrets')).toEqual([]);
-    const out = (stack.node.root as App).synth().directory;
-    const assembly = fs.readdirSync(out).filter((f) => fs.statSync(path.join(out, f)).isFile()).map((f) => fs.readFileSync(path.join(out, f), 'latin1')).join('\n');
+    const assembly = assemblyText(stack);
     expect(assembly).toContain('"wrappedKey"'); // the sealed asset is in the assembly, as ciphertext
     expect(assembly).not.toContain('mariadb-root-pw-5e2a');
     expect(assembly).not.toContain(Buffer.from('mariadb-root-pw-5e2a').toString('base64'));
+  });
+
+  test.each([true, false])('a secret file inside a build context is left out of the image asset, so cdk.out never holds it (sealing %s)', (seal) => {
+    const yaml = 'services:\n  app:\n    build: .\n    secrets: [api-key]\nsecrets:\n  api-key:\n    file: ./config/api-key.txt\n';
+    const { stack, project: p } = project(yaml, seal ? { sealSecretFiles: { keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/0f3c7c4e-8d1a-4b6e-9a51-2f8d3c1b7e90', publicKey: testSealingKey().publicKeyPem } } : {},
+      { Dockerfile: 'FROM busybox\nCOPY . /app\n', 'config/api-key.txt': 'sk-live-9f3e1c7a2b', 'app.sh': 'echo hi\n' });
+    expect(p.plan.services[0].image).toMatchObject({ kind: 'build', exclude: ['config/api-key.txt', 'config/api-key.txt.sealed.json'] });
+    expect(p.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/secret api-key's file .\/config\/api-key.txt is inside the build context and is left out of the image asset/));
+    const assembly = assemblyText(stack);
+    expect(assembly).toContain('echo hi'); // the rest of the context is there
+    expect(assembly).not.toContain('sk-live-9f3e1c7a2b');
   });
 
   test('configs: an SSM parameter per config, written next to the image\'s own files by a one-shot container of the same image', () => {

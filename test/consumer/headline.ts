@@ -105,7 +105,9 @@ build('planRollout', () => {
 
 if (failures.length === 0) {
   app.synth();
-  const leaked = fs.readdirSync(outdir).filter((f) => fs.statSync(`${outdir}/${f}`).isFile() && fs.readFileSync(`${outdir}/${f}`, 'utf8').includes(SECRET_VALUE));
+  const files = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? files(`${dir}/${e.name}`) : [`${dir}/${e.name}`]));
+  const leaked = files(outdir).filter((f) => fs.readFileSync(f, 'latin1').includes(SECRET_VALUE));
   if (leaked.length) failures.push(`FileSecret: the secret value is in clear text in ${leaked.join(', ')}`);
 }
 const stacks = fs.existsSync(outdir) ? fs.readdirSync(outdir).filter((f) => f.endsWith('.template.json')) : [];

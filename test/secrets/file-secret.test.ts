@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetPreflightChecks } from '../../lib/preflight';
 import { FileSecret, FileSecretProps } from '../../lib/secrets/file-secret';
@@ -53,6 +54,7 @@ describe('FileSecret', () => {
     const t = Template.fromStack(stack);
     t.hasResourceProperties('AWS::SecretsManager::Secret', { GenerateSecretString: Match.absent(), SecretString: Match.absent() });
     t.hasResourceProperties('Custom::FleetSealedSecret', {
+      ServiceTimeout: '300',
       SecretId: { Ref: Match.stringLikeRegexp('^DbPassword') },
       KeyArn: KEY_ARN,
       Bucket: Match.anyValue(),
@@ -123,6 +125,45 @@ describe('FileSecret', () => {
     const ci = build();
     expect(ci.secret.outcome).toBe('sealed-file-only');
     expect(Template.fromStack(ci.stack).toJSON()).toEqual(template);
+  });
+
+  test('two environments with their own sealing keys share one secret file, and both synthesize repeatably', () => {
+    const qaKey = testSealingKey(2048, true);
+    const twoStacks = () => {
+      const app = unitTestApp();
+      const stacks = ['Qa', 'Prod'].map((name, i) => {
+        const stack = new Stack(app, name, { env: { account: '493827162534', region: 'eu-west-1' } });
+        new FileSecret(stack, 'DbPassword', {
+          file: path.join(dir, 'db_password.txt'),
+          sealingKey: { keyArn: KEY_ARN, publicKey: i === 0 ? qaKey.publicKeyPem : key.publicKeyPem },
+        });
+        return stack;
+      });
+      return stacks.map((stack) => JSON.stringify(Template.fromStack(stack).findResources('Custom::FleetSealedSecret')));
+    };
+    const first = twoStacks();
+    const sealed = JSON.parse(fs.readFileSync(path.join(dir, 'db_password.txt.sealed.json'), 'utf8'));
+    expect(Object.keys(sealed.seals)).toHaveLength(2);
+    expect(twoStacks()).toEqual(first);
+    fs.rmSync(path.join(dir, 'db_password.txt'));
+    expect(twoStacks()).toEqual(first);
+  });
+
+  test('the envelope is staged inside the app\'s own output folder, never a shared temporary folder', () => {
+    const { app, secret } = build();
+    const staged = (secret.node.findChild('SealedValue') as any).assetPath as string;
+    expect(staged).toMatch(/^asset\.[0-9a-f]{64}\.json$/);
+    expect(fs.readdirSync(path.join(app.outdir, '.sealed-envelopes'))).toEqual([expect.stringMatching(/^[0-9a-f]{64}\.json$/)]);
+  });
+
+  test('a customer managed encryption key: the writer may generate data keys and decrypt with it, nothing more', () => {
+    const app = unitTestApp();
+    const stack = new Stack(app, 'Qa', { env: { account: '493827162534', region: 'eu-west-1' } });
+    const encryptionKey = new kms.Key(stack, 'SecretsKey', { enableKeyRotation: true });
+    new FileSecret(stack, 'DbPassword', { file: path.join(dir, 'db_password.txt'), sealingKey: { keyArn: KEY_ARN, publicKey: key.publicKeyPem }, encryptionKey });
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p: any) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Resource: { 'Fn::GetAtt': [expect.stringMatching(/^SecretsKey/), 'Arn'] } }));
+    Template.fromStack(stack).hasResourceProperties('AWS::SecretsManager::Secret', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^SecretsKey'), 'Arn'] } });
   });
 
   test('a changed file is sealed again and changes the asset', () => {

@@ -86,13 +86,23 @@ describe('checkSecretValue', () => {
 
 describe('digests', () => {
   test('a digest matches its value only, is salted, and a malformed or too costly one matches nothing', () => {
-    const d = digestOf(Buffer.from('one'), undefined, FAST);
+    const d = digestOf(Buffer.from('one'), undefined, undefined, FAST);
     expect(d).toMatch(/^scrypt:10:8:1:/);
     expect(digestMatches(Buffer.from('one'), d)).toBe(true);
     expect(digestMatches(Buffer.from('two'), d)).toBe(false);
-    expect(digestOf(Buffer.from('one'), undefined, FAST)).not.toBe(d);
+    expect(digestOf(Buffer.from('one'), undefined, undefined, FAST)).not.toBe(d);
     expect(digestMatches(Buffer.from('one'), 'sha1:abc')).toBe(false);
-    expect(digestMatches(Buffer.from('one'), d.replace('scrypt:10:', 'scrypt:30:'))).toBe(false);
+    // Never costlier than what synth writes (N=2^17, r=8, p=1): a crafted file cannot make synth allocate gigabytes.
+    for (const costly of ['scrypt:18:8:1:', 'scrypt:17:16:1:', 'scrypt:17:8:2:']) expect(digestMatches(Buffer.from('one'), d.replace('scrypt:10:8:1:', costly))).toBe(false);
+  });
+
+  test('a digest with an envelope matches that envelope only', () => {
+    const a = sealValue(Buffer.from('v'), publicKey);
+    const b = sealValue(Buffer.from('v'), publicKey);
+    const d = digestOf(Buffer.from('v'), a, undefined, FAST);
+    expect(digestMatches(Buffer.from('v'), d, a)).toBe(true);
+    expect(digestMatches(Buffer.from('v'), d, b)).toBe(false);
+    expect(digestMatches(Buffer.from('v'), d)).toBe(false);
   });
 
   test('the default cost is OWASP\'s scrypt minimum (N=2^17, r=8, p=1)', () => {
@@ -102,15 +112,16 @@ describe('digests', () => {
 
 describe('resolveSeal', () => {
   const value = Buffer.from('db-password');
-  const first = resolveSeal({ value, publicKey, keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/k' });
+  const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/k';
+  const first = resolveSeal({ value, publicKey, keyArn: KEY_ARN });
 
   test('a new file is sealed and its sealed file written; the sealed file holds a digest, not the value', () => {
     expect(first.outcome).toBe('sealed');
     expect(first.write).toBeDefined();
     expect(first.write).not.toContain('db-password');
     const parsed = parseSealedFile(first.write!)!;
-    expect(parsed.keyArn).toBe('arn:aws:kms:eu-west-1:111111111111:key/k');
-    expect(parsed.envelope).toEqual(first.envelope);
+    expect(Object.keys(parsed.seals)).toEqual([publicKey.sha256]);
+    expect(parsed.seals[publicKey.sha256]).toMatchObject({ keyArn: KEY_ARN, envelope: first.envelope, digest: expect.stringMatching(/^scrypt:17:8:1:/) });
   });
 
   test('an unchanged file reuses the committed envelope, so synthesis is repeatable', () => {
@@ -118,22 +129,42 @@ describe('resolveSeal', () => {
     expect(again).toEqual({ envelope: first.envelope, outcome: 'reused' });
   });
 
-  test('a changed file, a new key or an unreadable sealed file is sealed again, saying why', async () => {
+  test('a changed file, or an unreadable sealed file, is sealed again, saying why', async () => {
     const changed = resolveSeal({ value: Buffer.from('new-password'), sealedText: first.write, publicKey });
-    expect(changed).toMatchObject({ outcome: 'resealed', reason: 'the secret file changed' });
+    expect(changed).toMatchObject({ outcome: 'resealed', reason: 'the secret file changed, or its sealed value was replaced' });
     expect(await open(changed.envelope)).toBe('new-password');
-    const other = testSealingKey(2048, true);
-    const rekeyed = resolveSeal({ value, sealedText: first.write, publicKey: parseSealingPublicKey(other.publicKeyPem) });
-    expect(rekeyed).toMatchObject({ outcome: 'resealed', reason: 'the sealing key changed' });
-    expect(await open(rekeyed.envelope, other)).toBe('db-password');
     expect(resolveSeal({ value, sealedText: '{}', publicKey })).toMatchObject({ outcome: 'resealed', reason: 'the sealed file was unreadable' });
+  });
+
+  test('an envelope swapped in the sealed file (anyone can seal with the public key) no longer matches: synth seals again', async () => {
+    const forged = sealValue(Buffer.from('attacker-chosen'), publicKey);
+    const file = JSON.parse(first.write!);
+    file.seals[publicKey.sha256].envelope = forged;
+    const result = resolveSeal({ value, sealedText: JSON.stringify(file), publicKey });
+    expect(result.outcome).toBe('resealed');
+    expect(await open(result.envelope)).toBe('db-password');
+  });
+
+  test('one sealed file serves several keys: each stack reuses its own seal and keeps the others', async () => {
+    const other = testSealingKey(2048, true);
+    const otherKey = parseSealingPublicKey(other.publicKeyPem);
+    const second = resolveSeal({ value, sealedText: first.write, publicKey: otherKey });
+    expect(second.outcome).toBe('sealed');
+    expect(await open(second.envelope, other)).toBe('db-password');
+    const both = parseSealedFile(second.write!)!;
+    expect(Object.keys(both.seals).sort()).toEqual([publicKey.sha256, otherKey.sha256].sort());
+    expect(both.seals[publicKey.sha256].envelope).toEqual(first.envelope);
+    // Both stacks now synthesize repeatably from the one file, with and without the plain file.
+    expect(resolveSeal({ value, sealedText: second.write, publicKey })).toEqual({ envelope: first.envelope, outcome: 'reused' });
+    expect(resolveSeal({ value, sealedText: second.write, publicKey: otherKey })).toEqual({ envelope: second.envelope, outcome: 'reused' });
+    expect(resolveSeal({ sealedText: second.write, publicKey: otherKey })).toEqual({ envelope: second.envelope, outcome: 'sealed-file-only' });
   });
 
   test('without the plain file (a CI checkout) the committed envelope is deployed as it is', () => {
     expect(resolveSeal({ sealedText: first.write, publicKey })).toEqual({ envelope: first.envelope, outcome: 'sealed-file-only' });
   });
 
-  test('without the plain file, a missing, unreadable or other-key sealed file is an error with the fix', () => {
+  test('without the plain file, a missing or unreadable sealed file, or one without a seal for this key, is an error with the fix', () => {
     expect(() => resolveSeal({ publicKey })).toThrow(/neither the file nor its sealed copy exists/);
     expect(() => resolveSeal({ sealedText: 'garbage', publicKey })).toThrow(/not a cdk-container-fleet sealed file/);
     const other = parseSealingPublicKey(testSealingKey(2048, true).publicKeyPem);
@@ -141,13 +172,18 @@ describe('resolveSeal', () => {
       resolveSeal({ sealedText: first.write, publicKey: other });
       throw new Error('expected an error');
     } catch (e) {
-      expect((e as SealError).message).toMatch(/sealed for another key/);
+      expect((e as SealError).message).toMatch(new RegExp(`no seal for this key .*it has: ${publicKey.sha256.slice(0, 16)}`));
       expect((e as SealError).fix).toMatch(/put the plain secret file beside it and synth once/);
     }
   });
 
-  test('the rendered sealed file is stable: rendering the same seal twice gives the same bytes', () => {
-    const parsed = parseSealedFile(first.write!)!;
-    expect(renderSealedFile(parsed.envelope, parsed.digest, parsed.keyArn)).toBe(first.write);
+  test('a seal filed under another key\'s fingerprint is ignored', () => {
+    const file = JSON.parse(first.write!);
+    file.seals = { ['0'.repeat(64)]: file.seals[publicKey.sha256] };
+    expect(parseSealedFile(JSON.stringify(file))!.seals).toEqual({});
+  });
+
+  test('the rendered sealed file is stable: rendering the same seals twice gives the same bytes', () => {
+    expect(renderSealedFile(parseSealedFile(first.write!)!.seals)).toBe(first.write);
   });
 });

@@ -4,7 +4,7 @@ import {
   DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
-import { cloudFormation, handler } from '../../lambda/sealed-secret/index';
+import { cloudFormation, handler, timing } from '../../lambda/sealed-secret/index';
 import { versionTokenOf } from '../../lambda/sealed-secret/open';
 import { parseSealingPublicKey, sealValue } from '../../lib/secrets/seal';
 import { testSealingKey } from './keys';
@@ -41,6 +41,7 @@ beforeEach(() => {
   responses = []; logs = [];
   jest.spyOn(console, 'log').mockImplementation((line: string) => { logs.push(line); });
   cloudFormation.respond = async (_url, body) => { responses.push(JSON.parse(body)); };
+  timing.accessDeniedRetryMs = 0;
 });
 
 test('Create: decrypts with the sealing key and RSAES_OAEP_SHA_256, writes version sha256(envelope), never logs or answers the value', async () => {
@@ -121,12 +122,26 @@ test('an altered asset fails authentication instead of writing garbage', async (
   expect(sm.commandCalls(PutSecretValueCommand)).toHaveLength(0);
 });
 
-test('an AccessDenied on the key names the key policy as the likely cause', async () => {
+const denied = () => Object.assign(new Error('User: arn:aws:sts::111111111111:assumed-role/w is not authorized to perform: kms:Decrypt'), { name: 'AccessDeniedException' });
+
+test('an AccessDenied that lasts is final after 4 attempts and names the key policy as the likely cause', async () => {
   serve(envelopeBytes());
-  const denied = Object.assign(new Error('User: arn:aws:sts::111111111111:assumed-role/w is not authorized to perform: kms:Decrypt'), { name: 'AccessDeniedException' });
-  kms.on(DecryptCommand).rejects(denied);
+  kms.on(DecryptCommand).rejects(denied());
   await handler(event('Create'));
+  expect(kms.commandCalls(DecryptCommand)).toHaveLength(4);
   expect(responses[0].Reason).toMatch(/key policy of .* must let IAM policies grant kms:Decrypt/);
+});
+
+test('an AccessDenied while the new role policy propagates is retried, and the write succeeds', async () => {
+  const bytes = envelopeBytes();
+  serve(bytes);
+  kms.on(DecryptCommand).rejectsOnce(denied()).callsFake((input) => ({ KeyId: KEY_ARN, EncryptionAlgorithm: input.EncryptionAlgorithm, Plaintext: key.decrypt(input.CiphertextBlob) }));
+  sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'no AWSCURRENT', $metadata: {} }));
+  sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN });
+  sm.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: versionTokenOf(bytes), VersionStages: ['AWSCURRENT'] });
+  await handler(event('Create'));
+  expect(responses[0].Status).toBe('SUCCESS');
+  expect(kms.commandCalls(DecryptCommand)).toHaveLength(2);
 });
 
 test('Delete calls nothing: the secret goes with its stack', async () => {
