@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -29,6 +29,15 @@ export function handlerBundleDir(handler: string): string {
     path.join(__dirname, '..', 'dist', 'handlers', handler), // lib -> dist/handlers
   ];
   return candidates.find((dir) => fs.existsSync(path.join(dir, 'index.js'))) ?? candidates[candidates.length - 1];
+}
+
+/**
+ * How long CloudFormation waits for a custom resource served by `fn` to answer: the function's timeout and a margin.
+ * A function that times out never answers, and CloudFormation's own default is an hour of a stuck stack.
+ */
+export function customResourceServiceTimeout(fn: lambda.Function, margin: Duration = Duration.minutes(2)): Duration {
+  const seconds = (fn.timeout ?? Duration.seconds(3)).toSeconds() + margin.toSeconds();
+  return Duration.seconds(Math.min(seconds, 3600));
 }
 
 /**

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Stack } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { fleetHandlerFunction, handlerBundleDir } from '../lib/handler-function';
+import { customResourceServiceTimeout, fleetHandlerFunction, handlerBundleDir } from '../lib/handler-function';
 import { unitTestApp } from './support/app';
 
 describe('fleetHandlerFunction', () => {
@@ -32,5 +32,15 @@ describe('fleetHandlerFunction', () => {
   test('a handler that was never bundled fails with the command that builds it', () => {
     const stack = new Stack(unitTestApp(), 'S');
     expect(() => fleetHandlerFunction(stack, 'Fn', { handler: 'no-such-handler' })).toThrow(/pre-bundled handler 'no-such-handler' is missing.*npm run build:handlers/);
+  });
+});
+
+describe('customResourceServiceTimeout', () => {
+  test('the function\'s timeout and a margin, capped at the hour CloudFormation allows', () => {
+    const stack = new Stack(unitTestApp(), 'S');
+    const short = fleetHandlerFunction(stack, 'Short', { handler: 'clean-slate', timeout: Duration.minutes(3) });
+    const long = fleetHandlerFunction(stack, 'Long', { handler: 'clean-slate', timeout: Duration.minutes(15) });
+    expect(customResourceServiceTimeout(short).toSeconds()).toBe(300);
+    expect(customResourceServiceTimeout(long, Duration.minutes(50)).toSeconds()).toBe(3600);
   });
 });

@@ -10,7 +10,7 @@ import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
 import { loggingDriversUserDataCommand } from './logging-drivers';
 import { fleetError } from '../errors';
-import { fleetHandlerFunction } from '../handler-function';
+import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
@@ -363,6 +363,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     const guard = new CustomResource(scope, 'Resource', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::FleetClusterTeardown',
+      serviceTimeout: customResourceServiceTimeout(fn),
       properties: { ClusterName: this.cluster.clusterName },
     });
     this.autoScalingGroup.node.addDependency(guard);

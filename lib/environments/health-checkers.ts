@@ -2,7 +2,7 @@ import { Aws, CustomResource, Duration, Stack, Token, Validations } from 'aws-cd
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { fleetHandlerFunction } from '../handler-function';
+import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { checkWholeNumber } from '../validation';
 
 /**
@@ -54,6 +54,7 @@ export class Route53HealthCheckerAccess extends Construct {
     const lookup = new CustomResource(this, 'Resource', {
       serviceToken: fn.functionArn,
       resourceType: 'Custom::ManagedPrefixListId',
+      serviceTimeout: customResourceServiceTimeout(fn),
       properties: { PrefixListName: name },
     });
     this.prefixListId = lookup.getAttString('PrefixListId');

@@ -10,7 +10,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
-import { fleetHandlerFunction } from '../handler-function';
+import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { SEALING_ALGORITHM } from './contract';
 import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOutcome } from './seal';
 
@@ -174,8 +174,7 @@ export class FileSecret extends Construct {
     const write = new CustomResource(this, 'Write', {
       serviceToken: writer.functionArn,
       resourceType: 'Custom::FleetSealedSecret',
-      // A writer that never answers (a timeout) fails the deployment after this, not after CloudFormation's hour.
-      serviceTimeout: Duration.minutes(5),
+      serviceTimeout: customResourceServiceTimeout(writer),
       properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey },
     });
     this.versionId = write.getAttString('VersionId');

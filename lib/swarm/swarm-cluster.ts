@@ -9,7 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
-import { fleetHandlerFunction } from '../handler-function';
+import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { addressPoolProblems, defaultAddressPool, UNKNOWN_VPC_POOL } from './address-pool';
 import { labelSetKey, renderUserData, swarmCtlCommands } from './labels';
 import { SWARM_ROLE_TAG, SWARM_TAG, SwarmRegistryOptions } from './contract';
@@ -329,6 +329,7 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     this.parametersResource = new CustomResource(this, 'Parameters', {
       serviceToken: this.drainer.functionArn,
       resourceType: 'Custom::SwarmParameters',
+      serviceTimeout: customResourceServiceTimeout(this.drainer),
       properties: { Prefix: this.parameterPrefix },
     });
     this._addNodeGroupHooks(this.managers, false);

@@ -213,6 +213,8 @@ describe('FleetCluster', () => {
       // The group depends on the guard, the guard on the cluster: deletion runs group → guard → cluster.
       expect(resources[group].DependsOn).toEqual(expect.arrayContaining([guard]));
       expect(resources[guard].Properties.ClusterName).toEqual({ Ref: cluster });
+      // A guard that never answers fails the deletion after its 14 minutes and a margin, not CloudFormation's hour.
+      expect(resources[guard].Properties.ServiceTimeout).toBe('960');
       // The guard may only list and deregister this cluster's container instances.
       template.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: { Statement: Match.arrayWith([{ Action: ['ecs:DeregisterContainerInstance', 'ecs:ListContainerInstances'], Effect: 'Allow', Resource: { 'Fn::GetAtt': [cluster, 'Arn'] } }]) },

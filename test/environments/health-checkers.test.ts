@@ -28,7 +28,7 @@ describe('Route53HealthCheckerAccess', () => {
     const group = new ec2.SecurityGroup(stack, 'Lb', { vpc });
     new Route53HealthCheckerAccess(stack, 'HealthCheckers', { target: group, port: 443 });
     const t = Template.fromStack(stack);
-    t.hasResourceProperties('Custom::ManagedPrefixListId', { PrefixListName: NAME });
+    t.hasResourceProperties('Custom::ManagedPrefixListId', { PrefixListName: NAME, ServiceTimeout: '240' });
     t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { FromPort: 443, ToPort: 443, SourcePrefixListId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^HealthCheckers'), 'PrefixListId'] } });
     t.hasResourceProperties('AWS::IAM::Policy', { PolicyDocument: { Statement: Match.arrayWith([{ Action: 'ec2:DescribeManagedPrefixLists', Effect: 'Allow', Resource: '*' }]) } });
   });

@@ -187,6 +187,8 @@ describe('SwarmCluster', () => {
     template.hasResourceProperties('Custom::SwarmParameters', {
       ServiceToken: { 'Fn::GetAtt': [Match.stringLikeRegexp('SwarmDrainer'), 'Arn'] },
       Prefix: `/cdk-container-fleet/swarm/${cluster.swarmName}`,
+      // The drainer's 7 minutes (5-minute drain + 2) and a margin: a stuck call fails the stack, not an hour later.
+      ServiceTimeout: '540',
     });
     const [crId] = Object.keys(template.findResources('Custom::SwarmParameters'));
     for (const asg of Object.values(template.findResources('AWS::AutoScaling::AutoScalingGroup'))) {
