@@ -17,6 +17,12 @@ export interface FleetHandlerFunctionProps extends Omit<lambda.FunctionProps, 'c
    * @default one month
    */
   readonly logRetention?: logs.RetentionDays;
+  /**
+   * A fixed name for the function's role, for when another stack (or region) must name it without a reference.
+   *
+   * @default - a name CloudFormation generates
+   */
+  readonly roleName?: string;
 }
 
 /**
@@ -47,7 +53,7 @@ export function customResourceServiceTimeout(fn: lambda.Function, margin: Durati
  * Node.js runtime cdk-nag knows.
  */
 export function fleetHandlerFunction(scope: Construct, id: string, props: FleetHandlerFunctionProps): lambda.Function {
-  const { handler, logRetention, ...functionProps } = props;
+  const { handler, logRetention, roleName, ...functionProps } = props;
   const dir = handlerBundleDir(handler);
   if (!fs.existsSync(path.join(dir, 'index.js'))) {
     throw fleetError(scope, `the pre-bundled handler '${handler}' is missing (looked in ${dir})`,
@@ -59,6 +65,7 @@ export function fleetHandlerFunction(scope: Construct, id: string, props: FleetH
   });
   const role = new iam.Role(scope, `${id}Role`, {
     assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+    roleName,
     description: `${props.description ?? handler} (${scope.node.path}/${id})`.slice(0, 1000),
   });
   logGroup.grantWrite(role);

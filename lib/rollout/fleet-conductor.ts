@@ -195,6 +195,8 @@ export class FleetConductor extends Construct {
 
     this.function = fleetHandlerFunction(this, 'Function', {
       handler: 'fleet-conductor',
+      // A fixed name, so each region's stack can grant its own health check to this role without a cross-region reference.
+      roleName: this.roleName,
       description: `Fleet conductor of ${props.fleetName}: plans the night, withdraws and restores regions, drives their clean slates`,
       timeout: Duration.minutes(2),
       memorySize: 256,
@@ -212,8 +214,6 @@ export class FleetConductor extends Construct {
         LEASE_SECONDS: String(leaseSeconds),
       },
     });
-    // A fixed name, so each region's stack can grant its own health check to this role without a cross-region reference.
-    (this.function.role!.node.defaultChild as iam.CfnRole).roleName = this.roleName;
     // Only overwrite the record (grantWrite would also allow deleting and labelling it).
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['ssm:PutParameter'], resources: [this.recordParameter.parameterArn] }));
 
