@@ -1,6 +1,10 @@
 import { Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { parseCidr } from './cidr';
 import { fleetError } from './errors';
+
+export { parseCidr } from './cidr';
+export type { ParsedCidr } from './cidr';
 
 /**
  * Token-aware checks of the values users type, shared by every construct so that each bad value fails the same way:
@@ -58,37 +62,6 @@ export function checkDuration(scope: Construct, name: string, value: Duration | 
   const span = range.max === undefined ? `${range.min.toHumanString()} or more` : `${range.min.toHumanString()} to ${range.max.toHumanString()}`;
   const unit = range.wholeUnit ? `whole ${range.wholeUnit}, ` : '';
   throw fleetError(scope, `${name} ${value.toHumanString()} is not valid`, `use ${unit}${span}${range.why ? ` (${range.why})` : ''}`);
-}
-
-/** An IPv4 or IPv6 CIDR block, parsed. */
-export interface ParsedCidr {
-  readonly version: 4 | 6;
-  readonly prefixLength: number;
-  /** IPv4 only: the network address as an unsigned 32-bit number (host bits may be set). */
-  readonly address?: number;
-}
-
-/** Parses `cidr`, or returns why it is not a CIDR block. */
-export function parseCidr(cidr: string): ParsedCidr | string {
-  const slash = cidr.indexOf('/');
-  if (slash < 0) return 'it has no prefix length (/n)';
-  const [ip, prefixText] = [cidr.slice(0, slash), cidr.slice(slash + 1)];
-  if (!/^\d{1,3}$/.test(prefixText)) return `its prefix length '${prefixText}' is not a number`;
-  const prefixLength = Number(prefixText);
-  const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
-  if (v4) {
-    const octets = v4.slice(1).map(Number);
-    if (octets.some((o) => o > 255)) return 'an octet is above 255';
-    if (prefixLength > 32) return `its prefix length /${prefixLength} is above /32`;
-    return { version: 4, prefixLength, address: octets.reduce((a, o) => a * 256 + o, 0) };
-  }
-  if (/^[0-9a-fA-F:]+$/.test(ip) && ip.includes(':') && (ip.match(/::/g) ?? []).length <= 1) {
-    const groups = ip.split(':').filter((g) => g !== '');
-    if (groups.some((g) => g.length > 4) || groups.length > 8 || (!ip.includes('::') && groups.length !== 8)) return 'it is not an IPv6 address';
-    if (prefixLength > 128) return `its prefix length /${prefixLength} is above /128`;
-    return { version: 6, prefixLength };
-  }
-  return 'it is not an IPv4 or IPv6 address with a prefix length';
 }
 
 /** Options of {@link checkCidrs}. */

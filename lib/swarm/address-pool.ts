@@ -4,6 +4,7 @@
  * the VPC resolver at .2 and every VPC host in the overlapping ranges from containers (moby/moby#27399). Pure
  * functions, no CDK imports.
  */
+import { parseCidr } from '../cidr';
 
 /** An IPv4 CIDR block as numbers. */
 export interface Ipv4Block {
@@ -13,19 +14,12 @@ export interface Ipv4Block {
   readonly prefix: number;
 }
 
-const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
-
 /** Parses `a.b.c.d/n`; undefined when it is not an IPv4 CIDR block whose address is the block's first address. */
-export function parseCidr(cidr: string): Ipv4Block | undefined {
-  const m = CIDR.exec(cidr.trim());
-  if (!m) return undefined;
-  const octets = m.slice(1, 5).map(Number);
-  const prefix = Number(m[5]);
-  if (octets.some((o) => o > 255) || prefix > 32) return undefined;
-  const start = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const size = 2 ** (32 - prefix);
-  if (start % size !== 0) return undefined;
-  return { start, prefix };
+export function parseIpv4Block(cidr: string): Ipv4Block | undefined {
+  const parsed = parseCidr(cidr.trim());
+  if (typeof parsed === 'string' || parsed.version !== 4 || parsed.address === undefined) return undefined;
+  if (parsed.address % 2 ** (32 - parsed.prefixLength) !== 0) return undefined;
+  return { start: parsed.address, prefix: parsed.prefixLength };
 }
 
 /** Whether two blocks share an address. */
@@ -48,7 +42,7 @@ export const UNKNOWN_VPC_POOL = '100.127.0.0/16';
  * (10.255.0.0/16 for every VPC outside it), room for 256 overlay networks of /24.
  */
 export function defaultAddressPool(vpcCidrs: string[]): string {
-  const blocks = vpcCidrs.map(parseCidr).filter((b): b is Ipv4Block => b !== undefined);
+  const blocks = vpcCidrs.map(parseIpv4Block).filter((b): b is Ipv4Block => b !== undefined);
   for (let second = 255; second >= 0; second--) {
     const candidate = { start: ((10 << 24) | (second << 16)) >>> 0, prefix: 16 };
     if (!blocks.some((b) => overlaps(b, candidate))) return `10.${second}.0.0/16`;
@@ -58,7 +52,7 @@ export function defaultAddressPool(vpcCidrs: string[]): string {
 
 /** Problems with a pool and its network size, judged against the VPC's known CIDR blocks. */
 export function addressPoolProblems(pool: string, maskLength: number, vpcCidrs: string[]): string[] {
-  const block = parseCidr(pool);
+  const block = parseIpv4Block(pool);
   if (!block) return [`overlayAddressPool '${pool}' is not an IPv4 CIDR block (a.b.c.d/n, the address being the first of the block)`];
   const problems: string[] = [];
   if (block.prefix < 8 || block.prefix > 28) problems.push(`overlayAddressPool '${pool}' has a /${block.prefix} prefix; Docker's pools are /8 to /28`);
@@ -66,7 +60,7 @@ export function addressPoolProblems(pool: string, maskLength: number, vpcCidrs: 
     problems.push(`overlayAddressPoolMaskLength ${maskLength} does not fit the pool: use a whole number from ${block.prefix} to 29`);
   }
   for (const vpc of vpcCidrs) {
-    const v = parseCidr(vpc);
+    const v = parseIpv4Block(vpc);
     if (v && overlaps(v, block)) problems.push(`overlayAddressPool '${pool}' overlaps the VPC's CIDR block ${vpc}: containers on overlay networks could not reach those VPC addresses (the VPC resolver included)`);
   }
   return problems;

@@ -19,7 +19,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { AwsStub, mockClient } from 'aws-sdk-client-mock';
 import { handler, timing } from '../../lambda/swarm-node-drainer/index';
-import { parseCidr, overlaps } from '../../lib/swarm/address-pool';
+import { parseIpv4Block, overlaps } from '../../lib/swarm/address-pool';
 import { SwarmCluster } from '../../lib/swarm/swarm-cluster';
 import { SwarmNodeGroup } from '../../lib/swarm/swarm-node-group';
 import { unitTestApp } from '../support/app';
@@ -219,12 +219,12 @@ describeEngines('Docker Swarm on real engines (namespaced nodes, synthesized use
 
   test('overlay networks come from the pool derived from the VPC CIDR, never overlapping it, and carry traffic between nodes', async () => {
     expect(app.swarm.overlayAddressPool).toBe('10.255.0.0/16');
-    const pool = parseCidr('10.255.0.0/16')!;
-    const vpc = parseCidr(VPC_CIDR)!;
+    const pool = parseIpv4Block('10.255.0.0/16')!;
+    const vpc = parseIpv4Block(VPC_CIDR)!;
     await lab.docker(m1, 'network', 'create', '--driver', 'overlay', 'fleet-net');
     for (const network of ['ingress', 'fleet-net']) {
       const [config] = (await lab.dockerJson<any[]>(m1, 'network', 'inspect', network))[0].IPAM.Config;
-      const subnet = parseCidr(config.Subnet)!;
+      const subnet = parseIpv4Block(config.Subnet)!;
       expect({ network, inPool: overlaps(subnet, pool), overlapsVpc: overlaps(subnet, vpc) }).toEqual({ network, inPool: true, overlapsVpc: false });
     }
     await Promise.all([w1, w2].map((worker) => lab.importTinyImage(worker, IMAGE)));
@@ -244,7 +244,7 @@ describeEngines('Docker Swarm on real engines (namespaced nodes, synthesized use
       return (await lab.dockerJson<any[]>(worker, 'inspect', id))[0].NetworkSettings.Networks['fleet-net'].IPAddress as string;
     };
     const target = await addressOf(w2);
-    expect(overlaps(parseCidr(`${target}/32`)!, pool)).toBe(true);
+    expect(overlaps(parseIpv4Block(`${target}/32`)!, pool)).toBe(true);
     // A TCP round trip from w1's task to w2's task over the VXLAN overlay (node's net module inside the tasks'
     // network namespaces; the tiny image has no network tools).
     const { spawn } = await import('child_process');

@@ -8,7 +8,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { SwarmCluster, SwarmClusterProps } from '../../lib/swarm/swarm-cluster';
 import { SwarmNodeGroup, SwarmNodeGroupProps } from '../../lib/swarm/swarm-node-group';
-import { defaultAddressPool, overlaps, parseCidr } from '../../lib/swarm/address-pool';
+import { defaultAddressPool, overlaps, parseIpv4Block } from '../../lib/swarm/address-pool';
 import { renderUserData, swarmCtlCommands } from '../../lib/swarm/labels';
 import { unitTestApp } from '../support/app';
 
@@ -327,10 +327,10 @@ describe('overlay address pool', () => {
   });
 
   test('pure rules: CIDR parsing, overlap, derivation', () => {
-    expect(parseCidr('10.0.0.0/16')).toEqual({ start: 10 * 2 ** 24, prefix: 16 });
-    expect(parseCidr('256.0.0.0/8')).toBeUndefined();
-    expect(overlaps(parseCidr('10.0.0.0/8')!, parseCidr('10.200.3.0/24')!)).toBe(true);
-    expect(overlaps(parseCidr('10.0.0.0/16')!, parseCidr('10.1.0.0/16')!)).toBe(false);
+    expect(parseIpv4Block('10.0.0.0/16')).toEqual({ start: 10 * 2 ** 24, prefix: 16 });
+    expect(parseIpv4Block('256.0.0.0/8')).toBeUndefined();
+    expect(overlaps(parseIpv4Block('10.0.0.0/8')!, parseIpv4Block('10.200.3.0/24')!)).toBe(true);
+    expect(overlaps(parseIpv4Block('10.0.0.0/16')!, parseIpv4Block('10.1.0.0/16')!)).toBe(false);
     expect(defaultAddressPool(['172.31.0.0/16'])).toBe('10.255.0.0/16');
     expect(defaultAddressPool(['10.255.0.0/16', '10.254.0.0/16'])).toBe('10.253.0.0/16');
   });
