@@ -45,6 +45,19 @@ describe('Preflight-DuplicateSimpleRecord', () => {
     expect(DUPLICATE_SIMPLE_RECORD.check(oneStack({ Group: group })).map((f) => f.location)).toEqual(['Properties.RecordSets.0', 'Properties.RecordSets.1']);
   });
 
+  test('sees the record an AsgDnsRecord\'s updater writes: beside a CloudFormation record of the same name, one would overwrite the other', () => {
+    const set = oneStack({
+      Zone: { Type: 'AWS::Route53::HostedZone', Properties: { Name: 'qa.example.internal' } },
+      Alias: record('instances.qa.example.internal', { HostedZoneId: { Ref: 'Zone' } }),
+      Updater: { Type: 'Custom::AsgDnsRecord', Properties: { DomainMeta: { 'Fn::Join': ['', [{ Ref: 'Zone' }, ':instances.qa.example.internal']] }, DomainMetaOptions: 'ttl=60,address=private,whenEmpty=keep' } },
+      Ipv6: { Type: 'Custom::AsgDnsRecord', Properties: { DomainMeta: { 'Fn::Join': ['', [{ Ref: 'Zone' }, ':instances.qa.example.internal']] }, DomainMetaOptions: 'ttl=60,address=ipv6,whenEmpty=keep' } },
+      Elsewhere: { Type: 'Custom::AsgDnsRecord', Properties: { DomainMeta: 'Z06181913LDV9Q2SJR3RF:instances.qa.example.internal', DomainMetaOptions: 'ttl=60,address=private' } },
+    });
+    const findings = DUPLICATE_SIMPLE_RECORD.check(set);
+    // The IPv6 updater writes AAAA, and the literal zone id is another zone: neither collides.
+    expect(findings.map((f) => [f.logicalId, f.location])).toEqual([['Alias', 'Properties'], ['Updater', 'Properties.DomainMeta']]);
+  });
+
   test('normalizeRecordName() lowercases and adds the trailing dot', () => {
     expect(normalizeRecordName('App.Example.com')).toBe('app.example.com.');
   });

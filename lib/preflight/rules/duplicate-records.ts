@@ -66,7 +66,31 @@ function declaredRecords(templates: TemplateSet): DeclaredRecord[] {
     const props = ref.resource.Properties ?? {};
     asArray(props.RecordSets).forEach((set, i) => add(ref, `Properties.RecordSets.${i}`, set, { id: props.HostedZoneId, name: props.HostedZoneName }));
   }
+  // An AsgDnsRecord's record is written by its updater, not by CloudFormation, but it is a simple record all the same:
+  // beside a record of the same name and type, one overwrites the other (or CloudFormation's create fails).
+  for (const ref of templates.resourcesOfType('Custom::AsgDnsRecord')) {
+    const props = ref.resource.Properties ?? {};
+    const meta = splitDomainMeta(templates, ref, props.DomainMeta);
+    if (!meta) continue;
+    const options = templates.literal(ref.template, props.DomainMetaOptions);
+    const type = typeof options === 'string' && /(^|,)address=ipv6(,|$)/.test(options) ? 'AAAA' : 'A';
+    add(ref, 'Properties.DomainMeta', { HostedZoneId: meta.zone, Name: meta.name, Type: type });
+  }
   return records;
+}
+
+/** `DomainMeta` is `<zone id>:<record name>`: a literal, or a join of the zone (a reference) and `:<name>`. */
+function splitDomainMeta(templates: TemplateSet, ref: ResourceRef, meta: unknown): { zone: unknown; name: string } | undefined {
+  const literal = templates.literal(ref.template, meta);
+  if (typeof literal === 'string') {
+    const colon = literal.indexOf(':');
+    return colon > 0 ? { zone: literal.slice(0, colon), name: literal.slice(colon + 1) } : undefined;
+  }
+  const join = (meta as any)?.['Fn::Join'];
+  if (!Array.isArray(join) || join[0] !== '' || !Array.isArray(join[1]) || join[1].length < 2) return undefined;
+  const [zone, ...rest] = join[1];
+  const tail = templates.literal(ref.template, { 'Fn::Join': ['', rest] });
+  return typeof tail === 'string' && tail.startsWith(':') ? { zone, name: tail.slice(1) } : undefined;
 }
 
 /** Identifies a hosted zone: by literal id, by the zone resource in the app, or by literal zone name. */
