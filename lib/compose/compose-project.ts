@@ -11,10 +11,12 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
+import { serviceStackOf } from '../environments/placement';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
+import { checkWholeNumber } from '../validation';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { parseEnvFile, parseSizeMiB } from './parse';
 import { PublishedPorts } from './published-ports';
@@ -106,11 +108,21 @@ export interface ComposeProjectProps {
   readonly volumeRemovalPolicy?: RemovalPolicy;
 
   /**
-   * Put the services in nested stacks of this many services each, filled in file order, so a large compose
-   * file stays under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when
-   * routed). Changing it moves services between stacks, which replaces them: choose it once.
+   * Put the services in this many nested stacks, each service in the one a hash of its compose name picks, so a large
+   * compose file stays under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when
+   * routed). Adding, removing or reordering services never moves another one; changing the number moves most of them
+   * (which replaces them): choose it once, generously (ten stacks hold about 500 services).
    *
    * @default - every service in this construct's stack (fine up to about 40 services)
+   */
+  readonly serviceStacks?: number;
+
+  /**
+   * Put the services in nested stacks of this many services each, filled in file order.
+   *
+   * @deprecated a service added or removed early in the file moves every later one to another nested stack, which
+   * replaces it: use `serviceStacks`, whose placement does not depend on the order
+   * @default - every service in this construct's stack
    */
   readonly servicesPerNestedStack?: number;
 
@@ -264,11 +276,20 @@ export class ComposeProject extends Construct {
     if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1 || perStack > 55)) {
       throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
     }
-    const nested: NestedStack[] = [];
+    const buckets = props.serviceStacks;
+    if (buckets !== undefined) {
+      if (perStack !== undefined) throw fleetError(this, 'both serviceStacks and servicesPerNestedStack are set', 'keep serviceStacks (its placement does not depend on the file order)');
+      checkWholeNumber(this, 'serviceStacks', buckets, { min: 1, max: 100 });
+    }
+    const nested = new Map<string, NestedStack>();
+    const nestedStack = (nestedId: string): NestedStack => {
+      if (!nested.has(nestedId)) nested.set(nestedId, new NestedStack(this, nestedId));
+      return nested.get(nestedId)!;
+    };
     this.plan.services.forEach((plan, i) => {
-      const index = perStack === undefined ? -1 : Math.floor(i / perStack);
-      const scope = index < 0 ? this : (nested[index] ??= new NestedStack(this, `Services${index + 1}`));
-      this.services[plan.name] = this.addService(scope, plan, props, displayName);
+      const nestedId = buckets !== undefined ? serviceStackOf(plan.name, buckets)
+        : perStack !== undefined ? `Services${Math.floor(i / perStack) + 1}` : undefined;
+      this.services[plan.name] = this.addService(nestedId === undefined ? this : nestedStack(nestedId), plan, props, displayName);
     });
     if ((props.publishPorts ?? true) && props.loadBalancer) this.publishPorts(props.loadBalancer, props.publishedPortCidrs, displayName);
     // Start order: CloudFormation creates (and waits for) the services whose Service Connect endpoints a service

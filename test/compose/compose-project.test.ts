@@ -280,6 +280,22 @@ describe('ComposeProject', () => {
     expect(() => project(yaml, { servicesPerNestedStack: 0 })).toThrow(/servicesPerNestedStack 0 is not valid/);
   });
 
+  test('serviceStacks places each service by a hash of its name: a service added at the top of the file moves no other', () => {
+    const names = ['web', 'api', 'worker', 'db', 'cache', 'search', 'mail', 'auth'];
+    const yaml = (list: string[]) => 'services:\n' + list.map((n) => `  ${n}:\n    image: nginx\n`).join('');
+    const placement = (p: ComposeProject) => Object.fromEntries(Object.entries(p.services).map(([n, s]) => [n, Stack.of(s).node.id]));
+    const before = placement(project(yaml(names), { serviceStacks: 3 }).project);
+    expect(new Set(Object.values(before)).size).toBeGreaterThan(1);
+    expect(Object.values(before).every((id) => /^Services[1-3]$/.test(id))).toBe(true);
+    const after = placement(project(yaml(['billing', ...names.slice(0, 3), ...names.slice(4)]), { serviceStacks: 3 }).project);
+    for (const n of names.filter((x) => x !== 'db')) expect(after[n]).toBe(before[n]);
+    // File-order filling (the deprecated servicesPerNestedStack) moves later services in the same case.
+    const byOrder = (list: string[]) => placement(project(yaml(list), { servicesPerNestedStack: 3 }).project);
+    expect(byOrder(['billing', ...names]).worker).not.toBe(byOrder(names).worker);
+    expect(() => project(yaml(names), { serviceStacks: 3, servicesPerNestedStack: 3 })).toThrow(/both serviceStacks and servicesPerNestedStack are set/);
+    expect(() => project(yaml(names), { serviceStacks: 0 })).toThrow(/serviceStacks 0 is not valid/);
+  });
+
   test('the image type is honoured: registry strings pull as written', () => {
     const { project: p } = project('services:\n  web:\n    image: public.ecr.aws/nginx/nginx:1.27\n');
     expect(p.services.web.container.imageName).toBe('public.ecr.aws/nginx/nginx:1.27');
