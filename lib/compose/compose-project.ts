@@ -11,13 +11,13 @@ import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
-import { serviceStackOf } from '../environments/placement';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { checkWholeNumber } from '../validation';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
+import { crossStackCycle, nestedStackOf } from './nested-stacks';
 import { parseEnvFile, parseSizeMiB } from './parse';
 import { PublishedPorts } from './published-ports';
 import { ENTRY_PORT } from './translate-ports';
@@ -111,17 +111,18 @@ export interface ComposeProjectProps {
    * Put the services in this many nested stacks, each service in the one a hash of its compose name picks, so a large
    * compose file stays under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when
    * routed). Adding, removing or reordering services never moves another one; changing the number moves most of them
-   * (which replaces them): choose it once, generously (ten stacks hold about 500 services).
+   * (which replaces them): choose it once, generously (ten stacks hold about 500 services). Start-order dependencies
+   * between services of two stacks must not run both ways (a synth error names them).
    *
    * @default - every service in this construct's stack (fine up to about 40 services)
    */
   readonly serviceStacks?: number;
 
   /**
-   * Put the services in nested stacks of this many services each, filled in file order.
+   * Put the services in nested stacks of this many services each, filled in file order. Start-order dependencies
+   * usually point to earlier services, so they rarely run both ways between stacks; but a service added or removed
+   * early in the file moves every later one to another nested stack, which replaces it (`serviceStacks` does not).
    *
-   * @deprecated a service added or removed early in the file moves every later one to another nested stack, which
-   * replaces it: use `serviceStacks`, whose placement does not depend on the order
    * @default - every service in this construct's stack
    */
   readonly servicesPerNestedStack?: number;
@@ -281,16 +282,23 @@ export class ComposeProject extends Construct {
       if (perStack !== undefined) throw fleetError(this, 'both serviceStacks and servicesPerNestedStack are set', 'keep serviceStacks (its placement does not depend on the file order)');
       checkWholeNumber(this, 'serviceStacks', buckets, { min: 1, max: 100 });
     }
+    const placement = nestedStackOf(this.plan.services.map((p) => p.name), { serviceStacks: buckets, servicesPerNestedStack: perStack });
+    const cycle = crossStackCycle(placement, new Map(this.plan.services.map((p) => [p.name, p.startAfter])));
+    if (cycle) {
+      throw fleetError(this, `services must start after services of another nested stack in both directions (${cycle.join(', ')}), which CloudFormation cannot order`,
+        buckets !== undefined
+          ? 'choose another serviceStacks count (it groups the services differently) before the first deployment, or leave the services in one stack'
+          : 'reorder the file so that services come after what they depend on, raise servicesPerNestedStack, or use serviceStacks');
+    }
     const nested = new Map<string, NestedStack>();
     const nestedStack = (nestedId: string): NestedStack => {
       if (!nested.has(nestedId)) nested.set(nestedId, new NestedStack(this, nestedId));
       return nested.get(nestedId)!;
     };
-    this.plan.services.forEach((plan, i) => {
-      const nestedId = buckets !== undefined ? serviceStackOf(plan.name, buckets)
-        : perStack !== undefined ? `Services${Math.floor(i / perStack) + 1}` : undefined;
+    for (const plan of this.plan.services) {
+      const nestedId = placement.get(plan.name);
       this.services[plan.name] = this.addService(nestedId === undefined ? this : nestedStack(nestedId), plan, props, displayName);
-    });
+    }
     if ((props.publishPorts ?? true) && props.loadBalancer) this.publishPorts(props.loadBalancer, props.publishedPortCidrs, displayName);
     // Start order: CloudFormation creates (and waits for) the services whose Service Connect endpoints a service
     // calls before it (depends_on, names in its environment, servers before pure clients): ECS lets only tasks

@@ -289,10 +289,14 @@ describe('ComposeProject', () => {
     expect(Object.values(before).every((id) => /^Services[1-3]$/.test(id))).toBe(true);
     const after = placement(project(yaml(['billing', ...names.slice(0, 3), ...names.slice(4)]), { serviceStacks: 3 }).project);
     for (const n of names.filter((x) => x !== 'db')) expect(after[n]).toBe(before[n]);
-    // File-order filling (the deprecated servicesPerNestedStack) moves later services in the same case.
+    // File-order filling (servicesPerNestedStack) moves later services in the same case.
     const byOrder = (list: string[]) => placement(project(yaml(list), { servicesPerNestedStack: 3 }).project);
     expect(byOrder(['billing', ...names]).worker).not.toBe(byOrder(names).worker);
     expect(() => project(yaml(names), { serviceStacks: 3, servicesPerNestedStack: 3 })).toThrow(/both serviceStacks and servicesPerNestedStack are set/);
+    // depends_on both ways between two nested stacks: a synth error naming the services, not CDK's cyclic-reference error.
+    const crossed = 'services:\n  a:\n    image: nginx\n    depends_on: [c]\n  b:\n    image: nginx\n  c:\n    image: nginx\n  d:\n    image: nginx\n    depends_on: [b]\n';
+    expect(() => project(crossed, { servicesPerNestedStack: 2 }))
+      .toThrow(/start after services of another nested stack in both directions \(a \(Services1\) → c \(Services2\), d \(Services2\) → b \(Services1\)\).*Fix: reorder the file/);
     expect(() => project(yaml(names), { serviceStacks: 0 })).toThrow(/serviceStacks 0 is not valid/);
   });
 
