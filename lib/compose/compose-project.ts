@@ -15,7 +15,6 @@ import { fleetError } from '../errors';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
-import { checkWholeNumber } from '../validation';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { crossStackCycle, nestedStackOf } from './nested-stacks';
 import { parseEnvFile, parseSizeMiB } from './parse';
@@ -108,22 +107,13 @@ export interface ComposeProjectProps {
   readonly volumeRemovalPolicy?: RemovalPolicy;
 
   /**
-   * Put the services in this many nested stacks, each service in the one a hash of its compose name picks, so a large
-   * compose file stays under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when
-   * routed). Adding, removing or reordering services never moves another one; changing the number moves most of them
-   * (which replaces them): choose it once, generously (ten stacks hold about 500 services). Start-order dependencies
-   * between services of two stacks must not run both ways (a synth error names them).
+   * Put the services in nested stacks of this many services each, filled in file order, so a large compose file stays
+   * under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when routed). File order
+   * keeps start-order dependencies, which usually point to earlier services, from running both ways between stacks
+   * (a synth error names them if they do). A service added or removed early in the file moves every later one to
+   * another nested stack, which replaces it: append new services at the end, and choose the number once.
    *
    * @default - every service in this construct's stack (fine up to about 40 services)
-   */
-  readonly serviceStacks?: number;
-
-  /**
-   * Put the services in nested stacks of this many services each, filled in file order. Start-order dependencies
-   * usually point to earlier services, so they rarely run both ways between stacks; but a service added or removed
-   * early in the file moves every later one to another nested stack, which replaces it (`serviceStacks` does not).
-   *
-   * @default - every service in this construct's stack
    */
   readonly servicesPerNestedStack?: number;
 
@@ -277,18 +267,11 @@ export class ComposeProject extends Construct {
     if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1 || perStack > 55)) {
       throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
     }
-    const buckets = props.serviceStacks;
-    if (buckets !== undefined) {
-      if (perStack !== undefined) throw fleetError(this, 'both serviceStacks and servicesPerNestedStack are set', 'keep serviceStacks (its placement does not depend on the file order)');
-      checkWholeNumber(this, 'serviceStacks', buckets, { min: 1, max: 100 });
-    }
-    const placement = nestedStackOf(this.plan.services.map((p) => p.name), { serviceStacks: buckets, servicesPerNestedStack: perStack });
+    const placement = nestedStackOf(this.plan.services.map((p) => p.name), perStack);
     const cycle = crossStackCycle(placement, new Map(this.plan.services.map((p) => [p.name, p.startAfter])));
     if (cycle) {
       throw fleetError(this, `services must start after services of another nested stack in both directions (${cycle.join(', ')}), which CloudFormation cannot order`,
-        buckets !== undefined
-          ? 'choose another serviceStacks count (it groups the services differently) before the first deployment, or leave the services in one stack'
-          : 'reorder the file so that services come after what they depend on, raise servicesPerNestedStack, or use serviceStacks');
+        'reorder the file so that services come after what they depend on, or raise servicesPerNestedStack');
     }
     const nested = new Map<string, NestedStack>();
     const nestedStack = (nestedId: string): NestedStack => {
