@@ -16,7 +16,8 @@ export function nestedStackOf(names: readonly string[], perStack: number | undef
 /**
  * A cycle of start-order dependencies between nested stacks, as `service (stack) → dependency (stack)` steps, or
  * undefined. A service that must start after a service of another nested stack makes its whole stack wait for that
- * stack; two stacks waiting for each other is a cycle CloudFormation cannot order (and CDK refuses at synth).
+ * stack; two stacks waiting for each other is a cycle CloudFormation refuses at deploy (CDK synthesizes it unless its
+ * built-in template validation is on).
  */
 export function crossStackCycle(placement: ReadonlyMap<string, string | undefined>, startAfter: ReadonlyMap<string, readonly string[]>): string[] | undefined {
   // One witness per stack-to-stack edge, so the message names real services.
