@@ -14,9 +14,12 @@ export function parseCidr(cidr: string): ParsedCidr | string {
   if (slash < 0) return 'it has no prefix length (/n)';
   const [ip, prefixText] = [cidr.slice(0, slash), cidr.slice(slash + 1)];
   if (!/^\d{1,3}$/.test(prefixText)) return `its prefix length '${prefixText}' is not a number`;
+  // Leading zeros are refused: some parsers read them as octal, Go's (Docker's) refuses them.
+  if (/^0\d/.test(prefixText)) return `its prefix length '${prefixText}' has a leading zero`;
   const prefixLength = Number(prefixText);
   const v4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
   if (v4) {
+    if (v4.slice(1).some((o) => /^0\d/.test(o))) return 'an octet has a leading zero';
     const octets = v4.slice(1).map(Number);
     if (octets.some((o) => o > 255)) return 'an octet is above 255';
     if (prefixLength > 32) return `its prefix length /${prefixLength} is above /32`;

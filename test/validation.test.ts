@@ -48,6 +48,9 @@ describe('validation', () => {
     expect(parseCidr('2001:db8::/129')).toMatch(/above \/128/);
     expect(parseCidr('10.0.0.256/24')).toMatch(/above 255/);
     expect(parseCidr('10.0.0.0')).toMatch(/no prefix length/);
+    expect(parseCidr('010.0.0.0/16')).toMatch(/octet has a leading zero/);
+    expect(parseCidr('10.0.0.0/016')).toMatch(/prefix length '016' has a leading zero/);
+    expect(parseCidr('10.0.0.0/0')).toEqual({ version: 4, prefixLength: 0, address: 0x0a000000 });
     expect(parseCidr('office/24')).toMatch(/not an IPv4 or IPv6 address/);
   });
 

@@ -16,7 +16,7 @@ import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
-import { crossStackCycle, nestedStackOf } from './nested-stacks';
+import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
 import { parseEnvFile, parseSizeMiB } from './parse';
 import { PublishedPorts } from './published-ports';
 import { ENTRY_PORT } from './translate-ports';
@@ -268,10 +268,21 @@ export class ComposeProject extends Construct {
       throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
     }
     const placement = nestedStackOf(this.plan.services.map((p) => p.name), perStack);
-    const cycle = crossStackCycle(placement, new Map(this.plan.services.map((p) => [p.name, p.startAfter])));
-    if (cycle) {
-      throw fleetError(this, `services must start after services of another nested stack in both directions (${cycle.join(', ')}), which CloudFormation cannot order`,
+    const order = stackSafeStartOrder(placement, new Map(this.plan.services.map((p) => [p.name, p.startAfter])), new Map(this.plan.services.map((p) => [p.name, p.dependsOn])));
+    if (order.cycle) {
+      throw fleetError(this, `depends_on runs both ways between nested stacks (${order.cycle.join(', ')}), which CloudFormation cannot order`,
         'reorder the file so that services come after what they depend on, or raise servicesPerNestedStack');
+    }
+    for (const { service, dependency } of order.dropped) {
+      const warning: ComposeWarning = {
+        key: 'depends_on',
+        service,
+        message: `${displayName}: service ${service}: does not wait for ${dependency}, which sits in another nested stack that already waits for ${service}'s stack `
+          + `(the wait was inferred, not written in depends_on); if ${service} calls ${dependency} by name, restart it after the first deployment, `
+          + `or list ${dependency} before ${service} in the file`,
+      };
+      this.warnings.push(warning);
+      this.warn(this, warning, displayName);
     }
     const nested = new Map<string, NestedStack>();
     const nestedStack = (nestedId: string): NestedStack => {
@@ -287,7 +298,7 @@ export class ComposeProject extends Construct {
     // calls before it (depends_on, names in its environment, servers before pure clients): ECS lets only tasks
     // started after an endpoint exists resolve it.
     for (const plan of this.plan.services) {
-      for (const dep of plan.startAfter) {
+      for (const dep of order.startAfter.get(plan.name) ?? []) {
         const other = this.services[dep];
         if (other) this.services[plan.name].service.node.addDependency(other.service);
       }

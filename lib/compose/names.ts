@@ -1,3 +1,4 @@
+import { reaches } from './graph';
 import { ServiceNames } from './plan';
 
 /**
@@ -58,21 +59,9 @@ export interface OrderInput {
  */
 export function startOrder(services: readonly OrderInput[]): Record<string, string[]> {
   const after = new Map<string, Set<string>>(services.map((s) => [s.name, new Set<string>()]));
-  const reaches = (from: string, to: string): boolean => {
-    const seen = new Set<string>();
-    const stack = [from];
-    while (stack.length) {
-      const n = stack.pop()!;
-      if (n === to) return true;
-      if (seen.has(n)) continue;
-      seen.add(n);
-      stack.push(...(after.get(n) ?? []));
-    }
-    return false;
-  };
   const add = (service: string, dependency: string) => {
     if (service === dependency || !after.has(dependency) || after.get(service)!.has(dependency)) return;
-    if (reaches(dependency, service)) return;
+    if (reaches(after, dependency, service)) return;
     after.get(service)!.add(dependency);
   };
   for (const s of services) for (const d of s.dependsOn) add(s.name, d);

@@ -16,7 +16,8 @@ export interface Ipv4Block {
 
 /** Parses `a.b.c.d/n`; undefined when it is not an IPv4 CIDR block whose address is the block's first address. */
 export function parseIpv4Block(cidr: string): Ipv4Block | undefined {
-  const parsed = parseCidr(cidr.trim());
+  // Not trimmed: the pool reaches `docker swarm init` exactly as given.
+  const parsed = parseCidr(cidr);
   if (typeof parsed === 'string' || parsed.version !== 4 || parsed.address === undefined) return undefined;
   if (parsed.address % 2 ** (32 - parsed.prefixLength) !== 0) return undefined;
   return { start: parsed.address, prefix: parsed.prefixLength };

@@ -280,11 +280,25 @@ describe('ComposeProject', () => {
     expect(() => project(yaml, { servicesPerNestedStack: 0 })).toThrow(/servicesPerNestedStack 0 is not valid/);
   });
 
-  test('start-order dependencies running both ways between two nested stacks are a synth error naming the services', () => {
+  test('depends_on running both ways between two nested stacks is a synth error naming the services', () => {
     // CDK would render the parent's nested stacks with a circular DependsOn, which CloudFormation refuses at deploy.
     const crossed = 'services:\n  a:\n    image: nginx\n    depends_on: [c]\n  b:\n    image: nginx\n  c:\n    image: nginx\n  d:\n    image: nginx\n    depends_on: [b]\n';
     expect(() => project(crossed, { servicesPerNestedStack: 2 }))
-      .toThrow(/start after services of another nested stack in both directions \(a \(Services1\) → c \(Services2\), d \(Services2\) → b \(Services1\)\).*Fix: reorder the file/);
+      .toThrow(/depends_on runs both ways between nested stacks \(a \(Services1\) → c \(Services2\), d \(Services2\) → b \(Services1\)\).*Fix: reorder the file/);
+  });
+
+  test('an inferred wait that would run both ways between nested stacks is left out with a warning, and the project synthesizes', () => {
+    // No depends_on: the workers publish nothing, so each would wait for every server, across both stacks.
+    const yaml = 'services:\n  worker1:\n    image: busybox\n  api:\n    image: nginx\n  worker2:\n    image: busybox\n  db:\n    image: postgres\n';
+    const { stack, project: p } = project(yaml, { servicesPerNestedStack: 2 });
+    const dropped = p.warnings.filter((w) => w.key === 'depends_on');
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped[0].message).toMatch(/service worker\d: does not wait for (api|db), which sits in another nested stack .*inferred, not written in depends_on/);
+    const parent = Template.fromStack(stack).toJSON().Resources as Record<string, any>;
+    const nestedIds = Object.keys(parent).filter((id) => parent[id].Type === 'AWS::CloudFormation::Stack');
+    // The two nested stacks wait for each other at most one way.
+    const waits = (a: string, b: string) => (parent[a].DependsOn ?? []).includes(b);
+    expect(waits(nestedIds[0], nestedIds[1]) && waits(nestedIds[1], nestedIds[0])).toBe(false);
   });
 
   test('the image type is honoured: registry strings pull as written', () => {

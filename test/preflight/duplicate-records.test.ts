@@ -56,6 +56,14 @@ describe('Preflight-DuplicateSimpleRecord', () => {
     const findings = DUPLICATE_SIMPLE_RECORD.check(set);
     // The IPv6 updater writes AAAA, and the literal zone id is another zone: neither collides.
     expect(findings.map((f) => [f.logicalId, f.location])).toEqual([['Alias', 'Properties'], ['Updater', 'Properties.DomainMeta']]);
+    expect(findings[1].message).toMatch(/the record an AsgDnsRecord writes, instances.qa.example.internal. A is also created by .*Alias.*silently overwrites/);
+  });
+
+  test('groups that share an updater and a record name (blue/green) are one record; two updaters on one name are not', () => {
+    const updater = (token: string) => ({ Type: 'Custom::AsgDnsRecord', Properties: {
+      ServiceToken: { 'Fn::GetAtt': [token, 'Arn'] }, DomainMeta: 'Z06181913LDV9Q2SJR3RF:app.example.com', DomainMetaOptions: 'ttl=60,address=private' } });
+    expect(DUPLICATE_SIMPLE_RECORD.check(oneStack({ Blue: updater('Updater'), Green: updater('Updater') }))).toEqual([]);
+    expect(DUPLICATE_SIMPLE_RECORD.check(oneStack({ Blue: updater('Updater'), Other: updater('OtherUpdater') })).map((f) => f.logicalId)).toEqual(['Blue', 'Other']);
   });
 
   test('normalizeRecordName() lowercases and adds the trailing dot', () => {

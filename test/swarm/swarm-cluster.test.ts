@@ -329,6 +329,8 @@ describe('overlay address pool', () => {
   test('pure rules: CIDR parsing, overlap, derivation', () => {
     expect(parseIpv4Block('10.0.0.0/16')).toEqual({ start: 10 * 2 ** 24, prefix: 16 });
     expect(parseIpv4Block('256.0.0.0/8')).toBeUndefined();
+    // What is checked is what reaches `docker swarm init`: no whitespace, no leading zeros, no host bits.
+    for (const bad of [' 10.0.0.0/16', '10.0.0.0/016', '010.0.0.0/16', '10.0.0.1/16']) expect(parseIpv4Block(bad)).toBeUndefined();
     expect(overlaps(parseIpv4Block('10.0.0.0/8')!, parseIpv4Block('10.200.3.0/24')!)).toBe(true);
     expect(overlaps(parseIpv4Block('10.0.0.0/16')!, parseIpv4Block('10.1.0.0/16')!)).toBe(false);
     expect(defaultAddressPool(['172.31.0.0/16'])).toBe('10.255.0.0/16');

@@ -11,6 +11,8 @@ interface DeclaredRecord {
   readonly name: string;
   readonly type: string;
   readonly simple: boolean;
+  /** For a record an AsgDnsRecord's updater writes: which updater (its template and service token). */
+  readonly updater?: string;
 }
 
 /** A record name as Route 53 compares it: lowercase, with the trailing dot. */
@@ -39,10 +41,12 @@ export const DUPLICATE_SIMPLE_RECORD: PreflightRule = {
       if (records.length < 2 || !records.some((r) => r.simple)) continue;
       for (const record of records) {
         const others = records.filter((r) => r !== record).map((r) => describeResource(r.ref)).join('; ');
-        const what = record.simple ? 'simple record' : 'routed record';
+        const what = record.updater ? 'the record an AsgDnsRecord writes,' : record.simple ? 'simple record' : 'routed record';
+        const outcome = records.some((r) => r.updater)
+          ? 'and a DNS updater UPSERTs it at run time: it silently overwrites the other writer\'s record (or CloudFormation\'s create fails when the updater wrote first)'
+          : 'so the stack deployed second fails ("it already exists")';
         findings.push(finding(ID, record.ref, record.location,
-          `${what} ${record.name} ${record.type} is also created by ${others}; a simple record's name and type exist once per hosted zone, ` +
-          'so the stack deployed second fails ("it already exists")',
+          `${what} ${record.name} ${record.type} is also created by ${others}; a simple record's name and type exist once per hosted zone, ${outcome}`,
           'Create the record once (in one stack), or give every copy a routing policy with its own SetIdentifier ' +
           `(latency records per region, e.g. RegionalEndpoint), or use a different name per stack. ${acknowledgeHint(ID)}`));
       }
@@ -53,13 +57,16 @@ export const DUPLICATE_SIMPLE_RECORD: PreflightRule = {
 
 function declaredRecords(templates: TemplateSet): DeclaredRecord[] {
   const records: DeclaredRecord[] = [];
-  const add = (ref: ResourceRef, location: string, props: Record<string, any> | undefined, groupZone?: { id?: unknown; name?: unknown }) => {
+  const add = (ref: ResourceRef, location: string, props: Record<string, any> | undefined, groupZone?: { id?: unknown; name?: unknown }, updater?: string) => {
     if (!props) return;
     const zone = zoneKey(templates, ref, props.HostedZoneId ?? groupZone?.id, props.HostedZoneName ?? groupZone?.name);
     const name = templates.literal(ref.template, props.Name);
     const type = templates.literal(ref.template, props.Type);
     if (!zone || typeof name !== 'string' || typeof type !== 'string') return;
-    records.push({ ref, location, zone, name: normalizeRecordName(name), type: type.toUpperCase(), simple: props.SetIdentifier === undefined });
+    const record = { ref, location, zone, name: normalizeRecordName(name), type: type.toUpperCase(), simple: props.SetIdentifier === undefined, updater };
+    // Groups that share an updater and a name share one record on purpose (blue/green): that is one record, not two.
+    if (updater && records.some((r) => r.updater === updater && r.zone === record.zone && r.name === record.name && r.type === record.type)) return;
+    records.push(record);
   };
   for (const ref of templates.resourcesOfType('AWS::Route53::RecordSet')) add(ref, 'Properties', ref.resource.Properties);
   for (const ref of templates.resourcesOfType('AWS::Route53::RecordSetGroup')) {
@@ -74,7 +81,8 @@ function declaredRecords(templates: TemplateSet): DeclaredRecord[] {
     if (!meta) continue;
     const options = templates.literal(ref.template, props.DomainMetaOptions);
     const type = typeof options === 'string' && /(^|,)address=ipv6(,|$)/.test(options) ? 'AAAA' : 'A';
-    add(ref, 'Properties.DomainMeta', { HostedZoneId: meta.zone, Name: meta.name, Type: type });
+    add(ref, 'Properties.DomainMeta', { HostedZoneId: meta.zone, Name: meta.name, Type: type }, undefined,
+      `${ref.template.templateFile}#${JSON.stringify(props.ServiceToken)}`);
   }
   return records;
 }
