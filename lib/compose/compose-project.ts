@@ -109,8 +109,8 @@ export interface ComposeProjectProps {
   /**
    * Put the services in nested stacks of this many services each, filled in file order, so a large compose file stays
    * under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when routed). File order
-   * keeps start-order dependencies, which usually point to earlier services, from running both ways between stacks
-   * (a synth error names them if they do). A service added or removed early in the file moves every later one to
+   * keeps `depends_on`, which usually points to earlier services, from running both ways between stacks (a synth error
+   * names the services if it does; an inferred wait that would is left out with a warning). A service added or removed early in the file moves every later one to
    * another nested stack, which replaces it: append new services at the end, and choose the number once.
    *
    * @default - every service in this construct's stack (fine up to about 40 services)
