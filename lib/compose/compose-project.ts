@@ -12,6 +12,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { displayPath, readFileIfExists } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
@@ -202,8 +203,7 @@ export class ComposeProject extends Construct {
     const variables: Record<string, string> = { ...dotEnv, ...props.variables };
     const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
     // Messages name the file as the user would: relative to the working directory when it is inside it.
-    const relative = path.relative(process.cwd(), path.resolve(file));
-    const displayName = relative && !relative.startsWith('..') ? relative : path.resolve(file);
+    const displayName = displayPath(file);
 
     try {
       const loaded = loadCompose(text, { file: displayName, lookup });
@@ -219,7 +219,7 @@ export class ComposeProject extends Construct {
         sealSecretFiles: props.sealSecretFiles !== undefined,
         lookup,
         io: {
-          readFile: (p) => (fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p, 'utf8') : undefined),
+          readFile: (p) => readFileIfExists(p)?.toString('utf8'),
           isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
         },
       });

@@ -10,6 +10,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
+import { displayPath, readFileIfExists } from '../files';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { SEALING_ALGORITHM } from './contract';
 import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOutcome } from './seal';
@@ -118,27 +119,26 @@ export class FileSecret extends Construct {
 
     const file = path.resolve(props.file);
     this.sealedFile = path.resolve(props.sealedFile ?? `${file}.sealed.json`);
-    const shown = (p: string) => displayPath(p);
     let result;
     try {
       result = resolveSeal({
-        value: readIfFile(file),
-        sealedText: readIfFile(this.sealedFile)?.toString('utf8'),
+        value: readFileIfExists(file),
+        sealedText: readFileIfExists(this.sealedFile)?.toString('utf8'),
         publicKey,
         keyArn: Token.isUnresolved(keyArn) ? undefined : keyArn,
       });
     } catch (e) {
-      if (e instanceof SealError) throw fleetError(this, `secret file ${shown(file)} (sealed file ${shown(this.sealedFile)}): ${e.message}`, e.fix);
+      if (e instanceof SealError) throw fleetError(this, `secret file ${displayPath(file)} (sealed file ${displayPath(this.sealedFile)}): ${e.message}`, e.fix);
       throw e;
     }
     this.outcome = result.outcome;
     if (result.write !== undefined) {
       try {
         writeAtomically(this.sealedFile, result.write);
-        Annotations.of(this).addInfo(`sealed ${shown(file)} into ${shown(this.sealedFile)}${result.reason ? ` (${result.reason})` : ''}: commit ${path.basename(this.sealedFile)}, not ${path.basename(file)}`);
+        Annotations.of(this).addInfo(`sealed ${displayPath(file)} into ${displayPath(this.sealedFile)}${result.reason ? ` (${result.reason})` : ''}: commit ${path.basename(this.sealedFile)}, not ${path.basename(file)}`);
       } catch (e) {
         Annotations.of(this).addWarningV2('@cdk-container-fleet/secrets:sealed-file-not-written',
-          `could not write ${shown(this.sealedFile)} (${(e as Error).message}): this synth deploys a fresh seal, so the template changes on every synth until the sealed file can be kept`);
+          `could not write ${displayPath(this.sealedFile)} (${(e as Error).message}): this synth deploys a fresh seal, so the template changes on every synth until the sealed file can be kept`);
       }
     }
 
@@ -233,14 +233,4 @@ function writeAtomically(file: string, content: string): void {
   } finally {
     fs.rmSync(temporary, { force: true });
   }
-}
-
-function readIfFile(p: string): Buffer | undefined {
-  return fs.existsSync(p) && fs.statSync(p).isFile() ? fs.readFileSync(p) : undefined;
-}
-
-/** A path as the user would write it: relative to the working directory when inside it. */
-function displayPath(p: string): string {
-  const relative = path.relative(process.cwd(), p);
-  return relative && !relative.startsWith('..') ? relative : p;
 }
