@@ -20,4 +20,16 @@ module.exports = tseslint.config(
     // lib/ is the package: it never imports the app, tests, examples or handler code (shared contracts live in lib/).
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/bin/*', '**/test/*', '**/examples/*', '**/lambda/*', '**/lambda/**'] }] },
   },
+  {
+    files: ['lib/**/*.ts', 'lambda/**/*.ts'],
+    ignores: ['lambda/shared/clock.ts'],
+    // A handler or pure function that reads the real clock makes its tests depend on the day they run: handlers read
+    // lambda/shared/clock.ts (tests fix it), pure functions take the time as an argument.
+    rules: {
+      'no-restricted-syntax': ['error',
+        { selector: "CallExpression[callee.object.name='Date'][callee.property.name='now']", message: 'Read the time from lambda/shared/clock.ts (handlers) or take it as an argument (pure logic).' },
+        { selector: "NewExpression[callee.name='Date'][arguments.length=0]", message: 'Read the time from lambda/shared/clock.ts (handlers) or take it as an argument (pure logic).' },
+      ],
+    },
+  },
 );

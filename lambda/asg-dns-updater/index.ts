@@ -16,6 +16,7 @@ import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { respondToCloudFormation } from '../shared/custom-resource';
+import { now } from '../shared/clock';
 import { InstanceTrigger, parseInvocation } from './events';
 import { scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
 import { MessageKind, MessageResult, messageVerdict } from './queue';
@@ -167,7 +168,7 @@ function hasInstanceTrigger(body: unknown): boolean {
 function publishFailures(count: number): void {
   console.log(JSON.stringify({
     _aws: {
-      Timestamp: Date.now(),
+      Timestamp: now(),
       CloudWatchMetrics: [{ Namespace: UPDATER_METRIC.namespace, Dimensions: [[UPDATER_METRIC.dimension]], Metrics: [{ Name: UPDATER_METRIC.failures, Unit: 'Count' }] }],
     },
     [UPDATER_METRIC.dimension]: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'asg-dns-updater',
@@ -431,12 +432,12 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Waits (bounded) until Route 53's authoritative servers serve the change, so the drained instance is really out. */
 async function waitInSync(ids: string[]): Promise<void> {
   const pollMs = Number(process.env.DNS_UPDATER_POLL_MS ?? 5000);
-  const deadline = Date.now() + Number(process.env.DNS_UPDATER_INSYNC_WAIT_MS ?? 60_000);
+  const deadline = now() + Number(process.env.DNS_UPDATER_INSYNC_WAIT_MS ?? 60_000);
   for (const Id of ids) {
     for (;;) {
       const out = await aws().route53.send(new GetChangeCommand({ Id }));
       if (out.ChangeInfo?.Status === 'INSYNC') break;
-      if (Date.now() >= deadline) { log('WARN', `change ${Id} still ${out.ChangeInfo?.Status} at the deadline; completing the lifecycle action anyway`); return; }
+      if (now() >= deadline) { log('WARN', `change ${Id} still ${out.ChangeInfo?.Status} at the deadline; completing the lifecycle action anyway`); return; }
       await sleep(pollMs);
     }
   }

@@ -14,6 +14,7 @@ import { DescribeServicesCommand, ECSClient, ListServicesCommand, UpdateServiceC
 import { ListExecutionsCommand, SFNClient } from '@aws-sdk/client-sfn';
 import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
+import { now } from '../shared/clock';
 import { chunk, isOldestRun, refreshState, RunningExecution, secondsLeft, serviceNameOf, serviceState } from './logic';
 
 /** DescribeServices takes at most 10 services per call. */
@@ -204,7 +205,7 @@ async function check(cfg: Config, event: { startedAt: string; run: StartResult }
   if (failed.length > 0) throw new CleanSlateFailed(`services failed to redeploy in ${cfg.cluster}: ${failed.slice(0, NAMED).join(', ')}`);
 
   const stable = pending.length === 0 && (refresh === 'none' || refresh === 'Successful');
-  const left = secondsLeft(event.startedAt, cfg.timeoutSeconds, Date.now());
+  const left = secondsLeft(event.startedAt, cfg.timeoutSeconds, now());
   if (!stable && left < 0) {
     const waiting = [...(refresh === 'none' || refresh === 'Successful' ? [] : [`instance refresh ${run.instanceRefreshId} (${refresh})`]), ...pending];
     throw new CleanSlateTimedOut(`not stable after ${cfg.timeoutSeconds} s in ${cfg.cluster}: ${waiting.slice(0, NAMED).join(', ')}${waiting.length > NAMED ? ` and ${waiting.length - NAMED} more` : ''}`);

@@ -9,6 +9,7 @@
 import { DeregisterContainerInstanceCommand, ECSClient, paginateListContainerInstances } from '@aws-sdk/client-ecs';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
+import { now } from '../shared/clock';
 import { teardownOutcome } from './logic';
 
 let ecs: ECSClient | undefined;
@@ -35,14 +36,14 @@ export async function registeredInstances(cluster: string): Promise<string[]> {
 
 export async function handler(event: any, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ result: string }> {
   const cluster: string = event.ResourceProperties?.ClusterName;
-  const deadline = Date.now() + (context?.getRemainingTimeInMillis?.() ?? 840_000) - 30_000;
+  const deadline = now() + (context?.getRemainingTimeInMillis?.() ?? 840_000) - 30_000;
   let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
   let reason = 'nothing to do';
   if (event.RequestType === 'Delete') {
     try {
       let left = await registeredInstances(cluster);
       const deregistered = new Set<string>();
-      while (left.length > 0 && Date.now() < deadline) {
+      while (left.length > 0 && now() < deadline) {
         for (const arn of left.filter((a) => !deregistered.has(a))) {
           // The Auto Scaling Group is gone (it depends on this resource), so these instances are terminating or
           // terminated: force, since a task ECS still lists on a dead instance would otherwise refuse the call.

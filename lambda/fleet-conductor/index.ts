@@ -14,6 +14,7 @@ import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/cl
 import { RegionTarget } from '../../lib/rollout/conductor-logic';
 import { LoadPoint } from '../../lib/rollout/forecast';
 import { backoffRetryStrategy, log } from '../shared/aws';
+import { nowIso } from '../shared/clock';
 import { ConductorConfig, ConductorEvent, ConductorPorts, runAction } from './actions';
 
 let clientOverrides: Record<string, unknown> = {};
@@ -134,7 +135,7 @@ export function awsPorts(prefix: string, recordParameter: string): ConductorPort
 
 export async function handler(event: ConductorEvent): Promise<unknown> {
   const cfg = config();
-  const night = await runAction(event, awsPorts(cfg.prefix, cfg.recordParameter), cfg, new Date().toISOString());
+  const night = await runAction(event, awsPorts(cfg.prefix, cfg.recordParameter), cfg, nowIso());
   const cur = night.current;
   log('INFO', `conductor ${event.action}`, {
     execution: night.execution, cursor: night.cursor, region: cur?.region, out: night.out,

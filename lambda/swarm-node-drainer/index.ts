@@ -4,6 +4,7 @@ import {
   DeleteParameterCommand, DeleteParametersCommand, GetCommandInvocationCommand, paginateGetParametersByPath, SendCommandCommand, SSMClient,
 } from '@aws-sdk/client-ssm';
 import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
+import { now } from '../shared/clock';
 import { actionOf, candidateManagers, chunks, FINAL_STATUSES, goneManagers } from './logic';
 
 let ssm: SSMClient | undefined;
@@ -30,7 +31,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  */
 export async function handler(event: any, context?: { getRemainingTimeInMillis?: () => number }): Promise<{ result: string }> {
   const action = actionOf(event);
-  const deadline = Date.now() + (context?.getRemainingTimeInMillis?.() ?? 600_000) - 20_000;
+  const deadline = now() + (context?.getRemainingTimeInMillis?.() ?? 600_000) - 20_000;
   switch (action.kind) {
     case 'ignore':
       console.log(JSON.stringify({ ignored: action.reason }));
@@ -110,7 +111,7 @@ async function sendToManager(action: string, target: string, leaving?: string): 
 
 /** Waits for a command to finish; returns its status. */
 async function waitFor(commandId: string, instanceId: string, deadline: number): Promise<string> {
-  while (Date.now() < deadline) {
+  while (now() < deadline) {
     try {
       const invocation = await ssmClient().send(new GetCommandInvocationCommand({ CommandId: commandId, InstanceId: instanceId }));
       if (invocation.Status && FINAL_STATUSES.has(invocation.Status)) return invocation.Status;

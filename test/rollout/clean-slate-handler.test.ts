@@ -10,6 +10,7 @@ import fc from 'fast-check';
 import { mockClient } from 'aws-sdk-client-mock';
 import { CleanSlateFailed, CleanSlateTimedOut, StartResult, handler, resetClients, retryStrategy } from '../../lambda/clean-slate/index';
 import { isOldestRun, refreshState, serviceState } from '../../lambda/clean-slate/logic';
+import { manualClock, resetClock, setClock } from '../../lambda/shared/clock';
 
 const ecs = mockClient(ECSClient);
 const asg = mockClient(AutoScalingClient);
@@ -34,7 +35,10 @@ function service(name: string, opts: { deployments?: number; running?: number; d
   };
 }
 
-const START = { action: 'start' as const, startedAt: new Date().toISOString() };
+// The handler's clock: the night started at NIGHT, and each check runs a minute into it unless a test moves it.
+const NIGHT = '2026-11-22T00:00:00.000Z';
+const clock = manualClock(NIGHT);
+const START = { action: 'start' as const, startedAt: NIGHT };
 const run = (services: string[], id: string | undefined = REFRESH_ID): StartResult => ({ instanceRefreshId: id, refreshAlreadyRunning: false, services: services.map(arn), skipped: [] });
 const refresh = (Status: string, extra: Record<string, unknown> = {}): any => ({
   InstanceRefreshes: [{ InstanceRefreshId: REFRESH_ID, AutoScalingGroupName: GROUP, Status, StatusReason: extra.StatusReason as string | undefined, PercentageComplete: (extra.PercentageComplete as number) ?? 100, InstancesToUpdate: 0, StartTime: new Date('2026-11-22T00:00:02Z') }],
@@ -55,7 +59,12 @@ beforeEach(() => {
   asg.reset();
   sfn.reset();
   resetClients();
+  clock.set(NIGHT);
+  clock.advance(60_000);
+  setClock(clock);
 });
+
+afterAll(() => resetClock());
 
 describe('start', () => {
   test('starts a launch-before-terminate refresh of the group, then forces a new deployment of every service across pages', async () => {
@@ -128,7 +137,7 @@ describe('check', () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('Successful'));
     ecs.on(DescribeServicesCommand).callsFake((input) => ({ services: input.services.map((a: string) => service(a.split('/').pop()!)), failures: [] }));
 
-    const out = await handler({ action: 'check', startedAt: new Date().toISOString(), run: run(names) });
+    const out = await handler({ action: 'check', startedAt: NIGHT, run: run(names) });
 
     expect(out).toMatchObject({ stable: true, refresh: 'Successful', pending: [], pendingCount: 0 });
     expect(ecs.commandCalls(DescribeServicesCommand).map((c) => c.args[0].input.services!.length)).toEqual([10, 10, 5]);
@@ -139,14 +148,16 @@ describe('check', () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('InProgress', { PercentageComplete: 50 }));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web', { deployments: 2, rollout: 'IN_PROGRESS' }), service('api')], failures: [] });
 
-    const out = await handler({ action: 'check', startedAt: new Date().toISOString(), run: run(['web', 'api']) });
+    const out = await handler({ action: 'check', startedAt: NIGHT, run: run(['web', 'api']) });
     expect(out).toMatchObject({ stable: false, refresh: 'InProgress 50%', pending: ['web (2 deployments)'], pendingCount: 1 });
   });
 
   test('a service that never stabilises fails the run once the timeout has passed, naming the service', async () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('Successful'));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web', { running: 1, desired: 2 }), service('api')], failures: [] });
-    const startedAt = new Date(Date.now() - 7201_000).toISOString();
+    const startedAt = NIGHT;
+    clock.set(NIGHT);
+    clock.advance(7201_000);
 
     const late = handler({ action: 'check', startedAt, run: run(['web', 'api']) });
     await expect(late).rejects.toBeInstanceOf(CleanSlateTimedOut);
@@ -156,28 +167,30 @@ describe('check', () => {
   test('a refresh still running past the timeout fails the run and says so', async () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('InProgress', { PercentageComplete: 30 }));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web')], failures: [] });
-    const startedAt = new Date(Date.now() - 8000_000).toISOString();
+    const startedAt = NIGHT;
+    clock.set(NIGHT);
+    clock.advance(8000_000);
     await expect(handler({ action: 'check', startedAt, run: run(['web']) })).rejects.toThrow(/instance refresh .* \(InProgress 30%\)/);
   });
 
   test('a failed or cancelled refresh fails the run at once', async () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('Failed', { StatusReason: 'Launching a new EC2 instance failed.' }));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web')], failures: [] });
-    await expect(handler({ action: 'check', startedAt: new Date().toISOString(), run: run(['web']) }))
+    await expect(handler({ action: 'check', startedAt: NIGHT, run: run(['web']) }))
       .rejects.toThrow(new CleanSlateFailed(`instance refresh ${REFRESH_ID} of ${GROUP} ended Failed: Launching a new EC2 instance failed.`));
   });
 
   test('a deployment the circuit breaker failed fails the run at once', async () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('InProgress'));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web', { deployments: 2, rollout: 'FAILED', reason: 'ECS deployment circuit breaker: tasks failed to start.' })], failures: [] });
-    await expect(handler({ action: 'check', startedAt: new Date().toISOString(), run: run(['web']) }))
+    await expect(handler({ action: 'check', startedAt: NIGHT, run: run(['web']) }))
       .rejects.toThrow(/web \(deployment failed: ECS deployment circuit breaker/);
   });
 
   test('a service deleted since the start is not waited for', async () => {
     asg.on(DescribeInstanceRefreshesCommand).resolves(refresh('Successful'));
     ecs.on(DescribeServicesCommand).resolves({ services: [service('web')], failures: [{ arn: arn('gone'), reason: 'MISSING' }] });
-    const out = await handler({ action: 'check', startedAt: new Date().toISOString(), run: run(['web', 'gone']) });
+    const out = await handler({ action: 'check', startedAt: NIGHT, run: run(['web', 'gone']) });
     expect(out).toMatchObject({ stable: true });
   });
 

@@ -4,6 +4,7 @@ import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecu
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { handler, resetClients } from '../../lambda/fleet-conductor/index';
+import { manualClock, resetClock, setClock } from '../../lambda/shared/clock';
 import { NightState } from '../../lib/rollout/conductor-logic';
 
 const ssm = mockClient(SSMClient);
@@ -57,10 +58,17 @@ beforeAll(() => {
   jest.spyOn(console, 'log').mockImplementation(() => undefined);
 });
 
+// The night is planned at T0, so the handler's clock is T0 too: the outcome never depends on the day the suite runs.
+const clock = manualClock(T0);
+
 beforeEach(() => {
   for (const m of [ssm, cw, r53, sfn]) m.reset();
   resetClients();
+  clock.set(T0);
+  setClock(clock);
 });
+
+afterAll(() => resetClock());
 
 describe('fleet-conductor handler', () => {
   test('open: the lease of the lock covers the window plus the backstop, as DynamoDB number strings', async () => {
