@@ -13,3 +13,4 @@ export * from './rollout';
 export * from './environments';
 export * from './preflight';
 export * from './update-check';
+export * from './snapshot';
