@@ -14,3 +14,4 @@ export * from './environments';
 export * from './preflight';
 export * from './update-check';
 export * from './snapshot';
+export * from './report';
