@@ -12,7 +12,7 @@ import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { displayPath, readFileIfExists } from '../files';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
-import { SEALING_ALGORITHM } from './contract';
+import { SEALING_ALGORITHM, SEALING_ENVIRONMENT_PATTERN } from './contract';
 import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOutcome } from './seal';
 
 /**
@@ -31,6 +31,19 @@ export interface SecretSealingKey {
   readonly keyArn: string;
   /** Its public key, as `aws kms get-public-key` prints it (base64 DER) or as PEM. Public: safe to commit. */
   readonly publicKey: string;
+  /**
+   * The environment the values are sealed for, and the only one whose writer opens them: it is part of each seal's
+   * authenticated data, so a value sealed for production fails in QA even when both share the key (a branch cannot
+   * deploy production's committed seal into its own environment and read it there). The writer takes its environment
+   * from the template, never from the sealed file.
+   *
+   * Give environments that may hold the same values one name, so one seal serves them all: every branch of QA, for
+   * example (`environment: 'Qa'`), since each branch stack has a name of its own and CI has no plain files to seal a
+   * new one.
+   *
+   * @default - the name of the stack (the top-level one, for a nested stack): each stack opens only its own seals
+   */
+  readonly environment?: string;
 }
 
 /** Properties of a {@link FileSecret}. */
@@ -94,6 +107,8 @@ export class FileSecret extends Construct {
   public readonly versionId: string;
   /** The sealed file (absolute path). */
   public readonly sealedFile: string;
+  /** The environment the value is sealed for and opened in (`sealingKey.environment`, or the stack name). */
+  public readonly environment: string;
   /** How this synth got its sealed value: `reused`, `sealed`, `resealed` or `sealed-file-only`. */
   public readonly outcome: SealOutcome;
   /**
@@ -117,6 +132,8 @@ export class FileSecret extends Construct {
       throw e;
     }
 
+    this.environment = sealingEnvironment(this, props.sealingKey.environment);
+
     const file = path.resolve(props.file);
     this.sealedFile = path.resolve(props.sealedFile ?? `${file}.sealed.json`);
     let result;
@@ -125,6 +142,7 @@ export class FileSecret extends Construct {
         value: readFileIfExists(file),
         sealedText: readFileIfExists(this.sealedFile)?.toString('utf8'),
         publicKey,
+        environment: this.environment,
         keyArn: Token.isUnresolved(keyArn) ? undefined : keyArn,
       });
     } catch (e) {
@@ -175,7 +193,7 @@ export class FileSecret extends Construct {
       serviceToken: writer.functionArn,
       resourceType: 'Custom::FleetSealedSecret',
       serviceTimeout: customResourceServiceTimeout(writer),
-      properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey },
+      properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey, Environment: this.environment },
     });
     this.versionId = write.getAttString('VersionId');
     this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Value', {
@@ -197,6 +215,29 @@ export class FileSecret extends Construct {
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.secret.grantRead(grantee);
   }
+}
+
+/**
+ * The environment a file secret is sealed for: the one given, or the name of the top-level stack, which CloudFormation
+ * keeps unique in an account and region (a nested stack's own name is generated at deploy time).
+ */
+function sealingEnvironment(scope: Construct, given: string | undefined): string {
+  if (given !== undefined) {
+    if (Token.isUnresolved(given)) {
+      throw fleetError(scope, 'sealingKey.environment is a token', 'give a literal name: synth seals the value for it, before anything is deployed');
+    }
+    if (!SEALING_ENVIRONMENT_PATTERN.test(given)) {
+      throw fleetError(scope, `sealingKey.environment '${given}' is not an environment name`,
+        "use letters, digits, '.', '_' and '-' only, at most 128 characters, starting with a letter or digit (e.g. 'Production', 'Qa')");
+    }
+    return given;
+  }
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent) stack = stack.nestedStackParent;
+  if (Token.isUnresolved(stack.stackName)) {
+    throw fleetError(scope, 'the stack name is a token, so it cannot name the environment the secret is sealed for', "give sealingKey.environment (e.g. 'Production')");
+  }
+  return stack.stackName;
 }
 
 /** One writer function per stack, shared by its file secrets; each adds only its own object, key and secret to its role. */
