@@ -19,7 +19,8 @@ import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOu
  * The asymmetric KMS key that seals secret files: its public key encrypts at synth (offline, no AWS call), its private
  * key, which never leaves KMS, decrypts at deploy time.
  *
- * Create it once per account and region (key spec `RSA_4096`, key usage `ENCRYPT_DECRYPT`), then read its public key:
+ * Create one per environment, or per trust boundary (one for production, one for all of QA), with key spec `RSA_4096`
+ * and key usage `ENCRYPT_DECRYPT`, then read its public key:
  * `aws kms get-public-key --key-id <arn> --query PublicKey --output text`. docs/secrets.md walks through it.
  */
 export interface SecretSealingKey {
@@ -94,7 +95,8 @@ const WRITER_ID = 'FleetSealedSecretWriter';
  * A Secrets Manager secret whose value is a local file, sealed at synth so that the file's content never appears in
  * clear text in a template or the cloud assembly: the assembly holds an S3 asset of ciphertext (AES-256-GCM under a
  * data key wrapped by the public key of an asymmetric KMS key), and a custom resource opens it with KMS Decrypt at
- * deploy time and writes the secret.
+ * deploy time and writes the secret. The seal is bound to one environment (`sealingKey.environment`, by default the
+ * stack name): the writer of any other environment refuses it, even when both share the sealing key.
  *
  * `secret` is the secret as its consumers should use it: its ARN comes from the write, so an ECS task or anything else
  * that references it starts only once the value is in place. `versionId` changes whenever the value does: a container that takes
