@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { App, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { App, DefaultStackSynthesizer, Duration, PermissionsBoundary, Stack, Validations } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -44,9 +44,20 @@ export interface ExampleSettings {
   readonly qaAllowedCidrs?: string[];
   /**
    * `-c sealingKeyArn=<KMS key ARN> -c sealingPublicKey=<its public key, or a file holding it>`: QA uploads the compose
-   * file's file secrets sealed with that key (default: generated values).
+   * file's file secrets sealed with that key (default: generated values). Sealed for environment `Qa`, so every branch
+   * stack deploys the seals made once by `cdk synth Qa`, and none opens a value sealed for another environment.
    */
   readonly qaSealing?: SecretSealingKey;
+  /**
+   * `-c qaQualifier=<qualifier>`: QA deploys through the bootstrap stack of that qualifier (`cdk bootstrap --qualifier`),
+   * whose roles can be kept from production (docs/security.md). Default: the account's default bootstrap stack.
+   */
+  readonly qaQualifier?: string;
+  /**
+   * `-c qaPermissionsBoundary=<policy name>`: every IAM role the QA stack creates carries that managed policy as its
+   * permissions boundary, as the boundary policy of a QA bootstrap requires (docs/security.md). Default: none.
+   */
+  readonly qaPermissionsBoundary?: string;
 }
 
 /** An error in the app's context (`-c key=value`): `context: <problem>. Fix: <fix>.` */
@@ -93,7 +104,30 @@ export function exampleSettings(app: App, regions: readonly string[]): ExampleSe
     productionAllowedCidrs: list('productionAllowedCidrs'),
     qaAllowedCidrs: list('allowedCidrs'),
     qaSealing: sealingSettings(context('sealingKeyArn'), context('sealingPublicKey')),
+    qaQualifier: qaQualifier(context('qaQualifier')),
+    qaPermissionsBoundary: qaPermissionsBoundary(context('qaPermissionsBoundary')),
   };
+}
+
+/**
+ * A bootstrap qualifier: the bootstrap template allows `[A-Za-z0-9_-]{1,10}`, and it becomes part of the asset bucket's
+ * name (`cdk-<qualifier>-assets-<account>-<region>`), which S3 allows in lower case only.
+ */
+function qaQualifier(qualifier: string | undefined): string | undefined {
+  if (qualifier !== undefined && !/^[a-z0-9-]{1,10}$/.test(qualifier)) {
+    throw contextError(`qaQualifier '${qualifier}' is not a bootstrap qualifier`,
+      'give the 1 to 10 lower-case letters, digits or - that `cdk bootstrap --qualifier` was given, e.g. -c qaQualifier=qa');
+  }
+  return qualifier;
+}
+
+/** A customer managed policy's name (IAM: letters, digits and `+=,.@_-`, at most 128). */
+function qaPermissionsBoundary(name: string | undefined): string | undefined {
+  if (name !== undefined && !/^[\w+=,.@-]{1,128}$/.test(name)) {
+    throw contextError(`qaPermissionsBoundary '${name}' is not an IAM policy name`,
+      'give the name (not the ARN) of the managed policy passed to `cdk bootstrap --custom-permissions-boundary`');
+  }
+  return name;
 }
 
 /** The sealing key of QA's file secrets: both keys or neither; the public key may be given as a file. */
@@ -106,12 +140,15 @@ function sealingSettings(keyArn: string | undefined, publicKey: string | undefin
   if (!/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(keyArn)) {
     throw contextError(`sealingKeyArn '${keyArn}' is not a KMS key ARN`, 'give arn:aws:kms:<region>:<account>:key/<key id> (not an alias)');
   }
-  if (fs.existsSync(publicKey) && fs.statSync(publicKey).isFile()) return { keyArn, publicKey: fs.readFileSync(publicKey, 'utf8') };
+  // One environment for every QA branch: seals made once (by `cdk synth Qa`) serve them all, and a value sealed for
+  // another environment, production included, is refused even if that environment shares the key.
+  const environment = 'Qa';
+  if (fs.existsSync(publicKey) && fs.statSync(publicKey).isFile()) return { keyArn, publicKey: fs.readFileSync(publicKey, 'utf8'), environment };
   // Not a file: the key itself (PEM, or the base64 DER that get-public-key prints, several hundred characters).
   if (!publicKey.trim().startsWith('-----BEGIN') && !/^[A-Za-z0-9+/=\s]{200,}$/.test(publicKey)) {
     throw contextError(`sealingPublicKey '${publicKey}' is neither a file nor a public key`, 'give the path of the file that `aws kms get-public-key --query PublicKey --output text` wrote, or its content');
   }
-  return { keyArn, publicKey };
+  return { keyArn, publicKey, environment };
 }
 
 /**
@@ -148,7 +185,8 @@ export function regionalHostRecords(stack: ProductionStack, zone: route53.IHoste
  * `-c certificateArn.<region>=<arn>` HTTPS per region; `-c productionAllowedCidrs=<cidr,...>` production's client
  * ranges; `-c allowedCidrs=<cidr,...>` QA's office ranges; `-c branch=<name>` gives a branch its own QA stack;
  * `-c composeFile=<path>` runs another compose file in QA; `-c qaDomain=<name>` QA's private domain;
- * `-c sealingKeyArn=<arn> -c sealingPublicKey=<file>` uploads QA's file secrets sealed (docs/secrets.md).
+ * `-c sealingKeyArn=<arn> -c sealingPublicKey=<file>` uploads QA's file secrets sealed (docs/secrets.md);
+ * `-c qaQualifier=<qualifier> -c qaPermissionsBoundary=<policy>` deploys QA through its own bootstrap (docs/security.md).
  */
 export function buildApp(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
@@ -218,6 +256,9 @@ export function buildApp(app: App): void {
     sealSecretFiles: settings.qaSealing,
     domain: context('qaDomain') ?? 'qa.example.internal',
     description: `cdk-container-fleet example: QA${branch ? ` of branch ${branch}` : ''}`,
+    // QA's own bootstrap roles, kept from production (docs/security.md); production keeps the default bootstrap.
+    synthesizer: settings.qaQualifier ? new DefaultStackSynthesizer({ qualifier: settings.qaQualifier }) : undefined,
+    permissionsBoundary: settings.qaPermissionsBoundary ? PermissionsBoundary.fromName(settings.qaPermissionsBoundary) : undefined,
   });
   if (composeFile === undefined) {
     for (const key of ['container_name', 'domainname', 'volumes']) {

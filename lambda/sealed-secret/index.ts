@@ -1,7 +1,9 @@
 /**
  * Custom resource `Custom::FleetSealedSecret`: writes a sealed secret file's value into its Secrets Manager secret at
  * deploy time. The value reaches AWS only as ciphertext (an S3 asset); this function opens it with KMS Decrypt
- * (RSAES_OAEP_SHA_256, the private key never leaves KMS) and AES-GCM, and writes it. The value is never logged or
+ * (RSAES_OAEP_SHA_256, the private key never leaves KMS) and AES-GCM, and writes it. It opens only values sealed for
+ * its own environment (the `Environment` property, set by the construct): an envelope sealed for another environment
+ * that shares the key is refused before KMS is called, and one relabelled fails authentication. The value is never logged or
  * answered: CloudFormation gets the secret's ARN and the version id.
  *
  * Create and Update are idempotent: an unchanged value writes nothing; a new one becomes version `sha256(envelope)`,
@@ -13,7 +15,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import {
   DescribeSecretCommand, GetSecretValueCommand, PutSecretValueCommand, ResourceNotFoundException, SecretsManagerClient, UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { SEALING_ALGORITHM } from '../../lib/secrets/contract';
+import { SEALING_ALGORITHM, SEALING_ENVIRONMENT_PATTERN } from '../../lib/secrets/contract';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { cloudFormation, respondToCloudFormation } from '../shared/custom-resource';
 import { openEnvelope, parseEnvelope, UnreadableEnvelopeError, versionTokenOf } from './open';
@@ -40,6 +42,8 @@ interface SealedSecretProperties {
   readonly KeyArn: string;
   readonly Bucket: string;
   readonly ObjectKey: string;
+  /** The environment this secret belongs to: only values sealed for it are opened. */
+  readonly Environment: string;
 }
 
 export async function handler(event: any): Promise<{ result: string }> {
@@ -64,10 +68,15 @@ export async function handler(event: any): Promise<{ result: string }> {
 }
 
 async function writeSealedValue(p: SealedSecretProperties): Promise<{ versionId: string; wrote: boolean }> {
+  if (typeof p.Environment !== 'string' || !SEALING_ENVIRONMENT_PATTERN.test(p.Environment)) {
+    // A template from before environments were bound: opening without one would accept any environment's value.
+    throw new UnreadableEnvelopeError(`the custom resource names no valid Environment (${JSON.stringify(p.Environment)})`,
+      'synthesize the stack with this version of cdk-container-fleet, which sets it');
+  }
   const object = await s3Client().send(new GetObjectCommand({ Bucket: p.Bucket, Key: p.ObjectKey }));
   const bytes = await object.Body!.transformToByteArray();
   const envelope = parseEnvelope(bytes);
-  const value = await openEnvelope(envelope, async (wrapped) => {
+  const value = await openEnvelope(envelope, p.Environment, async (wrapped) => {
     const out = await kmsClient(p.KeyArn).send(new DecryptCommand({ KeyId: p.KeyArn, CiphertextBlob: wrapped, EncryptionAlgorithm: SEALING_ALGORITHM }));
     return out.Plaintext!;
   });
@@ -127,7 +136,7 @@ async function currentValue(secretId: string): Promise<{ SecretString?: string; 
 
 /** The failure, with what to do about it. */
 function explain(error: Error, p: SealedSecretProperties): string {
-  if (error instanceof UnreadableEnvelopeError) return `${error.message}; seal the file again (delete the .sealed.json beside it and synth)`;
+  if (error instanceof UnreadableEnvelopeError) return `${error.message}; ${error.fix}`;
   switch (error.name) {
     case 'InvalidCiphertextException':
     case 'IncorrectKeyException':

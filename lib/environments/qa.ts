@@ -246,9 +246,13 @@ export class QaStack extends Stack {
 
 /**
  * The stack name of a branch's QA environment: `Qa` without a branch, `Qa-<branch>` when the branch is already a
- * valid stack-name part (letters, digits and '-'), and otherwise the branch reduced to those characters plus a short
- * hash of the branch as written, so that `feature/x` (`Qa-feature-x-<hash>`) and `feature-x` (`Qa-feature-x`) never
- * share a stack. At most 128 characters (CloudFormation's limit); a shortened name also gets the hash.
+ * valid stack-name part (letters, digits and '-'), and otherwise the branch reduced to those characters plus a hash of
+ * the branch as written, so that `feature/x` (`Qa-feature-x-<hash>`) and `feature-x` (`Qa-feature-x`) never share a
+ * stack. At most 128 characters (CloudFormation's limit); a shortened name also gets the hash.
+ *
+ * The hash is 64 bits (16 hex characters of SHA-256): a branch pushed to take over another branch's stack needs a
+ * second preimage, about 2^64 hashes, where the 32 bits used before took CPU-minutes. Two branches of one author that
+ * collide (a birthday pair, about 2^32 hashes) only share the author's own stack.
  */
 export function qaStackName(branch?: string): string {
   if (branch === undefined || branch.trim() === '') return 'Qa';
@@ -257,13 +261,16 @@ export function qaStackName(branch?: string): string {
   // A name that could be mistaken for a hashed one gets its own hash too, so the mapping stays one-to-one.
   const unchanged = clean === branch && plain.length <= 128 && !HASHED.test(plain);
   if (unchanged) return plain;
-  const suffix = `-${crypto.createHash('sha256').update(branch).digest('hex').slice(0, 8)}`;
+  const suffix = `-${crypto.createHash('sha256').update(branch).digest('hex').slice(0, QA_STACK_HASH_CHARS)}`;
   const base = clean === '' ? 'Qa' : plain.slice(0, 128 - suffix.length).replace(/-+$/, '');
   return `${base}${suffix}`;
 }
 
+/** Hex characters of the branch hash in a changed stack name: 64 bits. */
+const QA_STACK_HASH_CHARS = 16;
+
 /** What {@link qaStackName} appends when it had to change a branch name. */
-const HASHED = /-[0-9a-f]{8}$/;
+const HASHED = new RegExp(`-[0-9a-f]{${QA_STACK_HASH_CHARS}}$`);
 
 /**
  * A branch name as a tag value: tag values of IAM, Lambda, ECS and the other tagging services allow letters, digits,

@@ -12,14 +12,15 @@ import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { displayPath, readFileIfExists } from '../files';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
-import { SEALING_ALGORITHM } from './contract';
+import { SEALING_ALGORITHM, SEALING_ENVIRONMENT_PATTERN } from './contract';
 import { parseSealingPublicKey, resolveSeal, SealError, SealingPublicKey, SealOutcome } from './seal';
 
 /**
  * The asymmetric KMS key that seals secret files: its public key encrypts at synth (offline, no AWS call), its private
  * key, which never leaves KMS, decrypts at deploy time.
  *
- * Create it once per account and region (key spec `RSA_4096`, key usage `ENCRYPT_DECRYPT`), then read its public key:
+ * Create one per environment, or per trust boundary (one for production, one for all of QA), with key spec `RSA_4096`
+ * and key usage `ENCRYPT_DECRYPT`, then read its public key:
  * `aws kms get-public-key --key-id <arn> --query PublicKey --output text`. docs/secrets.md walks through it.
  */
 export interface SecretSealingKey {
@@ -31,6 +32,19 @@ export interface SecretSealingKey {
   readonly keyArn: string;
   /** Its public key, as `aws kms get-public-key` prints it (base64 DER) or as PEM. Public: safe to commit. */
   readonly publicKey: string;
+  /**
+   * The environment the values are sealed for, and the only one whose writer opens them: it is part of each seal's
+   * authenticated data, so a value sealed for production fails in QA even when both share the key (a branch cannot
+   * deploy production's committed seal into its own environment and read it there). The writer takes its environment
+   * from the template, never from the sealed file.
+   *
+   * Give environments that may hold the same values one name, so one seal serves them all: every branch of QA, for
+   * example (`environment: 'Qa'`), since each branch stack has a name of its own and CI has no plain files to seal a
+   * new one.
+   *
+   * @default - the name of the stack (the top-level one, for a nested stack): each stack opens only its own seals
+   */
+  readonly environment?: string;
 }
 
 /** Properties of a {@link FileSecret}. */
@@ -81,7 +95,8 @@ const WRITER_ID = 'FleetSealedSecretWriter';
  * A Secrets Manager secret whose value is a local file, sealed at synth so that the file's content never appears in
  * clear text in a template or the cloud assembly: the assembly holds an S3 asset of ciphertext (AES-256-GCM under a
  * data key wrapped by the public key of an asymmetric KMS key), and a custom resource opens it with KMS Decrypt at
- * deploy time and writes the secret.
+ * deploy time and writes the secret. The seal is bound to one environment (`sealingKey.environment`, by default the
+ * stack name): the writer of any other environment refuses it, even when both share the sealing key.
  *
  * `secret` is the secret as its consumers should use it: its ARN comes from the write, so an ECS task or anything else
  * that references it starts only once the value is in place. `versionId` changes whenever the value does: a container that takes
@@ -94,6 +109,8 @@ export class FileSecret extends Construct {
   public readonly versionId: string;
   /** The sealed file (absolute path). */
   public readonly sealedFile: string;
+  /** The environment the value is sealed for and opened in (`sealingKey.environment`, or the stack name). */
+  public readonly environment: string;
   /** How this synth got its sealed value: `reused`, `sealed`, `resealed` or `sealed-file-only`. */
   public readonly outcome: SealOutcome;
   /**
@@ -117,6 +134,8 @@ export class FileSecret extends Construct {
       throw e;
     }
 
+    this.environment = sealingEnvironment(this, props.sealingKey.environment);
+
     const file = path.resolve(props.file);
     this.sealedFile = path.resolve(props.sealedFile ?? `${file}.sealed.json`);
     let result;
@@ -125,6 +144,7 @@ export class FileSecret extends Construct {
         value: readFileIfExists(file),
         sealedText: readFileIfExists(this.sealedFile)?.toString('utf8'),
         publicKey,
+        environment: this.environment,
         keyArn: Token.isUnresolved(keyArn) ? undefined : keyArn,
       });
     } catch (e) {
@@ -175,7 +195,7 @@ export class FileSecret extends Construct {
       serviceToken: writer.functionArn,
       resourceType: 'Custom::FleetSealedSecret',
       serviceTimeout: customResourceServiceTimeout(writer),
-      properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey },
+      properties: { SecretId: this.resource.secretArn, KeyArn: keyArn, Bucket: asset.s3BucketName, ObjectKey: asset.s3ObjectKey, Environment: this.environment },
     });
     this.versionId = write.getAttString('VersionId');
     this.secret = secretsmanager.Secret.fromSecretAttributes(this, 'Value', {
@@ -197,6 +217,29 @@ export class FileSecret extends Construct {
   public grantRead(grantee: iam.IGrantable): iam.Grant {
     return this.secret.grantRead(grantee);
   }
+}
+
+/**
+ * The environment a file secret is sealed for: the one given, or the name of the top-level stack, which CloudFormation
+ * keeps unique in an account and region (a nested stack's own name is generated at deploy time).
+ */
+function sealingEnvironment(scope: Construct, given: string | undefined): string {
+  if (given !== undefined) {
+    if (Token.isUnresolved(given)) {
+      throw fleetError(scope, 'sealingKey.environment is a token', 'give a literal name: synth seals the value for it, before anything is deployed');
+    }
+    if (!SEALING_ENVIRONMENT_PATTERN.test(given)) {
+      throw fleetError(scope, `sealingKey.environment '${given}' is not an environment name`,
+        "use letters, digits, '.', '_' and '-' only, at most 128 characters, starting with a letter or digit (e.g. 'Production', 'Qa')");
+    }
+    return given;
+  }
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent) stack = stack.nestedStackParent;
+  if (Token.isUnresolved(stack.stackName)) {
+    throw fleetError(scope, 'the stack name is a token, so it cannot name the environment the secret is sealed for', "give sealingKey.environment (e.g. 'Production')");
+  }
+  return stack.stackName;
 }
 
 /** One writer function per stack, shared by its file secrets; each adds only its own object, key and secret to its role. */

@@ -133,9 +133,9 @@ describe('qaStackName', () => {
     [undefined, 'Qa'],
     ['', 'Qa'],
     ['main', 'Qa-main'],
-    ['feature/Login_2', 'Qa-feature-Login-2-95324ef7'],
-    ['--weird..branch--', 'Qa-weird-branch-1b7835c6'],
-    ['x'.repeat(200), `Qa-${'x'.repeat(116)}-aa20c23e`],
+    ['feature/Login_2', 'Qa-feature-Login-2-95324ef743e74453'],
+    ['--weird..branch--', 'Qa-weird-branch-1b7835c6d3797814'],
+    ['x'.repeat(200), `Qa-${'x'.repeat(108)}-aa20c23e32018340`],
   ])('%s → %s', (branch, name) => {
     expect(qaStackName(branch)).toBe(name);
     expect(qaStackName(branch)).toMatch(/^[A-Za-z][A-Za-z0-9-]{0,127}$/);

@@ -72,7 +72,29 @@ describe('branch names (issue 10 item 8c)', () => {
   test('feature/x and feature-x get different stacks', () => {
     expect(qaStackName('feature/x')).not.toBe(qaStackName('feature-x'));
     expect(qaStackName('feature-x')).toBe('Qa-feature-x');
-    expect(qaStackName('feature/x')).toMatch(/^Qa-feature-x-[0-9a-f]{8}$/);
+    expect(qaStackName('feature/x')).toBe('Qa-feature-x-217d2bf51f16e9dc');
+  });
+
+  test('the branch hash is 64 bits: the git-valid branch that collided with feature/x on 32 bits (issue 19) gets its own stack', () => {
+    // Found in a few CPU-minutes against the 8-hex-character suffix: both were Qa-feature-x-217d2bf5.
+    const attacker = "feature/x##!>%&'>";
+    expect(qaStackName(attacker)).toBe('Qa-feature-x-217d2bf5ba0d466a');
+    expect(qaStackName(attacker)).not.toBe(qaStackName('feature/x'));
+    expect(qaStackName(attacker).slice(0, -8)).toBe(qaStackName('feature/x').slice(0, -8));
+  });
+
+  test('a branch that already ends like a hashed name gets a hash of its own; one ending like the old 8-character hash stays as written', () => {
+    expect(qaStackName('a-0123456789abcdef')).toMatch(/^Qa-a-0123456789abcdef-[0-9a-f]{16}$/);
+    expect(qaStackName('fix-deadbeef')).toBe('Qa-fix-deadbeef');
+  });
+
+  test('a branch name of any length fits CloudFormation\'s 128 characters, with the full hash', () => {
+    fc.assert(fc.property(fc.string({ minLength: 100, maxLength: 400 }), (branch) => {
+      fc.pre(branch.trim() !== '');
+      const name = qaStackName(branch);
+      expect(name.length).toBeLessThanOrEqual(128);
+      if (name !== `Qa-${branch}`) expect(name).toMatch(/-[0-9a-f]{16}$/);
+    }), { numRuns: 200 });
   });
 
   test('a branch that looks like a hashed name gets its own hash, so no two branches share a stack', () => {
@@ -85,11 +107,13 @@ describe('branch names (issue 10 item 8c)', () => {
       fc.pre(a.trim() !== '' && b.trim() !== '' && a !== b);
       const [x, y] = [qaStackName(a), qaStackName(b)];
       expect(x).toMatch(/^Qa(-[A-Za-z0-9-]*[A-Za-z0-9])?$/);
+      // Either the branch as written or a hashed name, never something in between.
+      expect(x === `Qa-${a}` || /-[0-9a-f]{16}$/.test(x)).toBe(true);
       expect(x.length).toBeLessThanOrEqual(128);
       expect(x).not.toBe(y);
     }), { numRuns: 500 });
     // Branches that differ only in the characters a stack name cannot hold.
-    const variants = ['a/b', 'a-b', 'a_b', 'a.b', 'a--b', 'a b', 'a#b'];
+    const variants = ['a/b', 'a-b', 'a_b', 'a.b', 'a--b', 'a b', 'a#b', 'feature/x', "feature/x##!>%&'>", qaStackName('feature/x').slice(3)];
     expect(new Set(variants.map(qaStackName)).size).toBe(variants.length);
   });
 });

@@ -1,14 +1,14 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, Lazy, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetPreflightChecks } from '../../lib/preflight';
 import { FileSecret, FileSecretProps } from '../../lib/secrets/file-secret';
-import { parseSealedFile } from '../../lib/secrets/seal';
+import { parseSealedFile, parseSealingPublicKey, sealIdOf } from '../../lib/secrets/seal';
 import { unitTestApp, validatedApp } from '../support/app';
 import { testSealingKey } from './keys';
 
@@ -196,5 +196,53 @@ describe('FileSecret', () => {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
     build(app);
     expect(() => app.synth()).not.toThrow();
+  });
+});
+
+describe('FileSecret environments (issue 19)', () => {
+  const sealedPath = () => path.join(dir, 'db_password.txt.sealed.json');
+  const inStack = (app: App, name: string, environment?: string) => {
+    const stack = new Stack(app, name, { env: { account: '493827162534', region: 'eu-west-1' } });
+    const secret = new FileSecret(stack, 'DbPassword', { file: path.join(dir, 'db_password.txt'), sealingKey: { keyArn: KEY_ARN, publicKey: key.publicKeyPem, environment } });
+    return { stack, secret };
+  };
+
+  test('the writer is told its environment, by default the stack name: the template, not the sealed file, decides', () => {
+    const { stack, secret } = inStack(unitTestApp(), 'Production');
+    expect(secret.environment).toBe('Production');
+    Template.fromStack(stack).hasResourceProperties('Custom::FleetSealedSecret', { Environment: 'Production' });
+    expect(Object.keys(parseSealedFile(fs.readFileSync(sealedPath(), 'utf8'))!.seals)).toEqual([sealIdOf('Production', parseSealingPublicKey(key.publicKeyPem).sha256)]);
+  });
+
+  test('in a nested stack the environment is the top-level stack\'s name (a nested stack\'s own name is only known at deploy time)', () => {
+    const app = unitTestApp();
+    const parent = new Stack(app, 'Production', { env: { account: '493827162534', region: 'eu-west-1' } });
+    const nested = new NestedStack(parent, 'Services');
+    const secret = new FileSecret(nested, 'DbPassword', { file: path.join(dir, 'db_password.txt'), sealingKey: { keyArn: KEY_ARN, publicKey: key.publicKeyPem } });
+    expect(secret.environment).toBe('Production');
+  });
+
+  test('a branch that commits production\'s sealed file into its QA stack (same key) gets no value: synth refuses it without the plain file, naming the fix', () => {
+    inStack(unitTestApp(), 'Production');
+    fs.rmSync(path.join(dir, 'db_password.txt'));
+    expect(() => inStack(unitTestApp(), 'Qa-feature-x-0123456789abcdef'))
+      .toThrow(/no seal for environment 'Qa-feature-x-0123456789abcdef' with this key \(it has this key's seals for 'Production'\).*Fix: put the plain secret file beside it/);
+  });
+
+  test('environments that may share values share one seal: every QA branch with environment \'Qa\' deploys the seal made once, without the plain file', () => {
+    const made = inStack(unitTestApp(), 'Qa', 'Qa');
+    expect(made.secret.outcome).toBe('sealed');
+    const writer = (stack: Stack) => JSON.stringify(Template.fromStack(stack).findResources('Custom::FleetSealedSecret'));
+    fs.rmSync(path.join(dir, 'db_password.txt'));
+    for (const branch of ['Qa-feature-a-0123456789abcdef', 'Qa-main']) {
+      const { stack, secret } = inStack(unitTestApp(), branch, 'Qa');
+      expect(secret.outcome).toBe('sealed-file-only');
+      expect(writer(stack)).toBe(writer(made.stack));
+    }
+  });
+
+  test('an environment name the seal cannot carry, or a token, is refused at synth with the fix', () => {
+    expect(() => inStack(unitTestApp(), 'Qa', 'qa:main')).toThrow(/Qa\/DbPassword: sealingKey.environment 'qa:main' is not an environment name.*Fix: use letters, digits/);
+    expect(() => inStack(unitTestApp(), 'Qa', Lazy.string({ produce: () => 'Qa' }))).toThrow(/sealingKey.environment is a token/);
   });
 });

@@ -16,14 +16,15 @@ const key = testSealingKey();
 const KEY_ARN = 'arn:aws:kms:eu-west-1:111111111111:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:111111111111:secret:QaDbPassword-a1b2c3';
 const VALUE = 'correct horse battery staple';
-const envelopeBytes = (value = VALUE) => Buffer.from(JSON.stringify(sealValue(Buffer.from(value), parseSealingPublicKey(key.publicKeyPem))));
+const ENVIRONMENT = 'Qa';
+const envelopeBytes = (value = VALUE, environment = ENVIRONMENT) => Buffer.from(JSON.stringify(sealValue(Buffer.from(value), parseSealingPublicKey(key.publicKeyPem), environment)));
 let responses: any[] = [];
 let logs: string[] = [];
 
 const event = (RequestType: string, extra: Record<string, unknown> = {}) => ({
   RequestType, ResponseURL: 'https://cloudformation-custom-resource-response.example/x', StackId: 'stack', RequestId: 'r', LogicalResourceId: 'DbPasswordWrite',
   ResourceType: 'Custom::FleetSealedSecret',
-  ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:w', SecretId: SECRET_ARN, KeyArn: KEY_ARN, Bucket: 'cdk-hnb659fds-assets-111111111111-eu-west-1', ObjectKey: 'abc.json' },
+  ResourceProperties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:w', SecretId: SECRET_ARN, KeyArn: KEY_ARN, Bucket: 'cdk-hnb659fds-assets-111111111111-eu-west-1', ObjectKey: 'abc.json', Environment: ENVIRONMENT },
   ...extra,
 });
 
@@ -150,4 +151,56 @@ test('Delete calls nothing: the secret goes with its stack', async () => {
   expect(s3.calls()).toHaveLength(0);
   expect(kms.calls()).toHaveLength(0);
   expect(sm.calls()).toHaveLength(0);
+});
+
+describe('environment binding (issue 19): the writer opens only values sealed for its own environment', () => {
+  test('a production seal presented to a QA writer that shares the key is refused before KMS is called, and nothing is written', async () => {
+    serve(envelopeBytes('production-db-password', 'Production'));
+    await handler(event('Create'));
+    expect(responses[0].Status).toBe('FAILED');
+    expect(responses[0].Reason).toMatch(/sealed for environment 'Production', and this is environment 'Qa'.*seal the file for 'Qa'/);
+    expect(kms.commandCalls(DecryptCommand)).toHaveLength(0);
+    expect(sm.calls()).toHaveLength(0);
+    expect(JSON.stringify(responses) + logs.join('\n')).not.toContain('production-db-password');
+  });
+
+  test('the same production seal relabelled as QA\'s is unwrapped but fails authentication, and nothing is written', async () => {
+    const envelope = JSON.parse(envelopeBytes('production-db-password', 'Production').toString());
+    serve(Buffer.from(JSON.stringify({ ...envelope, environment: 'Qa' })));
+    await handler(event('Create'));
+    expect(responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/fails authentication for environment 'Qa'/) });
+    expect(sm.calls()).toHaveLength(0);
+    expect(JSON.stringify(responses) + logs.join('\n')).not.toContain('production-db-password');
+  });
+
+  test('the production writer opens the production seal', async () => {
+    const bytes = envelopeBytes('production-db-password', 'Production');
+    serve(bytes);
+    sm.on(GetSecretValueCommand).rejects(new ResourceNotFoundException({ message: 'no AWSCURRENT', $metadata: {} }));
+    sm.on(DescribeSecretCommand).resolves({ ARN: SECRET_ARN });
+    sm.on(PutSecretValueCommand).resolves({ ARN: SECRET_ARN, VersionId: versionTokenOf(bytes), VersionStages: ['AWSCURRENT'] });
+    const production = event('Create');
+    await handler({ ...production, ResourceProperties: { ...production.ResourceProperties, Environment: 'Production' } });
+    expect(responses[0].Status).toBe('SUCCESS');
+    expect(sm.commandCalls(PutSecretValueCommand)[0].args[0].input.SecretString).toBe('production-db-password');
+  });
+
+  test('a value sealed before environments were bound (v1) is refused with the fix, without calling KMS', async () => {
+    const envelope = JSON.parse(envelopeBytes().toString());
+    serve(Buffer.from(JSON.stringify({ ...envelope, format: 'cdk-container-fleet/sealed-secret/v1' })));
+    await handler(event('Create'));
+    expect(responses[0].Reason).toMatch(/sealed by an earlier cdk-container-fleet .*put the plain secret file beside its .sealed.json and synth/);
+    expect(kms.calls()).toHaveLength(0);
+  });
+
+  test('a custom resource without an Environment (or with one the AAD cannot carry) is refused before anything is read', async () => {
+    for (const Environment of [undefined, '', 'a:b']) {
+      responses = [];
+      const e = event('Create');
+      await handler({ ...e, ResourceProperties: { ...e.ResourceProperties, Environment } });
+      expect(responses[0]).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/names no valid Environment.*synthesize the stack with this version/) });
+    }
+    expect(s3.calls()).toHaveLength(0);
+    expect(kms.calls()).toHaveLength(0);
+  });
 });
