@@ -15,3 +15,4 @@ export * from './preflight';
 export * from './update-check';
 export * from './snapshot';
 export * from './report';
+export * from './scaling';

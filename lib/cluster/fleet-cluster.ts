@@ -6,12 +6,14 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
 import { loggingDriversUserDataCommand } from './logging-drivers';
 import { fleetError } from '../errors';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
+import { alarmTopicOf, useAlarmTopic } from '../observability/alarms';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 
@@ -119,6 +121,14 @@ export interface FleetClusterProps {
    * @default - the instances read no SSM parameters (tasks get theirs through their own roles)
    */
   readonly parameterPrefix?: string;
+
+  /**
+   * The SNS topic every alarm of the environment notifies: its services' alarms, the tasks-not-placed alarm, and
+   * whatever the environment stacks add (DNS updater, nightly chain). Subscribe your pager or chat to it.
+   *
+   * @default - one made on first use, encrypted with a customer managed KMS key (`alarmTopic`)
+   */
+  readonly alarmTopic?: sns.ITopic;
 }
 
 /**
@@ -161,8 +171,17 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
    */
   public readonly teardownGuard: CustomResource;
 
+  /**
+   * The topic the environment's alarms notify (`alarmTopic`, or one made on first use). Subscribe to it:
+   * `cluster.alarmTopic.addSubscription(new subscriptions.EmailSubscription('oncall@example.com'))`.
+   */
+  public get alarmTopic(): sns.ITopic {
+    return alarmTopicOf(this);
+  }
+
   constructor(scope: Construct, id: string, props: FleetClusterProps = {}) {
     super(scope, id);
+    if (props.alarmTopic) useAlarmTopic(this, props.alarmTopic);
 
     const minCapacity = props.minCapacity ?? 2;
     const maxCapacity = props.maxCapacity ?? Math.max(4, minCapacity);

@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { onServiceRouted } from '../service/routed';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
@@ -275,6 +276,9 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
         action: elbv2.ListenerAction.forward([targetGroup]),
       });
     }
+
+    // Now that the target group is attached (its metrics need the load balancer): scaling and alarms of the route.
+    onServiceRouted(service, shard.loadBalancer, targetGroup);
 
     const route: FleetRoute = {
       service, host, path, loadBalancer: shard.loadBalancer, dnsName: shard.loadBalancer.loadBalancerDnsName, targetGroup, rule, priority,

@@ -1,4 +1,5 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -7,6 +8,9 @@ import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
+import { serviceAlarms } from '../observability/alarms';
+import { applyServiceScaling, scalingPlanOf } from '../scaling/service-scaling';
+import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 
@@ -92,6 +96,24 @@ export interface FleetServiceProps {
    * @default 2, one per Availability Zone
    */
   readonly desiredCount?: number;
+
+  /**
+   * Task auto scaling: a task-count range and the targets that move the count within it (CPU, memory, requests per
+   * task and response time of the service's routes, an SQS backlog per task, floors by time of day). A service that
+   * scales has no DesiredCount in its template, so a deploy never resets a scaled-out service to `desiredCount`.
+   *
+   * @default - a fixed count of `desiredCount` tasks
+   */
+  readonly scaling?: ServiceScaling;
+
+  /**
+   * CloudWatch alarms on the service, notifying its cluster's alarm topic: CPU and memory high, tasks below desired;
+   * for each load-balancer route, 5xx rate, unhealthy targets and p99 latency, which also roll a deployment back
+   * (ECS deployment alarms, beside the circuit breaker). Thresholds follow the service's own settings (docs/observability.md).
+   *
+   * @default true
+   */
+  readonly alarms?: boolean;
 
   /**
    * Environment variables of the container.
@@ -390,6 +412,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly containerPort?: number;
   /** Network access to the service's tasks: in bridge mode, the cluster instances' security group. */
   public readonly connections: ec2.Connections;
+  /** The Application Auto Scaling target of the task count, when the service scales (`scaling`). */
+  public readonly scalableTarget?: appscaling.ScalableTarget;
 
   constructor(scope: Construct, id: string, props: FleetServiceProps) {
     super(scope, id);
@@ -463,6 +487,10 @@ export class FleetService extends Construct implements ec2.IConnectable {
 
     // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
     this.connections = props.cluster.connections;
+    if (props.scaling) this.scalableTarget = applyServiceScaling(this, props.scaling, desiredCount);
+    if (props.alarms ?? true) {
+      serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB });
+    }
 
     if (props.serviceConnect) {
       this.service.enableServiceConnect({

@@ -1,0 +1,26 @@
+/**
+ * What happens when a FleetLoadBalancer routes a service: its scaling gains the route's request and response-time
+ * targets, and its alarms the route's 5xx, unhealthy-target and latency alarms (which also roll deployments back).
+ */
+import { Token } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { hasAlarms, routeAlarms } from '../observability/alarms';
+import { scaleOnRoute, scalingPlanOf } from '../scaling/service-scaling';
+import type { FleetService } from './fleet-service';
+
+/** Target groups whose alarms exist: two routes of one service on one load balancer share a target group. */
+const ALARMED_GROUPS = new WeakSet<elbv2.ApplicationTargetGroup>();
+
+export function onServiceRouted(service: FleetService, loadBalancer: elbv2.ApplicationLoadBalancer, targetGroup: elbv2.ApplicationTargetGroup): void {
+  scaleOnRoute(service, loadBalancer, targetGroup);
+  if (!hasAlarms(service) || ALARMED_GROUPS.has(targetGroup)) return;
+  ALARMED_GROUPS.add(targetGroup);
+  const cfn = targetGroup.node.defaultChild as elbv2.CfnTargetGroup;
+  const number = (v: number | undefined, fallback: number) => (v === undefined || Token.isUnresolved(v) ? fallback : v);
+  routeAlarms(service, loadBalancer, targetGroup, {
+    // ELB's own defaults when the target group leaves them out.
+    healthCheckIntervalSeconds: number(cfn.healthCheckIntervalSeconds, 30),
+    unhealthyThresholdCount: number(cfn.unhealthyThresholdCount, 2),
+    responseTimeTargetSeconds: scalingPlanOf(service)?.responseTimeSeconds,
+  });
+}
