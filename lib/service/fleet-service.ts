@@ -9,6 +9,7 @@ import { checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
+import { checkEnvironmentNames, checkImageReference } from './service-checks';
 
 export type { ExtraHosts } from './container-options';
 
@@ -524,6 +525,9 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   if (typeof props.image === 'string' && /\s/.test(props.image)) {
     throw fleetError(scope, `image '${props.image}' contains whitespace`, "give a single image reference such as 'repository/name:tag'");
   }
+  if (typeof props.image === 'string') checkImageReference(scope, props.image);
+  checkEnvironmentNames(scope, 'environment', props.environment);
+  checkEnvironmentNames(scope, 'secrets', props.secrets);
   checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
   checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
   checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });
