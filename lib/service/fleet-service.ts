@@ -5,7 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
-import { checkTaskFitsInstance } from '../cluster/instance-capacity';
+import { addTaskFitValidation, checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
@@ -440,6 +440,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
       ulimits: props.ulimits,
       gpuCount: props.gpuCount,
     });
+
+    addTaskFitValidation(this, props.cluster.instanceType, this.taskDefinition);
 
     this.service = new ecs.Ec2Service(this, 'Resource', {
       cluster: props.cluster.cluster,
