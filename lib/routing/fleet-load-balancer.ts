@@ -44,7 +44,8 @@ export interface FleetLoadBalancerProps {
   readonly certificate?: acm.ICertificate;
 
   /**
-   * Client address ranges allowed to reach the load balancer, e.g. your office for QA environments.
+   * Client address ranges allowed to reach the load balancer, e.g. your office for QA environments. A range with host
+   * bits set (`203.0.113.7/24`) admits its whole network, with a warning.
    *
    * @default - anywhere (0.0.0.0/0) when internet-facing, the VPC's CIDR otherwise
    */
@@ -117,14 +118,16 @@ export interface RouteOptions {
   readonly host?: string;
 
   /**
-   * Path of the target group's health check; must start with '/'.
+   * Path of the target group's health check; must start with '/'. A service has one target group per load balancer,
+   * so its first route there sets the check: a later route asking for another one gets a warning.
    *
    * @default '/'
    */
   readonly healthCheckPath?: string;
 
   /**
-   * HTTP codes that count as healthy.
+   * HTTP codes that count as healthy: codes from 200 to 499, as one code (`'200'`), a list (`'200,202'`) or a range
+   * (`'200-299'`); anything else ALB refuses at deploy, so it fails at synth.
    *
    * @default '200-399'
    */

@@ -54,7 +54,9 @@ export interface FleetServiceProps {
 
   /**
    * The container image: a registry reference such as `nginx:1.27` or `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.0`,
-   * or any `ecs.ContainerImage` (an ECR repository, a Docker image asset).
+   * or any `ecs.ContainerImage` (an ECR repository, a Docker image asset). A string must be a reference Docker accepts
+   * (lower-case repository, valid tag and digest), checked at synth: ECS registers any string, and Docker refuses a bad
+   * one only when a task starts.
    */
   readonly image: string | ecs.ContainerImage;
 

@@ -45,7 +45,8 @@ export interface SwarmNodeGroupProps {
   /**
    * Instance tags written to the node's environment file (`/etc/swarm/node.env`), by tag key, as the variable
    * name to use: `{ 'example.db.host': 'DB_HOST' }`. The engine reads the file (systemd `EnvironmentFile`);
-   * services can mount it or read it with `--env-file`.
+   * services can mount it or read it with `--env-file`. Each key must be a tag the instances have (`tags`, a label's
+   * `docker.*` tag, or one added with `Tags.of`), checked at synth.
    *
    * @default - none exported
    */
