@@ -1,10 +1,10 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { parseCidr } from './cidr';
+import { cidrRange, cidrsCoverEverything, cidrWithHostBitsCleared } from './cidr';
 import { fleetError } from './errors';
 
-export { parseCidr } from './cidr';
-export type { ParsedCidr } from './cidr';
+export { cidrRange, cidrsCoverEverything, cidrWithHostBitsCleared, parseCidr } from './cidr';
+export type { CidrRange, ParsedCidr } from './cidr';
 
 /**
  * Token-aware checks of the values users type, shared by every construct so that each bad value fails the same way:
@@ -68,26 +68,45 @@ export function checkDuration(scope: Construct, name: string, value: Duration | 
 export interface CidrListOptions {
   /** Allow an empty list. @default false: an empty list of allowed ranges would admit nobody (or, worse, be read as everybody) */
   readonly allowEmpty?: boolean;
-  /** Allow /0 (the whole internet). @default true */
+  /** Allow /0 (the whole internet), or ranges that together cover it (`0.0.0.0/1` and `128.0.0.0/1`). @default true */
   readonly allowAnywhere?: boolean;
   /** What the ranges are for, for the message. @default 'address ranges' */
   readonly what?: string;
 }
 
-/** Throws when `cidrs` (if given) holds a value that is not a CIDR block, or breaks `options`. Tokens pass. */
+/**
+ * Throws when `cidrs` (if given) holds a value that is not a CIDR block, or breaks `options`; warns about a block with
+ * host bits set (`203.0.113.7/24`), which AWS reads as its network (`203.0.113.0/24`) while the user often meant the
+ * one address. Tokens pass.
+ */
 export function checkCidrs(scope: Construct, name: string, cidrs: readonly string[] | undefined, options: CidrListOptions = {}): void {
   if (cidrs === undefined || Token.isUnresolved(cidrs)) return;
   if (cidrs.length === 0 && !options.allowEmpty) {
     throw fleetError(scope, `${name} is empty`, `list the ${options.what ?? 'address ranges'} to admit, e.g. ['203.0.113.0/24'], or leave ${name} out for the default`);
   }
-  for (const cidr of cidrs) {
-    if (Token.isUnresolved(cidr)) continue;
-    const parsed = parseCidr(cidr);
+  const known = cidrs.filter((cidr) => !Token.isUnresolved(cidr));
+  for (const cidr of known) {
+    const parsed = cidrRange(cidr);
     if (typeof parsed === 'string') {
       throw fleetError(scope, `${name} holds '${cidr}', which is not a CIDR block: ${parsed}`, "write an address range such as '203.0.113.0/24' or '2001:db8::/32'");
     }
     if (parsed.prefixLength === 0 && options.allowAnywhere === false) {
       throw fleetError(scope, `${name} holds ${cidr}, which admits the whole internet`, `list only the ${options.what ?? 'address ranges'} that should reach it`);
+    }
+    const network = cidrWithHostBitsCleared(cidr);
+    if (network !== undefined) {
+      const single = parsed.version === 4 ? 32 : 128;
+      Annotations.of(scope).addWarningV2('@cdk-container-fleet/validation:cidrHostBits',
+        `${name} holds ${cidr}, which has host bits set: it admits the whole network ${network}, not only ${cidr.slice(0, cidr.indexOf('/'))}. `
+        + `Write '${network}' if you mean that network, or '${cidr.slice(0, cidr.indexOf('/'))}/${single}' for the one address`);
+    }
+  }
+  if (options.allowAnywhere === false) {
+    for (const version of [4, 6] as const) {
+      if (!cidrsCoverEverything(known, version)) continue;
+      const together = known.filter((c) => (cidrRange(c) as { version: number }).version === version);
+      throw fleetError(scope, `${name} holds ${together.join(', ')}, which together admit the whole ${version === 4 ? 'IPv4' : 'IPv6'} internet`,
+        `list only the ${options.what ?? 'address ranges'} that should reach it`);
     }
   }
 }

@@ -1,6 +1,7 @@
 import * as fc from 'fast-check';
 import { Duration, Stack, Token } from 'aws-cdk-lib';
-import { checkCidrs, checkDuration, checkPercent, checkWholeNumber, parseCidr, wholeNumberProblem } from '../lib/validation';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { checkCidrs, checkDuration, checkPercent, checkWholeNumber, cidrRange, cidrsCoverEverything, cidrWithHostBitsCleared, parseCidr, wholeNumberProblem } from '../lib/validation';
 import { unitTestApp } from './support/app';
 
 const scope = () => new Stack(unitTestApp(), 'S');
@@ -59,5 +60,51 @@ describe('validation', () => {
     expect(() => checkCidrs(scope(), 'allowedCidrs', [], { allowEmpty: true })).not.toThrow();
     expect(() => checkCidrs(scope(), 'allowedCidrs', ['0.0.0.0/0'], { allowAnywhere: false, what: 'office ranges' })).toThrow(/admits the whole internet\. Fix: list only the office ranges/);
     expect(() => checkCidrs(scope(), 'allowedCidrs', ['10.0.0.0/40'])).toThrow(/'10.0.0.0\/40', which is not a CIDR block: its prefix length \/40 is above \/32/);
+  });
+
+  test('host bits: a block with them set names the network it stands for, IPv4 and IPv6 (compressed)', () => {
+    expect(cidrWithHostBitsCleared('203.0.113.7/24')).toBe('203.0.113.0/24');
+    expect(cidrWithHostBitsCleared('203.0.113.0/24')).toBeUndefined();
+    expect(cidrWithHostBitsCleared('203.0.113.7/32')).toBeUndefined();
+    expect(cidrWithHostBitsCleared('10.1.2.3/0')).toBe('0.0.0.0/0');
+    expect(cidrWithHostBitsCleared('2001:db8::1/32')).toBe('2001:db8::/32');
+    expect(cidrWithHostBitsCleared('2001:db8:0:0:1:0:0:5/64')).toBe('2001:db8::/64');
+    expect(cidrWithHostBitsCleared('2001:0:0:1:0:0:0:1/112')).toBe('2001:0:0:1::/112');
+    expect(cidrWithHostBitsCleared('2001:db8::/32')).toBeUndefined();
+    expect(cidrRange('2001:db8::/32')).toMatchObject({ version: 6, first: 0x20010db8n << 96n, last: (0x20010db8n << 96n) + (1n << 96n) - 1n });
+  });
+
+  test('coverage: blocks that together hold every address of a version cover everything, IPv4 and IPv6', () => {
+    expect(cidrsCoverEverything(['0.0.0.0/1', '128.0.0.0/1'], 4)).toBe(true);
+    expect(cidrsCoverEverything(['0.0.0.0/2', '64.0.0.0/2', '128.0.0.0/1', '10.0.0.0/8'], 4)).toBe(true);
+    expect(cidrsCoverEverything(['0.0.0.0/1', '128.0.0.0/2'], 4)).toBe(false);
+    expect(cidrsCoverEverything(['0.0.0.0/1', '128.0.0.0/1'], 6)).toBe(false);
+    expect(cidrsCoverEverything(['::/1', '8000::/1'], 6)).toBe(true);
+    expect(cidrsCoverEverything(['::/1', '8000::/2'], 6)).toBe(false);
+    expect(cidrsCoverEverything([], 4)).toBe(false);
+  });
+
+  test('coverage agrees with counting: the /2 blocks of IPv4 cover everything exactly when all four are listed', () => {
+    const quarters = ['0.0.0.0/2', '64.0.0.0/2', '128.0.0.0/2', '192.0.0.0/2'];
+    fc.assert(fc.property(fc.subarray(quarters), fc.array(fc.constantFrom('10.0.0.0/8', '192.168.1.7/24', '2001:db8::/32')), (some, noise) => {
+      expect(cidrsCoverEverything([...noise, ...some], 4)).toBe(some.length === 4);
+    }));
+  });
+
+  test('CIDR lists: ranges that together admit the whole internet get the same refusal as /0; part of it passes', () => {
+    expect(() => checkCidrs(scope(), 'allowedCidrs', ['0.0.0.0/1', '128.0.0.0/1'], { allowAnywhere: false, what: 'office ranges' }))
+      .toThrow(/^S: allowedCidrs holds 0\.0\.0\.0\/1, 128\.0\.0\.0\/1, which together admit the whole IPv4 internet\. Fix: list only the office ranges/);
+    expect(() => checkCidrs(scope(), 'allowedCidrs', ['2001:db8::/32', '::/1', '8000::/1'], { allowAnywhere: false }))
+      .toThrow(/holds 2001:db8::\/32, ::\/1, 8000::\/1, which together admit the whole IPv6 internet/);
+    expect(() => checkCidrs(scope(), 'allowedCidrs', ['0.0.0.0/1', '128.0.0.0/2'], { allowAnywhere: false })).not.toThrow();
+    expect(() => checkCidrs(scope(), 'allowedCidrs', ['0.0.0.0/1', '128.0.0.0/1'])).not.toThrow();
+  });
+
+  test('CIDR lists: host bits set is a warning naming the network, not an error', () => {
+    const stack = scope();
+    checkCidrs(stack, 'allowedCidrs', ['203.0.113.7/24', '198.51.100.0/24']);
+    const warnings = Annotations.fromStack(stack).findWarning('/S', Match.stringLikeRegexp('host bits'));
+    expect(warnings.map((w) => w.entry.data)).toEqual([expect.stringMatching(
+      /^allowedCidrs holds 203\.0\.113\.7\/24, which has host bits set: it admits the whole network 203\.0\.113\.0\/24, not only 203\.0\.113\.7\. Write '203\.0\.113\.0\/24' if you mean that network, or '203\.0\.113\.7\/32' for the one address/)]);
   });
 });

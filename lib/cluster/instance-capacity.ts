@@ -1,5 +1,6 @@
 import { Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 
@@ -53,6 +54,62 @@ export function taskFitProblem(instanceType: string, cpu: number, memoryMiB: num
     return `memoryLimitMiB ${memoryMiB} is more than a ${instanceType} instance has (${capacity.memoryMiB} MiB), so no task could ever be placed`;
   }
   return undefined;
+}
+
+/** What one container of a task reserves on its instance. */
+export interface ContainerReservation {
+  readonly name: string;
+  /** CPU units (0 when the container sets none). */
+  readonly cpu: number;
+  /** MiB ECS reserves for it: the soft limit (memoryReservation) when set, else the hard limit. */
+  readonly memoryMiB: number;
+}
+
+/**
+ * Why a task whose containers reserve this much together cannot run on `instanceType`, or undefined when it can (or the
+ * type is not in the table). ECS places a task on EC2 by the sum of its containers' CPU units and memory reservations.
+ */
+export function containersFitProblem(instanceType: string, containers: readonly ContainerReservation[]): string | undefined {
+  const capacity = instanceCapacity(instanceType);
+  if (!capacity) return undefined;
+  const cpu = containers.reduce((sum, c) => sum + c.cpu, 0);
+  const memoryMiB = containers.reduce((sum, c) => sum + c.memoryMiB, 0);
+  const each = (value: (c: ContainerReservation) => number) => containers.map((c) => `${c.name} ${value(c)}`).join(', ');
+  if (cpu > capacity.cpu) {
+    return `the task's ${containers.length} containers together reserve ${cpu} CPU units (${each((c) => c.cpu)}), more than a ${instanceType} instance has (${capacity.cpu}), so no task could ever be placed`;
+  }
+  if (memoryMiB > capacity.memoryMiB) {
+    return `the task's ${containers.length} containers together reserve ${memoryMiB} MiB (${each((c) => c.memoryMiB)}), more than a ${instanceType} instance has (${capacity.memoryMiB} MiB), so no task could ever be placed`;
+  }
+  return undefined;
+}
+
+/**
+ * Checks, once the app is built, that every container of `taskDefinition` together fits one instance: containers can
+ * be added after the service (`service.taskDefinition.addContainer(...)`, a log router, a proxy), and the check at
+ * construction sees only the main one. Values that are tokens are not judged.
+ */
+export function addTaskFitValidation(scope: Construct, instanceType: ec2.InstanceType, taskDefinition: ecs.TaskDefinition): void {
+  scope.node.addValidation({
+    validate: () => {
+      const containers = taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
+      if (containers.length < 2) return [];
+      const reservations: ContainerReservation[] = [];
+      for (const container of containers) {
+        const rendered = container.renderContainerDefinition();
+        const memory = rendered.memoryReservation ?? rendered.memory ?? 0;
+        const cpu = rendered.cpu ?? 0;
+        if (Token.isUnresolved(memory) || Token.isUnresolved(cpu)) return [];
+        reservations.push({ name: container.containerName, cpu, memoryMiB: memory });
+      }
+      const problem = containersFitProblem(instanceType.toString(), reservations);
+      if (!problem) return [];
+      const cpu = reservations.reduce((sum, c) => sum + c.cpu, 0);
+      const memoryMiB = reservations.reduce((sum, c) => sum + c.memoryMiB, 0);
+      return [fleetError(scope, problem,
+        `lower the containers' cpu or memory, or give the FleetCluster a larger instanceType (for example ${suggestLarger(instanceType.toString(), cpu, memoryMiB)})`).message];
+    },
+  });
 }
 
 /** Throws when a task of this size can never be placed on the cluster's instances. */

@@ -12,7 +12,7 @@ import type { DeployedRuleRecord } from '../update-check/deployed';
 import { checkDuration, checkWholeNumber } from '../validation';
 import { accessLogBucketFor } from './access-logs';
 import { createLoadBalancer } from './listeners';
-import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, warnAboutHttpHealthChecks } from './load-balancer-checks';
+import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, checkHealthyHttpCodes, vpcCidrBlockOf, warnAboutHttpHealthChecks } from './load-balancer-checks';
 import { hostPatternProblem, pathPatternProblem } from './patterns';
 import { assignPrioritiesDetailed, MAX_PRIORITY, routeKey } from './priorities';
 import { ALB_QUOTAS, pickShard, Shard } from './sharding';
@@ -45,7 +45,8 @@ export interface FleetLoadBalancerProps {
   readonly certificate?: acm.ICertificate;
 
   /**
-   * Client address ranges allowed to reach the load balancer, e.g. your office for QA environments.
+   * Client address ranges allowed to reach the load balancer, e.g. your office for QA environments. A range with host
+   * bits set (`203.0.113.7/24`) admits its whole network, with a warning.
    *
    * @default - anywhere (0.0.0.0/0) when internet-facing, the VPC's CIDR otherwise
    */
@@ -118,14 +119,16 @@ export interface RouteOptions {
   readonly host?: string;
 
   /**
-   * Path of the target group's health check; must start with '/'.
+   * Path of the target group's health check; must start with '/'. A service has one target group per load balancer,
+   * so its first route there sets the check: a later route asking for another one gets a warning.
    *
    * @default '/'
    */
   readonly healthCheckPath?: string;
 
   /**
-   * HTTP codes that count as healthy.
+   * HTTP codes that count as healthy: codes from 200 to 499, as one code (`'200'`), a list (`'200,202'`) or a range
+   * (`'200-299'`); anything else ALB refuses at deploy, so it fails at synth.
    *
    * @default '200-399'
    */
@@ -183,6 +186,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   private readonly props: FleetLoadBalancerProps;
   private readonly shards: RoutedShard[] = [];
   private readonly routesByKey = new Map<string, FleetRoute>();
+  /** The health check each target group was made with, and the route that chose it. */
+  private readonly healthChecks = new Map<elbv2.ApplicationTargetGroup, TargetGroupHealthCheck>();
   private readonly maxLoadBalancers: number;
   private deployedShardsCache?: Map<string, number>;
 
@@ -205,7 +210,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     const ports = props.certificate ? [80, 443] : [80];
     const peers = props.allowedCidrs
       ? props.allowedCidrs.map((c) => (c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)))
-      : [internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(props.vpc.vpcCidrBlock)];
+      : [internetFacing ? ec2.Peer.anyIpv4() : ec2.Peer.ipv4(vpcCidrBlockOf(this, props.vpc))];
     for (const peer of peers) {
       for (const port of ports) {
         this.securityGroup.addIngressRule(peer, ec2.Port.tcp(port), `clients on ${port}`);
@@ -328,6 +333,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
     }
     checkHealthCheckPath(this, service.node.path, options.healthCheckPath);
+    checkHealthyHttpCodes(this, service.node.path, options.healthyHttpCodes);
     const existing = this.routesByKey.get(routeKey({ host, path }));
     if (existing) {
       const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
@@ -385,7 +391,10 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
 
   private targetGroupFor(shard: RoutedShard, service: FleetService, options: RouteOptions): elbv2.ApplicationTargetGroup {
     const existing = shard.targetGroups.get(service);
-    if (existing) return existing;
+    if (existing) {
+      this.warnAboutHealthCheckConflict(existing, service, options);
+      return existing;
+    }
     const attached = this.shards.filter((s) => s.targetGroups.has(service)).length;
     if (attached >= ALB_QUOTAS.targetGroupsPerService) {
       throw fleetError(this, `${service.node.path} would need a ${attached + 1}th target group; ECS registers a service with at most ${ALB_QUOTAS.targetGroupsPerService}`,
@@ -401,7 +410,28 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       loadBalancerPath: this.node.path,
     });
     shard.targetGroups.set(service, targetGroup);
+    this.healthChecks.set(targetGroup, {
+      path: options.healthCheckPath ?? '/', healthyHttpCodes: options.healthyHttpCodes ?? '200-399', route: describeRoute(options),
+    });
     return targetGroup;
+  }
+
+  /**
+   * Warns when a further route of a service asks for another health check than the service's target group on this
+   * load balancer already has: one target group per service and load balancer means one health check, so the later
+   * route's setting would be dropped. A warning, not an error: the first route's check still works.
+   */
+  private warnAboutHealthCheckConflict(targetGroup: elbv2.ApplicationTargetGroup, service: FleetService, options: RouteOptions): void {
+    const first = this.healthChecks.get(targetGroup)!;
+    const asked: string[] = [];
+    if (options.healthCheckPath !== undefined && options.healthCheckPath !== first.path) asked.push(`healthCheckPath '${options.healthCheckPath}'`);
+    if (options.healthyHttpCodes !== undefined && options.healthyHttpCodes !== first.healthyHttpCodes) asked.push(`healthyHttpCodes '${options.healthyHttpCodes}'`);
+    if (asked.length === 0) return;
+    Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:healthCheckConflict',
+      `the route to ${service.node.path} (${describeRoute(options)}) asks for ${asked.join(' and ')}, but ${service.node.path} already has a target group `
+      + `on this load balancer, made by its route (${first.route}), which checks path '${first.path}' for codes '${first.healthyHttpCodes}': `
+      + 'a service has one target group, so one health check, per load balancer, and this setting is not used. '
+      + `Give every route of ${service.node.path} the same healthCheckPath and healthyHttpCodes (set them on its first route)`);
   }
 
   private addShard(): RoutedShard {
@@ -420,6 +450,17 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     this.shards.push(shard);
     return shard;
   }
+}
+
+/** How a target group checks its targets, and the route whose options chose it. */
+interface TargetGroupHealthCheck {
+  readonly path: string;
+  readonly healthyHttpCodes: string;
+  readonly route: string;
+}
+
+function describeRoute(options: RouteOptions): string {
+  return options.host === undefined && options.path === undefined ? 'the default route' : `host '${options.host ?? '*'}' path '${options.path ?? '*'}'`;
 }
 
 interface RoutedShard extends Shard {

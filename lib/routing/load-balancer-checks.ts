@@ -1,10 +1,12 @@
 import { Annotations, Arn, ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import { fleetError } from '../errors';
 import { checkCidrs } from '../validation';
+import { healthyHttpCodesProblem } from './patterns';
 
 /**
  * Throws when `allowedCidrs` is empty (it would silently admit everybody) or holds something that is not an IPv4 or
@@ -14,10 +16,34 @@ export function checkAllowedCidrs(scope: Construct, cidrs: readonly string[] | u
   checkCidrs(scope, 'allowedCidrs', cidrs, { what: 'client ranges' });
 }
 
+/**
+ * The VPC's CIDR block, which an internal load balancer admits when no allowedCidrs are given. A VPC imported with
+ * `Vpc.fromVpcAttributes` without `vpcCidrBlock` has none: aws-cdk-lib then throws a bare "'vpcCidrBlock' was not
+ * supplied" with no construct path; this says which load balancer needs it and what to pass.
+ */
+export function vpcCidrBlockOf(scope: Construct, vpc: ec2.IVpc): string {
+  try {
+    return vpc.vpcCidrBlock;
+  } catch {
+    throw fleetError(scope, `the internal load balancer admits its VPC's CIDR block by default, but the VPC ${vpc.node.path} was imported without one`,
+      "pass vpcCidrBlock to Vpc.fromVpcAttributes (e.g. vpcCidrBlock: '10.0.0.0/16', or Fn.importValue of it), or give allowedCidrs the client ranges to admit");
+  }
+}
+
 /** Throws when a health-check path does not start with '/'. */
 export function checkHealthCheckPath(scope: Construct, routeOf: string, path: string | undefined): void {
   if (path === undefined || Token.isUnresolved(path) || path.startsWith('/')) return;
   throw fleetError(scope, `route for ${routeOf}: healthCheckPath '${path}' does not start with '/'`, `use '/${path}'`);
+}
+
+/** Throws when `healthyHttpCodes` is not a matcher ALB accepts (codes 200 to 499, single, listed or ranged). Tokens pass. */
+export function checkHealthyHttpCodes(scope: Construct, routeOf: string, codes: string | undefined): void {
+  if (codes === undefined || Token.isUnresolved(codes)) return;
+  const problem = healthyHttpCodesProblem(codes);
+  if (problem) {
+    throw fleetError(scope, `route for ${routeOf}: healthyHttpCodes '${codes}' is not valid: ${problem}`,
+      "give HTTP codes from 200 to 499 as one code ('200'), a list ('200,202') or a range ('200-399')");
+  }
 }
 
 /**

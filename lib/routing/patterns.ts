@@ -26,3 +26,25 @@ export function hostPatternProblem(host: string): string | undefined {
   if (!/[A-Za-z*?]+$/.test(host.substring(host.lastIndexOf('.') + 1))) return 'it does not end in an alphabetic top-level domain';
   return undefined;
 }
+
+/** The HTTP codes an ALB health check may count as healthy (ELB API Reference, "Matcher": 200 to 499). */
+const HEALTHY_CODES = { min: 200, max: 499 };
+
+/**
+ * Problems with an ALB `healthyHttpCodes` matcher, or undefined: codes from 200 to 499, given as one code (`200`), a
+ * comma list (`200,202`), a range (`200-299`), or a comma list of codes and ranges.
+ */
+export function healthyHttpCodesProblem(codes: string): string | undefined {
+  if (codes.length === 0) return 'it is empty';
+  for (const item of codes.split(',')) {
+    const m = /^(\d{3})(?:-(\d{3}))?$/.exec(item);
+    if (!m) return `'${item}' is not an HTTP code or a range of codes`;
+    const low = Number(m[1]);
+    const high = m[2] === undefined ? low : Number(m[2]);
+    for (const code of new Set([low, high])) {
+      if (code < HEALTHY_CODES.min || code > HEALTHY_CODES.max) return `${code} is outside the ${HEALTHY_CODES.min} to ${HEALTHY_CODES.max} an ALB health check accepts`;
+    }
+    if (low > high) return `the range ${item} runs backwards`;
+  }
+  return undefined;
+}

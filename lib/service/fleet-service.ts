@@ -6,13 +6,14 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
-import { checkTaskFitsInstance } from '../cluster/instance-capacity';
+import { addTaskFitValidation, checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { serviceAlarms } from '../observability/alarms';
 import { applyServiceScaling, scalingPlanOf } from '../scaling/service-scaling';
 import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
+import { checkEnvironmentNames, checkImageReference } from './service-checks';
 
 export type { ExtraHosts } from './container-options';
 
@@ -57,7 +58,9 @@ export interface FleetServiceProps {
 
   /**
    * The container image: a registry reference such as `nginx:1.27` or `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.0`,
-   * or any `ecs.ContainerImage` (an ECR repository, a Docker image asset).
+   * or any `ecs.ContainerImage` (an ECR repository, a Docker image asset). A string must be a reference Docker accepts
+   * (lower-case repository, valid tag and digest), checked at synth: ECS registers any string, and Docker refuses a bad
+   * one only when a task starts.
    */
   readonly image: string | ecs.ContainerImage;
 
@@ -464,6 +467,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
       gpuCount: props.gpuCount,
     });
 
+    addTaskFitValidation(this, props.cluster.instanceType, this.taskDefinition);
+
     this.service = new ecs.Ec2Service(this, 'Resource', {
       cluster: props.cluster.cluster,
       taskDefinition: this.taskDefinition,
@@ -552,6 +557,9 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   if (typeof props.image === 'string' && /\s/.test(props.image)) {
     throw fleetError(scope, `image '${props.image}' contains whitespace`, "give a single image reference such as 'repository/name:tag'");
   }
+  if (typeof props.image === 'string') checkImageReference(scope, props.image);
+  checkEnvironmentNames(scope, 'environment', props.environment);
+  checkEnvironmentNames(scope, 'secrets', props.secrets);
   checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
   checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
   checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });

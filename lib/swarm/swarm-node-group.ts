@@ -1,4 +1,4 @@
-import { Duration, Token } from 'aws-cdk-lib';
+import { Duration, TagManager, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -45,7 +45,8 @@ export interface SwarmNodeGroupProps {
   /**
    * Instance tags written to the node's environment file (`/etc/swarm/node.env`), by tag key, as the variable
    * name to use: `{ 'example.db.host': 'DB_HOST' }`. The engine reads the file (systemd `EnvironmentFile`);
-   * services can mount it or read it with `--env-file`.
+   * services can mount it or read it with `--env-file`. Each key must be a tag the instances have (`tags`, a label's
+   * `docker.*` tag, or one added with `Tags.of`), checked at synth.
    *
    * @default - none exported
    */
@@ -185,5 +186,28 @@ export class SwarmNodeGroup extends Construct implements ec2.IConnectable {
     cluster._addNodeGroupHooks(this.autoScalingGroup, props.rebalanceOnScaleOut ?? false);
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    // Tags may still be added (Tags.of(stack).add(...)): judge the exported ones once the app is built.
+    if (variables.size > 0) this.node.addValidation({ validate: () => this.missingExportedTags([...variables.values()]) });
+  }
+
+  /**
+   * Exported tag keys the instances will not have: neither a tag of the group propagated at launch nor a tag of the
+   * launch template. node-boot.sh would only log each one as missing and leave its variable out of node.env.
+   */
+  private missingExportedTags(exported: readonly string[]): string[] {
+    const asg = TagManager.of(this.autoScalingGroup.node.defaultChild)?.renderTags() as Array<{ key: string; propagateAtLaunch?: unknown }> | undefined;
+    // The launch template renders key-value tags ({ Key, Value }); they reach the instances through its tag specifications.
+    const template = TagManager.of(this.launchTemplate)?.renderTags() as Array<{ Key: string }> | undefined;
+    const keys = [
+      ...(asg ?? []).filter((t) => t.propagateAtLaunch !== false && t.propagateAtLaunch !== 'false').map((t) => t.key),
+      ...(template ?? []).map((t) => t.Key),
+    ];
+    if (keys.some((k) => Token.isUnresolved(k))) return [];
+    const missing = exported.filter((k) => !keys.includes(k));
+    if (missing.length === 0) return [];
+    const present = [...new Set(keys)].sort();
+    return [fleetError(this, `exportTags names ${missing.map((k) => `'${k}'`).join(', ')}, which the instances of this node group will not have as a tag `
+      + `(its tags: ${present.join(', ')}), so ${missing.length === 1 ? 'its variable' : 'their variables'} would be missing from /etc/swarm/node.env`,
+    `add ${missing.map((k) => `'${k}'`).join(', ')} to tags (tags: { '${missing[0]}': '<value>' }), or correct the key in exportTags`).message];
   }
 }

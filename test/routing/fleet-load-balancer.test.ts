@@ -1,6 +1,7 @@
-import { CfnParameter, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
@@ -368,5 +369,67 @@ describe('deployed rules', () => {
     const listener = lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener;
     expect(`Test.template.json#${stack.resolve(listener.logicalId)}`).toBe('Test.template.json#LbHttp5D1E9BB4');
     Annotations.fromStack(stack).hasWarning('/Test/Lb', Match.stringLikeRegexp('pins priority 9, which the deployed rule Test.template.json#Gone holds'));
+  });
+});
+
+describe('mistakes that used to pass silently or end in an aws-cdk-lib error', () => {
+  test.each([['200-600'], ['OK'], ['200-'], ['199'], ['500'], ['299-200'], ['200, 202'], ['']])(
+    "healthyHttpCodes '%s' fails at synth, naming the route, the value and what ALB accepts", (codes) => {
+      const { lb, service } = setup();
+      expect(() => lb.route(service('a'), { path: '/a/*', healthyHttpCodes: codes }))
+        .toThrow(new RegExp(`Test/Lb: route for Test/a: healthyHttpCodes '${codes}' is not valid: .*Fix: give HTTP codes from 200 to 499`));
+    });
+
+  test.each([['200'], ['200,202'], ['200-299'], ['200-299,301,404'], ['499']])("healthyHttpCodes '%s' is accepted and reaches the target group", (codes) => {
+    const { stack, lb, service } = setup();
+    lb.route(service('a'), { path: '/a/*', healthyHttpCodes: codes });
+    Template.fromStack(stack).hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { Matcher: { HttpCode: codes } });
+  });
+
+  test('healthyHttpCodes that is a token is not judged', () => {
+    const { stack, lb, service } = setup();
+    const codes = new CfnParameter(stack, 'Codes').valueAsString;
+    expect(() => lb.route(service('a'), { path: '/a/*', healthyHttpCodes: codes })).not.toThrow();
+  });
+
+  test('a second route of a service asking for another health check gets a warning naming both; the same check does not', () => {
+    const { stack, lb, service } = setup();
+    const web = service('web');
+    const other = service('other');
+    lb.route(web, { path: '/a/*', healthCheckPath: '/health' });
+    lb.route(web, { path: '/b/*', healthCheckPath: '/b/health', healthyHttpCodes: '200' });
+    lb.route(other, { path: '/c/*', healthCheckPath: '/ready' });
+    lb.route(other, { path: '/d/*', healthCheckPath: '/ready' });
+    lb.route(other, { path: '/e/*' });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('already has a target group'));
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].entry.data).toMatch(new RegExp("the route to Test/web \\(host '\\*' path '/b/\\*'\\) asks for healthCheckPath '/b/health' and healthyHttpCodes '200', "
+      + "but Test/web already has a target group on this load balancer, made by its route \\(host '\\*' path '/a/\\*'\\), which checks path '/health' for codes '200-399'.*"
+      + 'Give every route of Test/web the same healthCheckPath and healthyHttpCodes'));
+    // One synthesis per app (the ECS cluster cannot be synthesized twice): the template of the same assembly.
+    const t = Template.fromJSON((stack.node.root as App).synth().getStackArtifact(stack.artifactId).template);
+    t.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 2);
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { HealthCheckPath: '/health' });
+  });
+
+  test('allowedCidrs with host bits set gets a warning naming the network it admits; a clean network does not', () => {
+    const { stack } = setup({ allowedCidrs: ['203.0.113.7/24', '198.51.100.0/24', '2001:db8::1/32'] });
+    const annotations = Annotations.fromStack(stack);
+    annotations.hasWarning('/Test/Lb', Match.stringLikeRegexp("allowedCidrs holds 203\\.0\\.113\\.7/24, which has host bits set: it admits the whole network 203\\.0\\.113\\.0/24.*'203\\.0\\.113\\.7/32' for the one address"));
+    annotations.hasWarning('/Test/Lb', Match.stringLikeRegexp("allowedCidrs holds 2001:db8::1/32, .*network 2001:db8::/32.*'2001:db8::1/128'"));
+    expect(annotations.findWarning('/Test/Lb', Match.stringLikeRegexp('198\\.51\\.100\\.0/24'))).toHaveLength(0);
+  });
+
+  test('an internal load balancer in a VPC imported without vpcCidrBlock fails at the load balancer, saying what to pass', () => {
+    const build = (attrs: Partial<ec2.VpcAttributes>, props: Partial<FleetLoadBalancerProps> = {}) => {
+      const stack = testStack();
+      const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Imported', {
+        vpcId: 'vpc-1', availabilityZones: ['eu-west-1a', 'eu-west-1b'], privateSubnetIds: ['subnet-1', 'subnet-2'], privateSubnetRouteTableIds: ['rtb-1', 'rtb-2'], ...attrs,
+      });
+      return new FleetLoadBalancer(stack, 'Lb', { vpc, internetFacing: false, ...props });
+    };
+    expect(() => build({})).toThrow(/^Test\/Lb: the internal load balancer admits its VPC's CIDR block by default, but the VPC Test\/Imported was imported without one\. Fix: pass vpcCidrBlock to Vpc\.fromVpcAttributes.*or give allowedCidrs/);
+    expect(() => build({ vpcCidrBlock: '10.1.0.0/16' })).not.toThrow();
+    expect(() => build({}, { allowedCidrs: ['10.1.0.0/16'] })).not.toThrow();
   });
 });

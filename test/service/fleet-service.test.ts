@@ -1,3 +1,4 @@
+import { CfnParameter, Token } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
@@ -80,6 +81,12 @@ describe('FleetService', () => {
     test.each([
       [{ image: '' }, /Test\/svc: image is empty\. Fix: give an image reference/],
       [{ image: 'nginx latest' }, /image 'nginx latest' contains whitespace/],
+      [{ image: 'Nginx:1.27' }, /Test\/svc: image 'Nginx:1\.27' is not a reference Docker accepts: its repository 'Nginx' has upper-case letters.*every task would fail to start\. Fix: write the repository in lower case: 'nginx:1\.27'\./],
+      [{ image: 'nginx:' }, /image 'nginx:' is not a reference Docker accepts: its tag is empty.*Fix: write it as \[registry\[:port\]\/\]repository/],
+      [{ image: 'nginx@sha256:123' }, /its digest 'sha256:123'/],
+      [{ environment: { '': 'x' } }, /Test\/svc: environment: the variable name "" is empty\. Fix: name each variable/],
+      [{ environment: { 'MODE=prod': 'x' } }, /environment: the variable name "MODE=prod" contains '='/],
+      [{ environment: { 'A\0B': 'x' } }, /environment: the variable name "A\\u0000B" contains a NUL character/],
       [{ cpu: 0 }, /Test\/svc: cpu 0 is not valid\. Fix: use a whole number from 2 to 196608/],
       [{ cpu: 1.5 }, /cpu 1.5 is not valid/],
       [{ memoryLimitMiB: 4 }, /memoryLimitMiB 4 is not valid.*Docker needs at least 6/],
@@ -92,5 +99,15 @@ describe('FleetService', () => {
     ])('%j', (props, message) => {
       expect(make(props)).toThrow(message);
     });
+  });
+
+  test('accepts registry references with ports, digests and upper-case registry hosts, and images that are tokens', () => {
+    const s = testStack();
+    const c = new FleetCluster(s, 'Cluster');
+    const digest = 'sha256:' + '0'.repeat(64);
+    for (const [id, image] of [['a', 'localhost:5000/team/app:V1'], ['b', `nginx:1.27@${digest}`], ['c', 'Registry.Example.com/app'],
+      ['d', `${s.account}.dkr.ecr.${s.region}.amazonaws.com/app:1.0`], ['e', `${Token.asString(new CfnParameter(s, 'Image'))}`]]) {
+      expect(() => new FleetService(s, id, { cluster: c, image, environment: { LOG_LEVEL: 'info', 'spring.profiles.active': 'prod' } })).not.toThrow();
+    }
   });
 });

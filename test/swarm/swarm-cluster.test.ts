@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { Duration, Fn, Stack } from 'aws-cdk-lib';
+import { Duration, Fn, Stack, Tags } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -380,5 +380,22 @@ describe('SwarmCluster and SwarmNodeGroup reject bad input at synth', () => {
 
   test('a drain timeout the drainer cannot wait for', () => {
     expect(() => swarmStack({ drainTimeout: Duration.minutes(20) })).toThrow(/drainTimeout of 1200 seconds is not valid/);
+  });
+});
+
+describe('exportTags must name tags the instances have', () => {
+  test('a tag the node group does not have fails at synth, naming the tag, the tags it has and the fix', () => {
+    const { stack, cluster } = swarmStack();
+    group(cluster, 'G', { tags: { 'example.db.host': 'db.example.internal' }, exportTags: { 'example.db.hots': 'DB_HOST' } });
+    expect(() => Template.fromStack(stack)).toThrow(new RegExp("Test/G: exportTags names 'example\\.db\\.hots', which the instances of this node group will not have as a tag "
+      + '\\(its tags: Name, docker\\.environment, docker\\.role, example\\.db\\.host, swarm:cluster, swarm:node-role\\), so its variable would be missing from /etc/swarm/node\\.env\\. '
+      + "Fix: add 'example\\.db\\.hots' to tags \\(tags: \\{ 'example\\.db\\.hots': '<value>' \\}\\), or correct the key in exportTags\\."));
+  });
+
+  test('tags of the group, engine labels and tags added to the whole stack later can be exported', () => {
+    const { stack, cluster } = swarmStack();
+    group(cluster, 'G', { tags: { 'example.db.host': 'db' }, exportTags: { 'example.db.host': 'DB_HOST', 'docker.role': 'ROLE', 'team': 'TEAM' } });
+    Tags.of(stack).add('team', 'payments');
+    expect(() => Template.fromStack(stack)).not.toThrow();
   });
 });
