@@ -170,7 +170,7 @@ describe('block-instance-metadata.sh against a stub iptables', () => {
     expect(unit).toContain(`ExecStart=${BLOCK_INSTANCE_METADATA_PATH} apply`);
     expect(unit).toContain('WantedBy=docker.service\nRequiredBy=ecs.service');
     expect(host.calls('systemctl')).toEqual([
-      'daemon-reload', 'enable fleet-block-instance-metadata.service', 'start fleet-block-instance-metadata.service',
+      'daemon-reload', 'enable fleet-block-instance-metadata.service', 'start --no-block fleet-block-instance-metadata.service',
     ]);
   });
 

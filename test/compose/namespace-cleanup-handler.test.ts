@@ -10,7 +10,7 @@ const NS = 'ns-abcdefgh12345678';
 const error = (name: string, extra: Record<string, unknown> = {}) => Object.assign(new Error(`${name} message`), { name, ...extra });
 /** A ServiceSummary as ListServices returns it (Cloud Map API reference). */
 const service = (id: string, name: string) => ({
-  Id: id, Arn: `arn:aws:servicediscovery:eu-west-1:111111111111:service/${id}`, Name: name, Type: 'HTTP', InstanceCount: 0, CreateDate: new Date(0),
+  Id: id, Arn: `arn:aws:servicediscovery:eu-west-1:111111111111:service/${id}`, Name: name, Type: 'HTTP' as const, InstanceCount: 0, CreateDate: new Date(0),
 });
 /** An InstanceSummary as ListInstances returns it. */
 const instance = (id: string) => ({ Id: id, Attributes: { AWS_INSTANCE_IPV4: '10.0.1.23', AWS_INSTANCE_PORT: '32768' } });

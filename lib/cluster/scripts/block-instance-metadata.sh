@@ -57,7 +57,9 @@ RequiredBy=ecs.service
 UNIT
   systemctl daemon-reload
   systemctl enable "$UNIT_NAME"
-  systemctl start "$UNIT_NAME"
+  # Queued, not waited for: user data runs inside cloud-final, and a unit waiting on Docker must never make cloud-final
+  # wait on it. The agent (After=cloud-final, and now after this unit) still starts only once the rule is in.
+  systemctl start --no-block "$UNIT_NAME"
 }
 
 case "${1:-}" in
