@@ -15,9 +15,15 @@ function cannotRun(): string | undefined {
   for (const tool of ['ip', 'iptables', 'timeout']) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
   }
-  const probe = spawnSync('ip', ['netns', 'add', `fleet-imds-probe-${process.pid}`]);
+  const ns = `fleet-imds-probe-${process.pid}`;
+  const probe = spawnSync('ip', ['netns', 'add', ns]);
   if (probe.status !== 0) return `cannot create network namespaces (${probe.stderr.toString().trim()})`;
-  spawnSync('ip', ['netns', 'del', `fleet-imds-probe-${process.pid}`]);
+  try {
+    const filter = spawnSync('ip', ['netns', 'exec', ns, 'iptables', '-w', '-n', '-L', 'FORWARD']);
+    if (filter.status !== 0) return `cannot use iptables in a network namespace (${filter.stderr.toString().trim()})`;
+  } finally {
+    spawnSync('ip', ['netns', 'del', ns]);
+  }
   return undefined;
 }
 
