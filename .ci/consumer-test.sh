@@ -22,7 +22,7 @@ step "packed $tarball"
 # The tarball: declarations and bundles in, tests, benchmarks, CI and TypeScript sources out.
 tar -tzf "$work/$tarball" > "$work/files.txt"
 for required in package/dist/lib/index.js package/dist/lib/index.d.ts package/dist/lib/compose/compose-spec.schema.json \
-  package/dist/lib/swarm/scripts/node-boot.sh package/dist/handlers/asg-dns-updater/index.js package/examples/qa/docker-compose.yml; do
+  package/dist/lib/swarm/scripts/node-boot.sh package/dist/lib/cluster/scripts/block-instance-metadata.sh package/dist/handlers/asg-dns-updater/index.js package/examples/qa/docker-compose.yml; do
   grep -qx "$required" "$work/files.txt" || { echo "consumer-test: $required is missing from the tarball" >&2; exit 1; }
 done
 if grep -E '^package/(test|bench|\.ci|lambda|lib|bin|scripts)/|\.ts$' "$work/files.txt" | grep -v '\.d\.ts$'; then

@@ -1,7 +1,7 @@
 // Builds what the npm package ships, into dist/: the library compiled to JavaScript with type declarations
 // (tsconfig.build.json: lib/ only, @internal members stripped), the pre-bundled handlers (lambda/bundle.mjs), and the
-// files constructs read at synth (the compose JSON schema, the swarm boot scripts). `npm pack` / `npm publish` run it
-// (prepack); package.json's `files` allow-list decides what of dist/ goes into the tarball.
+// files constructs read at synth (the compose JSON schema, the swarm boot scripts, the cluster's instance scripts).
+// `npm pack` / `npm publish` run it (prepack); package.json's `files` allow-list decides what of dist/ goes into the tarball.
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -20,6 +20,7 @@ await bundleHandlers({ quiet: process.argv.includes('--quiet') });
 const assets = [
   'lib/compose/compose-spec.schema.json',
   ...readdirSync(join(root, 'lib', 'swarm', 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => `lib/swarm/scripts/${f}`),
+  ...readdirSync(join(root, 'lib', 'cluster', 'scripts')).filter((f) => f.endsWith('.sh')).map((f) => `lib/cluster/scripts/${f}`),
 ];
 for (const asset of assets) {
   const to = join(root, 'dist', asset);

@@ -9,6 +9,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
+import { InstanceHardening, instanceHardeningUserData, refusePrivilegedServices, resolveHardening } from './instance-hardening';
 import { loggingDriversUserDataCommand } from './logging-drivers';
 import { fleetError } from '../errors';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
@@ -129,6 +130,16 @@ export interface FleetClusterProps {
    * @default - one made on first use, encrypted with a customer managed KMS key (`alarmTopic`)
    */
   readonly alarmTopic?: sns.ITopic;
+
+  /**
+   * What the instances refuse to their containers: the instance metadata service from bridge containers, and
+   * (when asked) privileged containers. Turn both on for clusters that run compose files nobody reviewed, such as
+   * QA environments built from any branch: root on an instance, or its metadata, is the instance role and every
+   * co-located task's credentials. See docs/cluster.md, "Untrusted workloads".
+   *
+   * @default - containers cannot reach the instance metadata service; privileged containers are allowed
+   */
+  readonly hardening?: InstanceHardening;
 }
 
 /**
@@ -227,7 +238,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     // The agent advertises every log driver ECS accepts on EC2, so a task with journald, gelf or splunk finds an instance
     // (see logging-drivers.ts). addAsgCapacityProvider appends ECS_CLUSTER below; nothing else sets this key.
     const userData = ec2.UserData.forLinux();
-    userData.addCommands(loggingDriversUserDataCommand());
+    userData.addCommands(loggingDriversUserDataCommand(), ...instanceHardeningUserData(props.hardening));
 
     this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
@@ -282,6 +293,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
     this.addRegistrationGate(props.registrationTimeout ?? Duration.minutes(10));
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
+    if (resolveHardening(props.hardening).disablePrivilegedContainers) refusePrivilegedServices(this, this.cluster);
   }
 
   /**

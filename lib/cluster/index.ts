@@ -1,2 +1,3 @@
 export { FleetCluster } from './fleet-cluster';
 export type { FleetClusterProps } from './fleet-cluster';
+export type { InstanceHardening } from './instance-hardening';

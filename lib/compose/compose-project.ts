@@ -17,6 +17,7 @@ import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
+import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
 import { parseEnvFile, parseSizeMiB } from './parse';
 import { PublishedPorts } from './published-ports';
@@ -240,6 +241,8 @@ export class ComposeProject extends Construct {
       name: Names.uniqueResourceName(this, { maxLength: 64, separator: '-' }).toLowerCase(),
       description: `Service Connect names of compose project ${this.plan.name} (${displayName})`,
     });
+    // Deleted after every service and before the namespace: clears the Cloud Map services ECS leaves behind.
+    const namespaceCleanup = new NamespaceCleanup(this, 'NamespaceCleanup', { namespace: this.namespace });
 
     for (const secret of this.plan.secrets) {
       if (secret.kind === 'sealed') {
@@ -293,6 +296,7 @@ export class ComposeProject extends Construct {
       const nestedId = placement.get(plan.name);
       this.services[plan.name] = this.addService(nestedId === undefined ? this : nestedStack(nestedId), plan, props, displayName);
     }
+    for (const service of Object.values(this.services)) namespaceCleanup.waitForDeletionOf(service.service);
     if ((props.publishPorts ?? true) && props.loadBalancer) this.publishPorts(props.loadBalancer, props.publishedPortCidrs, displayName);
     // Start order: CloudFormation creates (and waits for) the services whose Service Connect endpoints a service
     // calls before it (depends_on, names in its environment, servers before pure clients): ECS lets only tasks

@@ -7,3 +7,5 @@ export type { ComposeServiceConfigsOptions, ServiceOverride } from './service-co
 export type { TranslateIo } from './plan';
 export { PublishedPorts } from './published-ports';
 export type { PublishedEndpoint, PublishedPortOptions, PublishedPortsProps } from './published-ports';
+export { NamespaceCleanup } from './namespace-cleanup';
+export type { NamespaceCleanupProps } from './namespace-cleanup';

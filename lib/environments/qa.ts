@@ -184,6 +184,8 @@ export class QaStack extends Stack {
       instanceType: props.instanceType ?? new ec2.InstanceType('t3.small'),
       minCapacity: props.minCapacity ?? 1,
       maxCapacity: props.maxCapacity ?? 2,
+      // A branch's compose file is untrusted: no privileged containers, no instance metadata from containers.
+      hardening: { disablePrivilegedContainers: true, blockInstanceMetadataFromContainers: true },
     });
     // As the load balancer's own bucket, but emptied and deleted with the stack.
     const accessLogBucket = cleanUp ? createAccessLogBucket(this, { expiration: Duration.days(30), deleteWithStack: true }) : undefined;
