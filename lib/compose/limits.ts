@@ -9,21 +9,21 @@ import { CST, Document, isAlias, isCollection, isMap, isScalar, isSeq, Node } fr
 
 /**
  * Largest compose file read, in bytes (UTF-8): 1 MiB. The largest file of the awesome-compose corpus is 1.6 KB and
- * one of the largest real compose files we know, getsentry/self-hosted's (70 services), is 34.5 KB: 1 MiB is 30
- * times that, and a file just under it still loads in about a second.
+ * one of the largest real compose files we know, getsentry/self-hosted's (57 services), is 34.5 KB: 1 MiB is 30
+ * times that, and a file just under it still loads in about 1.5 s (bench/compose.ts).
  */
 export const MAX_COMPOSE_FILE_BYTES = 1024 * 1024;
 
 /**
  * Largest `.env` or `env_file` read, in bytes (UTF-8): 1 MiB, as for compose files. Real ones hold a few dozen
  * variables (getsentry/self-hosted's .env is 2.6 KB), and an ECS task definition, where an env_file ends up,
- * is at most 64 KiB anyway.
+ * is at most 64 KiB anyway (ECS's task definition size quota).
  */
 export const MAX_ENV_FILE_BYTES = 1024 * 1024;
 
 /**
  * Most YAML nodes (keys, values, mappings and sequences, each alias counted as the nodes it stands for): 100,000.
- * getsentry/self-hosted's file has about 5,000 with its aliases expanded; a generated 100-service file about 5,000.
+ * getsentry/self-hosted's file has 4,307 with its aliases expanded; the generated 100-service benchmark file 3,902.
  * The bound holds the schema validation and the translation, which see every alias expanded, to about a second.
  */
 export const MAX_COMPOSE_NODES = 100_000;
@@ -31,14 +31,15 @@ export const MAX_COMPOSE_NODES = 100_000;
 /**
  * Deepest nesting of mappings and sequences, aliases expanded: 64. The Compose Specification's deepest paths are
  * 6 levels (`services.web.deploy.resources.limits.cpus`), x- extensions rarely add more than a few; the YAML
- * reader, the schema validator and the translation recurse once per level, and overflow the stack near 1,000.
+ * reader, the schema validator and the translation recurse once per level; the composer overflowed the stack near 800.
  */
 export const MAX_COMPOSE_DEPTH = 64;
 
 /**
  * Most characters of all keys and values together, after variable substitution and with aliases expanded:
  * 8 Mi (8,388,608). It stops a small file from growing to gigabytes through aliases (billion laughs) or through
- * `${VAR}` repeated with a large VAR; the values end in CloudFormation templates of at most 1 MB each.
+ * `${VAR}` repeated with a large VAR; the values end in CloudFormation templates, of at most 1 MB each (its quota
+ * for a template in S3).
  */
 export const MAX_COMPOSE_CHARS = 8 * 1024 * 1024;
 
@@ -109,7 +110,7 @@ export function positionAt(text: string, offset: number): { line: number; column
 
 /**
  * Checks the nesting depth of the YAML syntax tree before it is composed into a document: the composer recurses
- * once per level and fails with a stack overflow near 1,000 levels (`[[[[...`, `- - - - ...`), which 2 bytes a
+ * once per level and failed with a stack overflow near 800 levels (`[[[[...`, `- - - - ...`), which 2 bytes a
  * level reach in a small file. Iterative, so any depth is measured safely.
  */
 export function checkSyntaxDepth(tokens: readonly CST.Token[], maxDepth = MAX_COMPOSE_DEPTH): void {
