@@ -1,11 +1,14 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
-import { Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, parseDocument, visit } from 'yaml';
+import { Composer, CST, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, Parser, visit, YAMLParseError } from 'yaml';
 import { interpolate, InterpolationError, VariableLookup } from './interpolate';
+import { checkDocument, checkSyntaxDepth, checkTextSize, ComposeLimitError, expandAliases, formatCount, MAX_COMPOSE_CHARS, MAX_COMPOSE_FILE_BYTES, positionAt } from './limits';
 
 /**
  * Reading a compose file: YAML (1.2 core schema, with YAML 1.1 `<<` merge keys as Compose accepts them),
  * variable interpolation of every string value, then validation against the official Compose Specification
  * JSON schema (vendored in compose-spec.schema.json) with ajv. Every failure names the file, line and column.
+ * The file is untrusted input (it may come from any git branch): every step is bounded by the limits of
+ * limits.ts and takes time linear in the file's size, so any file is answered within seconds.
  * Pure apart from the schema import: no CDK, no file system access.
  */
 
@@ -92,19 +95,42 @@ export function composeSchemaValidator(): ValidateFunction {
 export function loadCompose(text: string, options: LoadOptions): LoadedCompose {
   const { file } = options;
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: false, uniqueKeys: true });
   const at = (offset: number | undefined): SourcePosition | undefined => {
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
+  const limited = <T>(fn: () => T): T => {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof ComposeLimitError) throw new ComposeFileError(file, at(e.offset), e.problem, e.fix);
+      throw e;
+    }
+  };
+
+  try {
+    checkTextSize(text, MAX_COMPOSE_FILE_BYTES, 'the compose file');
+  } catch (e) {
+    // Before parsing, so the line counter knows no lines yet.
+    if (e instanceof ComposeLimitError) throw new ComposeFileError(file, positionAt(text, e.offset), e.problem, e.fix);
+    throw e;
+  }
+  const doc = limited(() => parseYaml(text, lineCounter));
   if (doc.errors.length > 0) {
     const first = doc.errors[0];
     throw new ComposeFileError(file, at(first.pos[0]), `invalid YAML: ${firstLine(first.message)}`, 'correct the YAML syntax at that position');
   }
+  limited(() => checkDocument(doc, (offset) => {
+    const pos = at(offset)!;
+    return `line ${pos.line}, column ${pos.column}`;
+  }));
 
   const warnings: ComposeWarning[] = [];
   const unsetReported = new Set<string>();
+  // Each value may grow to the whole allowance; the running total stops a file whose values together pass it
+  // before more work is done (expandAliases then counts them exactly, with aliases expanded).
+  let interpolated = 0;
   interpolateDocument(doc, (node, isKey) => {
     if (isKey || typeof node.value !== 'string') return;
     try {
@@ -120,11 +146,18 @@ export function loadCompose(text: string, options: LoadOptions): LoadedCompose {
     } catch (e) {
       if (!(e instanceof InterpolationError)) throw e;
       throw new ComposeFileError(file, at(node.range?.[0]), e.message,
-        e.variable ? `set ${e.variable} in 'variables' or in a .env file beside the compose file` : 'correct the ${...} expression');
+        e.variable ? `set ${e.variable} in 'variables' or in a .env file beside the compose file` : 'correct the ${...} expression, or shorten the variables it substitutes');
+    }
+    interpolated += (node.value as string).length;
+    if (interpolated > MAX_COMPOSE_CHARS) {
+      throw new ComposeFileError(file, at(node.range?.[0]), `this value brings the file's values past the ${formatCount(MAX_COMPOSE_CHARS)} characters allowed after variable substitution`,
+        'shorten the values or the variables substituted into them');
     }
   });
+  limited(() => expandAliases(doc));
 
-  const model = (doc.toJS({ maxAliasCount: 1000 }) ?? {}) as ComposeModel;
+  // No aliases are left (expandAliases replaced them), so yaml's own alias count check has nothing to count.
+  const model = (doc.toJS() ?? {}) as ComposeModel;
   const locate = (path: ModelPath, key = false): SourcePosition | undefined => {
     const found = findNode(doc, path);
     const node = key ? found?.key ?? found?.value : found?.value;
@@ -146,6 +179,27 @@ export function loadCompose(text: string, options: LoadOptions): LoadedCompose {
     throw new ComposeFileError(file, locate(['services'], true) ?? { line: 1, column: 1 }, 'the file defines no services', "declare at least one service under 'services:'");
   }
   return { file, model, warnings, locate };
+}
+
+/**
+ * The first YAML document of `text`, as `parseDocument` would compose it, with the syntax tree's depth checked
+ * first (the composer recurses per level). Duplicate keys are left to checkDocument: yaml's `uniqueKeys`
+ * compares each key with every key before it in its mapping.
+ */
+function parseYaml(text: string, lineCounter: LineCounter): Document {
+  const tokens: CST.Token[] = Array.from(new Parser(lineCounter.addNewLine).parse(text));
+  checkSyntaxDepth(tokens);
+  const composer = new Composer({ merge: true, uniqueKeys: false });
+  let doc: Document | undefined;
+  for (const next of composer.compose(tokens, true, text.length)) {
+    if (!doc) {
+      doc = next;
+    } else {
+      doc.errors.push(new YAMLParseError(next.range.slice(0, 2) as [number, number], 'MULTIPLE_DOCS', 'Source contains multiple documents; please use YAML.parseAllDocuments()'));
+      break;
+    }
+  }
+  return doc!;
 }
 
 function firstLine(s: string): string {

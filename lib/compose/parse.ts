@@ -1,3 +1,6 @@
+import { ComposeFileError } from './load';
+import { checkTextSize, ComposeLimitError, MAX_ENV_FILE_BYTES, positionAt } from './limits';
+
 /**
  * Small parsers for the string forms of compose values: durations, byte sizes, port specs,
  * shell-style command strings, KEY=VALUE lists and env files. Pure functions, no CDK.
@@ -147,9 +150,16 @@ export function listOrDictEntries(value: unknown, separator = '='): Array<[strin
 /**
  * Parses an env file as Compose does: `KEY=VALUE` lines, `export ` prefixes, `#` comments, single quotes
  * (literal), double quotes (with `\n`, `\t`, `\\` and `\"` escapes) and ` #` comments after unquoted values.
- * A line `KEY` alone takes the value from `lookup`.
+ * A line `KEY` alone takes the value from `lookup`. A file larger than {@link MAX_ENV_FILE_BYTES} is a
+ * {@link ComposeFileError} naming `file` at the line where the limit is crossed. Linear in the size of `text`.
  */
-export function parseEnvFile(text: string, lookup: (name: string) => string | undefined = () => undefined): Record<string, string> {
+export function parseEnvFile(text: string, lookup: (name: string) => string | undefined = () => undefined, file = 'env file'): Record<string, string> {
+  try {
+    checkTextSize(text, MAX_ENV_FILE_BYTES, `the env file`);
+  } catch (e) {
+    if (e instanceof ComposeLimitError) throw new ComposeFileError(file, positionAt(text, e.offset), e.problem, 'keep env files to the variables the services need');
+    throw e;
+  }
   const out: Record<string, string> = {};
   for (const raw of text.split(/\r?\n/)) {
     const line = raw.trim().replace(/^export\s+/, '');
@@ -168,7 +178,9 @@ export function parseEnvFile(text: string, lookup: (name: string) => string | un
       value = value.slice(1, value.lastIndexOf('"'))
         .replace(/\\(.)/g, (_, ch: string) => ({ n: '\n', t: '\t', r: '\r' } as Record<string, string>)[ch] ?? ch);
     } else {
-      value = value.replace(/\s+#.*$/, '');
+      // Not /\s+#.*$/, which backtracks quadratically over a long run of spaces without a '#'.
+      const comment = value.search(/\s#/);
+      if (comment >= 0) value = value.slice(0, comment).trimEnd();
     }
     out[key] = value;
   }

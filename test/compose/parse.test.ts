@@ -1,3 +1,5 @@
+import { MAX_ENV_FILE_BYTES } from '../../lib/compose/limits';
+import { ComposeFileError } from '../../lib/compose/load';
 import { listOrDictEntries, parseDurationSeconds, parseEnvFile, parsePortShort, parseSizeMiB, shellSplit } from '../../lib/compose/parse';
 
 describe('parseDurationSeconds', () => {
@@ -56,5 +58,22 @@ describe('listOrDictEntries and parseEnvFile', () => {
   test('env files: comments, export, quotes, inline comments, bare keys from the lookup', () => {
     const text = '# comment\nexport A=1\nB="two\\nlines"\nC=\'lit $x\'\nD=plain # trailing\nE\n\nF=\n';
     expect(parseEnvFile(text, (n) => (n === 'E' ? 'from-env' : undefined))).toEqual({ A: '1', B: 'two\nlines', C: 'lit $x', D: 'plain', E: 'from-env', F: '' });
+  });
+  test('an inline comment needs whitespace before the #, and the whitespace before it goes too', () => {
+    expect(parseEnvFile('A=a#b\nB=a b  #c # d\nC=a\t#c\n')).toEqual({ A: 'a#b', B: 'a b', C: 'a' });
+  });
+  test('a value with a long run of spaces and no comment is read in one pass (the old /\\s+#.*$/ backtracked over it)', () => {
+    const value = `a${' '.repeat(500_000)}b`;
+    expect(parseEnvFile(`A=${value}\n`)).toEqual({ A: value });
+  });
+  test(`an env file of exactly ${MAX_ENV_FILE_BYTES} bytes is read`, () => {
+    const text = `A=1\n#${'x'.repeat(MAX_ENV_FILE_BYTES - 6)}\n`;
+    expect(Buffer.byteLength(text)).toBe(MAX_ENV_FILE_BYTES);
+    expect(parseEnvFile(text)).toEqual({ A: '1' });
+  });
+  test('one byte more is a ComposeFileError naming the file, at the line where the limit is crossed', () => {
+    const text = `A=1\n#${'x'.repeat(MAX_ENV_FILE_BYTES - 5)}\n`;
+    expect(() => parseEnvFile(text, undefined, 'app/.env')).toThrow(ComposeFileError);
+    expect(() => parseEnvFile(text, undefined, 'app/.env')).toThrow(`app/.env:2:${MAX_ENV_FILE_BYTES - 4 + 1}: the env file is 1,048,577 bytes, more than the 1,048,576 bytes (1 MiB) allowed; the limit is crossed here`);
   });
 });
