@@ -7,6 +7,7 @@ import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
+import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { testStack } from '../support/fixtures';
 import { testSealingKey } from '../secrets/keys';
@@ -254,7 +255,7 @@ describe('ComposeProject', () => {
     shm_size: 128m
     stdin_open: true
     tty: true
-`);
+`, { securityPolicy: ComposeSecurityPolicy.TRUSTED });
     expect(containerOf(template(), 'web')).toMatchObject({
       User: '101', WorkingDirectory: '/srv', Hostname: 'web1', DockerLabels: { team: 'web' },
       Ulimits: [{ Name: 'nofile', SoftLimit: 1024, HardLimit: 2048 }],
@@ -348,7 +349,7 @@ describe('ComposeProject', () => {
 
   test('tmpfs, swap, GPUs, devices and a log driver reach the container definition as ECS settings', () => {
     const { template } = project('services:\n  gpu:\n    image: nginx\n    mem_limit: 1g\n    memswap_limit: 2g\n    mem_swappiness: 5\n    tmpfs: ["/run:size=32m"]\n    devices: ["/dev/fuse"]\n'
-      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n');
+      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n', { securityPolicy: ComposeSecurityPolicy.TRUSTED });
     expect(containerOf(template(), 'gpu')).toMatchObject({
       LinuxParameters: { Tmpfs: [{ ContainerPath: '/run', Size: 32 }], MaxSwap: 1024, Swappiness: 5, Devices: [{ HostPath: '/dev/fuse' }] },
       ResourceRequirements: [{ Type: 'GPU', Value: '1' }],
