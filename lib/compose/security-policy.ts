@@ -68,6 +68,8 @@ const HOST_NAMESPACE_KEYS = ['network_mode', 'pid', 'ipc', 'userns_mode', 'cgrou
 export interface PolicyIo {
   /** `fs.realpathSync` of `p`, or undefined when it does not exist. */
   realPath(p: string): string | undefined;
+  /** The target of `p` as written when `p` is a symbolic link (dangling ones included), else undefined. */
+  readLink(p: string): string | undefined;
   /** Every symbolic link under folder `dir` (recursively, links not followed): its path and its target's real path (or lexical target when broken). */
   symlinksUnder(dir: string): Array<{ link: string; target: string }>;
 }
@@ -117,6 +119,13 @@ export const FS_POLICY_IO: PolicyIo = {
       return undefined;
     }
   },
+  readLink: (p) => {
+    try {
+      return fs.readlinkSync(p);
+    } catch {
+      return undefined;
+    }
+  },
   symlinksUnder: (dir) => {
     const out: Array<{ link: string; target: string }> = [];
     const walk = (d: string) => {
@@ -129,13 +138,7 @@ export const FS_POLICY_IO: PolicyIo = {
       for (const e of entries) {
         const p = path.join(d, e.name);
         if (e.isSymbolicLink()) {
-          let target: string;
-          try {
-            target = fs.realpathSync(p);
-          } catch {
-            target = path.resolve(d, fs.readlinkSync(p));
-          }
-          out.push({ link: p, target });
+          out.push({ link: p, target: realLocation(p, FS_POLICY_IO) });
         } else if (e.isDirectory()) {
           walk(p);
         }
@@ -148,14 +151,18 @@ export const FS_POLICY_IO: PolicyIo = {
 
 /**
  * Where `p` really is: its real path, or, when it does not exist, the real path of its nearest existing parent
- * followed by the rest, so a missing file under a symlinked folder counts where the link points.
+ * followed by the rest, so a missing file under a symlinked folder counts where the link points. A dangling link
+ * counts where it points too: writing through it (a sealed copy) would create its target.
  */
-export function realLocation(p: string, io: PolicyIo = FS_POLICY_IO): string {
+export function realLocation(p: string, io: PolicyIo = FS_POLICY_IO, depth = 0): string {
   const rest: string[] = [];
   let current = path.resolve(p);
   for (;;) {
     const real = io.realPath(current);
     if (real !== undefined) return path.join(real, ...rest);
+    const link = io.readLink(current);
+    // 40 links deep is where Linux gives up (ELOOP) too.
+    if (link !== undefined && depth < 40) return realLocation(path.join(path.resolve(path.dirname(current), link), ...rest), io, depth + 1);
     const parent = path.dirname(current);
     if (parent === current) return path.resolve(p);
     rest.unshift(path.basename(current));
