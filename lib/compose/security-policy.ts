@@ -70,6 +70,8 @@ export interface PolicyIo {
   realPath(p: string): string | undefined;
   /** The target of `p` as written when `p` is a symbolic link (dangling ones included), else undefined. */
   readLink(p: string): string | undefined;
+  /** Whether `p` is a folder (following links). */
+  isDirectory(p: string): boolean;
   /** Every symbolic link under folder `dir` (recursively, links not followed): its path and its target's real path (or lexical target when broken). */
   symlinksUnder(dir: string): Array<{ link: string; target: string }>;
 }
@@ -124,6 +126,13 @@ export const FS_POLICY_IO: PolicyIo = {
       return fs.readlinkSync(p);
     } catch {
       return undefined;
+    }
+  },
+  isDirectory: (p) => {
+    try {
+      return fs.statSync(p).isDirectory();
+    } catch {
+      return false;
     }
   },
   symlinksUnder: (dir) => {
@@ -279,12 +288,21 @@ function checkServiceFiles(svc: Record<string, any>, at: (...rest: Array<string 
       if (spec.dockerfile !== undefined) contained(at('build', 'dockerfile'), String(spec.dockerfile), `service ${name}: build.dockerfile`, abs);
       const realContext = realLocation(abs, io);
       if (isWithin(projectDirectory, realContext)) {
-        for (const { link, target } of io.symlinksUnder(abs)) {
-          if (!isWithin(projectDirectory, target)) {
-            refuse(`service ${name}: link ${display(link)}`, contextPath, `service ${name}: build context '${context}' holds the symbolic link ${display(link)}, which leads outside the project folder (to ${target}): `
-              + 'the image asset would copy that file into cdk.out', 'remove the link, or copy what it points to into the project');
-          } else if (!isWithin(realContext, target)) {
-            outward.add(abs);
+        // The asset copies what links outside the context point to, folders included: their links are checked too.
+        const folders = [abs];
+        const seen = new Set([realContext]);
+        for (let folder = folders.shift(); folder !== undefined; folder = folders.shift()) {
+          for (const { link, target } of io.symlinksUnder(folder)) {
+            if (!isWithin(projectDirectory, target)) {
+              refuse(`service ${name}: link ${display(link)}`, contextPath, `service ${name}: build context '${context}' holds the symbolic link ${display(link)}, which leads outside the project folder (to ${target}): `
+                + 'the image asset would copy that file into cdk.out', 'remove the link, or copy what it points to into the project');
+            } else if (!isWithin(realContext, target)) {
+              outward.add(abs);
+              if (io.isDirectory(target) && !seen.has(target)) {
+                seen.add(target);
+                folders.push(target);
+              }
+            }
           }
         }
       }

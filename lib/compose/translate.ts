@@ -3,12 +3,12 @@ import { serviceContext, ServiceContext } from './context';
 import { ComposeFileError, ComposeWarning, LoadedCompose, ModelPath } from './load';
 import { projectServiceNames, startOrder } from './names';
 import { ConfigPlan, ProjectPlan, SecretPlan, ServicePlan, TranslateOptions } from './plan';
+import { checkComposePolicy, ComposeSecurityPolicy } from './security-policy';
 import {
   commandsOf, deploymentOf, environmentOf, healthCheckOf, imageOf, linuxOf, loggingOf, networkWarningsOf, processSettingsOf, resourcesOf, restartOf,
 } from './translate-container';
 import { fleetExtensionOf, portsOf, portWarningsOf, routingOf } from './translate-ports';
 import { configsOf, mountsOf, ProjectUsage, secretsOf } from './translate-storage';
-import { checkComposePolicy, ComposeSecurityPolicy } from './security-policy';
 
 export * from './plan';
 

@@ -92,6 +92,15 @@ describe('files the compose file names stay inside the project folder (both poli
       .toThrow(/compose\.yaml:3:12: service web: build context '\.\/app' holds the symbolic link app\/creds, which leads outside the project folder .*cdk\.out/);
   });
 
+  test('a linked folder outside the context is checked too: a link in it that leads out of the project is refused', () => {
+    fs.mkdirSync(path.join(project, 'shared'));
+    fs.writeFileSync(path.join(project, 'shared', 'ok.txt'), 'ok');
+    fs.symlinkSync(path.join(project, 'shared'), path.join(project, 'app', 'shared'));
+    expect(check('services:\n  web:\n    build: ./app\n').contextsWithOutwardLinks.size).toBe(1);
+    fs.symlinkSync(path.join(outside, 'credentials'), path.join(project, 'shared', 'creds'));
+    expect(() => check('services:\n  web:\n    build: ./app\n')).toThrow(/holds the symbolic link shared\/creds, which leads outside the project folder/);
+  });
+
   test('projectDirectory widens the folder: a monorepo file may name ../shared', () => {
     fs.mkdirSync(path.join(root, 'shared'));
     fs.writeFileSync(path.join(root, 'shared', 'common.env'), 'B=2\n');
