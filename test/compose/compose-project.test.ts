@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, Stack, SymlinkFollowMode } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -492,7 +492,20 @@ describe('ComposeProject security policy (docs/compose.md, "Untrusted compose fi
       .toThrow(/compose\.yaml:3:12: service web: build context '\.\/app' holds the symbolic link app\/creds, which leads outside the project folder/);
   });
 
-  test('a build context link to a project file outside the context is copied; links inside the context stay links', () => {
+  test('an image asset refuses links out of its context (BLOCK_EXTERNAL) unless the policy checked them (EXTERNAL)', () => {
+    const fromAsset = jest.spyOn(ecs.ContainerImage, 'fromAsset');
+    try {
+      project('services:\n  web:\n    build: ./app\n', {}, { 'app/Dockerfile': 'FROM scratch\n', 'shared/x.txt': 'x' });
+      expect(fromAsset).toHaveBeenLastCalledWith(path.join(dir, 'app'), expect.objectContaining({ followSymlinks: SymlinkFollowMode.BLOCK_EXTERNAL }));
+      fs.symlinkSync(path.join(dir, 'shared', 'x.txt'), path.join(dir, 'app', 'x.txt'));
+      project('services:\n  web:\n    build: ./app\n');
+      expect(fromAsset).toHaveBeenLastCalledWith(path.join(dir, 'app'), expect.objectContaining({ followSymlinks: SymlinkFollowMode.EXTERNAL }));
+    } finally {
+      fromAsset.mockRestore();
+    }
+  });
+
+  test('a build context link to a project file outside the context is copied into the image asset', () => {
     for (const [name, content] of Object.entries({ 'app/Dockerfile': 'FROM scratch\n', 'shared/config.txt': 'IN-PROJECT-CONFIG\n', 'app/local.txt': 'x' })) {
       fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
       fs.writeFileSync(path.join(dir, name), content);
