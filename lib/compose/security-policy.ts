@@ -309,13 +309,13 @@ function checkServiceFiles(svc: Record<string, any>, at: (...rest: Array<string 
     }
   }
 
-  const lexicalProject = path.resolve(options.projectDirectory ?? options.baseDir);
+  const realBase = realLocation(options.baseDir, io);
   (Array.isArray(svc.volumes) ? svc.volumes : []).forEach((entry: unknown, i: number) => {
     const bind = bindSource(entry);
     if (bind === undefined || bind.source.startsWith('/') || bind.source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(bind.source)) return;
     // On the instances a relative source lives under the project's host folder: it must not climb out of it.
-    const abs = path.resolve(options.baseDir, bind.source.replace(/\\/g, '/'));
-    if (!isWithin(lexicalProject, abs)) {
+    const abs = path.resolve(realBase, bind.source.replace(/\\/g, '/'));
+    if (!isWithin(projectDirectory, abs)) {
       refuse(`service ${name}: bind source '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount source '${bind.source}' climbs out of the project folder: on the instances it would reach `
         + "another project's or the instance's files", 'give a source inside the project folder, or a named volume');
     }

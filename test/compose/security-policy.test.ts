@@ -247,6 +247,14 @@ describe('the translation runs the policy first', () => {
     expect(translate('name: shop\n' + web('    volumes: ["./logs:/logs"]\n')).services[0].mounts[0]).toMatchObject({ hostPath: '/opt/compose/shop/logs' });
   });
 
+  test('a project folder reached through a symbolic link (a linked temp or checkout folder) behaves as the folder itself', () => {
+    fs.symlinkSync(project, path.join(root, 'alias'));
+    const plan = translateCompose(loadCompose('name: shop\n' + web('    volumes: ["./logs:/logs"]\n    env_file: app.env\n'), { file: 'compose.yaml', lookup: () => undefined }),
+      { baseDir: path.join(root, 'alias'), projectDirectory: project, io });
+    expect(plan.services[0].mounts[0]).toMatchObject({ hostPath: '/opt/compose/shop/logs' });
+    expect(plan.services[0].environment).toEqual({ A: '1' });
+  });
+
   test('a build context with a link to a project file outside it is marked for copying the link targets', () => {
     fs.symlinkSync(path.join(project, 'app.env'), path.join(project, 'app', 'shared.env'));
     expect(translate('services:\n  web:\n    build: ./app\n').services[0].image).toMatchObject({ kind: 'build', copyLinkTargets: true });
