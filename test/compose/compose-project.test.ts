@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack, SymlinkFollowMode } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, SymlinkFollowMode } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -477,6 +477,13 @@ describe('ComposeProject security policy (docs/compose.md, "Untrusted compose fi
     const grants = statements.filter((s: any) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
     expect(JSON.stringify(grants)).toContain(':secret:Test/db-password-??????');
     expect(JSON.stringify(grants)).not.toMatch(/prod/);
+  });
+
+  test('inside a nested stack the prefix is the outermost stack\'s name (a nested stack\'s name is a token)', () => {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: Test/db\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(new NestedStack(stack, 'Inner'), 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster })).not.toThrow();
   });
 
   test('externalNamePrefix replaces the stack name; TRUSTED accepts any external name', () => {
