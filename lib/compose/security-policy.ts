@@ -232,7 +232,7 @@ export function checkComposePolicy(loaded: LoadedCompose, options: PolicyOptions
   for (const [name, svc] of Object.entries(model.services ?? {})) {
     if (!svc || typeof svc !== 'object') continue;
     const at = (...rest: Array<string | number>): ModelPath => ['services', name, ...rest];
-    checkServiceFiles(svc, at, name, options, contained, refuse, display, io, projectDirectory, contextsWithOutwardLinks);
+    checkServiceFiles({ options, io, projectDirectory, refuse, contained, display, outward: contextsWithOutwardLinks }, svc, name, at);
     if (options.policy === ComposeSecurityPolicy.BASELINE) checkHostSettings(svc, name, at, options.hostRoot, refuse);
   }
   for (const kind of ['secrets', 'configs'] as const) {
@@ -266,11 +266,25 @@ export function checkComposePolicy(loaded: LoadedCompose, options: PolicyOptions
 }
 
 type Refuse = (what: string, p: ModelPath, problem: string, fix: string, key?: boolean) => void;
-type Contained = (p: ModelPath, value: string, what: string, from?: string) => string;
+
+/** What the file checks of one pass share. */
+interface FileCheck {
+  readonly options: PolicyOptions;
+  readonly io: PolicyIo;
+  /** The project folder, real path. */
+  readonly projectDirectory: string;
+  readonly refuse: Refuse;
+  /** Refuses a named file outside the project folder; returns its absolute (lexical) path. */
+  contained(p: ModelPath, value: string, what: string, from?: string): string;
+  /** A path as messages show it (relative to the compose file's folder). */
+  display(p: string): string;
+  /** Build contexts with links to project files outside them. */
+  readonly outward: Set<string>;
+}
 
 /** `env_file`, `build` (context, Dockerfile, links in the context) and relative bind-mount sources. */
-function checkServiceFiles(svc: Record<string, any>, at: (...rest: Array<string | number>) => ModelPath, name: string, options: PolicyOptions,
-  contained: Contained, refuse: Refuse, display: (p: string) => string, io: PolicyIo, projectDirectory: string, outward: Set<string>): void {
+function checkServiceFiles(check: FileCheck, svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath): void {
+  const { options, io, projectDirectory, refuse, contained, display, outward } = check;
   const envFiles = svc.env_file === undefined ? [] : Array.isArray(svc.env_file) ? svc.env_file : [svc.env_file];
   envFiles.forEach((entry: unknown, i: number) => {
     const long = entry !== null && typeof entry === 'object';
