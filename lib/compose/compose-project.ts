@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, SymlinkFollowMode, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -21,6 +21,7 @@ import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
 import { parseEnvFile, parseSizeMiB } from './parse';
 import { PublishedPorts } from './published-ports';
+import { ComposeSecurityPolicy, isWithin, realLocation } from './security-policy';
 import { ENTRY_PORT } from './translate-ports';
 import { LoggingPlan, ProjectPlan, ServicePlan, translateCompose } from './translate';
 
@@ -151,6 +152,36 @@ export interface ComposeProjectProps {
    * @default - the file's `name`, else its folder's name
    */
   readonly projectName?: string;
+
+  /**
+   * How far the compose file is trusted. BASELINE treats it as untrusted input (a branch's file deployed by CI), as
+   * Kubernetes' "baseline" Pod Security Standard treats a pod: host-level settings (privileged, capabilities beyond
+   * the baseline, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind mounts of
+   * sensitive host paths) and `external` secrets or configs outside `externalNamePrefix` are synth errors. TRUSTED
+   * honours them as written, for a file reviewed like code. Under both, every file the compose file names must lie in
+   * `projectDirectory` (docs/compose.md, "Untrusted compose files").
+   *
+   * @default ComposeSecurityPolicy.BASELINE, because whoever can push a branch can write its compose file
+   */
+  readonly securityPolicy?: ComposeSecurityPolicy;
+
+  /**
+   * The folder every file the compose file names (env files, `.env`, configs, secrets, build contexts and their
+   * symbolic links, Dockerfiles, relative bind mounts) must lie in, after symbolic links are resolved: anything else
+   * would put a file of the build machine into the template or the cloud assembly.
+   *
+   * @default - the compose file's folder
+   */
+  readonly projectDirectory?: string;
+
+  /**
+   * The name prefix `external` secrets and configs must have under BASELINE: secrets `<prefix>/...` in Secrets Manager,
+   * configs `/<prefix>/...` in SSM Parameter Store. The services' execution role is granted only what the names say,
+   * so a branch's file cannot read another environment's secrets.
+   *
+   * @default - the name of the stack the project is in (`Qa-<branch>` for a QaStack)
+   */
+  readonly externalNamePrefix?: string;
 }
 
 /**
@@ -200,7 +231,16 @@ export class ComposeProject extends Construct {
       throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
     }
 
-    const dotEnv = props.readDotEnv === false ? {} : readDotEnv(path.join(baseDir, '.env'));
+    const projectDirectory = realLocation(props.projectDirectory ?? baseDir);
+    if (!isWithin(projectDirectory, realLocation(file))) {
+      throw fleetError(this, `compose file '${file}' is not inside projectDirectory ${projectDirectory}`, 'give a projectDirectory that holds the compose file');
+    }
+    const dotEnvFile = path.join(baseDir, '.env');
+    if (props.readDotEnv !== false && !isWithin(projectDirectory, realLocation(dotEnvFile))) {
+      throw fleetError(this, `the .env file beside ${displayPath(file)} leads outside the project folder (to ${realLocation(dotEnvFile)})`,
+        'replace the symbolic link by a file, or set readDotEnv: false');
+    }
+    const dotEnv = props.readDotEnv === false ? {} : readDotEnv(dotEnvFile);
     const variables: Record<string, string> = { ...dotEnv, ...props.variables };
     const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
     // Messages name the file as the user would: relative to the working directory when it is inside it.
@@ -218,6 +258,9 @@ export class ComposeProject extends Construct {
         namedVolumes: props.namedVolumes,
         publishPorts: (props.publishPorts ?? true) && props.loadBalancer !== undefined,
         sealSecretFiles: props.sealSecretFiles !== undefined,
+        securityPolicy: props.securityPolicy,
+        projectDirectory,
+        externalNamePrefix: props.externalNamePrefix ?? rootStackOf(this).stackName,
         lookup,
         io: {
           readFile: (p) => readFileIfExists(p)?.toString('utf8'),
@@ -318,6 +361,8 @@ export class ComposeProject extends Construct {
           file: plan.image.dockerfile, target: plan.image.target, buildArgs: plan.image.args,
           // A copy: the image asset appends its own patterns to the array it is given.
           exclude: plan.image.exclude && [...plan.image.exclude],
+          // Never copy a file from outside the project into cdk.out (links out of it are refused before this).
+          followSymlinks: plan.image.copyLinkTargets ? SymlinkFollowMode.EXTERNAL : SymlinkFollowMode.BLOCK_EXTERNAL,
         });
     const portName = (p: { containerPort: number; protocol: string }) => `p${p.containerPort}${p.protocol === 'udp' ? '-udp' : ''}`;
     const routed = plan.ports.find((p) => p.containerPort === plan.routedPort && p.protocol === 'tcp');
@@ -659,6 +704,13 @@ function containerNameOf(name: string): string {
 /** ECS volume names: letters, digits, '-' and '_', at most 255. */
 function volumeName(name: string): string {
   return name.replace(/[^A-Za-z0-9_-]/g, '-').slice(0, 255);
+}
+
+/** The outermost stack: a nested stack's name is a token, its parent's is the environment's name. */
+function rootStackOf(scope: Construct): Stack {
+  let stack = Stack.of(scope);
+  while (stack.nestedStackParent) stack = stack.nestedStackParent;
+  return stack;
 }
 
 function readDotEnv(file: string): Record<string, string> {

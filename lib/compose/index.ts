@@ -1,6 +1,7 @@
 export { ComposeProject } from './compose-project';
 export type { ComposeProjectProps } from './compose-project';
 export { ComposeFileError } from './load';
+export { ComposeSecurityPolicy } from './security-policy';
 export type { ComposeWarning, SourcePosition } from './load';
 export { composeServiceConfigs } from './service-configs';
 export type { ComposeServiceConfigsOptions, ServiceOverride } from './service-configs';

@@ -1,5 +1,6 @@
 import type { Ec2LogDriver } from '../cluster/logging-drivers';
 import { ComposeWarning } from './load';
+import type { ComposeSecurityPolicy, PolicyIo } from './security-policy';
 
 /**
  * The plain description of what a compose file becomes on ECS: the output of {@link translateCompose}, the
@@ -19,6 +20,11 @@ export type ImagePlan =
     readonly args?: Record<string, string>;
     /** Files left out of the image asset (relative to the context): the project's secret files inside the context. */
     readonly exclude?: string[];
+    /**
+     * The context holds symbolic links to files of the project outside it, which the image asset copies (links out of
+     * the project are refused by the security policy). Otherwise the asset refuses every link out of the context.
+     */
+    readonly copyLinkTargets?: boolean;
   }
   /** The caller maps this service to a prebuilt image (the construct's `images` prop). */
   | { readonly kind: 'override' };
@@ -282,6 +288,14 @@ export interface TranslateOptions {
    * @default false
    */
   readonly sealSecretFiles?: boolean;
+  /** What the file may ask for (see {@link ComposeSecurityPolicy}). @default ComposeSecurityPolicy.BASELINE */
+  readonly securityPolicy?: ComposeSecurityPolicy;
+  /** Folder every file the compose file names must lie in, after symbolic links. @default baseDir */
+  readonly projectDirectory?: string;
+  /** Prefix of `external` secret (`<prefix>/`) and config (`/<prefix>/`) names under BASELINE. @default - external ones are refused under BASELINE */
+  readonly externalNamePrefix?: string;
+  /** Real paths and symbolic links, for the policy's containment checks. @default - the file system */
+  readonly policyIo?: PolicyIo;
   readonly io: TranslateIo;
 }
 

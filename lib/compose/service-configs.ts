@@ -1,6 +1,7 @@
 import type { ServiceConfig } from '../service/service-config';
 import type { RouteOptions } from '../routing/fleet-load-balancer';
 import { ComposeFileError, loadCompose } from './load';
+import { ComposeSecurityPolicy } from './security-policy';
 import { translateCompose, TranslateIo } from './translate';
 
 /**
@@ -58,6 +59,9 @@ export function composeServiceConfigs(text: string, options: ComposeServiceConfi
     domain: options.domain,
     imageOverrides: new Set(Object.entries(overrides).filter(([, o]) => o.image !== undefined).map(([n]) => n)),
     lookup: (n) => variables[n],
+    // Production configs carry none of the host-level keys (ServiceConfig has no place for them) nor external secrets:
+    // only the file rules matter, and they hold under TRUSTED too.
+    securityPolicy: ComposeSecurityPolicy.TRUSTED,
     io: options.io,
   });
   for (const name of Object.keys(overrides)) {

@@ -1,6 +1,7 @@
 import * as path from 'path';
 import { EC2_LOG_DRIVERS } from '../cluster/logging-drivers';
 import { booleanOf, integerOf, numberOf, ServiceContext, sizeOf } from './context';
+import { imageReferenceProblem } from './image-reference';
 import { formatPath, ModelPath } from './load';
 import { listOrDictEntries, parseDurationSeconds, parseEnvFile, parseSizeMiB, shellSplit } from './parse';
 import { DeploymentPlan, DevicePlan, HealthCheckPlan, ImagePlan, LoggingPlan, ServicePlan, TmpfsPlan } from './plan';
@@ -36,7 +37,15 @@ export function imageOf(ctx: ServiceContext): ImagePlan {
     if (built.ignored.length) ctx.warn('build', `${built.ignored.join(', ')} ignored: image assets build with context, dockerfile, target and args only`);
     return built.plan;
   }
-  if (typeof svc.image === 'string' && svc.image.trim() !== '') return { kind: 'registry', reference: svc.image.trim() };
+  if (typeof svc.image === 'string' && svc.image.trim() !== '') {
+    const reference = svc.image.trim();
+    const problem = imageReferenceProblem(reference);
+    if (problem !== undefined) {
+      ctx.fail(ctx.at('image'), `service '${name}': image '${reference}' is not a valid image reference: ${problem}`,
+        'set the variables it uses (an unset ${VAR} becomes an empty string) or correct the reference');
+    }
+    return { kind: 'registry', reference };
+  }
   return ctx.fail(ctx.at(), `service '${name}' has neither 'image' nor 'build'`, "give it an 'image', a 'build', or an image in the 'images' prop", true);
 }
 

@@ -3,6 +3,7 @@ import { serviceContext, ServiceContext } from './context';
 import { ComposeFileError, ComposeWarning, LoadedCompose, ModelPath } from './load';
 import { projectServiceNames, startOrder } from './names';
 import { ConfigPlan, ProjectPlan, SecretPlan, ServicePlan, TranslateOptions } from './plan';
+import { checkComposePolicy, ComposeSecurityPolicy, realLocation } from './security-policy';
 import {
   commandsOf, deploymentOf, environmentOf, healthCheckOf, imageOf, linuxOf, loggingOf, networkWarningsOf, processSettingsOf, resourcesOf, restartOf,
 } from './translate-container';
@@ -67,6 +68,20 @@ export function translateCompose(loaded: LoadedCompose, options: TranslateOption
   const projectName = sanitizeProjectName(options.projectName ?? model.name ?? path.basename(options.baseDir));
   const hostRoot = options.hostRoot ?? `/opt/compose/${projectName}`;
   const lookup = options.lookup ?? (() => undefined);
+  // Before anything reads a file the compose file names: containment, host-level settings, external names.
+  const policy = checkComposePolicy(loaded, {
+    policy: options.securityPolicy ?? ComposeSecurityPolicy.BASELINE,
+    baseDir: options.baseDir,
+    projectDirectory: options.projectDirectory,
+    hostRoot,
+    externalNamePrefix: options.externalNamePrefix,
+    imageOverrides: options.imageOverrides,
+    io: options.policyIo,
+  });
+  // Relative bind mounts keep their place in the project folder on the instances.
+  const fromProject = path.relative(realLocation(options.projectDirectory ?? options.baseDir, options.policyIo), realLocation(options.baseDir, options.policyIo))
+    .split(path.sep).join('/');
+  const bindRoot = path.posix.join(hostRoot, fromProject);
   const projectWarnings: ComposeWarning[] = [];
   const services = model.services ?? {};
 
@@ -85,7 +100,7 @@ export function translateCompose(loaded: LoadedCompose, options: TranslateOption
   }
 
   const usage: ProjectUsage = { volumes: new Set(), secrets: new Set(), configs: new Set() };
-  const drafts = activeNames.map((name) => translateService(serviceContext(loaded, name, options), { active, usage, hostRoot, names: named.names }));
+  const drafts = activeNames.map((name) => translateService(serviceContext(loaded, name, options), { active, usage, hostRoot: bindRoot, names: named.names, outwardLinks: policy.contextsWithOutwardLinks }));
   checkCycles(drafts, (svcName) => fail(['services', svcName, 'depends_on'], `service '${svcName}' is part of a depends_on cycle`, 'remove one of the dependencies in the cycle', true));
   const order = startOrder(drafts.map((d) => ({ name: d.name, dependsOn: d.dependsOn, environment: d.environment, isServer: d.ports.some((p) => p.protocol === 'tcp') })));
   const plans: ServicePlan[] = drafts.map((d) => ({ ...d, startAfter: order[d.name] }));
@@ -152,12 +167,15 @@ interface ProjectContext {
   readonly usage: ProjectUsage;
   readonly hostRoot: string;
   readonly names: Record<string, ServicePlan['names']>;
+  /** Build contexts with symbolic links to project files outside them: their image asset copies the targets. */
+  readonly outwardLinks?: ReadonlySet<string>;
 }
 
 /** One compose service → its plan (without the project-wide start order). */
 export function translateService(ctx: ServiceContext, project: ProjectContext): Omit<ServicePlan, 'startAfter'> {
   classifyKeys(ctx);
-  const image = imageOf(ctx);
+  const built = imageOf(ctx);
+  const image = built.kind === 'build' && project.outwardLinks?.has(built.context) ? { ...built, copyLinkTargets: true } : built;
   const environment = environmentOf(ctx);
   const resources = resourcesOf(ctx);
   const deployment = deploymentOf(ctx, resources.desiredCount);

@@ -9,6 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
+import { ComposeSecurityPolicy } from '../compose/security-policy';
 import { SecretSealingKey } from '../secrets/file-secret';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
 import { fleetError } from '../errors';
@@ -106,6 +107,29 @@ export interface QaStackProps extends StackProps {
    * @default - file secrets get generated values (a warning names each)
    */
   readonly sealSecretFiles?: SecretSealingKey;
+
+  /**
+   * How far the compose file is trusted (see ComposeProjectProps.securityPolicy): a branch's file is untrusted input,
+   * so host-level settings and external secrets outside the environment's prefix are refused.
+   *
+   * @default ComposeSecurityPolicy.BASELINE
+   */
+  readonly securityPolicy?: ComposeSecurityPolicy;
+
+  /**
+   * The folder every file the compose file names must lie in (see ComposeProjectProps.projectDirectory).
+   *
+   * @default - the compose file's folder
+   */
+  readonly projectDirectory?: string;
+
+  /**
+   * The prefix `external` secrets (`<prefix>/...`) and configs (`/<prefix>/...`) must have under BASELINE
+   * (see ComposeProjectProps.externalNamePrefix).
+   *
+   * @default - the stack's name (`Qa-<branch>`)
+   */
+  readonly externalNamePrefix?: string;
 
   /**
    * Instance type of the cluster.
@@ -221,6 +245,9 @@ export class QaStack extends Stack {
       volumeRemovalPolicy: cleanUp ? RemovalPolicy.DESTROY : undefined,
       publishPorts: props.publishPorts,
       sealSecretFiles: props.sealSecretFiles,
+      securityPolicy: props.securityPolicy,
+      projectDirectory: props.projectDirectory,
+      externalNamePrefix: props.externalNamePrefix,
       // Internal (no allowedCidrs): published ports admit the VPC, like the load balancer.
       publishedPortCidrs: props.allowedCidrs,
     });

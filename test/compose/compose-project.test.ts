@@ -1,12 +1,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, Stack } from 'aws-cdk-lib';
+import { App, NestedStack, Stack, SymlinkFollowMode } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
+import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { testStack } from '../support/fixtures';
 import { testSealingKey } from '../secrets/keys';
@@ -254,7 +255,7 @@ describe('ComposeProject', () => {
     shm_size: 128m
     stdin_open: true
     tty: true
-`);
+`, { securityPolicy: ComposeSecurityPolicy.TRUSTED });
     expect(containerOf(template(), 'web')).toMatchObject({
       User: '101', WorkingDirectory: '/srv', Hostname: 'web1', DockerLabels: { team: 'web' },
       Ulimits: [{ Name: 'nofile', SoftLimit: 1024, HardLimit: 2048 }],
@@ -348,7 +349,7 @@ describe('ComposeProject', () => {
 
   test('tmpfs, swap, GPUs, devices and a log driver reach the container definition as ECS settings', () => {
     const { template } = project('services:\n  gpu:\n    image: nginx\n    mem_limit: 1g\n    memswap_limit: 2g\n    mem_swappiness: 5\n    tmpfs: ["/run:size=32m"]\n    devices: ["/dev/fuse"]\n'
-      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n');
+      + '    logging:\n      driver: syslog\n      options: {tag: gpu}\n    extra_hosts: ["myhost=0.0.0.1,0.0.0.2"]\n    deploy:\n      resources:\n        reservations:\n          devices: [{capabilities: [gpu], count: 1}]\n', { securityPolicy: ComposeSecurityPolicy.TRUSTED });
     expect(containerOf(template(), 'gpu')).toMatchObject({
       LinuxParameters: { Tmpfs: [{ ContainerPath: '/run', Size: 32 }], MaxSwap: 1024, Swappiness: 5, Devices: [{ HostPath: '/dev/fuse' }] },
       ResourceRequirements: [{ Type: 'GPU', Value: '1' }],
@@ -423,5 +424,102 @@ describe('ComposeProject', () => {
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081 });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
     expect(Stack.of(p.services.a).nested).toBe(true);
+  });
+});
+
+describe('ComposeProject security policy (docs/compose.md, "Untrusted compose files")', () => {
+  let outside: string;
+  beforeEach(() => {
+    outside = fs.mkdtempSync(path.join(os.tmpdir(), 'compose-outside-'));
+    fs.writeFileSync(path.join(outside, 'credentials'), 'aws_secret_access_key=OUTSIDE-SECRET\n');
+  });
+  afterEach(() => fs.rmSync(outside, { recursive: true, force: true }));
+
+  test('the compose file is untrusted by default: a host-level setting is a synth error at file:line:column', () => {
+    expect(() => project('services:\n  web:\n    image: nginx\n    privileged: true\n'))
+      .toThrow(/Test\/Compose: .*compose\.yaml:4:17: service web: 'privileged: true' .*Fix: remove it, or set securityPolicy: ComposeSecurityPolicy\.TRUSTED/);
+  });
+
+  test('TRUSTED honours a host-level setting', () => {
+    const { template } = project('services:\n  web:\n    image: nginx\n    privileged: true\n', { securityPolicy: ComposeSecurityPolicy.TRUSTED });
+    expect(containerOf(template(), 'web').Privileged).toBe(true);
+  });
+
+  test('env_file outside the project is refused under both policies, so its content never reaches the template', () => {
+    for (const securityPolicy of [ComposeSecurityPolicy.BASELINE, ComposeSecurityPolicy.TRUSTED]) {
+      expect(() => project(`services:\n  web:\n    image: nginx\n    env_file: ${path.join(outside, 'credentials')}\n`, { securityPolicy }))
+        .toThrow(/compose\.yaml:4:15: service web: env_file '.*credentials' is outside the project folder/);
+    }
+  });
+
+  test('a .env beside the compose file that links out of the project is refused; readDotEnv: false skips it', () => {
+    fs.symlinkSync(path.join(outside, 'credentials'), path.join(dir, '.env'));
+    expect(() => project('services:\n  web:\n    image: nginx\n')).toThrow(/the \.env file beside .*compose\.yaml leads outside the project folder/);
+    expect(() => project('services:\n  web:\n    image: nginx\n', { readDotEnv: false })).not.toThrow();
+  });
+
+  test('projectDirectory must hold the compose file', () => {
+    expect(() => project('services:\n  web:\n    image: nginx\n', { projectDirectory: outside })).toThrow(/compose file .* is not inside projectDirectory/);
+  });
+
+  test('a sealed file secret outside the project is refused before anything is sealed or written beside it', () => {
+    const seal = { keyArn: 'arn:aws:kms:eu-west-1:111111111111:key/0f3c7c4e-8d1a-4b6e-9a51-2f8d3c1b7e90', publicKey: testSealingKey().publicKeyPem };
+    expect(() => project(`services:\n  web:\n    image: nginx\n    secrets: [s]\nsecrets:\n  s:\n    file: ${path.join(outside, 'credentials')}\n`, { sealSecretFiles: seal }))
+      .toThrow(/compose\.yaml:7:11: secret s's file '.*credentials' is outside the project folder/);
+    expect(fs.readdirSync(outside)).toEqual(['credentials']);
+  });
+
+  test('external secrets: a name under the stack\'s prefix is granted by that name only; another environment\'s is refused', () => {
+    const yaml = (name: string) => `services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: ${name}\n`;
+    expect(() => project(yaml('prod/db-password'))).toThrow(/compose\.yaml:8:11: external secret 'prod\/db-password' is not named under this environment's prefix 'Test\/'/);
+    const { template } = project(yaml('Test/db-password'));
+    const statements = Object.values(template().findResources('AWS::IAM::Policy')).flatMap((r: any) => r.Properties.PolicyDocument.Statement);
+    const grants = statements.filter((s: any) => [s.Action].flat().includes('secretsmanager:GetSecretValue'));
+    expect(JSON.stringify(grants)).toContain(':secret:Test/db-password-??????');
+    expect(JSON.stringify(grants)).not.toMatch(/prod/);
+  });
+
+  test('inside a nested stack the prefix is the outermost stack\'s name (a nested stack\'s name is a token)', () => {
+    fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: Test/db\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(new NestedStack(stack, 'Inner'), 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster })).not.toThrow();
+  });
+
+  test('externalNamePrefix replaces the stack name; TRUSTED accepts any external name', () => {
+    const yaml = 'services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: shared/db\n';
+    expect(() => project(yaml, { externalNamePrefix: 'shared' })).not.toThrow();
+    expect(() => project(yaml, { securityPolicy: ComposeSecurityPolicy.TRUSTED })).not.toThrow();
+  });
+
+  test('a build context link to a file outside the project is refused at synth, before the image asset would copy it', () => {
+    fs.mkdirSync(path.join(dir, 'app'));
+    fs.symlinkSync(path.join(outside, 'credentials'), path.join(dir, 'app', 'creds'));
+    expect(() => project('services:\n  web:\n    build: ./app\n', {}, { 'app/Dockerfile': 'FROM scratch\n' }))
+      .toThrow(/compose\.yaml:3:12: service web: build context '\.\/app' holds the symbolic link app\/creds, which leads outside the project folder/);
+  });
+
+  test('an image asset refuses links out of its context (BLOCK_EXTERNAL) unless the policy checked them (EXTERNAL)', () => {
+    const fromAsset = jest.spyOn(ecs.ContainerImage, 'fromAsset');
+    try {
+      project('services:\n  web:\n    build: ./app\n', {}, { 'app/Dockerfile': 'FROM scratch\n', 'shared/x.txt': 'x' });
+      expect(fromAsset).toHaveBeenLastCalledWith(path.join(dir, 'app'), expect.objectContaining({ followSymlinks: SymlinkFollowMode.BLOCK_EXTERNAL }));
+      fs.symlinkSync(path.join(dir, 'shared', 'x.txt'), path.join(dir, 'app', 'x.txt'));
+      project('services:\n  web:\n    build: ./app\n');
+      expect(fromAsset).toHaveBeenLastCalledWith(path.join(dir, 'app'), expect.objectContaining({ followSymlinks: SymlinkFollowMode.EXTERNAL }));
+    } finally {
+      fromAsset.mockRestore();
+    }
+  });
+
+  test('a build context link to a project file outside the context is copied into the image asset', () => {
+    for (const [name, content] of Object.entries({ 'app/Dockerfile': 'FROM scratch\n', 'shared/config.txt': 'IN-PROJECT-CONFIG\n', 'app/local.txt': 'x' })) {
+      fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
+      fs.writeFileSync(path.join(dir, name), content);
+    }
+    fs.symlinkSync(path.join(dir, 'shared', 'config.txt'), path.join(dir, 'app', 'config.txt'));
+    fs.symlinkSync('local.txt', path.join(dir, 'app', 'alias.txt'));
+    const { stack } = project('services:\n  web:\n    build: ./app\n');
+    expect(assemblyText(stack)).toContain('IN-PROJECT-CONFIG');
   });
 });

@@ -5,6 +5,7 @@ import { Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject } from '../../lib/compose/compose-project';
+import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { validatedApp } from '../support/app';
 import { corpusFiles, stageCorpusFile } from './corpus-support';
@@ -65,6 +66,19 @@ const VARIABLES: Record<string, Record<string, string>> = {
   'plex.yaml': { PLEX_MEDIA_PATH: '/srv/media' },
 };
 
+/**
+ * Files the default policy (ComposeSecurityPolicy.BASELINE) refuses, with the start of the refusal: each asks for the
+ * instance itself (its Docker socket, its network namespace, capabilities beyond the baseline, host folders under /etc
+ * or /usr). They synthesize under TRUSTED, with the warnings above.
+ */
+const REFUSED_UNDER_BASELINE: Record<string, RegExp> = {
+  'pihole-cloudflared-DoH.yaml': /compose\.yaml:41:9: service pihole: bind mount of the host path '\/etc\/pihole\/' reaches \/etc.*also refused: 42:9 .*'\/etc\/dnsmasq.d\/'; 44:9 service pihole: cap_add 'NET_ADMIN'/,
+  'plex.yaml': /compose\.yaml:5:19: service plex: 'network_mode: host' shares the instance's network namespace/,
+  'portainer.yaml': /compose\.yaml:9:9: service portainer: bind mount of the host path '\/var\/run\/docker.sock' reaches the Docker socket/,
+  'traefik-golang.yaml': /compose\.yaml:10:9: service frontend: bind mount of the host path '\/var\/run\/docker.sock' reaches the Docker socket/,
+  'wireguard.yaml': /compose\.yaml:7:9: service wireguard: cap_add 'NET_ADMIN' is beyond the baseline capabilities.*also refused: 8:9 service wireguard: cap_add 'SYS_MODULE'; 20:9 .*; 21:9 .*'\/usr\/src'; 22:9 .*'\/lib\/modules'/,
+};
+
 describe('the awesome-compose corpus', () => {
   const projects: Record<string, ComposeProject> = {};
   let root: string;
@@ -84,6 +98,7 @@ describe('the awesome-compose corpus', () => {
         loadBalancer,
         variables: VARIABLES[file],
         publishedPortCidrs: ['203.0.113.0/24'],
+        securityPolicy: file in REFUSED_UNDER_BASELINE ? ComposeSecurityPolicy.TRUSTED : undefined,
       });
       for (const key of new Set((EXPECTED_WARNINGS[file] ?? []).map((w) => w.split(':')[1]))) {
         Validations.of(stack).acknowledge({ id: `@cdk-container-fleet/compose:${key}`, reason: 'expected for this corpus file; asserted exactly in corpus.test.ts' });
@@ -103,6 +118,18 @@ describe('the awesome-compose corpus', () => {
     const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'validation-report.json'), 'utf8'));
     expect(report.pluginReports.flatMap((p: any) => p.violations)).toEqual([]);
     expect(assembly.stacks).toHaveLength(39);
+  });
+
+  test.each(Object.keys(REFUSED_UNDER_BASELINE))('%s is refused under the default BASELINE policy, at the offending line', (file) => {
+    const stack = new Stack(validatedApp(), 'Refused', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1, maxCapacity: 2 });
+    expect(() => new ComposeProject(stack, 'Compose', { composeFile: stageCorpusFile(file, root), cluster, variables: VARIABLES[file] }))
+      .toThrow(REFUSED_UNDER_BASELINE[file]);
+  });
+
+  test('every other file synthesizes under BASELINE (5 of 39 are refused)', () => {
+    expect(Object.keys(REFUSED_UNDER_BASELINE)).toHaveLength(5);
+    for (const file of corpusFiles().filter((f) => !(f in REFUSED_UNDER_BASELINE))) expect(projects[file]).toBeInstanceOf(ComposeProject);
   });
 
   test.each(corpusFiles())('%s warns exactly about what it drops', (file) => {

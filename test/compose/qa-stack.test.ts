@@ -1,8 +1,10 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { DEFAULT_QA_COMPOSE_FILE, qaStackName, QaStack, QaStackProps } from '../../lib/environments/qa';
 import { unitTestApp, validatedApp } from '../support/app';
 
@@ -125,6 +127,25 @@ describe('QaStack input checks', () => {
     [{ domain: 'not a domain' }, /domain 'not a domain' is not a DNS name/],
   ])('%j is refused', (override, message) => {
     expect(() => new QaStack(unitTestApp(), 'Qa', { ...base, ...override } as QaStackProps)).toThrow(message);
+  });
+
+  test('a branch\'s compose file is untrusted by default; securityPolicy, projectDirectory and externalNamePrefix reach the project', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-policy-'));
+    try {
+      const composeFile = path.join(dir, 'compose.yaml');
+      fs.writeFileSync(composeFile, 'services:\n  web:\n    image: nginx\n    cap_add: [SYS_ADMIN]\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: Qa-feature/db\n');
+      expect(() => new QaStack(unitTestApp(), 'Qa-feature', { ...base, composeFile })).toThrow(/compose\.yaml:4:15: service web: cap_add 'SYS_ADMIN'/);
+      const trusted = new QaStack(unitTestApp(), 'Qa-feature', { ...base, composeFile, securityPolicy: ComposeSecurityPolicy.TRUSTED });
+      expect(trusted.project.services.web).toBeDefined();
+      // The stack's name is the default prefix of external names; another prefix refuses this one.
+      fs.writeFileSync(composeFile, 'services:\n  web:\n    image: nginx\n    secrets: [db]\nsecrets:\n  db:\n    external: true\n    name: Qa-feature/db\n');
+      expect(() => new QaStack(unitTestApp(), 'Qa-feature', { ...base, composeFile, projectDirectory: dir })).not.toThrow();
+      expect(() => new QaStack(unitTestApp(), 'Qa-feature', { ...base, composeFile, externalNamePrefix: 'Qa-other' })).toThrow(/is not named under this environment's prefix 'Qa-other\/'/);
+      expect(() => new QaStack(unitTestApp(), 'Qa-feature', { ...base, composeFile, projectDirectory: path.join(dir, 'sub') }))
+        .toThrow(/is not inside projectDirectory/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

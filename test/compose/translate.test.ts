@@ -1,5 +1,9 @@
 import { loadCompose } from '../../lib/compose/load';
+import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { ProjectPlan, SERVICE_KEYS, ServicePlan, translateCompose, TranslateOptions } from '../../lib/compose/translate';
+
+/** These tests are about translation: the policy's refusals have their own tests (security-policy.test.ts). */
+const TRUSTED = { securityPolicy: ComposeSecurityPolicy.TRUSTED };
 
 /** In-memory files under /project. */
 function translate(yaml: string, files: Record<string, string> = {}, options: Partial<TranslateOptions> = {}, vars: Record<string, string> = {}): ProjectPlan {
@@ -117,7 +121,7 @@ describe('translateCompose: container', () => {
     stop_grace_period: 1m30s
     init: true
     read_only: true
-`);
+`, {}, TRUSTED);
     expect(plan).toMatchObject({
       user: '1000:1000', workingDirectory: '/app', hostname: 'web1', dockerLabels: { a: 'b' },
       ulimits: [{ name: 'nofile', soft: 1024, hard: 4096 }, { name: 'nproc', soft: 512, hard: 512 }],
@@ -140,7 +144,7 @@ describe('translateCompose: container', () => {
   });
 
   test('keys without an ECS equivalent are warned with the file, service and key', () => {
-    const plan = only('services:\n  web:\n    image: x\n    container_name: w\n    domainname: example.com\n    stop_signal: SIGINT\n    network_mode: host\n    runtime: runsc\n    platform: linux/arm64\n');
+    const plan = only('services:\n  web:\n    image: x\n    container_name: w\n    domainname: example.com\n    stop_signal: SIGINT\n    network_mode: host\n    runtime: runsc\n    platform: linux/arm64\n', {}, TRUSTED);
     expect(other(plan).map((w) => w.message)).toEqual([
       "compose.yaml: service web: container_name: ignored: ECS names containers itself; other services reach this one by its service name",
       'compose.yaml: service web: domainname: ignored: ECS task definitions have no domain name setting; the container keeps the default',
@@ -210,7 +214,7 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
   });
 
   test('named, anonymous and bind volumes; bind sources land under the project folder on the instance, with warnings', () => {
-    const plan = translate('name: shop\nservices:\n  web:\n    image: x\n    volumes:\n      - data:/data\n      - /cache\n      - ./logs:/var/log/app:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\nvolumes:\n  data: {}\n');
+    const plan = translate('name: shop\nservices:\n  web:\n    image: x\n    volumes:\n      - data:/data\n      - /cache\n      - ./logs:/var/log/app:ro\n      - /var/run/docker.sock:/var/run/docker.sock\n      - type: tmpfs\n        target: /tmp\nvolumes:\n  data: {}\n', {}, TRUSTED);
     expect(plan.volumes).toEqual(['data']);
     expect(plan.services[0].mounts).toEqual([
       { kind: 'named', volume: 'data', containerPath: '/data', readOnly: false },
@@ -228,7 +232,7 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
   });
 
   test('secrets: default and long targets under /run/secrets; file secrets become generated ones with a project warning; external ones are imported', () => {
-    const plan = translate('services:\n  db:\n    image: x\n    secrets:\n      - db-password\n      - source: api-key\n        target: key\n        mode: "0400"\n        uid: "999"\nsecrets:\n  db-password:\n    file: db/password.txt\n  api-key:\n    external: true\n    name: prod/api-key\n');
+    const plan = translate('services:\n  db:\n    image: x\n    secrets:\n      - db-password\n      - source: api-key\n        target: key\n        mode: "0400"\n        uid: "999"\nsecrets:\n  db-password:\n    file: db/password.txt\n  api-key:\n    external: true\n    name: prod/api-key\n', {}, TRUSTED);
     expect(plan.services[0].secrets).toEqual([
       { secret: 'db-password', target: '/run/secrets/db-password', mode: 0o444, uid: undefined, gid: undefined },
       { secret: 'api-key', target: '/run/secrets/key', mode: 0o400, uid: '999', gid: undefined },
@@ -254,7 +258,7 @@ describe('translateCompose: dependencies, volumes, secrets, profiles', () => {
 
   test('configs: file, content and environment become values, external a parameter name; targets default to /<name> and must be in a folder', () => {
     const plan = translate('services:\n  app:\n    image: x\n    configs:\n      - source: prom\n        target: /etc/prometheus/prometheus.yml\n      - source: motd\n        target: /etc/motd.d/motd\n        mode: 0440\n      - source: env\n        target: /etc/app/env\n      - source: ext\n        target: /etc/app/ext\nconfigs:\n  prom: {file: ./prometheus.yml}\n  motd: {content: hello}\n  env: {environment: APP_ENV}\n  ext: {external: true, name: /shared/ext}\n',
-      { '/project/prometheus.yml': 'scrape_configs: []\n' }, {}, { APP_ENV: 'qa' });
+      { '/project/prometheus.yml': 'scrape_configs: []\n' }, TRUSTED, { APP_ENV: 'qa' });
     expect(plan.services[0].configs).toEqual([
       { config: 'prom', target: '/etc/prometheus/prometheus.yml', mode: 0o444, uid: undefined, gid: undefined },
       { config: 'motd', target: '/etc/motd.d/motd', mode: 0o440, uid: undefined, gid: undefined },
