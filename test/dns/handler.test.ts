@@ -33,8 +33,12 @@ const I1 = 'i-1234567890abcdef0'; // the instance the fixtures name
 const I2 = 'i-0aaaaaaaaaaaaaaa2';
 const I3 = 'i-0bbbbbbbbbbbbbbb3';
 
-/** Wires the mocks to a simulated state, with response shapes as the API references document them. */
+/**
+ * Wires the mocks to a simulated state, with response shapes as the API references document them. Groups without an
+ * explicit `owner` are this updater's own: their names are in its configuration, as the construct sets it.
+ */
 function world(groups: Group[], records: Rrset[] = [], privateZone = false) {
+  process.env.DNS_UPDATER_GROUPS = groups.filter((g) => g.owner === undefined).map((g) => g.name).join(',');
   asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => {
     calls.push('DescribeAutoScalingGroups');
     return {
@@ -284,11 +288,23 @@ describe('what changes nothing', () => {
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
 
-  test('more instances than one record holds: a clear error, no truncated record', async () => {
+  test('more instances than one record holds: a clear error, and the record holds 400 of them', async () => {
     const many = Array.from({ length: 401 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, private: `10.0.${i >> 8}.${i & 255}` }));
-    world([{ name: 'my-asg', tag, options: 'address=private', instances: many }]);
+    const records = world([{ name: 'my-asg', tag, options: 'address=private', instances: many }]);
     await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/401 instances .* 400 values Route 53 allows/);
-    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(values(records, 'app.example.com.')).toHaveLength(400);
+  });
+
+  test('above 400 instances, a departing instance still leaves the record and its drain completes after the write (issue 22, item 7)', async () => {
+    const addr = (i: number) => `10.0.${i >> 8}.${i & 255}`;
+    const many = Array.from({ length: 402 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, private: addr(i) }));
+    many[0] = { ...many[0], id: I1, state: 'Terminating:Wait' } as any;
+    const records = world([{ name: 'my-asg', tag, options: 'address=private', instances: many }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: many.slice(0, 400).map((i) => ({ Value: i.private! })) }]);
+    await expect(handler(terminateHook())).rejects.toThrow(/401 instances .* 400 values/);
+    expect(values(records, 'app.example.com.')).toHaveLength(400);
+    expect(values(records, 'app.example.com.')).not.toContain(addr(0));
+    expect(calls.slice(-3)).toEqual(['ChangeResourceRecordSets', 'GetChange', 'CompleteLifecycleAction']);
   });
 });
 
@@ -302,14 +318,15 @@ describe('failures', () => {
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
 
-  test.each(['keep', 'delete'])('an in-service instance EC2 does not return yet never shrinks the record (whenEmpty=%s)', async (whenEmpty) => {
+  test.each(['keep', 'delete'])('an in-service instance EC2 does not return yet never shrinks the record, and is no failure (whenEmpty=%s)', async (whenEmpty) => {
     const records = world([{ name: 'my-asg', tag, options: `whenEmpty=${whenEmpty}`, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
       [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
     // EC2 lags behind Auto Scaling: DescribeInstances answers without the second instance (eventual consistency).
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: I1, State: { Code: 16, Name: 'running' }, PublicIpAddress: '203.0.113.1' }] }] });
-    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/not returned by EC2 DescribeInstances yet; DNS left as it was/);
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).resolves.toMatchObject({ records: [{ errors: [] }] });
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect((console.log as jest.Mock).mock.calls.flat().join('\n')).toMatch(/i-0aaaaaaaaaaaaaaa2 in service but not returned running by EC2/);
   });
 
   test('a group sharing the record with an unreadable options tag blocks the write instead of dropping out', async () => {
@@ -594,13 +611,13 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
     });
     afterEach(() => { delete process.env.DNS_UPDATER_QUEUE_URL; });
 
-    test('a custom-resource request is forwarded into the FIFO queue with its message group; nothing else happens', async () => {
+    test("a custom-resource request is forwarded into the FIFO queue, in its record's message group; nothing else happens", async () => {
       process.env.DNS_UPDATER_QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo';
       process.env.DNS_UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
       world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
       await handler(cfn('Delete'));
       expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{
-        QueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo', MessageGroupId: 'asg-dns-updater', MessageBody: JSON.stringify(cfn('Delete')),
+        QueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo', MessageGroupId: 'record:app.example.com', MessageBody: JSON.stringify(cfn('Delete')),
       }]);
       expect(calls).toEqual([]);
       expect(fetchMock).not.toHaveBeenCalled();
