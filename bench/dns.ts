@@ -134,6 +134,8 @@ export async function main(): Promise<string> {
   process.env.AWS_REGION = process.env.AWS_REGION ?? 'us-west-2';
   process.env.DNS_UPDATER_POLL_MS = '0';
   process.env.DNS_UPDATER_OWNER = OWNER;
+  // The updater's own groups are named in its configuration (the construct sets it); the others are other environments'.
+  process.env.DNS_UPDATER_GROUPS = 'web';
   resetClients();
   // The handler logs a JSON line per step: silence stdout while measuring (console.log itself stays untouched).
   const write = process.stdout.write;
