@@ -398,6 +398,14 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
     unknownInstanceIds: unknown, departedAddresses,
   });
   for (const note of plan.notes) log(unknown.length > 0 ? 'WARN' : 'INFO', note, { record: recordName });
+  // A leaving instance EC2 no longer returns has no known address: beside an unknown instance, whose possible values
+  // are kept, its value may stay. Its drain still completes (holding it helps nothing), so the record is declared failed.
+  const memberIds = new Set(members.flatMap((g) => g.instances.map((i) => i.instanceId)));
+  const leavingUnseen = unknown.length > 0 ? [...leaving].filter((id) => memberIds.has(id) && !addresses.has(id)) : [];
+  const errors = [...plan.errors];
+  if (leavingUnseen.length > 0) {
+    errors.push(`${recordName}: ${leavingUnseen.join(', ')} left but EC2 no longer returns it, while ${unknown.join(', ')} in service are unknown too: its address may still be in the record until the next reconcile after EC2 knows them`);
+  }
 
   const changeIds: string[] = [];
   for (const batch of toBatches(plan.changes)) {
@@ -414,7 +422,7 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
     if (out.ChangeInfo?.Id) changeIds.push(out.ChangeInfo.Id);
     log('INFO', `${recordName}: ${batch.map((c) => `${c.action} ${c.name} ${c.type} [${c.values.join(' ')}]`).join('; ')}`, { zoneId });
   }
-  return { changes: plan.changes.length, changeIds, errors: plan.errors };
+  return { changes: plan.changes.length, changeIds, errors };
 }
 
 /** Private zones get private addresses, public zones public ones, unless the options say otherwise (cached per container). */

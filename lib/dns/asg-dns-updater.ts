@@ -128,7 +128,7 @@ export class AsgDnsUpdater extends Construct {
   public readonly reconcileRule: events.Rule;
   /** How often every group is re-synced. */
   public readonly reconcileInterval: Duration;
-  /** The owner id: groups tagged `DomainMetaOwner=<owner>` are this updater's (the stack name). */
+  /** The owner id (the stack name): the informational `DomainMetaOwner` tag of its groups. Ownership is by group name. */
   public readonly owner: string;
   private readonly watched = new Set<string>();
   private readonly rules: events.Rule[] = [];

@@ -806,13 +806,22 @@ describe('fault sequences of a real account (issue 22, items 4 and 5)', () => {
       expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2', '203.0.113.5']);
     });
 
+  test('a leaving instance EC2 no longer returns, beside an unknown one: its drain completes and the record is declared failed (alarm)', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [
+      { id: I1, public: '203.0.113.1', state: 'Terminating:Wait', ec2: 'absent' }, { id: I2, public: '203.0.113.2' }, { id: X, public: '203.0.113.5', ec2: 'absent' },
+    ] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+    await expect(handler(hook('my-asg', I1))).rejects.toThrow(/i-1234567890abcdef0 left but EC2 no longer returns it, while i-0ddddddddddddddd5 in service are unknown/);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(completed()).toEqual([I1]);
+  });
+
   test("a drain behind another record's failed message is not held back; only the failed record's later messages wait", async () => {
     const records = world([
       { name: 'a', tag: `${ZONE}:a.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] },
       { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2', state: 'Terminating:Wait' }, { id: I3, public: '203.0.113.3' }] },
     ], [{ Name: 'b.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.2' }, { Value: '203.0.113.3' }] }]);
     // Every SDK retry of a's write was throttled.
-    r53.on(ChangeResourceRecordSetsCommand, { ChangeBatch: { Comment: 'asg-dns-updater: a.example.com from a' } }).rejects(throttled());
+    r53.on(ChangeResourceRecordSetsCommand, { ChangeBatch: { Comment: 'asg-dns-updater: a.example.com from a' } } as any).rejects(throttled());
     const out = await handler(batch([
       ['m1', 'record:a.example.com', launch('a', I1)],
       ['m2', 'record:b.example.com', hook('b', I2)],
