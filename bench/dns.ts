@@ -95,7 +95,7 @@ async function measure(n: number, scenario: Scenario): Promise<string> {
   const restore = wire(s, counts);
   try {
     const once = async () => {
-      try { await handler(event(scenario)); } catch (e: any) { outcome = /400 values/.test(e.message) ? 'quota error (> 400 values), no write' : `error: ${e.message}`; }
+      try { await handler(event(scenario)); } catch (e: any) { outcome = /400 values/.test(e.message) ? 'quota error (> 400 values): 400 kept, departed removed' : `error: ${e.message}`; }
     };
     await once();
     const perEvent = { ...counts };
