@@ -316,6 +316,7 @@ describe('the QA example stack', () => {
     AsgDnsUpdater.watchTaggedGroups(tagOnly, {
       hostedZones: [route53.PublicHostedZone.fromHostedZoneAttributes(tagOnly, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'qa.example.com' })],
       recordNames: ['*.qa.example.com'],
+      lifecycleGroupNames: ['legacy-web'],
     });
     expect(() => app.synth()).not.toThrow();
   });
