@@ -26,7 +26,7 @@ describe("a record's message group", () => {
   });
 
   test('stays within the 128 characters SQS allows, stable and distinct for long names', () => {
-    const long = (label: string) => `${label}.${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.example.com`;
+    const long = (label: string) => `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${label}.example.com`; // differ past the prefix
     const one = recordMessageGroup(long('x'));
     expect(one.length).toBeLessThanOrEqual(128);
     expect(one).toBe(recordMessageGroup(long('x')));
