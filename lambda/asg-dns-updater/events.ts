@@ -16,10 +16,12 @@ export interface InstanceTrigger {
   readonly source: string;
 }
 
-/** Re-sync every tagged group (the schedule, or a manual invocation). */
+/** Re-sync every tagged group (the schedule, or a manual invocation), or one record (the schedule, fanned out). */
 export interface ReconcileTrigger {
   readonly kind: 'reconcile';
   readonly source: string;
+  /** Only this record (`<zone id>:<record name>`); every record when absent. */
+  readonly record?: string;
 }
 
 /** Nothing to do; `reason` is logged. */
@@ -29,6 +31,9 @@ export interface IgnoredTrigger {
 }
 
 export type Trigger = InstanceTrigger | ReconcileTrigger | IgnoredTrigger;
+
+/** The `action` of the message a reconcile fans out into each record's message group. */
+export const RECONCILE_RECORD = 'reconcile-record';
 
 const LAUNCH_DETAIL_TYPES = new Set(['EC2 Instance Launch Successful', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance Launch Unsuccessful']);
 const TERMINATE_DETAIL_TYPES = new Set(['EC2 Instance Terminate Successful', 'EC2 Instance-terminate Lifecycle Action', 'EC2 Instance Terminate Unsuccessful']);
@@ -52,6 +57,7 @@ export function parseInvocation(event: unknown): Trigger[] {
   if (e.source === 'aws.events' || e['detail-type'] === 'Scheduled Event') return [{ kind: 'reconcile', source: 'schedule' }];
   if (e.source === 'aws.autoscaling' && typeof e['detail-type'] === 'string') return [parseEventBridge(e)];
   if (e.action === 'reconcile') return [{ kind: 'reconcile', source: 'manual' }];
+  if (e.action === RECONCILE_RECORD && typeof e.record === 'string') return [{ kind: 'reconcile', source: 'fan-out', record: e.record }];
   return [{ kind: 'ignore', reason: `unknown event (source ${JSON.stringify(e.source)}, detail-type ${JSON.stringify(e['detail-type'])})` }];
 }
 

@@ -17,16 +17,16 @@ import { ConfiguredRetryStrategy } from '@smithy/util-retry';
 import { backoffRetryStrategy, log } from '../shared/aws';
 import { respondToCloudFormation } from '../shared/custom-resource';
 import { now } from '../shared/clock';
-import { InstanceTrigger, parseInvocation } from './events';
-import { scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
+import { InstanceTrigger, RECONCILE_RECORD, ReconcileTrigger, parseInvocation } from './events';
+import { GroupSelection, mayCompleteLifecycle, scopeFromEnv, selectGroups, sharedWithForeign } from './ownership';
 import { MessageKind, MessageResult, messageVerdict } from './queue';
 import {
   ExistingRecordSet, GroupState, InstanceAddresses, RecordGroups, indexGroups, inServiceInstances, pickAddress,
   reconcile, recordTypeOf, toBatches,
 } from './reconcile';
 import {
-  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OWNER_TAG, DOMAIN_META_TAG, RecordKey, UPDATER_ENV, UPDATER_MESSAGE_GROUP,
-  UPDATER_METRIC, keyString, parseDomainMeta, parseOptions,
+  AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_TAG, RecordKey, UPDATER_ENV, UPDATER_MESSAGE_GROUP,
+  UPDATER_METRIC, keyString, parseDomainMeta, parseOptions, recordMessageGroup,
 } from '../../lib/dns/contract';
 
 /** Extra client settings, for tests (a fake request handler, fixed credentials). */
@@ -83,7 +83,9 @@ interface Outcome {
 }
 
 /** The SQS event source's batch (only the fields used). */
-interface SqsBatch { Records: Array<{ messageId: string; body: string; eventSource: string; attributes?: { ApproximateReceiveCount?: string } }> }
+interface SqsBatch {
+  Records: Array<{ messageId: string; body: string; eventSource: string; attributes?: { ApproximateReceiveCount?: string; MessageGroupId?: string } }>;
+}
 
 /** Partial batch response (`ReportBatchItemFailures`). */
 export interface BatchResponse { batchItemFailures: Array<{ itemIdentifier: string }> }
@@ -109,23 +111,34 @@ function isSqsBatch(e: unknown): e is SqsBatch {
   return Array.isArray(records) && records.length > 0 && records.every((r: any) => r?.eventSource === 'aws:sqs');
 }
 
-/** Direct invocations join the queue, behind whatever is already in it (the queue deduplicates by content). */
+function intakeGroup(): string {
+  return process.env[UPDATER_ENV.messageGroup] ?? UPDATER_MESSAGE_GROUP;
+}
+
+/**
+ * Direct invocations join the queue (the queue deduplicates by content): a custom-resource request behind its record's
+ * messages, anything else (SNS, a manual reconcile) in the intake group, from where it is fanned out.
+ */
 async function forward(event: unknown, QueueUrl: string): Promise<void> {
-  const MessageGroupId = process.env[UPDATER_ENV.messageGroup] ?? UPDATER_MESSAGE_GROUP;
+  const meta = isCustomResourceEvent(event) ? parseDomainMeta(event.ResourceProperties?.DomainMeta) : undefined;
+  const MessageGroupId = meta?.ok ? recordMessageGroup(meta.value.recordName) : intakeGroup();
   await aws().sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(event), MessageGroupId }));
   log('INFO', 'forwarded into the updater queue', { kind: isCustomResourceEvent(event) ? `custom resource ${event.RequestType}` : 'event' });
 }
 
 /**
  * One FIFO batch, in order (what to retry or count: ./queue). A retried message is reported in `batchItemFailures`
- * together with every message after it, as FIFO ordering requires.
+ * together with every later message of its own message group, as FIFO ordering requires; messages of other groups
+ * (other records) go on, so a failing record never holds back another.
  */
 async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
   const batchItemFailures: Array<{ itemIdentifier: string }> = [];
   const maxReceives = Number(process.env[UPDATER_ENV.maxReceives] ?? 3);
+  const held = new Set<string>();
   let failures = 0;
   for (const message of batch.Records) {
-    if (batchItemFailures.length > 0) { batchItemFailures.push({ itemIdentifier: message.messageId }); continue; }
+    const group = message.attributes?.MessageGroupId ?? '';
+    if (held.has(group)) { batchItemFailures.push({ itemIdentifier: message.messageId }); continue; }
     const attempt = Number(message.attributes?.ApproximateReceiveCount ?? 1);
     let body: unknown;
     try {
@@ -141,7 +154,10 @@ async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
       if (isCustomResourceEvent(body)) {
         result = { ...result, deferred: await handleCustomResource(body, attempt >= maxReceives) };
       } else {
-        const outcome = await processEvent(body);
+        const queueUrl = process.env[UPDATER_ENV.queueUrl];
+        const outcome = queueUrl && group === intakeGroup()
+          ? await fanOut(body, message.messageId, queueUrl)
+          : await processEvent(body, group.startsWith('record:') ? group : undefined);
         result = { ...result, problems: outcome.problems.length, transient: outcome.transient.length };
       }
     } catch (err: any) {
@@ -152,8 +168,9 @@ async function processQueue(batch: SqsBatch): Promise<BatchResponse> {
     const verdict = messageVerdict(result);
     failures += verdict.failures;
     if (verdict.retry) {
-      log('WARN', `message ${message.messageId} will be retried (attempt ${attempt} of ${maxReceives}; then the dead-letter queue)`);
+      log('WARN', `message ${message.messageId} will be retried (attempt ${attempt} of ${maxReceives}; then the dead-letter queue); later messages of its group ${group} wait, other groups go on`);
       batchItemFailures.push({ itemIdentifier: message.messageId });
+      held.add(group);
     }
   }
   if (failures > 0) publishFailures(failures);
@@ -189,46 +206,94 @@ export function isPermanent(err: any): boolean {
 
 /** Groups this updater acts on, indexed by record, with the refusals and foreign groups logged. */
 async function ownGroups(logRefusals: boolean) {
-  const selection = selectGroups(await describeTaggedGroups(), scopeFromEnv(process.env));
+  const scope = scopeFromEnv(process.env);
+  const selection = selectGroups(await describeTaggedGroups(), scope);
   if (logRefusals) for (const r of selection.refused) log('WARN', `group ${r.group}: ${r.reason}`, { group: r.group });
   const index = indexGroups(selection.groups);
-  return { index, selection };
+  return { index, selection, scope };
 }
 
-/** Turns one event into record syncs. Every record is isolated: a failure on one never stops the others. */
-async function processEvent(event: unknown): Promise<Outcome> {
-  const triggers = parseInvocation(event);
-  const result: UpdateResult = { records: [], ignored: [], completedLifecycleActions: [] };
-  const outcome = { result, problems: [] as string[], transient: [] as string[] };
-  const active: Array<InstanceTrigger | { kind: 'reconcile' }> = [];
-  for (const t of triggers) {
+type ActiveTrigger = InstanceTrigger | ReconcileTrigger;
+
+/** The triggers to act on; the ignored ones are logged and listed in `result`. */
+function activeTriggers(event: unknown, result: UpdateResult): ActiveTrigger[] {
+  const active: ActiveTrigger[] = [];
+  for (const t of parseInvocation(event)) {
     if (t.kind === 'ignore') { result.ignored.push(t.reason); log('INFO', `ignored: ${t.reason}`); } else active.push(t);
   }
-  if (active.length === 0) return outcome;
+  return active;
+}
 
-  const reconcileAll = active.some((t) => t.kind === 'reconcile');
-  const { index, selection } = await ownGroups(reconcileAll);
-  const instanceTriggers = active.filter((t): t is InstanceTrigger => t.kind === 'instance');
-  const leaving = new Set(instanceTriggers.filter((t) => t.transition === 'terminate' && t.instanceId).map((t) => t.instanceId!));
-  const joining = new Set(instanceTriggers.filter((t) => t.transition === 'launch' && t.instanceId).map((t) => t.instanceId!));
-
-  // Which records to look at: all of this updater's for a reconcile, else those of the groups the events name.
+/** The records the triggers concern (every record for a full reconcile), and each group's record. */
+function recordsOf(active: readonly ActiveTrigger[], index: ReturnType<typeof indexGroups>, selection: GroupSelection) {
   const wanted = new Map<string, RecordGroups>();
   const groupRecord = new Map<string, string>();
   for (const rec of index.records.values()) {
     for (const g of [...rec.members, ...rec.deleting]) groupRecord.set(g.name, keyString(rec.key));
   }
-  if (reconcileAll) {
+  if (active.some((t) => t.kind === 'reconcile' && !t.record)) {
     for (const [id, rec] of index.records) wanted.set(id, rec);
     for (const [group, reason] of index.invalid) log('WARN', `group ${group}: ${reason}; nothing written for it`, { group });
   }
-  for (const t of instanceTriggers) {
+  for (const t of active) {
+    if (t.kind !== 'reconcile' || !t.record) continue;
+    const rec = index.records.get(t.record);
+    if (rec) wanted.set(t.record, rec);
+    else log('INFO', `${t.record}: no group of this updater names it any more; nothing to reconcile`);
+  }
+  for (const t of active) {
+    if (t.kind !== 'instance') continue;
     const id = groupRecord.get(t.groupName);
     if (id) { wanted.set(id, index.records.get(id)!); continue; }
     const refused = selection.refused.find((r) => r.group === t.groupName);
     const foreign = selection.foreign.some((g) => g.name === t.groupName);
     log('WARN', `group ${t.groupName}: ${refused?.reason ?? index.invalid.get(t.groupName)
-      ?? (foreign ? `not this updater's group (${DOMAIN_META_OWNER_TAG} names another updater, or none while tag-only mode is off)` : `no ${DOMAIN_META_TAG} tag (or the group is gone)`)}; nothing written`, { group: t.groupName });
+      ?? (foreign ? 'not this updater\'s group (not one of the groups its AsgDnsRecords were given, nor an unowned group while tag-only mode is on)' : `no ${DOMAIN_META_TAG} tag (or the group is gone)`)}; nothing written`, { group: t.groupName });
+  }
+  return { wanted, groupRecord };
+}
+
+/**
+ * An intake message (the schedule, tag-only mode's events, SNS): one message into the message group of each record it
+ * concerns, where it is processed in order with that record's other messages. A reconcile becomes one
+ * `reconcile-record` message per record, so each record is re-read and written inside its own group, never beside an
+ * event of the same record.
+ */
+async function fanOut(event: unknown, messageId: string, QueueUrl: string): Promise<Outcome> {
+  const result: UpdateResult = { records: [], ignored: [], completedLifecycleActions: [] };
+  const outcome = { result, problems: [] as string[], transient: [] as string[] };
+  const active = activeTriggers(event, result);
+  if (active.length === 0) return outcome;
+  const { index, selection } = await ownGroups(active.some((t) => t.kind === 'reconcile'));
+  const { wanted, groupRecord } = recordsOf(active, index, selection);
+  const eventRecords = new Set(active.flatMap((t) => (t.kind === 'instance' && groupRecord.has(t.groupName) ? [groupRecord.get(t.groupName)!] : [])));
+  for (const [id, rec] of wanted) {
+    // An instance event goes as it came (its lifecycle action is completed there); a reconcile names the record.
+    const body = eventRecords.has(id) ? event : { action: RECONCILE_RECORD, record: id, from: messageId };
+    await aws().sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(body), MessageGroupId: recordMessageGroup(rec.key.recordName) }));
+  }
+  if (wanted.size > 0) log('INFO', `fanned out into ${wanted.size} record message group(s)`, { records: [...wanted.keys()] });
+  return outcome;
+}
+
+/**
+ * Turns one event into record syncs. Every record is isolated: a failure on one never stops the others. `onlyGroup`:
+ * processing a record's message group, so only the records of that group are touched (their own groups serialize the
+ * others).
+ */
+async function processEvent(event: unknown, onlyGroup?: string): Promise<Outcome> {
+  const result: UpdateResult = { records: [], ignored: [], completedLifecycleActions: [] };
+  const outcome = { result, problems: [] as string[], transient: [] as string[] };
+  const active = activeTriggers(event, result);
+  if (active.length === 0) return outcome;
+
+  const { index, selection, scope } = await ownGroups(active.some((t) => t.kind === 'reconcile' && !t.record));
+  const instanceTriggers = active.filter((t): t is InstanceTrigger => t.kind === 'instance');
+  const leaving = new Set(instanceTriggers.filter((t) => t.transition === 'terminate' && t.instanceId).map((t) => t.instanceId!));
+  const joining = new Set(instanceTriggers.filter((t) => t.transition === 'launch' && t.instanceId).map((t) => t.instanceId!));
+  const { wanted, groupRecord } = recordsOf(active, index, selection);
+  if (onlyGroup) {
+    for (const [id, rec] of [...wanted]) if (recordMessageGroup(rec.key.recordName) !== onlyGroup) wanted.delete(id);
   }
 
   const failedTransiently = new Set<string>();
@@ -254,8 +319,12 @@ async function processEvent(event: unknown): Promise<Outcome> {
   for (const t of instanceTriggers) {
     if (!t.lifecycle || t.transition !== 'terminate' || t.lifecycle.hookName !== DNS_LIFECYCLE_HOOK_NAME || !t.instanceId) continue;
     const id = groupRecord.get(t.groupName);
-    if (!id) continue;
+    if (!id || !wanted.has(id)) continue;
     if (failedTransiently.has(id)) continue;
+    if (!mayCompleteLifecycle(t.groupName, scope)) {
+      log('INFO', `${t.instanceId} left ${id}; the lifecycle action of ${t.groupName} is not completed here (not a group this updater was given lifecycle rights on): the hook's timeout continues it`, { group: t.groupName });
+      continue;
+    }
     try {
       await waitInSync(changeIds.get(id) ?? []);
       if (await completeLifecycleAction(t)) result.completedLifecycleActions.push(t.instanceId);
@@ -309,15 +378,16 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
   const type = recordTypeOf(kind);
   const ids = cleanup ? [] : inServiceInstances(members, leaving, joining);
   const addresses = ids.length > 0 ? await describeAddresses(members.map((g) => g.name)) : new Map<string, InstanceAddresses>();
-  // EC2 lags behind Auto Scaling (eventual consistency): an in-service instance EC2 did not return is unknown, not
-  // address-less. Leaving it out would shrink (or, with whenEmpty=delete, remove) a live record, so write nothing and
-  // fail: the retry or the next reconcile sees it.
+  // EC2 lags behind Auto Scaling (eventual consistency), and an instance may be stopped while its group still says
+  // InService: such an instance is unknown, not address-less. The record keeps what may be its address (pure logic),
+  // while departing instances still leave and known ones still join. Not a failure: a retry would hold back every
+  // later message of this record (a drain among them) for minutes; the next event or reconcile sees it.
   const unknown = ids.filter((id) => !addresses.has(id));
-  if (unknown.length > 0) {
-    throw new Error(`${recordName}: ${unknown.join(', ')} in service but not returned by EC2 DescribeInstances yet; DNS left as it was`);
-  }
+  const wantedIds = new Set(ids);
+  const departedAddresses = [...addresses].filter(([id]) => !wantedIds.has(id)).map(([, a]) => pickAddress(a, kind)).filter((a): a is string => a !== undefined);
   const targets: Array<{ instanceId: string; address: string }> = [];
   for (const instanceId of ids) {
+    if (!addresses.has(instanceId)) continue;
     const address = pickAddress(addresses.get(instanceId), kind);
     if (address) targets.push({ instanceId, address });
     else log('WARN', `${instanceId} is in service but has no ${kind} address; left out of ${recordName}`, { instanceId });
@@ -325,9 +395,17 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
   const existing = await listExisting(zoneId, recordName, type, rec.options.perInstance);
   const plan = reconcile({
     recordName, type, ttl: rec.options.ttl, whenEmpty: rec.options.whenEmpty, perInstance: rec.options.perInstance, cleanup, targets, existing,
+    unknownInstanceIds: unknown, departedAddresses,
   });
-  for (const note of plan.notes) log('INFO', note, { record: recordName });
-  if (plan.errors.length > 0) return { changes: 0, changeIds: [], errors: plan.errors };
+  for (const note of plan.notes) log(unknown.length > 0 ? 'WARN' : 'INFO', note, { record: recordName });
+  // A leaving instance EC2 no longer returns has no known address: beside an unknown instance, whose possible values
+  // are kept, its value may stay. Its drain still completes (holding it helps nothing), so the record is declared failed.
+  const memberIds = new Set(members.flatMap((g) => g.instances.map((i) => i.instanceId)));
+  const leavingUnseen = unknown.length > 0 ? [...leaving].filter((id) => memberIds.has(id) && !addresses.has(id)) : [];
+  const errors = [...plan.errors];
+  if (leavingUnseen.length > 0) {
+    errors.push(`${recordName}: ${leavingUnseen.join(', ')} left but EC2 no longer returns it, while ${unknown.join(', ')} in service are unknown too: its address may still be in the record until the next reconcile after EC2 knows them`);
+  }
 
   const changeIds: string[] = [];
   for (const batch of toBatches(plan.changes)) {
@@ -344,7 +422,7 @@ async function syncRecord(rec: RecordGroups, leaving: ReadonlySet<string>, joini
     if (out.ChangeInfo?.Id) changeIds.push(out.ChangeInfo.Id);
     log('INFO', `${recordName}: ${batch.map((c) => `${c.action} ${c.name} ${c.type} [${c.values.join(' ')}]`).join('; ')}`, { zoneId });
   }
-  return { changes: plan.changes.length, changeIds, errors: [] };
+  return { changes: plan.changes.length, changeIds, errors };
 }
 
 /** Private zones get private addresses, public zones public ones, unless the options say otherwise (cached per container). */
@@ -374,7 +452,10 @@ async function describeAddresses(groupNames: string[]): Promise<Map<string, Inst
         MaxResults: 1000,
         NextToken,
       }));
-      for (const r of page.Reservations ?? []) for (const inst of r.Instances ?? []) if (inst.InstanceId) out.set(inst.InstanceId, addressesOf(inst));
+      for (const r of page.Reservations ?? []) {
+        // The filter asks for running instances; an instance reported in another state is unknown all the same.
+        for (const inst of r.Instances ?? []) if (inst.InstanceId && (inst.State?.Name ?? 'running') === 'running') out.set(inst.InstanceId, addressesOf(inst));
+      }
       NextToken = page.NextToken;
     } while (NextToken);
   }
@@ -478,6 +559,19 @@ function isCustomResourceEvent(e: unknown): e is CustomResourceEvent {
 }
 
 /**
+ * Errors after which a Delete has nothing left to remove: the hosted zone is gone (`NoSuchHostedZone`), access to it is
+ * denied (`AccessDenied` naming the zone: it was deleted and its ARN's policy with it, or it is no longer this
+ * stack's), or Route 53 says the record set to delete was not found (`InvalidChangeBatch`, "… but it was not found").
+ */
+export function nothingLeftToDelete(err: any): boolean {
+  const name = String(err?.name ?? '');
+  const text = [String(err?.message ?? ''), ...(Array.isArray(err?.messages) ? err.messages.map(String) : [])].join(' ');
+  if (name === 'NoSuchHostedZone') return true;
+  if ((name === 'AccessDenied' || name === 'AccessDeniedException') && /hostedzone\//i.test(text)) return true;
+  return name === 'InvalidChangeBatch' && /but it was not found/i.test(text);
+}
+
+/**
  * Create/Update: sync the record now (a failure is logged; the schedule repairs it, so deployments never hang on it).
  * Delete: the group no longer counts; when no other group shares the record, its managed records are deleted. A Delete
  * whose write failed transiently is retried through the queue (returns true, nothing answered yet) until the
@@ -499,10 +593,17 @@ async function handleCustomResource(e: CustomResourceEvent, lastAttempt: boolean
     if (sync.errors.length > 0) throw new RecordConfigurationError(sync.errors);
   } catch (err: any) {
     reason = describeError(err);
-    log('ERROR', `${e.RequestType} of ${physicalId}: ${reason}`);
-    if (e.RequestType === 'Delete') {
-      if (!lastAttempt && !isPermanent(err) && !(err instanceof RecordConfigurationError)) return true;
-      status = 'FAILED';
+    if (e.RequestType === 'Delete' && nothingLeftToDelete(err)) {
+      // Daily create/destroy: the zone went first, or is no longer ours to read, or the record went meanwhile. There is
+      // nothing left that this resource could remove, so its deletion succeeds rather than stopping the stack's.
+      log('WARN', `Delete of ${physicalId}: ${reason}; nothing left to clean up, answering SUCCESS`);
+      reason = `nothing to clean up (${reason})`;
+    } else {
+      log('ERROR', `${e.RequestType} of ${physicalId}: ${reason}`);
+      if (e.RequestType === 'Delete') {
+        if (!lastAttempt && !isPermanent(err) && !(err instanceof RecordConfigurationError)) return true;
+        status = 'FAILED';
+      }
     }
   }
   await respondToCloudFormation(e, { status, reason, physicalResourceId: physicalId });

@@ -1,11 +1,14 @@
 /**
  * Which groups an updater acts on (pure: no AWS calls). Several updaters share an account and region (one per
  * environment, QA branches included); each acts only on:
- * - its **own** groups: tagged `DomainMetaOwner=<its owner id>` (the groups its `AsgDnsRecord`s were given), and
- * - in tag-only mode, **unowned** groups (no `DomainMetaOwner`) whose `DomainMeta` names a declared hosted zone and a
- *   record name matching a declared pattern. The IAM policy enforces the same bounds; this check is defence in depth
- *   and gives a clear log instead of an AccessDenied.
- * Groups of another owner are never looked at further: their zones may be denied to this updater.
+ * - its **own** groups: those named in its configuration (the groups its `AsgDnsRecord`s were given, by name in the
+ *   function's environment, which only its own stack sets). A tag is never proof of ownership: any stack may tag its
+ *   own group `DomainMetaOwner=<our stack>` and name our record, and such a group must not add its instances to our
+ *   record, impose its options on it, or block it with an unreadable options tag;
+ * - in tag-only mode, **unowned** groups (neither wired nor carrying a `DomainMetaOwner` tag) whose `DomainMeta` names a
+ *   declared hosted zone and a record name matching a declared pattern. The IAM policy enforces the same bounds; this
+ *   check is defence in depth and gives a clear log instead of an AccessDenied.
+ * Other groups are never looked at further: their zones may be denied to this updater.
  */
 import { GroupState } from './reconcile';
 import {
@@ -15,8 +18,12 @@ import {
 
 /** What the updater was set up for. */
 export interface UpdaterScope {
-  /** Groups tagged `DomainMetaOwner=<owner>` are this updater's own. */
+  /** This updater's owner id (its stack name): logs only. */
   readonly owner: string;
+  /** The names of the groups wired to this updater: its own groups. */
+  readonly groups: readonly string[];
+  /** Tag-only groups whose drain lifecycle actions the updater may complete (its own groups always may). */
+  readonly lifecycleGroups?: readonly string[];
   /** Tag-only mode bounds; undefined when the mode is off. */
   readonly tagged?: { readonly zones: readonly string[]; readonly names: readonly string[] };
 }
@@ -26,7 +33,12 @@ export function scopeFromEnv(env: Readonly<Record<string, string | undefined>>):
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter((s) => s.length > 0);
   const zones = list(env[UPDATER_ENV.taggedZones]).map(normaliseZoneId);
   const names = list(env[UPDATER_ENV.taggedNames]).map((n) => n.toLowerCase().replace(/\.$/, ''));
-  return { owner: env[UPDATER_ENV.owner] ?? '', tagged: zones.length > 0 && names.length > 0 ? { zones, names } : undefined };
+  return {
+    owner: env[UPDATER_ENV.owner] ?? '',
+    groups: list(env[UPDATER_ENV.groups]),
+    lifecycleGroups: list(env[UPDATER_ENV.lifecycleGroups]),
+    tagged: zones.length > 0 && names.length > 0 ? { zones, names } : undefined,
+  };
 }
 
 function normaliseZoneId(id: string): string {
@@ -58,7 +70,7 @@ export interface GroupSelection {
   readonly groups: GroupState[];
   /** Unowned groups outside the tag-only bounds: logged, never written. */
   readonly refused: Array<{ readonly group: string; readonly reason: string }>;
-  /** Groups of another owner (or unowned groups while tag-only mode is off). */
+  /** Groups this updater was not given (whatever their owner tag says), or unowned groups while tag-only mode is off. */
   readonly foreign: GroupState[];
 }
 
@@ -67,10 +79,16 @@ export function selectGroups(all: readonly GroupState[], scope: UpdaterScope): G
   const groups: GroupState[] = [];
   const refused: Array<{ group: string; reason: string }> = [];
   const foreign: GroupState[] = [];
+  const own = new Set(scope.groups);
   for (const g of all) {
+    if (own.has(g.name)) { groups.push(g); continue; }
     const owner = g.tags[DOMAIN_META_OWNER_TAG];
     if (owner !== undefined && owner !== '') {
-      (owner === scope.owner ? groups : foreign).push(g);
+      if (owner === scope.owner) {
+        refused.push({ group: g.name, reason: `${DOMAIN_META_OWNER_TAG} names this updater, but the group is not one of the groups its AsgDnsRecords were given: ignored (a tag is no proof of ownership; another stack may set it)` });
+      } else {
+        foreign.push(g);
+      }
       continue;
     }
     if (!scope.tagged) { foreign.push(g); continue; }
@@ -87,13 +105,18 @@ export function selectGroups(all: readonly GroupState[], scope: UpdaterScope): G
   return { groups, refused, foreign };
 }
 
+/** Whether the updater may complete `group`'s drain lifecycle actions: its own groups, and the declared tag-only ones. */
+export function mayCompleteLifecycle(group: string, scope: UpdaterScope): boolean {
+  return scope.groups.includes(group) || (scope.lifecycleGroups ?? []).includes(group);
+}
+
 /** Notes for records this updater writes that another updater's groups also name (the two would fight). */
 export function sharedWithForeign(ownKeys: ReadonlySet<string>, foreign: readonly GroupState[]): string[] {
   const notes: string[] = [];
   for (const g of foreign) {
     const meta = parseDomainMeta(g.tags[DOMAIN_META_TAG]);
     if (meta.ok && ownKeys.has(keyString(meta.value))) {
-      notes.push(`group ${g.name} (${DOMAIN_META_OWNER_TAG}=${g.tags[DOMAIN_META_OWNER_TAG] ?? 'none'}) also names ${keyString(meta.value)}; only this updater's groups count here, so two updaters would overwrite each other: give groups that share a record one updater (one stack)`);
+      notes.push(`group ${g.name} (${DOMAIN_META_OWNER_TAG}=${g.tags[DOMAIN_META_OWNER_TAG] ?? 'none'}) also names ${keyString(meta.value)}; it is not one of this updater's groups and does not count here, so two updaters would overwrite each other: give groups that share a record one updater (one stack)`);
     }
   }
   return notes;

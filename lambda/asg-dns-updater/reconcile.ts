@@ -152,11 +152,21 @@ export interface ReconcileInput {
   readonly cleanup: boolean;
   /** The instances that belong in the record, with their address (instances without one are already left out). */
   readonly targets: ReadonlyArray<{ readonly instanceId: string; readonly address: string }>;
+  /**
+   * In-service instances EC2 did not return running (eventual consistency after a launch, or stopped): their address is
+   * unknown. The record then keeps every current value not known to belong to a departed instance, and their
+   * per-instance records, while departing instances still leave and known ones still join.
+   * @default none
+   */
+  readonly unknownInstanceIds?: readonly string[];
+  /** Addresses of instances EC2 returned that do not belong in the record (leaving, Standby…): always removed. */
+  readonly departedAddresses?: readonly string[];
   /** Record sets at `recordName` and below, any type (only the managed ones are looked at). */
   readonly existing: readonly ExistingRecordSet[];
 }
 
 export interface ReconcilePlan {
+  /** To write, even beside errors (an over-full record still sheds departed instances). */
   readonly changes: RecordChange[];
   /** The record cannot be made right (quota, foreign record in the way): logged and reported as a failure. */
   readonly errors: string[];
@@ -180,8 +190,9 @@ function sameValues(a: readonly string[], b: readonly string[]): boolean {
 
 /**
  * The changes that make the record (and the per-instance records) equal the targets.
- * Guarantees: never a record with zero values; only record sets of `type` at `recordName` (and, with `perInstance`,
- * at `i-….<recordName>`) are touched; nothing is sent when the record already holds exactly these values.
+ * Guarantees: never a record with zero values, nor more than 400; only record sets of `type` at `recordName` (and,
+ * with `perInstance`, at `i-….<recordName>`) are touched; nothing is sent when the record already holds exactly these
+ * values; a departed instance's address never stays, even above 400 instances or beside an unknown instance.
  */
 export function reconcile(input: ReconcileInput): ReconcilePlan {
   const changes: RecordChange[] = [];
@@ -190,15 +201,28 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
   const { recordName, type, ttl } = input;
   const label = `${recordName} ${type}`;
 
-  const values = [...new Set(input.targets.map((t) => t.address))].sort();
+  let values = [...new Set(input.targets.map((t) => t.address))].sort();
   const current = input.existing.find((r) => r.name === recordName && r.type === type);
+  const unknown = input.unknownInstanceIds ?? [];
+  let blocked = false;
+  if (unknown.length > 0 && !input.cleanup && current && !current.special) {
+    // An unknown instance's address may be any current value: keep those not known to be a departed instance's.
+    const departed = new Set((input.departedAddresses ?? []).map((v) => v.toLowerCase()));
+    const wanted = new Set(values.map((v) => v.toLowerCase()));
+    const kept = current.values.filter((v) => !departed.has(v.toLowerCase()) && !wanted.has(v.toLowerCase()));
+    values = [...values, ...kept].sort();
+    notes.push(`${label}: ${unknown.join(', ')} in service but not returned running by EC2 (just launched, or stopped); their addresses are unknown, so the current values not known to be a departed instance's are kept${kept.length ? ` (${kept.join(' ')})` : ''}`);
+  }
 
   if (current?.special) {
     errors.push(`${label} exists as an alias, routing-policy or traffic-policy record, which this updater did not create; left as it is (remove it or choose another record name)`);
+    blocked = true;
   } else if (input.cleanup) {
     if (current && current.values.length > 0) changes.push({ action: 'DELETE', name: recordName, type, ttl: current.ttl ?? ttl, values: current.values });
   } else if (values.length === 0) {
-    if (input.whenEmpty === 'delete') {
+    if (unknown.length > 0) {
+      if (current) notes.push(`${label}: keeping ${current.values.join(' ')} until the addresses of ${unknown.join(', ')} are known (a record cannot be empty)`);
+    } else if (input.whenEmpty === 'delete') {
       if (current && current.values.length > 0) changes.push({ action: 'DELETE', name: recordName, type, ttl: current.ttl ?? ttl, values: current.values });
     } else if (current) {
       notes.push(`${label}: no instance in service with an address; keeping the last values ${current.values.join(' ')} (whenEmpty=keep)`);
@@ -206,7 +230,14 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       notes.push(`${label}: no instance in service with an address and no record yet; nothing to write`);
     }
   } else if (values.length > MAX_VALUES_PER_RECORD) {
-    errors.push(`${label}: ${values.length} instances have an address, more than the ${MAX_VALUES_PER_RECORD} values Route 53 allows in one record; the record was left as it was rather than truncated (use fewer instances per record name, or per-instance records)`);
+    // Departed instances still leave: the record keeps its current values that are still wanted and fills the free
+    // room (departures) with the other addresses, in order; never more than Route 53 holds.
+    const wanted = new Set(values);
+    const still = (current?.values ?? []).filter((v) => wanted.has(v));
+    const fill = values.filter((v) => !still.includes(v)).slice(0, Math.max(0, MAX_VALUES_PER_RECORD - still.length));
+    const capped = [...still.slice(0, MAX_VALUES_PER_RECORD), ...fill].sort();
+    errors.push(`${label}: ${values.length} instances have an address, more than the ${MAX_VALUES_PER_RECORD} values Route 53 allows in one record; it holds ${MAX_VALUES_PER_RECORD} of them (departed instances removed, the others wait for room) (use fewer instances per record name, or per-instance records)`);
+    if (!(current && current.ttl === ttl && sameValues(current.values, capped))) changes.push({ action: 'UPSERT', name: recordName, type, ttl, values: capped });
   } else if (!(current && current.ttl === ttl && sameValues(current.values, values))) {
     changes.push({ action: 'UPSERT', name: recordName, type, ttl, values });
   }
@@ -220,21 +251,24 @@ export function reconcile(input: ReconcileInput): ReconcilePlan {
       const first = r.name.slice(0, r.name.length - recordName.length - 1);
       if (PER_INSTANCE_LABEL.test(first)) existing.set(r.name, r);
     }
+    // Unknown instances keep their per-instance records (their address may not have changed).
+    const unknownNames = new Set(unknown.map((id) => perInstanceName(id, recordName)));
     const upserts: RecordChange[] = [];
     const deletes: RecordChange[] = [];
     for (const [name, address] of [...wanted].sort()) {
       const cur = existing.get(name);
-      if (cur?.special) { errors.push(`${name} ${type} is an alias or routing-policy record; left as it is`); continue; }
+      if (cur?.special) { errors.push(`${name} ${type} is an alias or routing-policy record; left as it is`); blocked = true; continue; }
       if (cur && cur.ttl === ttl && sameValues(cur.values, [address])) continue;
       upserts.push({ action: 'UPSERT', name, type, ttl, values: [address] });
     }
     for (const [name, cur] of [...existing].sort()) {
-      if (wanted.has(name) || cur.special || cur.values.length === 0) continue;
+      if (wanted.has(name) || unknownNames.has(name) || cur.special || cur.values.length === 0) continue;
       deletes.push({ action: 'DELETE', name, type, ttl: cur.ttl ?? ttl, values: cur.values });
     }
     changes.push(...upserts, ...deletes);
   }
-  return { changes, errors, notes };
+  // A record in the way (not ours) leaves everything as it was; an over-full record still sheds departed instances.
+  return { changes: blocked ? [] : changes, errors, notes };
 }
 
 /** ChangeResourceRecordSets quotas per request (UPSERT counts twice for both). */

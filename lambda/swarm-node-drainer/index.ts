@@ -86,6 +86,8 @@ async function swarmInstances(onlyManagers: boolean, states: string[]): Promise<
   return ids;
 }
 
+const SKIPPED_MANAGER_ERRORS = new Set(['InvalidInstanceId', 'AccessDeniedException']);
+
 /** Sends `swarm-ctl <action> <target>` to the first manager that accepts it. */
 async function sendToManager(action: string, target: string, leaving?: string): Promise<{ commandId: string; managerId: string } | undefined> {
   const managers = candidateManagers(await swarmInstances(true, ['running']), leaving);
@@ -100,8 +102,10 @@ async function sendToManager(action: string, target: string, leaving?: string): 
       }));
       if (sent.Command?.CommandId) return { commandId: sent.Command.CommandId, managerId };
     } catch (error) {
-      // A manager that is not (yet) registered with SSM: try the next one.
-      if ((error as Error).name !== 'InvalidInstanceId') throw error;
+      // A manager that is not (yet) registered with SSM: try the next one. AccessDenied: an instance that carries the
+      // swarm tags but is not in this swarm's manager group (IAM allows commands only there, by the group tag only Auto
+      // Scaling sets): someone copied the tags; never ours to command, try the next one.
+      if (!SKIPPED_MANAGER_ERRORS.has((error as Error).name)) throw error;
       console.warn(JSON.stringify({ manager: managerId, skipped: (error as Error).name }));
     }
   }

@@ -129,11 +129,12 @@ export class AsgDnsRecord extends Construct {
       // Not on the instances: the updater reads the group's tags only.
       Tags.of(group).add(DOMAIN_META_TAG, domainMeta, { applyToLaunchedInstances: false });
       Tags.of(group).add(DOMAIN_META_OPTIONS_TAG, options, { applyToLaunchedInstances: false });
-      // The updater acts only on its own groups: another environment's updater in the account leaves this one alone.
+      // Informational, and keeps another environment's tag-only mode off this group. Ownership itself is the group's
+      // name in the updater's configuration (watchGroup), which no other stack can set.
       Tags.of(group).add(DOMAIN_META_OWNER_TAG, owner, { applyToLaunchedInstances: false });
     } else {
       Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:importedGroupNotTagged',
-        `the group is imported, so it cannot be tagged here: tag it yourself with ${DOMAIN_META_TAG}=${Token.isUnresolved(domainMeta) ? '<zone id>:' + this.recordName : domainMeta}, ${DOMAIN_META_OPTIONS_TAG}=${options} and ${DOMAIN_META_OWNER_TAG}=${owner}`);
+        `the group is imported, so it cannot be tagged here: tag it yourself with ${DOMAIN_META_TAG}=${Token.isUnresolved(domainMeta) ? '<zone id>:' + this.recordName : domainMeta}, ${DOMAIN_META_OPTIONS_TAG}=${options} and ${DOMAIN_META_OWNER_TAG}=${owner} (the updater follows it by name; the owner tag keeps other environments' tag-only mode off it)`);
     }
 
     this.drainHook = new autoscaling.LifecycleHook(this, 'DrainHook', {
@@ -143,7 +144,7 @@ export class AsgDnsRecord extends Construct {
       defaultResult: autoscaling.DefaultResult.CONTINUE,
       heartbeatTimeout: drainTimeout,
     });
-    this.rule = this.updater.watchGroup(this, group);
+    this.rule = this.updater.watchGroup(this, group, this.recordName);
     this.grantRecord(hostedZone, perInstance);
 
     // Cleanup on deletion, and a first sync on creation, through the updater's queue like every other write. It is

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -9,7 +9,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct, IConstruct } from 'constructs';
 import {
-  DOMAIN_META_TAG, HANDLED_DETAIL_TYPES, UPDATER_ENV, UPDATER_MESSAGE_GROUP, UPDATER_METRIC,
+  DOMAIN_META_TAG, HANDLED_DETAIL_TYPES, UPDATER_ENV, UPDATER_MESSAGE_GROUP, UPDATER_METRIC, recordMessageGroup,
 } from './contract';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
@@ -22,6 +22,11 @@ const MAX_RECEIVES = 3;
 /** Messages per invocation: each may wait up to a minute for Route 53 to be in sync before a drain completes. */
 const BATCH_SIZE = 5;
 const FUNCTION_TIMEOUT = Duration.minutes(5);
+/**
+ * Groups one updater may follow by name. Their names travel in the function's environment (Lambda allows 4 KB for all
+ * variables); generated group names run to about 100 characters.
+ */
+const MAX_OWN_GROUPS = 25;
 
 /** Properties of the {@link AsgDnsUpdater}, the one updater function of a stack. */
 export interface AsgDnsUpdaterProps {
@@ -49,15 +54,27 @@ export interface WatchTaggedGroupsOptions extends AsgDnsUpdaterProps {
    * known at synth. Per-instance records (`perInstance=true`) need their own pattern, e.g. `i-*.app.qa.example.com`.
    */
   readonly recordNames: string[];
+
+  /**
+   * Names of the tagged groups whose drain lifecycle actions (hook `asg-dns-updater-drain`) the updater may complete,
+   * once their terminating instance is out of DNS. An explicit list, because a tag cannot limit the permission: whoever
+   * can tag a group could otherwise have the updater complete any group's lifecycle actions, another environment's
+   * included.
+   *
+   * @default - none: the updater still takes terminating instances of tagged groups out of DNS, and their drain hook
+   *   ends by its own timeout (its default result, CONTINUE)
+   */
+  readonly lifecycleGroupNames?: string[];
 }
 
 /**
  * The updater of a stack, shared by every {@link AsgDnsRecord} in it. Every event (Auto Scaling events, the reconcile
- * schedule, custom-resource requests, SNS) goes through one SQS FIFO queue with one message group, so one batch is in
- * flight at a time and two updates of a record never race, without any reserved concurrency (accounts whose
- * concurrency quota is 10 cannot reserve any). Also the dead-letter queues, the failure alarm and the reconcile
- * schedule. The updater acts only on its own groups (tag `DomainMetaOwner=<owner>`) and, with
- * {@link AsgDnsUpdater.watchTaggedGroups}, on unowned tagged groups within the declared zones and names.
+ * schedule, custom-resource requests, SNS) goes through one SQS FIFO queue with **one message group per record**, so
+ * two updates of a record never race and a record whose message waits for a retry never holds back another record,
+ * without any reserved concurrency (accounts whose concurrency quota is 10 cannot reserve any). Also the dead-letter
+ * queues, the failure alarm and the reconcile schedule. The updater acts only on its own groups (the groups its
+ * records were given, by name in its configuration) and, with {@link AsgDnsUpdater.watchTaggedGroups}, on unowned
+ * tagged groups within the declared zones and names.
  */
 export class AsgDnsUpdater extends Construct {
   /** The updater of `scope`'s stack, created on first use. */
@@ -77,7 +94,8 @@ export class AsgDnsUpdater extends Construct {
    * Tag-only mode: groups created outside CDK are followed from their `DomainMeta=<zone id>:<record name>` tag alone,
    * within the given zones and record names (IAM conditions, and the handler refuses anything else). The tag is a
    * security boundary: who can tag an Auto Scaling group can point the declared names at its instances, nothing more.
-   * Lifecycle actions are completed only on groups carrying the tag. Calling it again adds zones and names.
+   * Lifecycle actions are completed only on the groups named in `lifecycleGroupNames`. Calling it again adds zones, names
+   * and groups.
    */
   public static watchTaggedGroups(scope: Construct, options: WatchTaggedGroupsOptions): AsgDnsUpdater {
     const updater = AsgDnsUpdater.of(scope, options);
@@ -87,12 +105,13 @@ export class AsgDnsUpdater extends Construct {
     }
     const names = checkNamePatterns(scope, options?.recordNames, zones);
     updater.addTaggedBounds(zones, names);
+    for (const name of options.lifecycleGroupNames ?? []) updater.allowLifecycle(scope, name);
     return updater;
   }
 
   /** The updater function. It has no reserved concurrency: the FIFO queue serializes it. */
   public readonly function: lambda.Function;
-  /** The FIFO queue every event goes through (one message group: one batch in flight at a time). */
+  /** The FIFO queue every event goes through (one message group per record, plus the intake group). */
   public readonly queue: sqs.Queue;
   /** Queue messages that failed {@link MAX_RECEIVES} times (kept 14 days). */
   public readonly queueDeadLetterQueue: sqs.Queue;
@@ -109,13 +128,15 @@ export class AsgDnsUpdater extends Construct {
   public readonly reconcileRule: events.Rule;
   /** How often every group is re-synced. */
   public readonly reconcileInterval: Duration;
-  /** The owner id: groups tagged `DomainMetaOwner=<owner>` are this updater's (the stack name). */
+  /** The owner id (the stack name): the informational `DomainMetaOwner` tag of its groups. Ownership is by group name. */
   public readonly owner: string;
   private readonly watched = new Set<string>();
   private readonly rules: events.Rule[] = [];
   private readonly records: IConstruct[] = [];
   private readonly taggedZones: string[] = [];
   private readonly taggedNames: string[] = [];
+  private readonly ownGroups: string[] = [];
+  private readonly lifecycleGroups: string[] = [];
   private readonly consumePolicy: iam.Policy;
 
   constructor(scope: Construct, id: string, props: AsgDnsUpdaterProps = {}) {
@@ -166,7 +187,15 @@ export class AsgDnsUpdater extends Construct {
         [UPDATER_ENV.maxReceives]: String(MAX_RECEIVES),
         [UPDATER_ENV.taggedZones]: Lazy.string({ produce: () => this.taggedZones.join(',') }),
         [UPDATER_ENV.taggedNames]: Lazy.string({ produce: () => this.taggedNames.join(',') }),
+        // Ownership by name, set only by this stack: never by a tag another stack could put on its own group.
+        [UPDATER_ENV.groups]: Lazy.string({ produce: () => this.ownGroups.join(',') }),
+        [UPDATER_ENV.lifecycleGroups]: Lazy.string({ produce: () => this.lifecycleGroups.join(',') }),
       },
+    });
+    this.node.addValidation({
+      validate: () => (this.ownGroups.length + this.lifecycleGroups.length > MAX_OWN_GROUPS
+        ? [`${this.node.path}: ${this.ownGroups.length + this.lifecycleGroups.length} Auto Scaling groups on one DNS updater, more than ${MAX_OWN_GROUPS}: their names are the function's configuration, and Lambda holds 4 KB of it. Fix: put the records of some groups in another stack (one updater per stack).`]
+        : []),
     });
     // Direct invocations (custom resource, SNS) are forwarded into the queue, behind what is already there.
     this.queue.grantSendMessages(this.function);
@@ -229,21 +258,28 @@ export class AsgDnsUpdater extends Construct {
     });
   }
 
-  /** An EventBridge target: the FIFO queue (one message group), with retries and the dead-letter queue. */
-  public target(): events.IRuleTarget {
+  /**
+   * An EventBridge target: the FIFO queue, with retries and the dead-letter queue. `recordName` (normalised) sends the
+   * events into that record's message group; without it they go to the intake group and are fanned out from there.
+   */
+  public target(recordName?: string): events.IRuleTarget {
     return new targets.SqsQueue(this.queue, {
-      messageGroupId: UPDATER_MESSAGE_GROUP, retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue,
+      messageGroupId: recordName === undefined ? UPDATER_MESSAGE_GROUP : recordMessageGroup(recordName),
+      retryAttempts: 8, maxEventAge: Duration.hours(2), deadLetterQueue: this.deadLetterQueue,
     });
   }
 
   /**
-   * Forwards the group's Auto Scaling events to the queue and lets the function complete lifecycle actions on that
-   * group only. Returns the rule (or undefined when the group is already watched).
+   * Makes the group one of this updater's own (by name, in the function's configuration), forwards its Auto Scaling
+   * events to the queue (into the message group of `recordName`, its record's normalised name, when given) and lets the
+   * function complete lifecycle actions on that group only. Returns the rule (or undefined when the group is already
+   * watched).
    */
-  public watchGroup(scope: Construct, group: autoscaling.IAutoScalingGroup): events.Rule | undefined {
+  public watchGroup(scope: Construct, group: autoscaling.IAutoScalingGroup, recordName?: string): events.Rule | undefined {
     const key = group.node.addr;
     if (this.watched.has(key)) return undefined;
     this.watched.add(key);
+    this.ownGroups.push(group.autoScalingGroupName);
     this.function.addToRolePolicy(new iam.PolicyStatement({
       actions: ['autoscaling:CompleteLifecycleAction'],
       resources: [group.autoScalingGroupArn],
@@ -255,8 +291,25 @@ export class AsgDnsUpdater extends Construct {
     return this.addRule(new events.Rule(scope, 'Events', {
       description: 'Launches, terminations and lifecycle actions of one Auto Scaling group, for its DNS record',
       eventPattern: { source: ['aws.autoscaling'], detailType: HANDLED_DETAIL_TYPES, detail: { AutoScalingGroupName: [group.autoScalingGroupName] } },
-      targets: [this.target()],
+      targets: [this.target(recordName)],
     }));
+  }
+
+  /** Lets the function complete the drain lifecycle actions of the tagged group `groupName` (by name, not by tag). */
+  private allowLifecycle(scope: Construct, groupName: string): void {
+    if (!Token.isUnresolved(groupName) && !/^[^:/\s][^:]{0,254}$/.test(groupName)) {
+      throw fleetError(scope, `lifecycleGroupNames entry '${groupName}' is not an Auto Scaling group name`, 'give the group names (1 to 255 characters, no colon), not ARNs');
+    }
+    if (this.lifecycleGroups.includes(groupName)) return;
+    this.lifecycleGroups.push(groupName);
+    const arn = Stack.of(this).formatArn({
+      service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${groupName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction'], resources: [arn] }));
+    Validations.of(this.function.role!).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
+      reason: `a group ARN holds an id generated at creation; the name pins the statement to the group ${groupName}, which the user listed in lifecycleGroupNames`,
+    });
   }
 
   /**
@@ -285,15 +338,7 @@ export class AsgDnsUpdater extends Construct {
         eventPattern: { source: ['aws.autoscaling'], detailType: HANDLED_DETAIL_TYPES },
         targets: [this.target()],
       }));
-      this.function.addToRolePolicy(new iam.PolicyStatement({
-        actions: ['autoscaling:CompleteLifecycleAction'],
-        resources: ['*'],
-        conditions: { Null: { [`autoscaling:ResourceTag/${DOMAIN_META_TAG}`]: 'false' } },
-      }));
-      Validations.of(this.function.role!).acknowledge({
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'tag-only mode follows groups created outside CDK, known only by their DomainMeta tag: CompleteLifecycleAction is limited to groups carrying it (Null condition), and the handler completes only its own hook\'s actions',
-      });
+      // No CompleteLifecycleAction here: a tag condition would follow tags anyone may set (lifecycleGroupNames instead).
     }
     this.taggedZones.push(...zones.map((z) => z.hostedZoneId));
     this.taggedNames.push(...names);

@@ -12,17 +12,25 @@ export const DOMAIN_META_TAG = 'DomainMeta';
 /** Key of the optional tag with the record's options. */
 export const DOMAIN_META_OPTIONS_TAG = 'DomainMetaOptions';
 /**
- * Key of the tag naming the updater a group belongs to (the updater's owner id, its stack name). An updater acts only
- * on groups carrying its own owner id, so two environments in one account never touch each other's records.
+ * Key of the tag naming the updater a group belongs to (the updater's owner id, its stack name). Informational: an
+ * updater's own groups are those named in its configuration ({@link UPDATER_ENV.groups}), never those carrying a tag
+ * another stack could set. Tag-only mode leaves groups carrying any owner tag alone.
  */
 export const DOMAIN_META_OWNER_TAG = 'DomainMetaOwner';
 /** Environment variables the construct sets and the handler reads. */
 export const UPDATER_ENV = {
-  /** This updater's owner id: groups tagged `DomainMetaOwner=<it>` are its own. */
+  /** This updater's owner id (its stack name), for logs and the informational owner tag. */
   owner: 'DNS_UPDATER_OWNER',
+  /**
+   * The names of the groups the constructs wired to this updater, comma-separated: its own groups. Ownership comes
+   * from here (the function's configuration, which only this stack sets), never from a tag another stack could forge.
+   */
+  groups: 'DNS_UPDATER_GROUPS',
+  /** Tag-only mode: the groups whose drain lifecycle actions the updater may complete, comma-separated. */
+  lifecycleGroups: 'DNS_UPDATER_LIFECYCLE_GROUPS',
   /** URL of the FIFO queue every event goes through (direct invocations are forwarded into it). */
   queueUrl: 'DNS_UPDATER_QUEUE_URL',
-  /** The queue's message group (one per updater: one batch in flight at a time). */
+  /** The queue's intake message group (schedule, tag-only events, SNS), fanned out into one group per record. */
   messageGroup: 'DNS_UPDATER_MESSAGE_GROUP',
   /** The queue's maxReceiveCount: the last attempt of a custom-resource message answers CloudFormation whatever happens. */
   maxReceives: 'DNS_UPDATER_MAX_RECEIVES',
@@ -31,8 +39,34 @@ export const UPDATER_ENV = {
   /** Tag-only mode: the record-name patterns (`*` wildcard, IAM StringLike) unowned groups may name, comma-separated. */
   taggedNames: 'DNS_UPDATER_TAGGED_NAMES',
 } as const;
-/** The message group of the updater's FIFO queue. */
+/**
+ * The intake message group of the updater's FIFO queue: the reconcile schedule, tag-only mode's events and SNS
+ * notifications arrive here and are fanned out into the message group of each record they concern.
+ */
 export const UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
+
+/** Longest message group id SQS accepts. */
+const MAX_MESSAGE_GROUP_ID = 128;
+
+/**
+ * The message group of one record's messages. Messages of one record are processed in order, one at a time (each
+ * reads the record, then writes it); a message that fails and waits for its retry holds back only its own record.
+ * Keyed by the normalised record name alone, so blue/green groups sharing a record share its group.
+ */
+export function recordMessageGroup(recordName: string): string {
+  const id = `record:${recordName}`;
+  if (id.length <= MAX_MESSAGE_GROUP_ID) return id;
+  // Long names: a stable digest (FNV-1a, 2 × 32 bits) after a readable prefix. No crypto import: this module is a leaf.
+  let h1 = 0x811c9dc5;
+  let h2 = 0x01000193;
+  for (let i = 0; i < recordName.length; i++) {
+    const c = recordName.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x01000193) >>> 0;
+    h2 = Math.imul(h2 ^ c, 0x811c9dc5) >>> 0;
+  }
+  const digest = `${h1.toString(16).padStart(8, '0')}${h2.toString(16).padStart(8, '0')}`;
+  return `${id.slice(0, MAX_MESSAGE_GROUP_ID - digest.length - 1)}~${digest}`;
+}
 
 /** Name of the terminate lifecycle hook whose actions the updater completes (and no other hook's). */
 export const DNS_LIFECYCLE_HOOK_NAME = 'asg-dns-updater-drain';

@@ -4,7 +4,10 @@
  * node-parts both import it instead of each other.
  */
 
-/** Tag keys every node carries; the drainer's IAM conditions and EC2 queries rely on them. */
+/**
+ * Tag keys every node carries; the drainer's EC2 queries find managers by them. Not a permission: anyone allowed to tag
+ * an instance can copy them, so IAM limits Run Command by the manager group's `aws:autoscaling:groupName` instead.
+ */
 export const SWARM_TAG = 'swarm:cluster';
 export const SWARM_ROLE_TAG = 'swarm:node-role';
 

@@ -333,6 +333,13 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       properties: { Prefix: this.parameterPrefix },
     });
     this._addNodeGroupHooks(this.managers, false);
+    this.groupsPolicy.addStatements(new iam.PolicyStatement({
+      actions: ['ssm:SendCommand'],
+      resources: [Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
+      conditions: this.managerInstancesCondition(),
+    }));
+    acknowledgeWildcard(this.groupsPolicy, Stack.of(this).formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
+      'ssm:SendCommand on instances is limited to the instances of this swarm\'s manager group by their aws:autoscaling:groupName tag, which only Auto Scaling sets');
 
     this.connections = new ec2.Connections({ securityGroups: [this.managerSecurityGroup] });
   }
@@ -347,7 +354,7 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       grantee,
       actions: ['ssm:SendCommand'],
       resourceArns: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-      conditions: { StringEquals: { [`ssm:resourceTag/${SWARM_TAG}`]: this.swarmName, [`ssm:resourceTag/${SWARM_ROLE_TAG}`]: 'manager' } },
+      conditions: this.managerInstancesCondition(),
     });
     return iam.Grant.addToPrincipal({
       grantee,
@@ -454,6 +461,16 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     group.node.addDependency(this.parametersResource);
   }
 
+  /**
+   * Which instances Run Command may reach: those of this swarm's manager group, by the `aws:autoscaling:groupName` tag
+   * Auto Scaling puts on every instance it launches. Keys with the `aws:` prefix cannot be set by users, so unlike the
+   * `swarm:*` tags (which anyone allowed to tag an instance could copy onto another environment's instance) no other
+   * stack can steer the commands, which run as root.
+   */
+  private managerInstancesCondition(): Record<string, Record<string, string>> {
+    return { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': this.managers.autoScalingGroupName } };
+  }
+
   /** The overlay address pool: the prop, checked against the VPC, or one derived from the VPC's CIDR blocks. */
   private chooseAddressPool(props: SwarmClusterProps): string {
     const vpcCidrs = knownVpcCidrs(this.vpc);
@@ -532,12 +549,8 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
       },
     });
     const role = fn.role as iam.Role;
-    // Commands go only to this swarm's managers (resource tags) and only through this swarm's document.
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['ssm:SendCommand'],
-      resources: [stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' })],
-      conditions: { StringEquals: { [`ssm:resourceTag/${SWARM_TAG}`]: this.swarmName, [`ssm:resourceTag/${SWARM_ROLE_TAG}`]: 'manager' } },
-    }));
+    // Commands go only through this swarm's document; to which instances: the groups policy (addManagerCommands), which
+    // names the managers' group and so must stay out of the function's own policy (the group depends on the function).
     role.addToPolicy(new iam.PolicyStatement({
       actions: ['ssm:SendCommand'],
       resources: [stack.formatArn({ service: 'ssm', resource: 'document', resourceName: this.commandDocument.ref })],
@@ -555,8 +568,6 @@ export class SwarmCluster extends Construct implements ec2.IConnectable {
     acknowledgeWildcard(role, this.parameterArn('*'),
       'on stack creation and deletion the drainer removes every parameter of this swarm (lock, tokens, manager addresses), all under its own prefix');
     acknowledgeWildcard(role, '*', 'ssm:GetCommandInvocation and ec2:DescribeInstances support no resource-level permissions');
-    acknowledgeWildcard(role, stack.formatArn({ service: 'ec2', resource: 'instance', resourceName: '*' }),
-      'ssm:SendCommand on instances is limited by the swarm:cluster and swarm:node-role resource tags to this swarm\'s managers');
     acknowledgeWildcard(role, this.parameterArn('managers/*'),
       'the drainer deletes <prefix>/managers/<instance id> of a terminated manager; instance ids are only known at run time');
 

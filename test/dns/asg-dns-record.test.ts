@@ -104,10 +104,15 @@ describe('AsgDnsRecord', () => {
         'detail-type': ['EC2 Instance Launch Successful', 'EC2 Instance Terminate Successful', 'EC2 Instance-launch Lifecycle Action', 'EC2 Instance-terminate Lifecycle Action'],
         detail: { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('BlueASG') }] },
       },
+      // The record's own message group: a message of another record waiting for its retry never holds this one back.
       Targets: [Match.objectLike({
-        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterQueue'), 'Arn'] }, SqsParameters: { MessageGroupId: 'asg-dns-updater' },
+        Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('AsgDnsUpdaterQueue'), 'Arn'] }, SqsParameters: { MessageGroupId: 'record:app.example.com' },
         DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue(),
       })],
+    });
+    t.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { AutoScalingGroupName: [{ Ref: Match.stringLikeRegexp('InternalASG') }] } }),
+      Targets: [Match.objectLike({ SqsParameters: { MessageGroupId: 'record:api.example.internal' } })],
     });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(5 minutes)', Targets: [Match.objectLike({ SqsParameters: { MessageGroupId: 'asg-dns-updater' } })] });
     t.resourcePropertiesCountIs('AWS::Events::Rule', { EventPattern: Match.anyValue() }, 3);
@@ -132,6 +137,13 @@ describe('AsgDnsRecord', () => {
       'route53:ChangeResourceRecordSetsNormalizedRecordNames': ['api.example.internal', 'i-*.api.example.internal'],
     }) });
     for (const st of writes) expect(JSON.stringify(st.Resource)).not.toContain('*');
+  });
+
+  test("the updater's own groups are the groups it was given, by name in its configuration (issue 22, item 4: no tag decides ownership)", () => {
+    const fn = Object.values(t.findResources('AWS::Lambda::Function', { Properties: { Description: Match.stringLikeRegexp('Route 53') } }))[0] as any;
+    const [, parts] = fn.Properties.Environment.Variables.DNS_UPDATER_GROUPS['Fn::Join'];
+    expect(parts.map((p: any) => (typeof p === 'string' ? p : p.Ref.replace(/ASG.*/, ''))).join('')).toBe('Blue,Green,Internal');
+    expect(fn.Properties.Environment.Variables.DNS_UPDATER_LIFECYCLE_GROUPS).toBe('');
   });
 
   test('lifecycle completion only on the given groups', () => {
@@ -234,9 +246,8 @@ describe('tag-only mode', () => {
     const t = Template.fromStack(s);
     t.hasResourceProperties('AWS::Events::Rule', { EventPattern: { source: ['aws.autoscaling'], 'detail-type': Match.anyValue(), detail: Match.absent() } });
     const statements = policyStatements(t);
-    expect(statements.find((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction')).toMatchObject({
-      Resource: '*', Condition: { Null: { 'autoscaling:ResourceTag/DomainMeta': 'false' } },
-    });
+    // No lifecycle completion on a tag anyone may set: none at all unless groups are named (issue 19).
+    expect(statements.filter((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction')).toEqual([]);
     expect(statements.find((st: any) => st.Action === 'route53:ChangeResourceRecordSets')).toEqual({
       Effect: 'Allow', Action: 'route53:ChangeResourceRecordSets', Resource: 'arn:aws:route53:::hostedzone/Z0123456789ABCDEFGHIJ',
       Condition: {
@@ -263,6 +274,39 @@ describe('tag-only mode', () => {
   });
 });
 
+describe('tag-only mode: lifecycle completion by explicit group names (issue 19)', () => {
+  const zones = (s: Stack) => [route53.PublicHostedZone.fromHostedZoneAttributes(s, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'qa.example.com' })];
+
+  test('CompleteLifecycleAction only on the listed groups, by name; the handler is told which', () => {
+    const s = stack();
+    AsgDnsUpdater.watchTaggedGroups(s, { hostedZones: zones(s), recordNames: ['*.qa.example.com'], lifecycleGroupNames: ['legacy-web', 'legacy-api'] });
+    const t = Template.fromStack(s);
+    const completes = policyStatements(t).filter((st: any) => st.Action === 'autoscaling:CompleteLifecycleAction');
+    expect(completes.flatMap((st: any) => [st.Resource].flat()).sort()).toEqual([
+      'arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:*:autoScalingGroupName/legacy-api',
+      'arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:*:autoScalingGroupName/legacy-web',
+    ]);
+    for (const st of completes) expect(st.Condition).toBeUndefined();
+    t.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ DNS_UPDATER_LIFECYCLE_GROUPS: 'legacy-web,legacy-api' }) } });
+  });
+
+  test('an ARN instead of a name is refused with the fix', () => {
+    const s = stack();
+    expect(() => AsgDnsUpdater.watchTaggedGroups(s, { hostedZones: zones(s), recordNames: ['*.qa.example.com'], lifecycleGroupNames: ['arn:aws:autoscaling:eu-west-1:111111111111:autoScalingGroup:x:autoScalingGroupName/web'] }))
+      .toThrow(/lifecycleGroupNames entry 'arn:aws:autoscaling.*' is not an Auto Scaling group name\. Fix: give the group names/);
+  });
+
+  test('more groups than the configuration holds is refused at synth', () => {
+    const s = stack();
+    const names = Array.from({ length: 26 }, (_, i) => `legacy-${i}`);
+    AsgDnsUpdater.watchTaggedGroups(s, { hostedZones: zones(s), recordNames: ['*.qa.example.com'], lifecycleGroupNames: names });
+    expect(() => Template.fromStack(s)).toThrow(/26 Auto Scaling groups on one DNS updater, more than 25/);
+    const ok = stack();
+    AsgDnsUpdater.watchTaggedGroups(ok, { hostedZones: zones(ok), recordNames: ['*.qa.example.com'], lifecycleGroupNames: names.slice(0, 25) });
+    expect(() => Template.fromStack(ok)).not.toThrow();
+  });
+});
+
 describe('the QA example stack', () => {
   test('synthesizes clean under built-in validation (strict) and cdk-nag AwsSolutions, with a tag-only stack beside it', () => {
     const app = validatedApp();
@@ -272,6 +316,7 @@ describe('the QA example stack', () => {
     AsgDnsUpdater.watchTaggedGroups(tagOnly, {
       hostedZones: [route53.PublicHostedZone.fromHostedZoneAttributes(tagOnly, 'Zone', { hostedZoneId: 'Z0123456789ABCDEFGHIJ', zoneName: 'qa.example.com' })],
       recordNames: ['*.qa.example.com'],
+      lifecycleGroupNames: ['legacy-web'],
     });
     expect(() => app.synth()).not.toThrow();
   });

@@ -6,7 +6,8 @@ import {
 } from '@aws-sdk/client-auto-scaling';
 import { DescribeInstancesCommand, EC2Client } from '@aws-sdk/client-ec2';
 import {
-  ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand, Route53Client,
+  ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, InvalidChangeBatch, ListResourceRecordSetsCommand,
+  NoSuchHostedZone, Route53Client,
 } from '@aws-sdk/client-route-53';
 import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -21,8 +22,8 @@ const ec2 = mockClient(EC2Client);
 const r53 = mockClient(Route53Client);
 const calls: string[] = [];
 
-/** One instance of the simulated account. */
-interface Inst { id: string; state?: string; public?: string; private?: string; ipv6?: string }
+/** One instance of the simulated account. `ec2`: how EC2 reports it (default running; absent: not returned at all). */
+interface Inst { id: string; state?: string; public?: string; private?: string; ipv6?: string; ec2?: 'absent' | 'stopped' }
 /** `owner`: the group's DomainMetaOwner tag (default: this updater's, 'qa-a'); null: no owner tag. */
 interface Group { name: string; tag?: string; options?: string; status?: string; owner?: string | null; instances: Inst[] }
 interface Rrset { Name: string; Type: string; TTL?: number; ResourceRecords?: Array<{ Value: string }>; AliasTarget?: any }
@@ -33,8 +34,12 @@ const I1 = 'i-1234567890abcdef0'; // the instance the fixtures name
 const I2 = 'i-0aaaaaaaaaaaaaaa2';
 const I3 = 'i-0bbbbbbbbbbbbbbb3';
 
-/** Wires the mocks to a simulated state, with response shapes as the API references document them. */
+/**
+ * Wires the mocks to a simulated state, with response shapes as the API references document them. Groups without an
+ * explicit `owner` are this updater's own: their names are in its configuration, as the construct sets it.
+ */
 function world(groups: Group[], records: Rrset[] = [], privateZone = false) {
+  process.env.DNS_UPDATER_GROUPS = groups.filter((g) => g.owner === undefined).map((g) => g.name).join(',');
   asg.on(DescribeAutoScalingGroupsCommand).callsFake(() => {
     calls.push('DescribeAutoScalingGroups');
     return {
@@ -59,12 +64,12 @@ function world(groups: Group[], records: Rrset[] = [], privateZone = false) {
   ec2.on(DescribeInstancesCommand).callsFake((input: any) => {
     calls.push('DescribeInstances');
     const names: string[] = input.Filters.find((f: any) => f.Name === 'tag:aws:autoscaling:groupName').Values;
-    const insts = groups.filter((g) => names.includes(g.name)).flatMap((g) => g.instances);
+    const insts = groups.filter((g) => names.includes(g.name)).flatMap((g) => g.instances).filter((i) => i.ec2 !== 'absent');
     return {
       Reservations: insts.map((i) => ({
         ReservationId: 'r-1234567890abcdef0', OwnerId: '123456789012',
         Instances: [{
-          InstanceId: i.id, State: { Code: 16, Name: 'running' }, PublicIpAddress: i.public, PrivateIpAddress: i.private,
+          InstanceId: i.id, State: i.ec2 === 'stopped' ? { Code: 80, Name: 'stopped' } : { Code: 16, Name: 'running' }, PublicIpAddress: i.public, PrivateIpAddress: i.private,
           NetworkInterfaces: [{ Attachment: { DeviceIndex: 0 }, Ipv6Addresses: i.ipv6 ? [{ Ipv6Address: i.ipv6, IsPrimaryIpv6: false }] : [] }],
         }],
       })),
@@ -284,11 +289,23 @@ describe('what changes nothing', () => {
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
 
-  test('more instances than one record holds: a clear error, no truncated record', async () => {
+  test('more instances than one record holds: a clear error, and the record holds 400 of them', async () => {
     const many = Array.from({ length: 401 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, private: `10.0.${i >> 8}.${i & 255}` }));
-    world([{ name: 'my-asg', tag, options: 'address=private', instances: many }]);
+    const records = world([{ name: 'my-asg', tag, options: 'address=private', instances: many }]);
     await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/401 instances .* 400 values Route 53 allows/);
-    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(values(records, 'app.example.com.')).toHaveLength(400);
+  });
+
+  test('above 400 instances, a departing instance still leaves the record and its drain completes after the write (issue 22, item 7)', async () => {
+    const addr = (i: number) => `10.0.${i >> 8}.${i & 255}`;
+    const many = Array.from({ length: 402 }, (_, i) => ({ id: `i-${String(i).padStart(17, '0')}`, private: addr(i) }));
+    many[0] = { ...many[0], id: I1, state: 'Terminating:Wait' } as any;
+    const records = world([{ name: 'my-asg', tag, options: 'address=private', instances: many }],
+      [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: many.slice(0, 400).map((i) => ({ Value: i.private! })) }]);
+    await expect(handler(terminateHook())).rejects.toThrow(/401 instances .* 400 values/);
+    expect(values(records, 'app.example.com.')).toHaveLength(400);
+    expect(values(records, 'app.example.com.')).not.toContain(addr(0));
+    expect(calls.slice(-3)).toEqual(['ChangeResourceRecordSets', 'GetChange', 'CompleteLifecycleAction']);
   });
 });
 
@@ -302,14 +319,15 @@ describe('failures', () => {
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
   });
 
-  test.each(['keep', 'delete'])('an in-service instance EC2 does not return yet never shrinks the record (whenEmpty=%s)', async (whenEmpty) => {
+  test.each(['keep', 'delete'])('an in-service instance EC2 does not return yet never shrinks the record, and is no failure (whenEmpty=%s)', async (whenEmpty) => {
     const records = world([{ name: 'my-asg', tag, options: `whenEmpty=${whenEmpty}`, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] }],
       [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
     // EC2 lags behind Auto Scaling: DescribeInstances answers without the second instance (eventual consistency).
     ec2.on(DescribeInstancesCommand).resolves({ Reservations: [{ Instances: [{ InstanceId: I1, State: { Code: 16, Name: 'running' }, PublicIpAddress: '203.0.113.1' }] }] });
-    await expect(handler(fixture('eventbridge-launch-successful.json'))).rejects.toThrow(/not returned by EC2 DescribeInstances yet; DNS left as it was/);
+    await expect(handler(fixture('eventbridge-launch-successful.json'))).resolves.toMatchObject({ records: [{ errors: [] }] });
     expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
     expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect((console.log as jest.Mock).mock.calls.flat().join('\n')).toMatch(/i-0aaaaaaaaaaaaaaa2 in service but not returned running by EC2/);
   });
 
   test('a group sharing the record with an unreadable options tag blocks the write instead of dropping out', async () => {
@@ -594,13 +612,13 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
     });
     afterEach(() => { delete process.env.DNS_UPDATER_QUEUE_URL; });
 
-    test('a custom-resource request is forwarded into the FIFO queue with its message group; nothing else happens', async () => {
+    test("a custom-resource request is forwarded into the FIFO queue, in its record's message group; nothing else happens", async () => {
       process.env.DNS_UPDATER_QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo';
       process.env.DNS_UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
       world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
       await handler(cfn('Delete'));
       expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([{
-        QueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo', MessageGroupId: 'asg-dns-updater', MessageBody: JSON.stringify(cfn('Delete')),
+        QueueUrl: 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo', MessageGroupId: 'record:app.example.com', MessageBody: JSON.stringify(cfn('Delete')),
       }]);
       expect(calls).toEqual([]);
       expect(fetchMock).not.toHaveBeenCalled();
@@ -628,6 +646,219 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
       await expect(handler(batch([cfn('Delete')]))).resolves.toEqual({ batchItemFailures: [] });
       expect(records).toEqual([]);
       expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'SUCCESS' });
+    });
+
+    describe('daily create/destroy: a Delete with nothing left to clean up succeeds (issue 19)', () => {
+      // Error shapes as the Route 53 API reference documents them (NoSuchHostedZone 404, InvalidChangeBatch 400 with
+      // its messages list), and IAM's AccessDenied naming the zone.
+      const noZone = () => new NoSuchHostedZone({ message: `No hosted zone found with ID: ${ZONE}`, $metadata: { httpStatusCode: 404 } });
+      const denied = () => Object.assign(new Error(`User: arn:aws:sts::123456789012:assumed-role/updater/fn is not authorized to perform: route53:ListResourceRecordSets on resource: arn:aws:route53:::hostedzone/${ZONE}`),
+        { name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 } });
+      const notFound = "Tried to delete resource record set [name='app.example.com.', type='A'] but it was not found";
+      const gone = () => new InvalidChangeBatch({ message: `[${notFound}]`, messages: [notFound], $metadata: { httpStatusCode: 400 } });
+
+      test.each([
+        ['the zone is gone (NoSuchHostedZone)', 'list', noZone],
+        ['the zone is denied (AccessDenied on the hosted zone)', 'list', denied],
+        ['the record went meanwhile (InvalidChangeBatch … but it was not found)', 'change', gone],
+      ] as const)('%s: SUCCESS at the first attempt, with a log line', async (_what, where, error) => {
+        world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+        if (where === 'list') r53.on(ListResourceRecordSetsCommand).rejects(error());
+        else r53.on(ChangeResourceRecordSetsCommand).rejects(error());
+        await expect(handler(batch([cfn('Delete')], 1))).resolves.toEqual({ batchItemFailures: [] });
+        expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/^nothing to clean up/) });
+        expect((console.log as jest.Mock).mock.calls.flat().join('\n')).toMatch(/Delete of .*nothing left to clean up, answering SUCCESS/);
+      });
+
+      test('a record whose values changed meanwhile still fails the Delete (something is left)', async () => {
+        world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }] }]);
+        const mismatch = "Tried to delete resource record set [name='app.example.com.', type='A'] but the values provided do not match the current values";
+        r53.on(ChangeResourceRecordSetsCommand).rejects(new InvalidChangeBatch({ message: `[${mismatch}]`, messages: [mismatch], $metadata: { httpStatusCode: 400 } }));
+        await handler(batch([cfn('Delete')], 1));
+        expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'FAILED' });
+      });
+
+      test('a Create on a gone zone is not turned into anything else: it answers SUCCESS as Creates always do', async () => {
+        world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+        r53.on(ListResourceRecordSetsCommand).rejects(noZone());
+        await handler(batch([cfn('Create')], 1));
+        expect(JSON.parse(fetchMock.mock.calls[0][1].body)).toMatchObject({ Status: 'SUCCESS', Reason: expect.stringMatching(/NoSuchHostedZone/) });
+      });
+    });
+
+    describe('the intake group is fanned out into one message group per record (issue 22, item 5)', () => {
+      const queued = (group: string, body: unknown, id = 'm1') => ({
+        Records: [{ ...documented.Records[0], messageId: id, body: JSON.stringify(body), attributes: { ...documented.Records[0].attributes, MessageGroupId: group } }],
+      });
+      beforeEach(() => {
+        process.env.DNS_UPDATER_QUEUE_URL = 'https://sqs.us-west-2.amazonaws.com/123456789012/updater.fifo';
+        process.env.DNS_UPDATER_MESSAGE_GROUP = 'asg-dns-updater';
+      });
+
+      test('the schedule becomes one reconcile-record message per record, in that record\'s group; nothing is written at intake', async () => {
+        world([{ name: 'a', tag: `${ZONE}:a.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] },
+          { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2' }] }]);
+        await expect(handler(queued('asg-dns-updater', schedule))).resolves.toEqual({ batchItemFailures: [] });
+        expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
+        expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:a.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:a.example.com`, from: 'm1' }) },
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:b.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:b.example.com`, from: 'm1' }) },
+        ]);
+      });
+
+      test('a reconcile-record message in its group syncs that record only', async () => {
+        const records = world([{ name: 'a', tag: `${ZONE}:a.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] },
+          { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2' }] }]);
+        await handler(queued('record:a.example.com', { action: 'reconcile-record', record: `${ZONE}:a.example.com`, from: 'm1' }));
+        expect(values(records, 'a.example.com.')).toEqual(['203.0.113.1']);
+        expect(values(records, 'b.example.com.')).toBeUndefined();
+      });
+
+      test("an instance event at intake (tag-only mode's rule) goes as it came into its record's group", async () => {
+        world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
+        const launch = fixture('eventbridge-launch-successful.json');
+        await handler(queued('asg-dns-updater', launch));
+        expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:app.example.com', MessageBody: JSON.stringify(launch) },
+        ]);
+      });
+    });
+  });
+});
+
+describe('fault sequences of a real account (issue 22, items 4 and 5)', () => {
+  const I4 = 'i-0ccccccccccccccc4';
+  const X = 'i-0ddddddddddddddd5';
+  const schedule = { version: '0', source: 'aws.events', 'detail-type': 'Scheduled Event', resources: [], detail: {} };
+  const documented = fixture('documented/sqs-lambda-event-fifo.json');
+  /** A FIFO batch as Lambda delivers it: each message with its own message group. */
+  const batch = (messages: Array<[string, string, unknown]>) => ({
+    Records: messages.map(([messageId, group, body], i) => ({
+      ...documented.Records[0], messageId, body: JSON.stringify(body),
+      attributes: { ...documented.Records[0].attributes, MessageGroupId: group, SequenceNumber: String(18849496460467696128n + BigInt(i)) },
+    })),
+  });
+  const hook = (group: string, instanceId: string) => event('eventbridge-terminate-lifecycle-action.json', { AutoScalingGroupName: group, LifecycleHookName: DNS_LIFECYCLE_HOOK_NAME, EC2InstanceId: instanceId });
+  const launch = (group: string, instanceId: string) => event('eventbridge-launch-successful.json', { AutoScalingGroupName: group, EC2InstanceId: instanceId });
+  const completed = () => asg.commandCalls(CompleteLifecycleActionCommand).map((c) => c.args[0].input.InstanceId);
+  const throttled = () => Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+  const logs = () => (console.log as jest.Mock).mock.calls.flat().join('\n');
+
+  test('a group of another stack tagged DomainMetaOwner=<our stack> naming our record adds nothing, imposes no options, blocks nothing', async () => {
+    const ours: Group = { name: 'qa-a-web', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }] };
+    const forged: Group = { name: 'intruder', owner: OWNER, tag, options: 'ttl=2147483647', instances: [{ id: I3, public: '198.51.100.66' }] };
+    const records = world([forged, ours], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+
+    // Its launch: nothing read or written for it, and the log says why.
+    await handler(launch('intruder', I3));
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(logs()).toMatch(/group intruder: DomainMetaOwner names this updater, but the group is not one of the groups its AsgDnsRecords were given/);
+
+    // The reconcile: our instances only, our TTL.
+    await handler(schedule);
+    expect(r53.commandCalls(ChangeResourceRecordSetsCommand)).toHaveLength(0);
+    expect(records).toEqual([{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+
+    // An unreadable options tag on it does not block our record: a newcomer of ours still joins.
+    forged.options = 'ttl=soon';
+    ours.instances.push({ id: I4, public: '203.0.113.4' });
+    await expect(handler(launch('qa-a-web', I4))).resolves.toMatchObject({ records: [{ errors: [] }] });
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2', '203.0.113.4']);
+
+    // Our terminating instance: out of the record (in sync) before its hook is completed.
+    ours.instances[0].state = 'Terminating:Wait';
+    calls.length = 0;
+    await handler(hook('qa-a-web', I1));
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2', '203.0.113.4']);
+    expect(calls.slice(-3)).toEqual(['ChangeResourceRecordSets', 'GetChange', 'CompleteLifecycleAction']);
+    expect(completed()).toEqual([I1]);
+    expect(records[0].TTL).toBe(60);
+  });
+
+  test.each(['absent', 'stopped'] as const)(
+    'an in-service instance EC2 reports %s, in one batch and in a later one, stalls no record and no drain', async (how) => {
+      const app: Group = { name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }, { id: I2, public: '203.0.113.2' }, { id: X, public: '203.0.113.5', ec2: how }] };
+      const other: Group = { name: 'other', tag: `${ZONE}:other.example.com`, instances: [{ id: I3, public: '198.51.100.3', state: 'Terminating:Wait' }, { id: I4, public: '198.51.100.4' }] };
+      const records = world([app, other], [
+        { Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] },
+        { Name: 'other.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '198.51.100.3' }, { Value: '198.51.100.4' }] },
+      ]);
+
+      // Batch 1: the unknown instance's launch, then another record's drain.
+      await expect(handler(batch([['m1', 'record:app.example.com', launch('my-asg', X)], ['m2', 'record:other.example.com', hook('other', I3)]])))
+        .resolves.toEqual({ batchItemFailures: [] });
+      expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+      expect(values(records, 'other.example.com.')).toEqual(['198.51.100.4']);
+      expect(completed()).toEqual([I3]);
+
+      // Batch 2, later, the instance still unknown: a drain of the same record goes through.
+      app.instances[0].state = 'Terminating:Wait';
+      await expect(handler(batch([['m3', 'record:app.example.com', hook('my-asg', I1)]]))).resolves.toEqual({ batchItemFailures: [] });
+      expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2']);
+      expect(completed()).toEqual([I3, I1]);
+      const order = calls.filter((c) => c === 'ChangeResourceRecordSets' || c === 'CompleteLifecycleAction');
+      expect(order.slice(-2)).toEqual(['ChangeResourceRecordSets', 'CompleteLifecycleAction']);
+
+      // Once EC2 knows it, the next reconcile adds it.
+      delete app.instances[2].ec2;
+      app.instances.shift();
+      await handler(batch([['m4', 'record:app.example.com', { action: 'reconcile-record', record: `${ZONE}:app.example.com` }]]));
+      expect(values(records, 'app.example.com.')).toEqual(['203.0.113.2', '203.0.113.5']);
+    });
+
+  test('a leaving instance EC2 no longer returns, beside an unknown one: its drain completes and the record is declared failed (alarm)', async () => {
+    const records = world([{ name: 'my-asg', tag, instances: [
+      { id: I1, public: '203.0.113.1', state: 'Terminating:Wait', ec2: 'absent' }, { id: I2, public: '203.0.113.2' }, { id: X, public: '203.0.113.5', ec2: 'absent' },
+    ] }], [{ Name: 'app.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }]);
+    await expect(handler(hook('my-asg', I1))).rejects.toThrow(/i-1234567890abcdef0 left but EC2 no longer returns it, while i-0ddddddddddddddd5 in service are unknown/);
+    expect(values(records, 'app.example.com.')).toEqual(['203.0.113.1', '203.0.113.2']);
+    expect(completed()).toEqual([I1]);
+  });
+
+  test("a drain behind another record's failed message is not held back; only the failed record's later messages wait", async () => {
+    const records = world([
+      { name: 'a', tag: `${ZONE}:a.example.com`, instances: [{ id: I1, public: '203.0.113.1' }] },
+      { name: 'b', tag: `${ZONE}:b.example.com`, instances: [{ id: I2, public: '203.0.113.2', state: 'Terminating:Wait' }, { id: I3, public: '203.0.113.3' }] },
+    ], [{ Name: 'b.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.2' }, { Value: '203.0.113.3' }] }]);
+    // Every SDK retry of a's write was throttled.
+    r53.on(ChangeResourceRecordSetsCommand, { ChangeBatch: { Comment: 'asg-dns-updater: a.example.com from a' } } as any).rejects(throttled());
+    const out = await handler(batch([
+      ['m1', 'record:a.example.com', launch('a', I1)],
+      ['m2', 'record:b.example.com', hook('b', I2)],
+      ['m3', 'record:a.example.com', schedule],
+    ]));
+    expect(out).toEqual({ batchItemFailures: [{ itemIdentifier: 'm1' }, { itemIdentifier: 'm3' }] });
+    expect(values(records, 'b.example.com.')).toEqual(['203.0.113.3']);
+    expect(completed()).toEqual([I2]);
+  });
+
+  describe('tag-only mode: lifecycle actions only on the listed groups (issue 19)', () => {
+    beforeEach(() => {
+      process.env.DNS_UPDATER_TAGGED_ZONES = ZONE;
+      process.env.DNS_UPDATER_TAGGED_NAMES = 'web.qa.example.com';
+    });
+    afterEach(() => {
+      delete process.env.DNS_UPDATER_TAGGED_ZONES;
+      delete process.env.DNS_UPDATER_TAGGED_NAMES;
+      delete process.env.DNS_UPDATER_LIFECYCLE_GROUPS;
+    });
+    const legacy = (): Group => ({ name: 'legacy', owner: null, tag: `${ZONE}:web.qa.example.com`, instances: [{ id: I1, public: '203.0.113.1', state: 'Terminating:Wait' }, { id: I2, public: '203.0.113.2' }] });
+    const inRecord = [{ Name: 'web.qa.example.com.', Type: 'A', TTL: 60, ResourceRecords: [{ Value: '203.0.113.1' }, { Value: '203.0.113.2' }] }];
+
+    test('an unlisted tagged group: its instance leaves DNS, its hook is left to its timeout', async () => {
+      const records = world([legacy()], inRecord.map((r) => ({ ...r })));
+      await handler(hook('legacy', I1));
+      expect(values(records, 'web.qa.example.com.')).toEqual(['203.0.113.2']);
+      expect(completed()).toEqual([]);
+      expect(logs()).toMatch(/the lifecycle action of legacy is not completed here/);
+    });
+
+    test('a listed one: completed once its instance is out', async () => {
+      process.env.DNS_UPDATER_LIFECYCLE_GROUPS = 'legacy';
+      const records = world([legacy()], inRecord.map((r) => ({ ...r })));
+      await handler(hook('legacy', I1));
+      expect(values(records, 'web.qa.example.com.')).toEqual(['203.0.113.2']);
+      expect(completed()).toEqual([I1]);
     });
   });
 });

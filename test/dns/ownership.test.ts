@@ -21,7 +21,7 @@ describe('record-name patterns (IAM StringLike on normalised names)', () => {
 describe('scope from the environment', () => {
   test('owner, and tag-only bounds normalised (zone ids bare and upper case, names lower case without the dot)', () => {
     expect(scopeFromEnv({ DNS_UPDATER_OWNER: 'QaBranchA', DNS_UPDATER_TAGGED_ZONES: `/hostedzone/${ZONE.toLowerCase()}, ZB`, DNS_UPDATER_TAGGED_NAMES: '*.QA.example.com.' }))
-      .toEqual({ owner: 'QaBranchA', tagged: { zones: [ZONE, 'ZB'], names: ['*.qa.example.com'] } });
+      .toEqual({ owner: 'QaBranchA', groups: [], lifecycleGroups: [], tagged: { zones: [ZONE, 'ZB'], names: ['*.qa.example.com'] } });
   });
 
   test('tag-only mode is off without zones or names (the construct sets them empty)', () => {
@@ -38,14 +38,14 @@ describe('which groups an updater acts on', () => {
   const unownedBroken = g('broken', { DomainMeta: 'nonsense' });
 
   test('without tag-only mode: only its own groups', () => {
-    const s = selectGroups([mine, theirs, unownedInside], { owner: 'A' });
+    const s = selectGroups([mine, theirs, unownedInside], { owner: 'A', groups: ['mine'] });
     expect(s.groups.map((x) => x.name)).toEqual(['mine']);
     expect(s.foreign.map((x) => x.name)).toEqual(['theirs', 'legacy']);
     expect(s.refused).toEqual([]);
   });
 
   test('with tag-only mode: also unowned groups inside the bounds; outside ones are refused with the reason; malformed tags are kept for the log', () => {
-    const s = selectGroups([mine, theirs, unownedInside, unownedOutside, unownedBroken], { owner: 'A', tagged: { zones: [ZONE], names: ['*.qa.example.com'] } });
+    const s = selectGroups([mine, theirs, unownedInside, unownedOutside, unownedBroken], { owner: 'A', groups: ['mine'], tagged: { zones: [ZONE], names: ['*.qa.example.com'] } });
     expect(s.groups.map((x) => x.name)).toEqual(['mine', 'legacy', 'broken']);
     expect(s.foreign.map((x) => x.name)).toEqual(['theirs']);
     expect(s.refused).toEqual([{ group: 'rogue', reason: expect.stringMatching(/names Z0123456789ABCDEFGHIJ:www\.example\.com, but www\.example\.com matches none of the declared record names \(\*\.qa\.example\.com\): refused/) }]);

@@ -1,4 +1,5 @@
 import { MessageResult, messageVerdict } from '../../lambda/asg-dns-updater/queue';
+import { recordMessageGroup } from '../../lib/dns/contract';
 
 const base = { problems: 0, transient: 0, threw: false, attempt: 1, maxReceives: 3 } as const;
 
@@ -16,5 +17,21 @@ describe('what happens to a queue message', () => {
     ['a custom resource answered (SUCCESS or FAILED) is consumed', { kind: 'custom-resource' }, { retry: false, failures: 0 }],
   ])('%s', (_name, result, verdict) => {
     expect(messageVerdict({ ...base, ...result })).toEqual(verdict);
+  });
+});
+
+describe("a record's message group", () => {
+  test('is the record name, readable, for the names people use', () => {
+    expect(recordMessageGroup('app.qa.example.com')).toBe('record:app.qa.example.com');
+  });
+
+  test('stays within the 128 characters SQS allows, stable and distinct for long names', () => {
+    const long = (label: string) => `${'a'.repeat(60)}.${'b'.repeat(60)}.${'c'.repeat(60)}.${label}.example.com`; // differ past the prefix
+    const one = recordMessageGroup(long('x'));
+    expect(one.length).toBeLessThanOrEqual(128);
+    expect(one).toBe(recordMessageGroup(long('x')));
+    expect(one).not.toBe(recordMessageGroup(long('y')));
+    // SQS: alphanumeric and punctuation only.
+    expect(one).toMatch(/^[A-Za-z0-9!-/:-@[-`{-~]+$/);
   });
 });

@@ -132,11 +132,64 @@ describe('reconcile', () => {
     expect(reconcile({ ...base, whenEmpty: 'delete', targets: [], existing: [] }).changes).toEqual([]);
   });
 
-  test('more than 400 addresses is an error and no write, never a truncated record', () => {
-    const targets = Array.from({ length: 401 }, (_, i) => ({ instanceId: `i-${String(i).padStart(17, '0')}`, address: `10.0.${i >> 8}.${i & 255}` }));
-    const plan = reconcile({ ...base, targets, existing: [] });
-    expect(plan.changes).toEqual([]);
-    expect(plan.errors[0]).toMatch(/401 instances .* 400 values/);
+  describe('more addresses than the 400 a record holds (issue 22, item 7)', () => {
+    const addr = (i: number) => `10.0.${i >> 8}.${i & 255}`;
+    const many = (n: number, from = 0) => Array.from({ length: n }, (_, i) => ({ instanceId: `i-${String(from + i).padStart(17, '0')}`, address: addr(from + i) }));
+    const full = (values: string[]): ExistingRecordSet[] => [{ name: 'app.example.com', type: 'A', ttl: 60, values }];
+
+    test('a departing instance is still removed: the record keeps its wanted values and fills the room, with an error for the alarm', () => {
+      // 400 in the record; instance 0 departs; 401 remain (1..401): 1..399 stay, one newcomer (400) takes the free place.
+      const existing = full(many(400).map((x) => x.address));
+      const plan = reconcile({ ...base, targets: many(401, 1), existing });
+      expect(plan.errors[0]).toMatch(/401 instances have an address, more than the 400 values .*departed instances removed/);
+      expect(plan.changes).toHaveLength(1);
+      const written = plan.changes[0].values;
+      expect(written).toHaveLength(400);
+      expect(written).not.toContain(addr(0));
+      expect(written).toEqual(expect.arrayContaining(many(399, 1).map((x) => x.address)));
+    });
+
+    test('nothing is written when the record already holds 400 wanted values', () => {
+      const plan = reconcile({ ...base, targets: many(401), existing: full(many(400).map((x) => x.address)) });
+      expect(plan.changes).toEqual([]);
+      expect(plan.errors).toHaveLength(1);
+    });
+
+    test('property: never more than 400 values, never a departed address, every still-wanted current value kept', () => {
+      fc.assert(fc.property(fc.integer({ min: 0, max: 400 }), fc.integer({ min: 401, max: 460 }), fc.integer({ min: 0, max: 60 }), (inRecord, wantedCount, offset) => {
+        const current = many(inRecord).map((x) => x.address);
+        const targets = many(wantedCount, offset);
+        const wanted = new Set(targets.map((x) => x.address));
+        const plan = reconcile({ ...base, targets, existing: inRecord > 0 ? full(current) : [] });
+        const after = plan.changes.length > 0 ? plan.changes[0].values : current;
+        expect(after.length).toBeLessThanOrEqual(400);
+        expect(after.every((v) => wanted.has(v))).toBe(true);
+        for (const v of current) if (wanted.has(v)) expect(after).toContain(v);
+      }), { numRuns: 60 });
+    });
+  });
+
+  describe('an in-service instance whose address is unknown (issue 22, item 5)', () => {
+    const existing: ExistingRecordSet[] = [{ name: 'app.example.com', type: 'A', ttl: 60, values: ['198.51.100.1', '198.51.100.2', '198.51.100.3'] }];
+
+    test('values that may be its address stay, a departed instance still leaves, a known newcomer still joins', () => {
+      // 1 in service and known, 2 perhaps the unknown instance's, 3 departing (EC2 returned it, not in service), 4 new.
+      const plan = reconcile({ ...base, targets: [t(1), t(4)], existing, unknownInstanceIds: ['i-0000000900000000'], departedAddresses: ['198.51.100.3'] });
+      expect(plan.changes).toEqual([{ action: 'UPSERT', name: 'app.example.com', type: 'A', ttl: 60, values: ['198.51.100.1', '198.51.100.2', '198.51.100.4'] }]);
+      expect(plan.errors).toEqual([]);
+      expect(plan.notes.join(' ')).toMatch(/i-0000000900000000 in service but not returned running by EC2/);
+    });
+
+    test('the record is never emptied nor deleted while an instance is unknown', () => {
+      const plan = reconcile({ ...base, whenEmpty: 'delete', targets: [], existing: [{ ...existing[0], values: ['198.51.100.3'] }], unknownInstanceIds: ['i-0000000900000000'], departedAddresses: ['198.51.100.3'] });
+      expect(plan.changes).toEqual([]);
+    });
+
+    test('its per-instance record stays', () => {
+      const perInstance: ExistingRecordSet[] = [...existing, { name: 'i-0000000900000000.app.example.com', type: 'A', ttl: 60, values: ['198.51.100.2'] }];
+      const plan = reconcile({ ...base, perInstance: true, targets: [t(1)], existing: perInstance, unknownInstanceIds: ['i-0000000900000000'], departedAddresses: ['198.51.100.3'] });
+      expect(plan.changes.filter((c) => c.action === 'DELETE')).toEqual([]);
+    });
   });
 
   test('an alias or routing-policy record at the name is not ours: error, untouched', () => {

@@ -168,15 +168,18 @@ describe('SwarmCluster', () => {
     template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(30 minutes)' });
   });
 
-  test('the drainer sends commands only to this swarm\'s managers (resource tags) and only its own document', () => {
+  test('the drainer sends commands only to the instances of this swarm\'s manager group (a tag only Auto Scaling sets) and only its own document', () => {
     const [, policy] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('SwarmDrainerRole'))!;
     const statements: any[] = policy.Properties.PolicyDocument.Statement;
-    const onInstances = statements.find((s) => s.Action === 'ssm:SendCommand' && s.Condition);
-    expect(onInstances.Condition.StringEquals).toEqual({ 'ssm:resourceTag/swarm:cluster': cluster.swarmName, 'ssm:resourceTag/swarm:node-role': 'manager' });
-    expect(JSON.stringify(onInstances.Resource)).toContain(':instance/*');
+    // No statement follows the swarm:* tags, which any stack allowed to tag an instance could copy (issue 19).
+    expect(JSON.stringify(policy)).not.toContain('resourceTag/swarm:');
+    expect(statements.filter((s) => s.Action === 'ssm:SendCommand' && JSON.stringify(s.Resource).includes(':instance/'))).toEqual([]);
     const onDocument = statements.find((s) => s.Action === 'ssm:SendCommand' && !s.Condition);
     expect(JSON.stringify(onDocument.Resource)).toContain('SwarmCommandDocument');
     const [, groupsPolicy] = Object.entries(template.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('SwarmDrainerGroupsPolicy'))!;
+    const onInstances = groupsPolicy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'ssm:SendCommand');
+    expect(onInstances.Condition).toEqual({ StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': { Ref: expect.stringMatching(/^SwarmManagersASG/) } } });
+    expect(JSON.stringify(onInstances.Resource)).toContain(':instance/*');
     const complete = groupsPolicy.Properties.PolicyDocument.Statement.find((s: any) => s.Action === 'autoscaling:CompleteLifecycleAction');
     expect(complete.Resource).toHaveLength(3);
     expect(JSON.stringify(complete.Resource)).toMatch(/autoScalingGroupName\/.*FrontendASG/);
@@ -206,7 +209,7 @@ describe('SwarmCluster', () => {
     Template.fromStack(fresh.stack).hasResourceProperties('AWS::IAM::Policy', {
       Roles: [{ Ref: Match.stringLikeRegexp('Pipeline') }],
       PolicyDocument: { Statement: Match.arrayWith([
-        Match.objectLike({ Action: 'ssm:SendCommand', Condition: { StringEquals: { 'ssm:resourceTag/swarm:cluster': fresh.cluster.swarmName, 'ssm:resourceTag/swarm:node-role': 'manager' } } }),
+        Match.objectLike({ Action: 'ssm:SendCommand', Condition: { StringEquals: { 'ssm:resourceTag/aws:autoscaling:groupName': { Ref: Match.stringLikeRegexp('SwarmManagersASG') } } } }),
         Match.objectLike({ Action: 'ssm:SendCommand', Resource: 'arn:aws:ssm:eu-west-1::document/AWS-RunShellScript' }),
       ]) },
     });

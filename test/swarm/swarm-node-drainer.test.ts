@@ -90,6 +90,18 @@ describe('drainer handler', () => {
     expect(logged.warn.map((l) => JSON.parse(l))).toContainEqual({ manager: 'i-a', skipped: 'InvalidInstanceId' });
   });
 
+  test("an instance carrying copied swarm tags outside this swarm's manager group is refused by IAM and skipped; the drain goes through a real manager (issue 19)", async () => {
+    // 'i-0forged' sorts first: another environment's instance tagged swarm:cluster=swarm-1, swarm:node-role=manager.
+    ec2.on(DescribeInstancesCommand).resolves(reservations('i-0forged', 'i-0manager1'));
+    const denied = Object.assign(new Error('User: arn:aws:sts::123456789012:assumed-role/drainer/fn is not authorized to perform: ssm:SendCommand on resource: arn:aws:ec2:us-west-2:123456789012:instance/i-0forged because no identity-based policy allows the ssm:SendCommand action'),
+      { name: 'AccessDeniedException', $fault: 'client', $metadata: { httpStatusCode: 400 } });
+    ssm.on(SendCommandCommand, { InstanceIds: ['i-0forged'] }).rejects(denied);
+    ssm.on(GetCommandInvocationCommand).resolves({ Status: 'Success' });
+    await expect(handler(terminate)).resolves.toEqual({ result: 'Success' });
+    expect(ssm.commandCalls(GetCommandInvocationCommand)[0].args[0].input.InstanceId).toBe('i-0manager1');
+    expect(logged.warn.map((l) => JSON.parse(l))).toContainEqual({ manager: 'i-0forged', skipped: 'AccessDeniedException' });
+  });
+
   test('completes the lifecycle action even when the drain fails, so termination never hangs', async () => {
     ec2.on(DescribeInstancesCommand).resolves(reservations('i-a'));
     ssm.on(SendCommandCommand).rejects(error('ThrottlingException'));
