@@ -19,7 +19,8 @@ export const DEFAULT_REGION = 'eu-west-1';
 
 /**
  * Production regions with their load (requests/s) and the latencies between them (ms). The home region keeps the
- * stack id `Production`, so `cdk deploy Production` deploys one environment; `cdk deploy --all` rolls out every
+ * stack id `Production` (`cdk deploy --exclusively Production` deploys that region alone; without the flag the CLI also
+ * deploys the stacks it depends on: the conductor and ap-southeast-2); `cdk deploy --all` rolls out every
  * region in the planner's order (least busy first, each while its nearest peer stays up).
  */
 export const PRODUCTION_REGIONS: RegionConfig[] = [
@@ -190,7 +191,10 @@ export function regionalHostRecords(stack: ProductionStack, zone: route53.IHoste
  */
 export function buildApp(app: App): void {
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
-  const account = process.env.CDK_DEFAULT_ACCOUNT;
+  // No account in the stacks' environments: it comes from the credentials at deploy time. With one (the CLI sets
+  // CDK_DEFAULT_ACCOUNT whenever credentials are present) every VPC would look up the account's availability zones,
+  // so synthesis would differ per account and need credentials; account-agnostic, the VPCs take the region's first two
+  // zones at deploy time (Fn::GetAZs) and `cdk synth` is the same everywhere (test/app/no-lookups.test.ts).
   const settings = exampleSettings(app, PRODUCTION_REGIONS.map((r) => r.name));
   if (EXAMPLE_PRODUCTION.domain !== undefined && PRODUCTION_REGIONS.length > 1) {
     throw contextError('the shared production config has a domain, so every region would create the same simple records', 'leave domain out of the config and give -c domain / -c hostedZoneId: each region then creates latency records');
@@ -207,7 +211,7 @@ export function buildApp(app: App): void {
     const certificateArn = settings.certificateArns[region.name];
     const allowedCidrs = settings.productionAllowedCidrs ?? EXAMPLE_PRODUCTION.allowedCidrs;
     const stack = new ProductionStack(app, regionStackId(PRODUCTION_REGIONS, region.name), {
-      env: { account, region: region.name },
+      env: { region: region.name },
       // Per region: ACM certificates are regional, so each region gets its own certificate (or none).
       config: { ...EXAMPLE_PRODUCTION, certificateArn, allowedCidrs },
       description: `cdk-container-fleet example: production in ${region.name}`,
@@ -238,7 +242,7 @@ export function buildApp(app: App): void {
   // The fleet's one nightly trigger, in the home region, in its own stack: deployed before the regions (they grant
   // its role their health checks), so `cdk deploy --all` runs it first, then the regions in the plan's order.
   const conductorStack = new Stack(app, 'ProductionConductor', {
-    env: { account, region: DEFAULT_REGION },
+    env: { region: DEFAULT_REGION },
     description: 'cdk-container-fleet example: the production fleet\'s nightly conductor (region by region clean slate)',
   });
   new FleetConductor(conductorStack, 'Conductor', { fleetName: 'production', regions: conducted, latencyMs: PRODUCTION_LATENCY_MS });
@@ -248,7 +252,7 @@ export function buildApp(app: App): void {
   const branch = context('branch');
   const composeFile = context('composeFile');
   const qa = new QaStack(app, qaStackName(branch), {
-    env: { account, region: DEFAULT_REGION },
+    env: { region: DEFAULT_REGION },
     branch,
     composeFile,
     // Without office ranges QA's load balancer is internal: deployable and safe, reached through the VPC.
@@ -271,7 +275,7 @@ export function buildApp(app: App): void {
 
   // Docker Swarm: three managers and two differently tagged worker groups.
   new SwarmEnvironmentStack(app, 'Swarm', {
-    env: { account, region: DEFAULT_REGION },
+    env: { region: DEFAULT_REGION },
     description: 'cdk-container-fleet example: Docker Swarm (3 managers, frontend and services workers)',
   });
 }

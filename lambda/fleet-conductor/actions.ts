@@ -64,13 +64,13 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
       return afterStart(night, arn, now);
     }
     case 'poll': {
-      const night = event.night;
+      const night = await keepWithdrawn(event.night, ports, now);
       const cur = night.current!;
       const out = await ports.describeCleanSlate(night.targets[cur.region], cur.cleanSlateExecution!);
       return afterPoll(night, out.status, now, out.error, out.cause);
     }
     case 'health': {
-      const night = event.night;
+      const night = await keepWithdrawn(event.night, ports, now);
       return afterHealth(night, await healthy(ports, night.targets[night.current!.region]), now);
     }
     case 'restore': {
@@ -95,6 +95,19 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     default:
       throw new Error(`fleet-conductor: unknown action ${JSON.stringify((event as any)?.action)}`);
   }
+}
+
+/**
+ * While a region is out of DNS for its rebuild, the conductor owns its health check's `Inverted` flag: a deployment of
+ * the region's stack that changes the health check may write it back to false (the template cannot leave it out of
+ * every update), which would put a region being rebuilt back into DNS. Each poll re-inverts it and notes it.
+ */
+async function keepWithdrawn(night: NightState, ports: ConductorPorts, now: string): Promise<NightState> {
+  const cur = night.current;
+  const target = cur && night.targets[cur.region];
+  if (!cur?.withdrawn || !target?.healthCheckId || await ports.isWithdrawn(target)) return night;
+  await ports.setWithdrawn(target, true);
+  return { ...night, timeline: [...night.timeline, { at: now, region: cur.region, event: 'withdrawn again', detail: 'its health check was no longer inverted (a deployment of its stack?)' }] };
 }
 
 /**

@@ -16,6 +16,7 @@ import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-f
 import { nagResourceName } from '../nag';
 import { alarmTopicOf, useAlarmTopic } from '../observability/alarms';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
+import { grantEcsAgent } from './instance-role';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 
 /**
@@ -287,50 +288,14 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       enableManagedTerminationProtection: false,
     });
     this.cluster.addAsgCapacityProvider(this.capacityProvider);
-    this.grantEcsAgent(role);
+    // The ECS agent's statements, scoped to this cluster, with ecs:Poll for Service Connect (see instance-role.ts).
+    grantEcsAgent(role, this.cluster);
     this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
     this.teardownGuard = this.addTeardownGuard();
     this.addRegistrationGate(props.registrationTimeout ?? Duration.minutes(10));
 
     this.connections = new ec2.Connections({ securityGroups: [this.securityGroup] });
     if (resolveHardening(props.hardening).disablePrivilegedContainers) refusePrivilegedServices(this, this.cluster);
-  }
-
-  /**
-   * The ECS agent's own permissions, as aws-cdk-lib's `addAsgCapacityProvider` would grant them, minus
-   * `logs:CreateLogStream`/`logs:PutLogEvents` on `*`: every task of a {@link FleetService} (and any
-   * `ecs.TaskDefinition` with the awslogs driver) writes its logs with its task execution role, scoped to its own
-   * log group, which the agent uses from version 1.16.0 on (ECS Developer Guide, "Amazon ECS task execution IAM
-   * role"); the instance role is only the fallback for tasks without one. A host therefore cannot write into
-   * another environment's log groups.
-   */
-  private grantEcsAgent(role: iam.Role): void {
-    const clusterArn = this.cluster.clusterArn;
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'EcsAgentRegistration',
-      actions: ['ecs:RegisterContainerInstance', 'ecs:DeregisterContainerInstance', 'ecs:Submit*'],
-      resources: [clusterArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'EcsAgentPoll',
-      actions: ['ecs:Poll', 'ecs:StartTelemetrySession'],
-      resources: ['*'],
-      conditions: { ArnEquals: { 'ecs:cluster': clusterArn } },
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'EcsAgentDiscovery',
-      actions: ['ecs:DiscoverPollEndpoint', 'ecr:GetAuthorizationToken'],
-      resources: ['*'],
-    }));
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
-      reason: 'the ECS agent reports task, container and attachment state changes (ecs:SubmitTaskStateChange and its siblings) only for this cluster: the statement is scoped to its ARN',
-    });
-    // Resource::* is acknowledged by ssmInstanceRole already; the reason here covers the agent's statements too.
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'ecs:Poll and ecs:StartTelemetrySession are limited to this cluster by the ecs:cluster condition; ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken support no resource-level permissions; SSM Agent\'s calls act on the calling instance only',
-    });
   }
 
   /**

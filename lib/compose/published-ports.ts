@@ -80,6 +80,12 @@ export class PublishedPorts extends Construct {
 
   /** Opens `port` of `service` on the entry point. Throws when the port is already taken. */
   public publish(service: FleetService, port: PublishedPortOptions): PublishedEndpoint {
+    if (port.protocol === 'udp') {
+      // The UDP target group's health check is TCP on the dynamic host port: a UDP-only container fails it, ECS (which
+      // counts the target group's health) replaces the tasks until the circuit breaker fails the deployment.
+      throw fleetError(this, `${service.node.id} publishes UDP port ${port.published}, whose network load balancer health check (TCP on the task's dynamic host port) a UDP-only container never passes, so ECS would replace its tasks until the deployment fails`,
+        'leave the UDP port unpublished (compose projects warn and skip it)');
+    }
     const taken = this.takenBy(port.published, port.protocol);
     if (taken) {
       throw fleetError(this, `${service.node.id} publishes port ${port.published}/${port.protocol}, which ${taken} already uses`, 'publish it on another host port');

@@ -40,10 +40,15 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
       ports.push({ containerPort: spec.containerPort, protocol: spec.protocol });
     }
   };
+  const unpublishedUdp: string[] = [];
   const addPublished = (spec: PortSpec, appProtocol?: string) => {
     if (spec.published === undefined || spec.published === '') return;
     const host = Number(spec.published);
     if (!Number.isInteger(host) || host < 1 || host > 65535) return;
+    if (spec.protocol === 'udp') {
+      unpublishedUdp.push(`${host}:${spec.containerPort}/udp`);
+      return;
+    }
     const http = appProtocol !== undefined ? /^https?$/i.test(appProtocol) : HTTP_CONTAINER_PORTS.has(spec.containerPort);
     if (!published.some((p) => p.published === host && p.protocol === spec.protocol)) {
       published.push({ published: host, containerPort: spec.containerPort, protocol: spec.protocol, http: http && spec.protocol === 'tcp' });
@@ -77,6 +82,14 @@ export function portsOf(ctx: ServiceContext, image: ImagePlan, fleet: FleetExten
     }
   });
   if (fleet.port !== undefined) addPort({ containerPort: fleet.port, protocol: 'tcp' });
+  if (unpublishedUdp.length && ctx.options.publishPorts) {
+    // A network load balancer checks a UDP target group's targets over TCP on the traffic port (the task's dynamic host
+    // port), where a UDP-only container never answers: ECS counts the target group's health, stops the tasks as
+    // unhealthy, starts new ones, and the deployment circuit breaker fails the service, rolling the stack back.
+    ctx.warn('ports', `published UDP port(s) ${unpublishedUdp.join(', ')} are not opened: a network load balancer checks UDP targets' health over TCP, `
+      + 'which a UDP-only container never answers, so ECS would replace its tasks until the deployment fails and the stack rolls back. '
+      + 'Run a UDP service outside this project, or give it a TCP listener on the same port and publish that');
+  }
   for (const p of svc.ports ?? []) {
     if (p !== null && typeof p === 'object' && (p.mode === 'host' || p.host_ip !== undefined)) {
       ctx.warn('ports', 'mode and host_ip of the long port syntax are ignored: published ports listen on the environment\'s load balancers');
@@ -164,8 +177,7 @@ export function portWarningsOf(ctx: ServiceContext, ports: PortPlan[], published
   }
   const udp = ports.filter((p) => p.protocol === 'udp');
   if (udp.length > 0) {
-    ctx.warn('ports', `UDP port(s) ${udp.map((p) => p.containerPort).join(', ')} cannot be reached by service name: Service Connect carries TCP only`
-      + (ctx.options.publishPorts && published.some((p) => p.protocol === 'udp') ? ' (published UDP ports are reachable on the network load balancer)' : ''));
+    ctx.warn('ports', `UDP port(s) ${udp.map((p) => p.containerPort).join(', ')} cannot be reached by service name: Service Connect carries TCP only`);
   }
 }
 

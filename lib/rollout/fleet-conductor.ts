@@ -111,6 +111,14 @@ export interface FleetConductorProps {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/;
 
+/**
+ * Name of the inline policy a region's stack puts on the conductor's role: one per region (the conductor refuses a
+ * region given twice), so no two stacks declare the same policy on the role.
+ */
+function conductorAccessPolicyName(region: string): string {
+  return `conductor-health-check-${region}`;
+}
+
 /** `app/<name>/<id>` from `arn:…:loadbalancer/app/<name>/<id>`: the `LoadBalancer` dimension of its metrics. */
 function loadBalancerFullName(arn: string): string {
   const parts = Fn.split('/', arn);
@@ -299,6 +307,10 @@ export class FleetConductor extends Construct {
     if (!r.endpoint) return;
     const endpoint = r.endpoint;
     const access = new iam.Policy(link, 'Access', {
+      // An inline policy's name is unique per role, and every region's stack attaches one to the same named role: the
+      // generated name (the logical id, the same in every region's stack) would make CloudFormation refuse the second
+      // region ("already exists in stack …"), or, before it checked, let each deploy overwrite the previous region's.
+      policyName: conductorAccessPolicyName(r.region),
       roles: [iam.Role.fromRoleName(link, 'ConductorRole', this.roleName)],
       statements: [new iam.PolicyStatement({
         actions: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'],

@@ -100,6 +100,12 @@ export class RegionalEndpoint extends Construct {
       failureThreshold,
       requestInterval: interval,
     });
+    // Inverted is the conductor's: it inverts the check to withdraw the region for the night. aws-cdk-lib writes
+    // `Inverted: false` into the template, which a deployment of this stack during a night would send back to Route 53
+    // with any change of the check, putting a region being rebuilt back into DNS. Left out, CloudFormation creates the
+    // check uninverted (Route 53's default) and has no value of its own to write; the conductor also re-inverts a
+    // withdrawn region's check on every poll, in case an update resets it anyway.
+    (this.healthCheck.node.defaultChild as route53.CfnHealthCheck).addPropertyDeletionOverride('HealthCheckConfig.Inverted');
 
     this.record = new route53.ARecord(this, 'Resource', {
       zone: props.zone,

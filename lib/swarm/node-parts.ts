@@ -4,7 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Tags, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -14,6 +14,7 @@ import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { nagResourceName } from '../nag';
 import { tagValueProblem } from './labels';
 import { SWARM_ROLE_TAG, SWARM_TAG, SwarmRegistryOptions } from './contract';
+import { UNKNOWN_REFERENCE_BYTES, USER_DATA_LIMIT_BYTES, userDataSizeBound } from './user-data-size';
 
 const SCRIPTS = path.join(__dirname, 'scripts');
 
@@ -46,9 +47,7 @@ export function swarmLaunchTemplate(scope: Construct, id: string, options: {
   if (!Token.isUnresolved(options.rootVolumeSizeGiB) && (!Number.isInteger(options.rootVolumeSizeGiB) || options.rootVolumeSizeGiB < 8)) {
     throw fleetError(scope, `rootVolumeSizeGiB ${options.rootVolumeSizeGiB} is not valid`, 'use a whole number of GiB, 8 or more (the Amazon Linux 2023 snapshot size)');
   }
-  if (Buffer.byteLength(options.userData) > 16384) {
-    throw fleetError(scope, `the generated user data is ${Buffer.byteLength(options.userData)} bytes`, 'keep it under 16 KiB, the EC2 limit');
-  }
+  checkUserDataSize(scope, options.userData);
   return hardenedLaunchTemplate(scope, id, {
     // Resolved from the public SSM parameter at deploy time: no context lookup at synth.
     machineImage: ec2.MachineImage.latestAmazonLinux2023(),
@@ -60,6 +59,26 @@ export function swarmLaunchTemplate(scope: Construct, id: string, options: {
     // The boot script reads the docker.* and exported tags from instance metadata.
     instanceMetadataTags: true,
   });
+}
+
+/**
+ * EC2's 16 KB limit applies to the user data the launch template receives, with every deploy-time value filled in,
+ * not to the synth-time string, where a reference is a short placeholder: judged on an upper bound of the resolved
+ * text. Over the limit with known parts alone is an error; over it only because of parts of unknown length, a warning.
+ */
+function checkUserDataSize(scope: Construct, userData: string): void {
+  const stack = Stack.of(scope);
+  const typeOf = (logicalId: string) => (stack.node.findAll()
+    .find((c) => CfnResource.isCfnResource(c) && stack.resolve(c.logicalId) === logicalId) as CfnResource | undefined)?.cfnResourceType;
+  const bound = userDataSizeBound(stack.resolve(userData), typeOf);
+  const unknownBytes = bound.unknownParts.length * UNKNOWN_REFERENCE_BYTES;
+  if (bound.bytes - unknownBytes > USER_DATA_LIMIT_BYTES) {
+    throw fleetError(scope, `the generated user data may be ${bound.bytes - unknownBytes} bytes once CloudFormation fills in its references (${bound.literalBytes} bytes of text), over EC2's limit of ${USER_DATA_LIMIT_BYTES} bytes`,
+      'keep it under 16 KB: fewer or shorter settings, or boot scripts fetched at boot instead of embedded');
+  }
+  if (bound.bytes > USER_DATA_LIMIT_BYTES) {
+    Annotations.of(scope).addWarning(`the generated user data may exceed EC2's limit of ${USER_DATA_LIMIT_BYTES} bytes once CloudFormation fills in ${bound.unknownParts.join(', ')} (length unknown at synth; ${bound.literalBytes} bytes of text)`);
+  }
 }
 
 /** Tags a group (propagated to its instances): swarm membership plus one `docker.<label>` tag per label. */

@@ -89,6 +89,17 @@ describe('FleetCluster', () => {
       });
     });
 
+    test('lets the Service Connect agent poll as this cluster\'s task sets: ecs:Poll on their ARNs, without the ecs:cluster condition that refuses it (aws-cdk#28594)', () => {
+      const { statements } = instanceRole();
+      const taskSetPolls = statements.filter((st) => actionsOf(st).includes('ecs:Poll') && st.Condition === undefined);
+      expect(taskSetPolls).toHaveLength(1);
+      expect(taskSetPolls[0].Resource).toEqual({ 'Fn::Join': ['', [
+        'arn:aws:ecs:eu-west-1:111111111111:task-set/', { Ref: expect.stringMatching(/^ClusterEcsCluster/) }, '/*',
+      ]] });
+      // Nothing else gains ecs:Poll without the condition: no '*', no other cluster.
+      expect(statements.filter((st) => actionsOf(st).includes('ecs:Poll') && st.Resource === '*').every((st) => st.Condition?.ArnEquals?.['ecs:cluster'])).toBe(true);
+    });
+
     test('with a parameterPrefix, reads only the parameters under it', () => {
       const s = testStack();
       new FleetCluster(s, 'Prefixed', { parameterPrefix: '/my-app/qa' });

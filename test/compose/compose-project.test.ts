@@ -383,20 +383,26 @@ describe('ComposeProject', () => {
     expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['login:ports', 'publish:ports']);
   });
 
-  test('published ports: HTTP on a listener of the load balancer, TCP and UDP on a network load balancer, each admitted from the given ranges only', () => {
+  test('published ports: HTTP on a listener of the load balancer, TCP on a network load balancer, each admitted from the given ranges only; UDP is warned, not opened', () => {
     const { template, project: p } = project('services:\n  web:\n    image: x\n    ports: ["8081:8080"]\n  db:\n    image: postgres\n    ports: ["5433:5432"]\n  dns:\n    image: y\n    ports: ["53:53/udp"]\n',
       { publishedPortCidrs: ['198.51.100.0/24'] });
     const t = template();
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 8081, Protocol: 'HTTP' });
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 5433, Protocol: 'TCP' });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 53, Protocol: 'UDP' });
+    // A UDP target group's health check is TCP on the dynamic host port: a UDP-only container fails it and ECS rolls back.
+    t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::Listener', { Protocol: 'UDP' }, 0);
+    t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', { Protocol: 'UDP' }, 0);
     t.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 2);
     t.hasResourceProperties('AWS::EC2::SecurityGroup', {
       GroupDescription: Match.stringLikeRegexp('Network load balancer'),
-      SecurityGroupIngress: Match.arrayWith([Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 5433, IpProtocol: 'tcp' }), Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 53, IpProtocol: 'udp' })]),
+      SecurityGroupIngress: [Match.objectLike({ CidrIp: '198.51.100.0/24', FromPort: 5433, IpProtocol: 'tcp' })],
     });
-    expect(p.publishedPorts!.endpoints.map((e) => `${e.service.node.id}:${e.published}/${e.protocol}`)).toEqual(['web:8081/tcp', 'db:5433/tcp', 'dns:53/udp']);
-    expect(Object.keys(t.findOutputs('*')).filter((k) => k.includes('Url'))).toHaveLength(3);
+    expect(p.publishedPorts!.endpoints.map((e) => `${e.service.node.id}:${e.published}/${e.protocol}`)).toEqual(['web:8081/tcp', 'db:5433/tcp']);
+    expect(Object.keys(t.findOutputs('*')).filter((k) => k.includes('Url'))).toHaveLength(2);
+    expect(p.warnings.filter((w) => w.service === 'dns').map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringContaining('published UDP port(s) 53:53/udp are not opened')]));
+    // PublishedPorts itself refuses one, for callers that use it without a compose file.
+    expect(() => p.publishedPorts!.publish(p.services.dns, { published: 53, containerPort: 53, protocol: 'udp', http: false }))
+      .toThrow(/dns publishes UDP port 53, whose network load balancer health check .* never passes.*Fix: leave the UDP port unpublished/);
   });
 
   test('a service published on port 80 becomes the default route of the load balancer', () => {

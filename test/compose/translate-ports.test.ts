@@ -10,8 +10,21 @@ describe('portsOf', () => {
     expect(out.ports.map((p) => `${p.containerPort}/${p.protocol}`)).toEqual(['80/tcp', '9000/tcp', '9001/tcp', '53/udp', '8080/tcp']);
     expect(out.published).toEqual([
       { published: 8081, containerPort: 80, protocol: 'tcp', http: true }, { published: 9000, containerPort: 9000, protocol: 'tcp', http: false },
-      { published: 9001, containerPort: 9001, protocol: 'tcp', http: false }, { published: 53, containerPort: 53, protocol: 'udp', http: false },
+      { published: 9001, containerPort: 9001, protocol: 'tcp', http: false },
     ]);
+  });
+
+  test('a published UDP port is not opened, with a warning that says why (its NLB health check is TCP: ECS would roll the stack back)', () => {
+    const published = contextOf('services:\n  dns:\n    image: x\n    ports: ["5353:5353/udp", "8053:53"]\n', { publishPorts: true });
+    const out = portsOf(published, { kind: 'registry', reference: 'x' }, {});
+    expect(out.published.map((p) => `${p.published}/${p.protocol}`)).toEqual(['8053/tcp']);
+    // Still a container port: reachable inside the VPC, just not published.
+    expect(out.ports.map((p) => `${p.containerPort}/${p.protocol}`)).toEqual(['5353/udp', '53/tcp']);
+    expect(messages(published)).toEqual([expect.stringMatching(/published UDP port\(s\) 5353:5353\/udp are not opened: a network load balancer checks UDP targets' health over TCP.*rolls back/)]);
+    // Without publishing there is nothing to refuse.
+    const unpublished = contextOf('services:\n  dns:\n    image: x\n    ports: ["5353:5353/udp"]\n');
+    portsOf(unpublished, { kind: 'registry', reference: 'x' }, {});
+    expect(messages(unpublished)).toEqual([]);
   });
 
   test('app_protocol decides whether a published port speaks HTTP', () => {

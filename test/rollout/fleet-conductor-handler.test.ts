@@ -158,6 +158,27 @@ describe('fleet-conductor handler', () => {
     expect(failed.failure).toMatchObject({ error: 'CleanSlate.FAILED', cause: expect.stringMatching(/^CleanSlateTimedOut: not stable after 7200 s/) });
   });
 
+  test('poll and health: a region whose health check a deployment un-inverted during its rebuild is withdrawn again (issue 22 item 7)', async () => {
+    let n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
+    sfn.on(StartExecutionCommand).resolves({ executionArn: 'arn:aws:states:x:1:execution:cs:night-1-x', startDate: new Date(T0) });
+    n = await handler({ action: 'start', night: n }) as NightState;
+    const id = n.targets[n.current!.region].healthCheckId;
+    sfn.on(DescribeExecutionCommand).resolves({ executionArn: 'e', stateMachineArn: 's', status: 'RUNNING', startDate: new Date(T0) });
+    r53.reset();
+    // Still inverted: nothing to do.
+    r53.on(GetHealthCheckCommand).resolvesOnce(healthCheck(true)).resolves(healthCheck(false));
+    r53.on(UpdateHealthCheckCommand).resolves(healthCheck(true));
+    const kept = await handler({ action: 'poll', night: n }) as NightState;
+    expect(r53.commandCalls(UpdateHealthCheckCommand)).toHaveLength(0);
+    // A deployment of the region's stack wrote Inverted: false: inverted again, and the timeline says so.
+    const again = await handler({ action: 'poll', night: kept }) as NightState;
+    expect(r53.commandCalls(UpdateHealthCheckCommand).map((c) => c.args[0].input)).toEqual([{ HealthCheckId: id, Inverted: true }]);
+    expect(again.timeline.at(-1)).toMatchObject({ region: n.current!.region, event: 'withdrawn again' });
+    r53.on(GetHealthCheckStatusCommand).resolves({ HealthCheckObservations: [] });
+    await handler({ action: 'health', night: { ...again, current: { ...again.current!, cleanSlate: 'SUCCEEDED', health: 'pending', healthDeadline: '2099-01-01T00:00:00.000Z' } } });
+    expect(r53.commandCalls(UpdateHealthCheckCommand)).toHaveLength(2);
+  });
+
   test('health and watch: GetHealthCheckStatus observations, healthy when more than 18 % succeed', async () => {
     let n = await handler({ action: 'withdraw', night: await planned() }) as NightState;
     n = { ...n, current: { ...n.current!, cleanSlate: 'SUCCEEDED', health: 'pending', healthDeadline: '2099-01-01T00:00:00.000Z' } };

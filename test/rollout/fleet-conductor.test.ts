@@ -119,6 +119,8 @@ describe('FleetConductor', () => {
       const rt = Template.fromStack(r.stack);
       rt.hasResourceProperties('AWS::SSM::Parameter', { Name: `/cdk-container-fleet/production/conductor/${r.stack.region}` });
       rt.hasResourceProperties('AWS::IAM::Policy', {
+        // Its own name per region: an inline policy name is unique per role, and every region attaches one to this role.
+        PolicyName: `conductor-health-check-${r.stack.region}`,
         Roles: ['production-fleet-conductor'],
         PolicyDocument: { Statement: [{
           Action: ['route53:GetHealthCheck', 'route53:GetHealthCheckStatus', 'route53:UpdateHealthCheck'], Effect: 'Allow',

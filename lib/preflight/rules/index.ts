@@ -8,9 +8,12 @@ import { HEALTH_CHECK_REACHABILITY } from './health-check-reachability';
 import { LAMBDA_RESERVED_CONCURRENCY } from './lambda-concurrency';
 import { NAME_LENGTH } from './name-lengths';
 import { PLACEHOLDER_IDS } from './placeholders';
+import { DUPLICATE_ROLE_POLICY } from './role-policy-names';
+import { SERVICE_CONNECT_POLL } from './service-connect-poll';
 import { SERVICE_CONNECT_ORDER } from './service-connect-order';
 import { SERVICE_CONNECT_REACHABILITY } from './service-connect-reachability';
 import { TAG_VALUES } from './tag-values';
+import { UDP_TARGET_GROUP_HEALTH_CHECK } from './udp-health-checks';
 
 /** Every preflight rule, in the order docs/preflight.md describes them. */
 export const PREFLIGHT_RULES: readonly PreflightRule[] = [
@@ -25,6 +28,9 @@ export const PREFLIGHT_RULES: readonly PreflightRule[] = [
   ALB_QUOTAS_RULE,
   HEALTH_CHECK_REACHABILITY,
   TAG_VALUES,
+  DUPLICATE_ROLE_POLICY,
+  UDP_TARGET_GROUP_HEALTH_CHECK,
+  SERVICE_CONNECT_POLL,
 ];
 
 /**
