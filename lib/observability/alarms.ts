@@ -4,7 +4,7 @@
  * topic (the cluster's). Alarm names are fixed strings, never references, so an ECS service can name its own
  * deployment alarms without a circular dependency.
  */
-import { ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -56,6 +56,10 @@ export function alarmTopicOf(cluster: FleetCluster): sns.ITopic {
   const key = new kms.Key(scope, 'Key', {
     description: `Encrypts the alarm notifications of ${cluster.node.path}`,
     enableKeyRotation: true,
+    // It encrypts messages in flight only (SNS keeps none): nothing to decrypt once the topic is gone, and a
+    // retained key would outlive every daily QA branch stack at $1 a month each.
+    removalPolicy: RemovalPolicy.DESTROY,
+    pendingWindow: Duration.days(7),
   });
   key.addToResourcePolicy(new iam.PolicyStatement({
     principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],

@@ -24,7 +24,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
   'apache-php.yaml': ['web:volumes'],
   'aspnet-mssql.yaml': ['db:ports'],
   'django.yaml': [],
-  'elasticsearch-logstash-kibana.yaml': ['elasticsearch:container_name', 'elasticsearch:healthcheck', 'logstash:container_name', 'logstash:ports', 'logstash:volumes', 'logstash:volumes', 'kibana:container_name'],
+  'elasticsearch-logstash-kibana.yaml': ['elasticsearch:container_name', 'elasticsearch:healthcheck', 'logstash:container_name', 'logstash:ports', 'logstash:ports', 'logstash:volumes', 'logstash:volumes', 'kibana:container_name'],
   'fastapi.yaml': ['api:container_name', 'api:restart'],
   'flask-redis.yaml': ['web:stop_signal', 'web:volumes'],
   'flask.yaml': ['web:stop_signal'],
@@ -40,7 +40,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
   'nginx-golang.yaml': ['proxy:volumes', 'backend:ports'],
   'nginx-nodejs-redis.yaml': ['web1:restart', 'web2:restart'],
   'nginx-wsgi-flask.yaml': ['nginx-proxy:healthcheck', 'nginx-proxy:volumes', 'flask-app:healthcheck'],
-  'pihole-cloudflared-DoH.yaml': ['*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', 'cloudflared:container_name', 'cloudflared:ports', 'cloudflared:networks', 'pihole:container_name', 'pihole:ports', 'pihole:volumes', 'pihole:volumes'],
+  'pihole-cloudflared-DoH.yaml': ['*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', 'cloudflared:container_name', 'cloudflared:ports', 'cloudflared:ports', 'cloudflared:networks', 'pihole:container_name', 'pihole:ports', 'pihole:ports', 'pihole:volumes', 'pihole:volumes'],
   'plex.yaml': ['plex:container_name', 'plex:ports', 'plex:volumes', 'plex:network_mode'],
   'portainer.yaml': ['portainer:container_name', 'portainer:volumes', 'portainer:volumes'],
   'postgresql-pgadmin.yaml': ['*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', '*:interpolation', 'postgres:container_name', 'pgadmin:container_name'],
@@ -57,7 +57,7 @@ const EXPECTED_WARNINGS: Record<string, string[]> = {
   'vuejs.yaml': ['web:volumes'],
   'wasmedge-kafka-mysql.yml': ['redpanda:volumes', 'etl:runtime', 'etl:ports', 'etl:platform'],
   'wasmedge-mysql-nginx.yml': ['frontend:volumes', 'backend:runtime', 'backend:platform'],
-  'wireguard.yaml': ['*:interpolation', '*:interpolation', 'wireguard:container_name', 'wireguard:ports', 'wireguard:volumes', 'wireguard:volumes', 'wireguard:volumes'],
+  'wireguard.yaml': ['*:interpolation', '*:interpolation', 'wireguard:container_name', 'wireguard:ports', 'wireguard:ports', 'wireguard:volumes', 'wireguard:volumes', 'wireguard:volumes'],
   'wordpress-mysql.yaml': ['db:volumes'],
 };
 
