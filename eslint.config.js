@@ -16,6 +16,11 @@ module.exports = tseslint.config(
     },
   },
   {
+    // CommonJS modules (lambda/third-party-notices.cjs: the build script and jest both load it) import with require.
+    files: ['**/*.cjs'],
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['lib/**/*.ts'],
     // lib/ is the package: it never imports the app, tests, examples or handler code (shared contracts live in lib/).
     rules: { 'no-restricted-imports': ['error', { patterns: ['**/bin/*', '**/test/*', '**/examples/*', '**/lambda/*', '**/lambda/**'] }] },

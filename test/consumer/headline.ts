@@ -1,17 +1,18 @@
 /**
  * The consumer test's app (copied into a throwaway CDK app by .ci/consumer-test.sh, where `cdk-container-fleet` is
  * the packed tarball): every headline construct, imported from the package's public entry point only, in stacks
- * with a region (what needs one) and environment-agnostic stacks (what must not).
+ * with a region (what needs one) and environment-agnostic stacks (what must not), with the preflight checks added
+ * as a user adds them (the validation plugin API is one the peer range's minimum must have).
  */
 import { generateKeyPairSync } from 'crypto';
 import * as fs from 'fs';
-import { App, Stack, StackProps } from 'aws-cdk-lib';
+import { App, Stack, StackProps, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
-  AsgDnsRecord, CleanSlate, ComposeProject, FileSecret, FleetCluster, FleetLoadBalancer, FleetService, QaStack, SwarmCluster,
-  SwarmNodeGroup, planRollout,
+  AsgDnsRecord, CleanSlate, ComposeProject, FileSecret, FleetCluster, FleetLoadBalancer, FleetPreflightChecks, FleetService, QaStack,
+  SwarmCluster, SwarmNodeGroup, planRollout,
 } from 'cdk-container-fleet';
 
 const REGION = { account: '123456789012', region: 'eu-west-1' };
@@ -81,6 +82,12 @@ const SECRET_VALUE = 'consumer-test-secret-3f9a1c';
 
 const outdir = process.env.CONSUMER_OUTDIR ?? 'cdk.out';
 const app = new App({ outdir });
+Validations.of(app).addPlugins(new FleetPreflightChecks());
+// Every other preflight rule runs; this one would flag the documentation account id and CIDR the stacks use.
+Validations.of(app).acknowledge({
+  id: 'Preflight-PlaceholderIds',
+  reason: 'the consumer test synthesizes with a documentation account id and CIDR, and never deploys',
+});
 const failures: string[] = [];
 function build(name: string, make: () => void): void {
   try {
