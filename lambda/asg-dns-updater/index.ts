@@ -7,6 +7,7 @@
 import {
   AutoScalingClient, AutoScalingGroup, CompleteLifecycleActionCommand, DescribeAutoScalingGroupsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import * as crypto from 'crypto';
 import { DescribeInstancesCommand, EC2Client, Instance } from '@aws-sdk/client-ec2';
 import {
   ChangeResourceRecordSetsCommand, GetChangeCommand, GetHostedZoneCommand, ListResourceRecordSetsCommand,
@@ -270,7 +271,11 @@ async function fanOut(event: unknown, messageId: string, QueueUrl: string): Prom
   for (const [id, rec] of wanted) {
     // An instance event goes as it came (its lifecycle action is completed there); a reconcile names the record.
     const body = eventRecords.has(id) ? event : { action: RECONCILE_RECORD, record: id, from: messageId };
-    await aws().sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(body), MessageGroupId: recordMessageGroup(rec.key.recordName) }));
+    // An explicit deduplication id: the queue deduplicates by content for 5 minutes even after a message is deleted,
+    // and an instance event passed on as it came has the body of the intake message itself, so it would be dropped.
+    // Derived from the intake message, so a retried intake message still sends each record's message once.
+    const MessageDeduplicationId = crypto.createHash('sha256').update(`${messageId}\n${id}`).digest('hex');
+    await aws().sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: JSON.stringify(body), MessageGroupId: recordMessageGroup(rec.key.recordName), MessageDeduplicationId }));
   }
   if (wanted.size > 0) log('INFO', `fanned out into ${wanted.size} record message group(s)`, { records: [...wanted.keys()] });
   return outcome;

@@ -67,6 +67,9 @@ export interface WatchTaggedGroupsOptions extends AsgDnsUpdaterProps {
   readonly lifecycleGroupNames?: string[];
 }
 
+/** Concurrent invocations the updater's queue may drive (Lambda's smallest cap is 2; Route 53 takes 5 requests/s). */
+const UPDATER_MAX_CONCURRENCY = 3;
+
 /**
  * The updater of a stack, shared by every {@link AsgDnsRecord} in it. Every event (Auto Scaling events, the reconcile
  * schedule, custom-resource requests, SNS) goes through one SQS FIFO queue with **one message group per record**, so
@@ -211,6 +214,10 @@ export class AsgDnsUpdater extends Construct {
       eventSourceArn: this.queue.queueArn,
       batchSize: BATCH_SIZE,
       reportBatchItemFailures: true,
+      // One message group per record lets Lambda run one invocation per record at once; Route 53 takes 5 requests a
+      // second per account, so a reconcile of many records would throttle itself. A cap, not a reservation: it
+      // holds nothing back from the account's (new accounts: 10) concurrency.
+      maxConcurrency: UPDATER_MAX_CONCURRENCY,
     });
     this.eventSourceMapping.node.addDependency(this.consumePolicy);
 

@@ -13,6 +13,7 @@ import { ComposeSecurityPolicy } from '../compose/security-policy';
 import { SecretSealingKey } from '../secrets/file-secret';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
 import { fleetError } from '../errors';
+import { checkCidrs } from '../validation';
 import { createAccessLogBucket } from '../routing/access-logs';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 
@@ -104,6 +105,9 @@ export interface QaStackProps extends StackProps {
    * Upload the compose file's file secrets (`secrets: x: file: ./x.txt`), sealed at synth with this asymmetric KMS
    * key, instead of generating their values (see `FileSecret` and docs/secrets.md).
    *
+   * Its `environment` defaults to `'Qa'` here, so every branch stack opens the seals made once for QA (and no other
+   * environment's).
+   *
    * @default - file secrets get generated values (a warning names each)
    */
   readonly sealSecretFiles?: SecretSealingKey;
@@ -190,11 +194,8 @@ export class QaStack extends Stack {
     if (props.allowedCidrs?.length === 0) {
       throw fleetError(this, 'allowedCidrs is empty, so nobody could reach the QA environment', "list the office or VPN ranges, e.g. ['198.51.100.0/24'], or leave allowedCidrs out for an internal load balancer");
     }
-    for (const cidr of props.allowedCidrs ?? []) {
-      if (/\/0$/.test(cidr)) {
-        throw fleetError(this, `allowedCidrs holds ${cidr}, which opens the QA environment to the whole internet`, 'list only the office or VPN ranges');
-      }
-    }
+    // A /0, or ranges that together cover the internet (0.0.0.0/1 + 128.0.0.0/1), would open a branch to anyone.
+    checkCidrs(this, 'allowedCidrs', props.allowedCidrs, { allowAnywhere: false, what: 'office or VPN ranges' });
     const domain = props.domain.toLowerCase().replace(/\.$/, '');
     if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(domain)) {
       throw fleetError(this, `domain '${props.domain}' is not a DNS name`, "give a name such as 'qa.example.internal'");
@@ -244,7 +245,9 @@ export class QaStack extends Stack {
       namedVolumes: props.namedVolumes,
       volumeRemovalPolicy: cleanUp ? RemovalPolicy.DESTROY : undefined,
       publishPorts: props.publishPorts,
-      sealSecretFiles: props.sealSecretFiles,
+      // Every branch of QA is one sealing environment: a branch stack has a name of its own, and CI (which has no
+      // plain secret files) can only deploy the seals made once for QA.
+      sealSecretFiles: props.sealSecretFiles && { ...props.sealSecretFiles, environment: props.sealSecretFiles.environment ?? 'Qa' },
       securityPolicy: props.securityPolicy,
       projectDirectory: props.projectDirectory,
       externalNamePrefix: props.externalNamePrefix,

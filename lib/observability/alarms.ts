@@ -4,7 +4,7 @@
  * topic (the cluster's). Alarm names are fixed strings, never references, so an ECS service can name its own
  * deployment alarms without a circular dependency.
  */
-import { ArnFormat, Duration, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Lazy, Names, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,6 +13,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
+import { containerInsightsOff } from '../cluster/container-insights';
 import type { FleetCluster } from '../cluster/fleet-cluster';
 import { AlarmSpec, routeAlarmSpecs, serviceAlarmSpecs } from './thresholds';
 
@@ -133,7 +134,14 @@ export function serviceAlarms(service: AlarmedService, input: { cpuTargetPercent
       usingMetrics: { desired: insights('DesiredTaskCount', cloudwatch.Stats.MINIMUM), running: insights('RunningTaskCount', cloudwatch.Stats.MAXIMUM) },
     }),
   };
-  return remember(service, serviceAlarmSpecs(input).map((spec) => makeAlarm(scope, service, spec, metrics[spec.kind], topic, service.node.path)));
+  // Without Container Insights the running-task alarm would read no data and never fire: left out, and said so.
+  const insightsOff = containerInsightsOff(service.cluster.cluster);
+  if (insightsOff) {
+    Annotations.of(service).addWarningV2('cdk-container-fleet:alarms-container-insights',
+      'no tasks-below-desired alarm: it reads Container Insights, which the cluster has off. Turn containerInsights on to have it');
+  }
+  const specs = serviceAlarmSpecs(input).filter((s) => !(insightsOff && s.kind === 'tasks-below-desired'));
+  return remember(service, specs.map((spec) => makeAlarm(scope, service, spec, metrics[spec.kind], topic, service.node.path)));
 }
 
 /**
@@ -164,10 +172,32 @@ export function routeAlarms(service: AlarmedService, loadBalancer: IConstruct, t
   // Named after the route's scope, so the alarms of two load balancers routing one service never share a name.
   const alarms = remember(service, specs.map((spec) => makeAlarm(scope, scope, spec, metrics[spec.kind], topic, `${service.node.path} routed by ${loadBalancer.node.path}`)));
   const rollback = alarms.filter((_, i) => specs[i].rollsBackDeployments);
-  service.service.enableDeploymentAlarms(rollback.map((a) => NAMES.get(a)!), { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
+  addDeploymentAlarms(service, rollback.map((a) => NAMES.get(a)!));
   // The names are plain strings (no reference), so CloudFormation needs telling that the alarms come first.
   for (const a of rollback) service.service.node.addDependency(a);
   return alarms;
+}
+
+const DEPLOYMENT_ALARMS = new WeakMap<IConstruct, string[]>();
+
+/**
+ * Adds alarm names to the service's ECS deployment alarms (rollback on alarm). One list per service, rendered lazily:
+ * aws-cdk-lib 2.276's `enableDeploymentAlarms` keeps only the names of its first call, so a service routed by a
+ * second load balancer would lose that route's alarms.
+ */
+function addDeploymentAlarms(service: AlarmedService, names: string[]): void {
+  let list = DEPLOYMENT_ALARMS.get(service);
+  if (!list) {
+    list = [];
+    DEPLOYMENT_ALARMS.set(service, list);
+    const all = list;
+    (service.service.node.defaultChild as ecs.CfnService).addPropertyOverride('DeploymentConfiguration.Alarms', {
+      AlarmNames: Lazy.list({ produce: () => all }),
+      Enable: true,
+      Rollback: true,
+    });
+  }
+  list.push(...names);
 }
 
 /** Alarms of the environment as a whole, on its alarm topic. */

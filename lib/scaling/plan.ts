@@ -93,7 +93,8 @@ export function planScaling(input: ScalingInput, desiredCount: number): { plan: 
     return out;
   });
 
-  const anyTarget = [input.cpuPercent, input.memoryPercent, input.requestsPerTarget, input.responseTimeSeconds, input.messagesPerTask].some((v) => v !== undefined);
+  // Response time only adds tasks (it has no data without requests), so on its own it still needs CPU to take them away.
+  const anyTarget = [input.cpuPercent, input.memoryPercent, input.requestsPerTarget, input.messagesPerTask].some((v) => v !== undefined);
   return {
     plan: {
       minTasks, maxTasks,

@@ -73,7 +73,7 @@ export interface ServiceScaling {
   /**
    * Target average CPU utilization of the service's tasks, in percent of their reservation.
    *
-   * @default - no CPU target (70 when no target at all is given)
+   * @default - no CPU target; 70 when no other target that removes tasks is given (memory, requests, queue)
    */
   readonly cpuPercent?: number;
   /**
@@ -91,7 +91,8 @@ export interface ServiceScaling {
   readonly requestsPerTarget?: number;
   /**
    * Target average response time of the service's routes: tasks are added while the load balancer's
-   * TargetResponseTime average is above it. Applies once the service is routed.
+   * TargetResponseTime average is above it. It only adds tasks (response time has no data while no request comes,
+   * and would hold a quiet service at its peak); the other targets remove them. Applies once the service is routed.
    *
    * @default - no response-time target
    */

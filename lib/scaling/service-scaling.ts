@@ -11,6 +11,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import type { FleetCluster } from '../cluster/fleet-cluster';
+import { containerInsightsOff } from '../cluster/container-insights';
 import { instanceCapacity } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { capacityShortfall, planScaling, ScalingPlan, TaskDemand } from './plan';
@@ -56,6 +57,9 @@ export function applyServiceScaling(service: ScaledService, scaling: ServiceScal
   }, desiredCount);
   if (plan.messagesPerTask !== undefined && plan.minTasks < 1) {
     problems.push({ setting: 'minTasks', problem: 'is 0 while scaling on a queue: backlog per task is undefined without a running task, so nothing would ever start one', fix: 'give minTasks of at least 1' });
+  }
+  if (plan.messagesPerTask !== undefined && containerInsightsOff(service.cluster.cluster)) {
+    problems.push({ setting: 'queue', problem: 'scales on the backlog per running task, which reads Container Insights\' RunningTaskCount, but the cluster has Container Insights off', fix: 'turn containerInsights on for the cluster, or scale on CPU or requests instead' });
   }
   if (problems.length > 0) {
     const p = problems[0];
@@ -152,6 +156,10 @@ export function scaleOnRoute(service: ScaledService, loadBalancer: elbv2.Applica
     scaled.target.scaleToTrackMetric(`ResponseTime${n}`, {
       customMetric: targetGroup.metrics.targetResponseTime({ statistic: 'Average', period: Duration.minutes(1) }),
       targetValue: scaled.plan.responseTimeSeconds,
+      // Response time is no utilization metric: it has no data while no request comes, and Application Auto Scaling
+      // keeps the largest capacity any policy asks for, so this policy would hold a quiet service at its peak. It adds
+      // tasks; the other targets (CPU by default) take them away.
+      disableScaleIn: true,
       ...cooldowns,
     });
   }

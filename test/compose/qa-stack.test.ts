@@ -7,6 +7,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { DEFAULT_QA_COMPOSE_FILE, qaStackName, QaStack, QaStackProps } from '../../lib/environments/qa';
 import { unitTestApp, validatedApp } from '../support/app';
+import { testSealingKey } from '../secrets/keys';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
 const base: QaStackProps = { env, allowedCidrs: ['203.0.113.0/24'], domain: 'qa.example.internal' };
@@ -123,7 +124,8 @@ describe('compose warnings in a strict app', () => {
 describe('QaStack input checks', () => {
   test.each([
     [{ allowedCidrs: [] }, /allowedCidrs is empty/],
-    [{ allowedCidrs: ['0.0.0.0/0'] }, /opens the QA environment to the whole internet/],
+    [{ allowedCidrs: ['0.0.0.0/0'] }, /allowedCidrs holds 0.0.0.0\/0, which admits the whole internet\. Fix: list only the office or VPN ranges/],
+    [{ allowedCidrs: ['0.0.0.0/1', '128.0.0.0/1'] }, /allowedCidrs holds 0.0.0.0\/1, 128.0.0.0\/1, which together admit the whole IPv4 internet/],
     [{ domain: 'not a domain' }, /domain 'not a domain' is not a DNS name/],
   ])('%j is refused', (override, message) => {
     expect(() => new QaStack(unitTestApp(), 'Qa', { ...base, ...override } as QaStackProps)).toThrow(message);
@@ -160,5 +162,23 @@ describe('qaStackName', () => {
   ])('%s → %s', (branch, name) => {
     expect(qaStackName(branch)).toBe(name);
     expect(qaStackName(branch)).toMatch(/^[A-Za-z][A-Za-z0-9-]{0,127}$/);
+  });
+});
+
+describe('QaStack sealing environment', () => {
+  test('every branch stack opens the seals made for environment Qa unless told otherwise', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-seal-'));
+    try {
+      const composeFile = path.join(dir, 'compose.yaml');
+      fs.writeFileSync(composeFile, 'services:\n  db:\n    image: mariadb:11\n    secrets: [root]\nsecrets:\n  root:\n    file: ./root.txt\n');
+      fs.writeFileSync(path.join(dir, 'root.txt'), 'qa-root-pw');
+      const sealingKey = { keyArn: 'arn:aws:kms:eu-west-1:493827162534:key/5b7e2c19-3f4a-4d8e-b1c6-9a0f2e7d4c31', publicKey: testSealingKey().publicKeyPem };
+      const branch = new QaStack(unitTestApp(), qaStackName('feature/a'), { ...base, branch: 'feature/a', composeFile, sealSecretFiles: sealingKey });
+      Template.fromStack(branch).hasResourceProperties('Custom::FleetSealedSecret', { Environment: 'Qa' });
+      const own = new QaStack(unitTestApp(), qaStackName('feature/b'), { ...base, branch: 'feature/b', composeFile, sealSecretFiles: { ...sealingKey, environment: 'QaSpecial' } });
+      Template.fromStack(own).hasResourceProperties('Custom::FleetSealedSecret', { Environment: 'QaSpecial' });
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -338,3 +338,14 @@ describe('bundling', () => {
     expect(new TextDecoder().decode(full.outputFiles![0].contents)).toContain('PriorRequestNotComplete');
   });
 });
+
+describe('the updater queue\'s concurrency (deploy-time review)', () => {
+  test('one message group per record could run an invocation per record: the event source mapping caps it at 3', () => {
+    const stack = new Stack(unitTestApp(), 'Capped', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 1, natGateways: 0 });
+    const group = new autoscaling.AutoScalingGroup(stack, 'Asg', { vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(), vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC } });
+    const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1D633PJN98FT9', zoneName: 'example.com' });
+    new AsgDnsRecord(stack, 'Dns', { autoScalingGroup: group, hostedZone, recordName: 'a.example.com' });
+    Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+});

@@ -1,4 +1,5 @@
 import { fakeHttp } from '../support/fake-http';
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
 import {
@@ -701,8 +702,8 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
         await expect(handler(queued('asg-dns-updater', schedule))).resolves.toEqual({ batchItemFailures: [] });
         expect(r53.commandCalls(ListResourceRecordSetsCommand)).toHaveLength(0);
         expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
-          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:a.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:a.example.com`, from: 'm1' }) },
-          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:b.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:b.example.com`, from: 'm1' }) },
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:a.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:a.example.com`, from: 'm1' }), MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/) },
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:b.example.com', MessageBody: JSON.stringify({ action: 'reconcile-record', record: `${ZONE}:b.example.com`, from: 'm1' }), MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/) },
         ]);
       });
 
@@ -718,9 +719,13 @@ describe('the FIFO queue path (issue 10, item 1)', () => {
         world([{ name: 'my-asg', tag, instances: [{ id: I1, public: '203.0.113.1' }] }]);
         const launch = fixture('eventbridge-launch-successful.json');
         await handler(queued('asg-dns-updater', launch));
-        expect(sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input)).toEqual([
-          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:app.example.com', MessageBody: JSON.stringify(launch) },
+        const sent = sqs.commandCalls(SendMessageCommand).map((c) => c.args[0].input);
+        expect(sent).toEqual([
+          { QueueUrl: process.env.DNS_UPDATER_QUEUE_URL, MessageGroupId: 'record:app.example.com', MessageBody: JSON.stringify(launch), MessageDeduplicationId: expect.stringMatching(/^[0-9a-f]{64}$/) },
         ]);
+        // Content-based deduplication would take the body's SHA-256, the intake message's own id for 5 minutes: the
+        // fan-out must carry an id of its own, or SQS accepts it and never delivers it.
+        expect(sent[0].MessageDeduplicationId).not.toBe(crypto.createHash('sha256').update(JSON.stringify(launch)).digest('hex'));
       });
     });
   });

@@ -1,5 +1,5 @@
 import { Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FleetCluster, FleetLoadBalancer, FleetService } from '../../lib';
 import { cpuHighPercent, latencyHighSeconds, memoryHighPercent, routeAlarmSpecs, serviceAlarmSpecs } from '../../lib/observability/thresholds';
@@ -89,6 +89,34 @@ describe('alarms by default', () => {
     new FleetService(stack, 'b', { cluster, image: 'nginx:1.27' });
     const names = alarmNames(Template.fromStack(stack));
     expect(new Set(names).size).toBe(names.length);
+  });
+});
+
+describe('deployment alarms and Container Insights (deploy-time review)', () => {
+  test('a service routed by two load balancers rolls back on the alarms of both routes', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0 });
+    const service = new FleetService(stack, 'web', { cluster, image: 'nginx:1.27', containerPort: 80 });
+    new FleetLoadBalancer(stack, 'LbA', { vpc: cluster.vpc, accessLogs: false }).route(service, { path: '/*' });
+    new FleetLoadBalancer(stack, 'LbB', { vpc: cluster.vpc, accessLogs: false }).route(service, { path: '/*' });
+    const t = Template.fromStack(stack);
+    const routeAlarms = alarmNames(t).filter((n) => /-(target-5xx|unhealthy-targets|latency-p99)$/.test(n));
+    expect(routeAlarms).toHaveLength(6);
+    const [svc] = Object.values<any>(t.findResources('AWS::ECS::Service'));
+    expect([...svc.Properties.DeploymentConfiguration.Alarms.AlarmNames].sort()).toEqual([...routeAlarms].sort());
+  });
+
+  test('without Container Insights the tasks-below-desired alarm is left out, with a warning', () => {
+    const build = () => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, containerInsights: false });
+      new FleetService(stack, 'web', { cluster, image: 'nginx:1.27' });
+      return stack;
+    };
+    const names = alarmNames(Template.fromStack(build()));
+    expect(names.filter((n) => n.endsWith('-tasks-below-desired'))).toEqual([]);
+    expect(names.filter((n) => n.endsWith('-cpu-high'))).toHaveLength(1);
+    Annotations.fromStack(build()).hasWarning('/Test/web', Match.stringLikeRegexp('no tasks-below-desired alarm: it reads Container Insights'));
   });
 });
 

@@ -54,6 +54,20 @@ describe('FleetService scaling', () => {
     t.resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 4);
   });
 
+  test('response time only adds tasks (no data without requests would hold a quiet service at its peak); CPU removes them', () => {
+    const t = setup({ maxTasks: 10, responseTime: Duration.millis(300) }, true).template();
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: { CustomizedMetricSpecification: Match.objectLike({ MetricName: 'TargetResponseTime' }), DisableScaleIn: true } });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: { PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, TargetValue: DEFAULT_CPU_PERCENT } });
+  });
+
+  test('queue scaling on a cluster without Container Insights fails: the backlog per task would have no data', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, containerInsights: false });
+    const queue = new sqs.Queue(stack, 'Jobs', { enforceSSL: true });
+    expect(() => new FleetService(stack, 'worker', { cluster, image: 'busybox:1.36', scaling: { minTasks: 1, maxTasks: 5, queue: { queue, messagesPerTask: 10 } } }))
+      .toThrow(/scaling.queue: scales on the backlog per running task.*Container Insights off.*Fix: turn containerInsights on/);
+  });
+
   test('request and response-time targets wait for a route: an unrouted service has none', () => {
     setup({ maxTasks: 10, requestsPerTarget: 1000 }).template().resourceCountIs('AWS::ApplicationAutoScaling::ScalingPolicy', 0);
   });
