@@ -135,7 +135,7 @@ function backlogPolicy(scope: Construct, service: ScaledService, target: appscal
 }
 
 /** Called for each load-balancer route of a service: request and response-time targets apply per target group. */
-export function scaleOnRoute(service: ScaledService, loadBalancer: elbv2.ApplicationLoadBalancer, targetGroup: elbv2.ApplicationTargetGroup): void {
+export function scaleOnRoute(service: ScaledService, loadBalancer: { readonly loadBalancerFullName: string }, targetGroup: elbv2.ApplicationTargetGroup): void {
   const scaled = SCALED.get(service);
   if (!scaled || scaled.routed.has(targetGroup)) return;
   scaled.routed.add(targetGroup);
