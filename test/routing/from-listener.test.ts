@@ -1,3 +1,4 @@
+import { Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -7,32 +8,37 @@ import { IFleetCluster } from '../../lib/cluster/imported-cluster';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetListenerAttributes } from '../../lib/routing/imported-listener';
 import { FleetService, FleetServiceProps } from '../../lib/service/fleet-service';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { FleetPreflightChecks } from '../../lib/preflight';
+import { validatedApp } from '../support/app';
 import { testStack } from '../support/fixtures';
 
-const LISTENER_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:111111111111:listener/app/platform-alb/50dc6c495c0c9188/f2f7dc8efc522ab2';
+const LISTENER_ARN = 'arn:aws:elasticloadbalancing:eu-west-1:493827162534:listener/app/platform-alb/50dc6c495c0c9188/f2f7dc8efc522ab2';
 
 /** Everything a platform team runs, imported: a VPC, a cluster with its capacity provider, an ALB listener. */
-function platform(options: { instanceType?: ec2.InstanceType; alarmTopicArn?: string; listener?: Partial<FleetListenerAttributes> } = {}) {
-  const stack = testStack();
+function platform(options: { instanceType?: ec2.InstanceType; alarmTopicArn?: string; listener?: Partial<FleetListenerAttributes>; stack?: Stack } = {}) {
+  const stack = options.stack ?? testStack();
   const alarmTopic = options.alarmTopicArn ? sns.Topic.fromTopicArn(stack, 'Topic', options.alarmTopicArn) : undefined;
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
     vpcId: 'vpc-0123456789abcdef0',
     availabilityZones: ['eu-west-1a', 'eu-west-1b'],
-    publicSubnetIds: ['subnet-pub-a', 'subnet-pub-b'],
-    privateSubnetIds: ['subnet-priv-a', 'subnet-priv-b'],
+    publicSubnetIds: ['subnet-0aaaaaaaaaaaaaaa1', 'subnet-0aaaaaaaaaaaaaaa2'],
+    publicSubnetRouteTableIds: ['rtb-0aaaaaaaaaaaaaaa1', 'rtb-0aaaaaaaaaaaaaaa2'],
+    privateSubnetIds: ['subnet-0bbbbbbbbbbbbbbb1', 'subnet-0bbbbbbbbbbbbbbb2'],
+    privateSubnetRouteTableIds: ['rtb-0bbbbbbbbbbbbbbb1', 'rtb-0bbbbbbbbbbbbbbb2'],
     vpcCidrBlock: '10.0.0.0/16',
   });
   const cluster = FleetCluster.fromClusterAttributes(stack, 'Cluster', {
     clusterName: 'platform-cluster',
     vpc,
     capacityProviderName: 'platform-capacity',
-    instanceSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'InstanceSg', 'sg-instances'),
+    instanceSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'InstanceSg', 'sg-0123456789abcdef1'),
     instanceType: options.instanceType,
     alarmTopic,
   });
   const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
     listenerArn: LISTENER_ARN,
-    securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'AlbSg', 'sg-alb'),
+    securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'AlbSg', 'sg-0123456789abcdef2'),
   });
   const routing = FleetLoadBalancer.fromListener(stack, 'Shared', { listener, priorityRange: { from: 1000, to: 1999 }, ...options.listener });
   const service = (id: string, overrides: Partial<FleetServiceProps> = {}) => new FleetService(stack, id, { cluster, image: 'nginx:1.27', containerPort: 80, ...overrides });
@@ -83,11 +89,11 @@ describe('bring your own infrastructure: an imported VPC, cluster and listener (
 
   test("admits the listener's security group to the imported instance security group on the dynamic host ports", () => {
     template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
-      GroupId: 'sg-instances', SourceSecurityGroupId: 'sg-alb', IpProtocol: 'tcp', FromPort: 32768, ToPort: 65535,
+      GroupId: 'sg-0123456789abcdef1', SourceSecurityGroupId: 'sg-0123456789abcdef2', IpProtocol: 'tcp', FromPort: 32768, ToPort: 65535,
     });
     // Nothing else is opened on the instances.
     const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress')).map((r) => r.Properties);
-    expect(ingress.every((r) => r.SourceSecurityGroupId === 'sg-alb')).toBe(true);
+    expect(ingress.every((r) => r.SourceSecurityGroupId === 'sg-0123456789abcdef2')).toBe(true);
   });
 
   test("puts the alarm topic under the imported cluster, with the tasks-not-placed alarm on its capacity provider", () => {
@@ -107,6 +113,14 @@ describe('bring your own infrastructure: an imported VPC, cluster and listener (
       })]),
     });
     expect(routing.loadBalancerFullName).toBe('app/platform-alb/50dc6c495c0c9188');
+  });
+
+  test('is cdk-nag and preflight clean in a validated app', () => {
+    const app = validatedApp();
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
+    const imported = platform({ stack: new Stack(app, 'Byo', { env: { account: '493827162534', region: 'eu-west-1' } }), instanceType: new ec2.InstanceType('t3.medium') });
+    imported.routing.route(imported.service('web'), { host: 'shop.example.com' });
+    expect(() => app.synth()).not.toThrow();
   });
 
   test('notes once that tasks are not checked to fit when the instance type is not given', () => {
@@ -206,6 +220,18 @@ describe('FleetLoadBalancer.fromListener', () => {
     const web = service('web');
     for (let i = 0; i < 6; i++) routing.route(web, { host: `s${i}.example.com` });
     expect(() => Template.fromStack(stack)).toThrow(/6 routes of the same specificity .* gives each of the 198 specificities 5; widen the range to at least 1188 priorities/);
+  });
+
+  test("scales a service on its requests per target, on the listener's load balancer, and skips the capacity check of an imported cluster", () => {
+    const { stack, routing, service } = platform({ instanceType: new ec2.InstanceType('t3.small') });
+    routing.route(service('web', { scaling: { maxTasks: 500, requestsPerTarget: 1000 } }), { host: 'shop.example.com' });
+    const template = Template.fromStack(stack);
+    const [policy] = Object.values(template.findResources('AWS::ApplicationAutoScaling::ScalingPolicy')).map((r) => r.Properties);
+    const label = stack.resolve(policy.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification.ResourceLabel);
+    expect(JSON.stringify(label)).toContain('app/platform-alb/50dc6c495c0c9188/');
+    template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['service/platform-cluster/'])] }) });
+    // The group's maximum size is unknown: no capacity warning, however many tasks.
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('PROVISIONING'))).toHaveLength(0);
   });
 
   test('refuses a duplicate route', () => {
