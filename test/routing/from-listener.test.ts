@@ -152,6 +152,18 @@ describe('FleetCluster.fromClusterAttributes', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmActions: ['arn:aws:sns:eu-west-1:111111111111:platform-alarms'] });
   });
 
+  test("routes from a FleetLoadBalancer of your own: its security group is admitted to the imported instance group", () => {
+    const { stack, vpc, service } = platform();
+    const lb = new FleetLoadBalancer(stack, 'Own', { vpc, accessLogs: false });
+    lb.route(service('web'), { path: '/*' });
+    const template = Template.fromStack(stack);
+    template.resourceCountIs('AWS::ElasticLoadBalancingV2::LoadBalancer', 1);
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: 'sg-0123456789abcdef1', SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^OwnSecurityGroup'), 'GroupId'] }, FromPort: 32768, ToPort: 65535,
+    });
+    template.hasResourceProperties('AWS::ECS::Service', { Cluster: 'platform-cluster', LoadBalancers: [Match.objectLike({ ContainerPort: 80 })] });
+  });
+
   test('refuses an empty cluster or capacity provider name', () => {
     const stack = testStack();
     const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['s-1'] });
