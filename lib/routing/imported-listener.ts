@@ -4,7 +4,7 @@
  * admitted to the services' instances, and the routes' alarms and request-count scaling.
  */
 import * as crypto from 'crypto';
-import { Annotations, Duration, Fn, Lazy } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Fn, Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
@@ -14,7 +14,7 @@ import { onServiceRouted } from '../service/routed';
 import { checkHealthCheckPath, checkHealthyHttpCodes } from './load-balancer-checks';
 import { hostPatternProblem, pathPatternProblem } from './patterns';
 import { routeKey } from './priorities';
-import { assignPrioritiesInRange, bandWidth, FULL_RANGE, PriorityRange, priorityRangeProblem } from './priority-range';
+import { assignPrioritiesInRangeDetailed, bandWidth, FULL_RANGE, PriorityRange, priorityRangeProblem } from './priority-range';
 import { ALB_QUOTAS } from './sharding';
 import { createTargetGroup } from './target-groups';
 
@@ -156,6 +156,8 @@ class ImportedFleetListener extends Construct implements IFleetListener {
     // arn:...:listener/app/<name>/<lb id>/<listener id>: the load balancer's full name, which its metrics use.
     const parts = Fn.split('/', attrs.listener.listenerArn, 5);
     this.loadBalancerFullName = `${Fn.select(1, parts)}/${Fn.select(2, parts)}/${Fn.select(3, parts)}`;
+    // After every route() call, before synthesis.
+    Aspects.of(this).add({ visit: (node) => { if (node === this) this.warnAboutCollisions(); } });
   }
 
   public get routes(): FleetListenerRoute[] {
@@ -184,14 +186,27 @@ class ImportedFleetListener extends Construct implements IFleetListener {
   }
 
   private priorityOf(key: string): number {
-    if (!this.priorities) {
-      try {
-        this.priorities = assignPrioritiesInRange(this.routes.map((r) => ({ host: r.host, path: r.path, priority: r.pinnedPriority })), this.priorityRange);
-      } catch (e) {
-        throw fleetError(this, (e as Error).message, 'widen priorityRange (ask the listener\'s owner), or route fewer services of that specificity here');
-      }
-    }
+    this.priorities ??= this.assign().priorities;
     return this.priorities.get(key)!;
+  }
+
+  private assign() {
+    try {
+      return assignPrioritiesInRangeDetailed(this.routes.map((r) => ({ host: r.host, path: r.path, priority: r.pinnedPriority })), this.priorityRange);
+    } catch (e) {
+      throw fleetError(this, (e as Error).message, 'widen priorityRange (ask the listener\'s owner), or route fewer services of that specificity here');
+    }
+  }
+
+  /** Warns about routes a hash collision moved off their preferred priority (run once, before synthesis). */
+  private warnAboutCollisions(): void {
+    for (const d of this.assign().displaced) {
+      const route = this.routesByKey.get(d.key)!;
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityCollision',
+        `the route to ${route.service.node.path} (host '${route.host ?? '*'}' path '${route.path ?? '*'}') got priority ${d.priority} because its preferred slot is held by ${d.holder.replace('|', ' ')}; `
+        + 'adding or removing a route that sorts before that one can move it onto a priority another rule still holds during the update. '
+        + `Pin it with route(..., { priority: ${d.priority} })`);
+    }
   }
 
   private checkRoute(service: FleetService, options: FleetListenerRouteOptions): void {

@@ -51,6 +51,18 @@ export function bandWidth(range: PriorityRange): number {
  *   routes of one specificity than the range gives each band (the message says how wide the range must be)
  */
 export function assignPrioritiesInRange(matches: readonly RouteMatch[], range: PriorityRange): Map<string, number> {
+  return assignPrioritiesInRangeDetailed(matches, range).priorities;
+}
+
+/** A route a hash collision moved off its preferred slot in its band: `holder` took it. */
+export interface DisplacedInRange {
+  readonly key: string;
+  readonly holder: string;
+  readonly priority: number;
+}
+
+/** {@link assignPrioritiesInRange}, also reporting the routes a collision moved (they can move again; pin them to fix them). */
+export function assignPrioritiesInRangeDetailed(matches: readonly RouteMatch[], range: PriorityRange): { priorities: Map<string, number>; displaced: DisplacedInRange[] } {
   const problem = priorityRangeProblem(range);
   if (problem) throw new Error(`priorityRange: ${problem}`);
   const width = bandWidth(range);
@@ -74,6 +86,7 @@ export function assignPrioritiesInRange(matches: readonly RouteMatch[], range: P
     const band = specificityBand(match);
     byBand.set(band, [...(byBand.get(band) ?? []), key]);
   }
+  const displaced: DisplacedInRange[] = [];
   for (const [band, keys] of byBand) {
     const base = range.from + band * width;
     const free = Array.from({ length: width }, (_, slot) => slot).filter((slot) => !pinned.has(base + slot));
@@ -81,13 +94,15 @@ export function assignPrioritiesInRange(matches: readonly RouteMatch[], range: P
       throw new Error(`${keys.length} routes of the same specificity need ${keys.length} priorities, but the range ${range.from}..${range.to} gives each of the `
         + `${BAND_COUNT} specificities ${width}${free.length < width ? ` (${width - free.length} of them pinned)` : ''}; widen the range to at least ${BAND_COUNT * (keys.length + width - free.length)} priorities`);
     }
-    const taken = new Set<number>(Array.from({ length: width }, (_, slot) => slot).filter((slot) => pinned.has(base + slot)));
+    const holder = new Map<number, string>(Array.from({ length: width }, (_, slot) => slot).filter((slot) => pinned.has(base + slot)).map((slot) => [slot, 'a pinned priority']));
     for (const key of [...keys].sort()) {
-      let slot = fnv1a(key) % width;
-      while (taken.has(slot)) slot = (slot + 1) % width;
-      taken.add(slot);
+      const preferred = fnv1a(key) % width;
+      let slot = preferred;
+      while (holder.has(slot)) slot = (slot + 1) % width;
+      holder.set(slot, key);
       result.set(key, base + slot);
+      if (slot !== preferred) displaced.push({ key, holder: holder.get(preferred)!, priority: base + slot });
     }
   }
-  return result;
+  return { priorities: result, displaced };
 }

@@ -4,6 +4,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { fnv1a } from '../../lib/hash';
 import { IFleetCluster } from '../../lib/cluster/imported-cluster';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetListenerAttributes } from '../../lib/routing/imported-listener';
@@ -244,6 +245,24 @@ describe('FleetLoadBalancer.fromListener', () => {
     template.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { ResourceId: Match.objectLike({ 'Fn::Join': ['', Match.arrayWith(['service/platform-cluster/'])] }) });
     // The group's maximum size is unknown: no capacity warning, however many tasks.
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('PROVISIONING'))).toHaveLength(0);
+  });
+
+  test('warns about a route a hash collision moved within its share, and pins end the warning', () => {
+    const hosts = Array.from({ length: 50 }, (_, i) => `h${i}.example.com`);
+    const slot = (host: string) => fnv1a(`${host}|`) % 5;
+    const [a, b] = hosts.flatMap((x, i) => hosts.slice(i + 1).filter((y) => slot(y) === slot(x)).map((y) => [x, y]))[0];
+    const { stack, routing, service } = platform();
+    const web = service('web');
+    routing.route(web, { host: a });
+    const moved = routing.route(web, { host: b });
+    const warnings = Annotations.fromStack(stack).findWarning('/Test/Shared', Match.stringLikeRegexp(`got priority ${stack.resolve(moved.priority)} because its preferred slot is held by ${a}`));
+    expect(warnings).toHaveLength(1);
+
+    const pinned = platform();
+    const web2 = pinned.service('web');
+    pinned.routing.route(web2, { host: a });
+    pinned.routing.route(web2, { host: b, priority: 1999 });
+    expect(Annotations.fromStack(pinned.stack).findWarning('*', Match.stringLikeRegexp('preferred slot'))).toHaveLength(0);
   });
 
   test('refuses a duplicate route', () => {
