@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { FleetClusterAttributes, IFleetCluster, importFleetCluster } from './imported-cluster';
 import { checkClusterSubnets } from './instance-capacity';
 import { InstanceHardening, instanceHardeningUserData, refusePrivilegedServices, resolveHardening } from './instance-hardening';
 import { loggingDriversUserDataCommand } from './logging-drivers';
@@ -155,7 +156,16 @@ export interface FleetClusterProps {
  * then the association, then the capacity provider, and only then the Auto Scaling Group,
  * whose unprotected instances terminate at once.
  */
-export class FleetCluster extends Construct implements ec2.IConnectable {
+export class FleetCluster extends Construct implements IFleetCluster {
+  /**
+   * An existing ECS cluster with EC2 capacity (a platform team's), to run {@link FleetService}s on: they place their
+   * tasks with its capacity provider, and load balancers that route to them are admitted to its instance security
+   * group. Nothing of the cluster is created or changed but those ingress rules. See docs/cluster.md, "Existing cluster".
+   */
+  public static fromClusterAttributes(scope: Construct, id: string, attrs: FleetClusterAttributes): IFleetCluster {
+    return importFleetCluster(scope, id, attrs);
+  }
+
   /** The VPC the cluster runs in. */
   public readonly vpc: ec2.IVpc;
   /** The ECS cluster. */
@@ -189,6 +199,11 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
    */
   public get alarmTopic(): sns.ITopic {
     return alarmTopicOf(this);
+  }
+
+  /** Name of the capacity provider every {@link FleetService} places its tasks with. */
+  public get capacityProviderName(): string {
+    return this.capacityProvider.capacityProviderName;
   }
 
   constructor(scope: Construct, id: string, props: FleetClusterProps = {}) {

@@ -89,7 +89,9 @@ export function containersFitProblem(instanceType: string, containers: readonly 
  * be added after the service (`service.taskDefinition.addContainer(...)`, a log router, a proxy), and the check at
  * construction sees only the main one. Values that are tokens are not judged.
  */
-export function addTaskFitValidation(scope: Construct, instanceType: ec2.InstanceType, taskDefinition: ecs.TaskDefinition): void {
+export function addTaskFitValidation(scope: Construct, instanceType: ec2.InstanceType | undefined, taskDefinition: ecs.TaskDefinition): void {
+  // An imported cluster without its instance type: nothing to check against (the cluster says so once).
+  if (instanceType === undefined) return;
   scope.node.addValidation({
     validate: () => {
       const containers = taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
@@ -113,7 +115,8 @@ export function addTaskFitValidation(scope: Construct, instanceType: ec2.Instanc
 }
 
 /** Throws when a task of this size can never be placed on the cluster's instances. */
-export function checkTaskFitsInstance(scope: Construct, instanceType: ec2.InstanceType, cpu: number, memoryMiB: number): void {
+export function checkTaskFitsInstance(scope: Construct, instanceType: ec2.InstanceType | undefined, cpu: number, memoryMiB: number): void {
+  if (instanceType === undefined) return;
   const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
   if (problem) {
     throw fleetError(scope, problem, `lower it, or give the FleetCluster a larger instanceType (for example ${suggestLarger(instanceType.toString(), cpu, memoryMiB)})`);

@@ -14,16 +14,16 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct, IConstruct } from 'constructs';
 import { containerInsightsOff } from '../cluster/container-insights';
-import type { FleetCluster } from '../cluster/fleet-cluster';
+import type { IFleetCluster } from '../cluster/imported-cluster';
 import { AlarmSpec, routeAlarmSpecs, serviceAlarmSpecs } from './thresholds';
 
 /** What the alarms need to know of a service (the service module imports this one, not the other way round). */
 export interface AlarmedService extends IConstruct {
   readonly service: ecs.Ec2Service;
-  readonly cluster: FleetCluster;
+  readonly cluster: IFleetCluster;
 }
 
-const TOPICS = new WeakMap<FleetCluster, sns.ITopic>();
+const TOPICS = new WeakMap<IFleetCluster, sns.ITopic>();
 const ALARMS = new WeakMap<IConstruct, cloudwatch.Alarm[]>();
 const ALARMED = new WeakSet<IConstruct>();
 /** The fixed name of each alarm (`Alarm.alarmName` is a reference, which a deployment alarm must not be). */
@@ -39,8 +39,8 @@ export function alarmsOf(service: IConstruct): cloudwatch.Alarm[] {
   return [...(ALARMS.get(service) ?? [])];
 }
 
-/** Makes `topic` the cluster's alarm topic (FleetCluster's `alarmTopic` prop). */
-export function useAlarmTopic(cluster: FleetCluster, topic: sns.ITopic): void {
+/** Makes `topic` the cluster's alarm topic (FleetCluster's `alarmTopic` prop, or an imported cluster's). */
+export function useAlarmTopic(cluster: IFleetCluster, topic: sns.ITopic): void {
   TOPICS.set(cluster, topic);
 }
 
@@ -49,9 +49,10 @@ export function useAlarmTopic(cluster: FleetCluster, topic: sns.ITopic): void {
  * customer managed key CloudWatch may use (CloudWatch cannot publish to a topic encrypted with the AWS managed
  * `aws/sns` key). With it come the environment's own alarms (tasks that cannot be placed).
  */
-export function alarmTopicOf(cluster: FleetCluster): sns.ITopic {
+export function alarmTopicOf(cluster: IFleetCluster): sns.ITopic {
   const existing = TOPICS.get(cluster);
   if (existing) return existing;
+  // Under the cluster's construct, also for an imported cluster: the topic is then this stack's, beside the import.
   const scope = new Construct(cluster, 'Alarms');
   const stack = Stack.of(cluster);
   const key = new kms.Key(scope, 'Key', {
@@ -201,14 +202,14 @@ function addDeploymentAlarms(service: AlarmedService, names: string[]): void {
 }
 
 /** Alarms of the environment as a whole, on its alarm topic. */
-function environmentAlarms(scope: Construct, cluster: FleetCluster, topic: sns.ITopic): void {
+function environmentAlarms(scope: Construct, cluster: IFleetCluster, topic: sns.ITopic): void {
   const spec: AlarmSpec = {
     kind: 'tasks-not-placed', threshold: 100, periodSeconds: 60, evaluationPeriods: 15, datapointsToAlarm: 15, comparison: 'GreaterThanThreshold', rollsBackDeployments: false,
     why: 'the capacity provider has needed more instances than it has for 15 minutes (CapacityProviderReservation above 100 %): tasks wait in PROVISIONING because the group is at its maximum or cannot launch',
   };
   const metric = new cloudwatch.Metric({
     namespace: 'AWS/ECS/ManagedScaling', metricName: 'CapacityProviderReservation', period: Duration.minutes(1), statistic: cloudwatch.Stats.MINIMUM,
-    dimensionsMap: { CapacityProviderName: cluster.capacityProvider.capacityProviderName, ClusterName: cluster.cluster.clusterName },
+    dimensionsMap: { CapacityProviderName: cluster.capacityProviderName, ClusterName: cluster.cluster.clusterName },
   });
   remember(cluster, [makeAlarm(scope, cluster, spec, metric, topic, cluster.node.path)]);
 }

@@ -11,6 +11,7 @@ import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
 import { checkDuration, checkWholeNumber } from '../validation';
 import { accessLogBucketFor } from './access-logs';
+import { FleetListenerAttributes, IFleetListener, importFleetListener } from './imported-listener';
 import { createLoadBalancer } from './listeners';
 import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, checkHealthyHttpCodes, vpcCidrBlockOf, warnAboutHttpHealthChecks } from './load-balancer-checks';
 import { hostPatternProblem, pathPatternProblem } from './patterns';
@@ -174,6 +175,15 @@ export interface FleetRoute {
  * health check on its port and a 30 s deregistration delay.
  */
 export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
+  /**
+   * Routes services on an existing ALB listener (a platform team's): the same `route(service, { host, path })`, with
+   * rule priorities inside `priorityRange` so the listener's other rules keep theirs, and the listener's security group
+   * admitted to the services' instances. No load balancer is created. See docs/routing.md, "Existing listener".
+   */
+  public static fromListener(scope: Construct, id: string, attrs: FleetListenerAttributes): IFleetListener {
+    return importFleetListener(scope, id, attrs);
+  }
+
   /** The first (and usually only) load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** The security group shared by all of this construct's load balancers. */

@@ -14,10 +14,10 @@ export interface TargetGroupOptions {
   readonly deregistrationDelay: Duration;
   readonly healthCheckPath: string;
   readonly healthyHttpCodes: string;
-  /** The load balancers' security group, admitted to the service's dynamic host ports. */
-  readonly securityGroup: ec2.ISecurityGroup;
+  /** The load balancers' security group (or an imported listener's), admitted to the service's dynamic host ports. */
+  readonly securityGroup: ec2.IConnectable;
   /** The listener the target group is attached to: the service registers only after it exists. */
-  readonly listener: elbv2.ApplicationListener;
+  readonly listener: elbv2.IApplicationListener;
   /** For the ingress rule's description. */
   readonly loadBalancerPath: string;
 }

@@ -10,8 +10,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
-import type { FleetCluster } from '../cluster/fleet-cluster';
 import { containerInsightsOff } from '../cluster/container-insights';
+import { FleetCluster } from '../cluster/fleet-cluster';
+import type { IFleetCluster } from '../cluster/imported-cluster';
 import { instanceCapacity } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { capacityShortfall, planScaling, ScalingPlan, TaskDemand } from './plan';
@@ -20,7 +21,7 @@ import { ServiceScaling } from './scaling-props';
 /** What scaling needs to know of a service, without importing the service module (which imports this one). */
 export interface ScaledService extends IConstruct {
   readonly service: ecs.Ec2Service;
-  readonly cluster: FleetCluster;
+  readonly cluster: IFleetCluster;
   readonly taskDefinition: ecs.TaskDefinition;
 }
 
@@ -138,7 +139,7 @@ function backlogPolicy(scope: Construct, service: ScaledService, target: appscal
 }
 
 /** Called for each load-balancer route of a service: request and response-time targets apply per target group. */
-export function scaleOnRoute(service: ScaledService, loadBalancer: elbv2.ApplicationLoadBalancer, targetGroup: elbv2.ApplicationTargetGroup): void {
+export function scaleOnRoute(service: ScaledService, loadBalancer: { readonly loadBalancerFullName: string }, targetGroup: elbv2.ApplicationTargetGroup): void {
   const scaled = SCALED.get(service);
   if (!scaled || scaled.routed.has(targetGroup)) return;
   scaled.routed.add(targetGroup);
@@ -166,7 +167,7 @@ export function scaleOnRoute(service: ScaledService, loadBalancer: elbv2.Applica
 }
 
 /** Services of each cluster that scale, for the capacity warning. */
-const SCALED_ON_CLUSTER = new WeakMap<FleetCluster, ScaledService[]>();
+const SCALED_ON_CLUSTER = new WeakMap<IFleetCluster, ScaledService[]>();
 
 /** Registers the service with its cluster's capacity check (one aspect per cluster, run once the app is built). */
 function watchClusterCapacity(service: ScaledService): void {
@@ -184,11 +185,13 @@ function watchClusterCapacity(service: ScaledService): void {
 class ClusterCapacityCheck implements IAspect {
   private done = false;
 
-  constructor(private readonly cluster: FleetCluster) {}
+  constructor(private readonly cluster: IFleetCluster) {}
 
   public visit(node: IConstruct): void {
     if (this.done || node !== this.cluster) return;
     this.done = true;
+    // An imported cluster's group (and so its maximum size) is not known here: nothing to check (it says so once).
+    if (!(this.cluster instanceof FleetCluster)) return;
     const capacity = instanceCapacity(this.cluster.instanceType.toString());
     const maxSize = (this.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize;
     if (!capacity || Token.isUnresolved(maxSize)) return;

@@ -5,7 +5,7 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct } from 'constructs';
-import { FleetCluster } from '../cluster/fleet-cluster';
+import type { IFleetCluster } from '../cluster/imported-cluster';
 import { addTaskFitValidation, checkTaskFitsInstance } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { serviceAlarms } from '../observability/alarms';
@@ -53,8 +53,8 @@ export interface FleetServiceConnect {
  * Properties of a {@link FleetService}.
  */
 export interface FleetServiceProps {
-  /** The cluster the service runs on. */
-  readonly cluster: FleetCluster;
+  /** The cluster the service runs on: a `FleetCluster`, or an existing one (`FleetCluster.fromClusterAttributes`). */
+  readonly cluster: IFleetCluster;
 
   /**
    * The container image: a registry reference such as `nginx:1.27` or `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:1.0`,
@@ -402,7 +402,7 @@ const MIN_MEMORY_MIB = 6;
  */
 export class FleetService extends Construct implements ec2.IConnectable {
   /** The cluster the service runs on. */
-  public readonly cluster: FleetCluster;
+  public readonly cluster: IFleetCluster;
   /** The ECS service. */
   public readonly service: ecs.Ec2Service;
   /** The task definition (bridge network mode). */
@@ -477,7 +477,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
       minHealthyPercent: props.minHealthyPercent ?? 50,
       circuitBreaker: { enable: true, rollback: props.rollbackOnFailure ?? true },
       // Explicit strategy: with a launch type instead, managed scaling would not see these tasks.
-      capacityProviderStrategies: [{ capacityProvider: props.cluster.capacityProvider.capacityProviderName, weight: 1 }],
+      capacityProviderStrategies: [{ capacityProvider: props.cluster.capacityProviderName, weight: 1 }],
       placementStrategies: [
         ecs.PlacementStrategy.spreadAcross(ecs.BuiltInAttributes.AVAILABILITY_ZONE),
         ecs.PlacementStrategy.spreadAcrossInstances(),

@@ -4,6 +4,7 @@
  */
 import { Token } from 'aws-cdk-lib';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import { IConstruct } from 'constructs';
 import { hasAlarms, routeAlarms } from '../observability/alarms';
 import { scaleOnRoute, scalingPlanOf } from '../scaling/service-scaling';
 import type { FleetService } from './fleet-service';
@@ -11,7 +12,12 @@ import type { FleetService } from './fleet-service';
 /** Target groups whose alarms exist: two routes of one service on one load balancer share a target group. */
 const ALARMED_GROUPS = new WeakSet<elbv2.ApplicationTargetGroup>();
 
-export function onServiceRouted(service: FleetService, loadBalancer: elbv2.ApplicationLoadBalancer, targetGroup: elbv2.ApplicationTargetGroup): void {
+/** The load balancer of a route: an ALB of a FleetLoadBalancer, or an imported listener (whose ARN names its load balancer). */
+export interface RoutingLoadBalancer extends IConstruct {
+  readonly loadBalancerFullName: string;
+}
+
+export function onServiceRouted(service: FleetService, loadBalancer: RoutingLoadBalancer, targetGroup: elbv2.ApplicationTargetGroup): void {
   scaleOnRoute(service, loadBalancer, targetGroup);
   if (!hasAlarms(service) || ALARMED_GROUPS.has(targetGroup)) return;
   ALARMED_GROUPS.add(targetGroup);
