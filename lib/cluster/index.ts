@@ -1,3 +1,4 @@
 export { FleetCluster } from './fleet-cluster';
 export type { FleetClusterProps } from './fleet-cluster';
 export type { InstanceHardening } from './instance-hardening';
+export type { SpotCapacity } from './spot-capacity';

@@ -89,7 +89,7 @@ export function containersFitProblem(instanceType: string, containers: readonly 
  * be added after the service (`service.taskDefinition.addContainer(...)`, a log router, a proxy), and the check at
  * construction sees only the main one. Values that are tokens are not judged.
  */
-export function addTaskFitValidation(scope: Construct, instanceType: ec2.InstanceType, taskDefinition: ecs.TaskDefinition): void {
+export function addTaskFitValidation(scope: Construct, instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[], taskDefinition: ecs.TaskDefinition): void {
   scope.node.addValidation({
     validate: () => {
       const containers = taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
@@ -102,8 +102,11 @@ export function addTaskFitValidation(scope: Construct, instanceType: ec2.Instanc
         if (Token.isUnresolved(memory) || Token.isUnresolved(cpu)) return [];
         reservations.push({ name: container.containerName, cpu, memoryMiB: memory });
       }
-      const problem = containersFitProblem(instanceType.toString(), reservations);
-      if (!problem) return [];
+      // A cluster of several types (additionalInstanceTypes) may launch any of them: the task must fit each.
+      const types = typesOf(instanceTypes);
+      const instanceType = types.find((t) => containersFitProblem(t.toString(), reservations) !== undefined);
+      if (!instanceType) return [];
+      const problem = containersFitProblem(instanceType.toString(), reservations)!;
       const cpu = reservations.reduce((sum, c) => sum + c.cpu, 0);
       const memoryMiB = reservations.reduce((sum, c) => sum + c.memoryMiB, 0);
       return [fleetError(scope, problem,
@@ -113,11 +116,17 @@ export function addTaskFitValidation(scope: Construct, instanceType: ec2.Instanc
 }
 
 /** Throws when a task of this size can never be placed on the cluster's instances. */
-export function checkTaskFitsInstance(scope: Construct, instanceType: ec2.InstanceType, cpu: number, memoryMiB: number): void {
-  const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
-  if (problem) {
+export function checkTaskFitsInstance(scope: Construct, instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[], cpu: number, memoryMiB: number): void {
+  // A cluster of several types (additionalInstanceTypes) may launch any of them: the task must fit the smallest.
+  for (const instanceType of typesOf(instanceTypes)) {
+    const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
+    if (!problem) continue;
     throw fleetError(scope, problem, `lower it, or give the FleetCluster a larger instanceType (for example ${suggestLarger(instanceType.toString(), cpu, memoryMiB)})`);
   }
+}
+
+function typesOf(instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[]): readonly ec2.InstanceType[] {
+  return Array.isArray(instanceTypes) ? instanceTypes : [instanceTypes as ec2.InstanceType];
 }
 
 function suggestLarger(instanceType: string, cpu: number, memoryMiB: number): string {
