@@ -57,7 +57,7 @@ describe('FleetService placement', () => {
 
   test.each<[string, Partial<FleetServiceProps>, RegExp]>([
     ['a desiredCount', { desiredCount: 3 }, /desiredCount \(3\) cannot be set/],
-    ['scaling', { scaling: { minCount: 1, maxCount: 4 } } as Partial<FleetServiceProps>, /the task count cannot scale/],
+    ['scaling', { scaling: { minTasks: 1, maxTasks: 4 } }, /the task count cannot scale/],
     ['a maxHealthyPercent above 100', { maxHealthyPercent: 200 }, /maxHealthyPercent must be 100/],
     ['a minHealthyPercent of 100', { minHealthyPercent: 100 }, /minHealthyPercent 100/],
   ])('DAEMON refuses %s', (_name, overrides, message) => {
