@@ -21,9 +21,9 @@ export enum ServicePlacement {
   RANDOM = 'random',
   /**
    * One task on every instance of the cluster (ECS DAEMON scheduling), for agents such as log shippers or node
-   * exporters. No `desiredCount` or `scaling`: the count follows the instances. ECS does not take a capacity
-   * provider strategy for daemon services, so the service runs with the EC2 launch type and managed scaling does
-   * not count its tasks (they start on whatever instances the other services need).
+   * exporters. No `desiredCount` or `scaling`: the count follows the instances. The service runs with the EC2 launch
+   * type and no capacity provider strategy (as aws-cdk-lib builds daemon services), so managed scaling does not count
+   * its tasks: they start on whatever instances the other services need.
    */
   DAEMON = 'daemon',
 }
@@ -60,8 +60,9 @@ export function placementStrategiesOf(placement: ServicePlacement): ecs.Placemen
 
 /**
  * How the service is scheduled. Replica services place with the cluster's capacity provider (so managed scaling sees
- * their tasks) and the placement's strategies. A daemon service has neither: ECS refuses a capacity provider strategy
- * and placement strategies for DAEMON, and its maximum percent must be 100 (a task per instance, never two).
+ * their tasks) and the placement's strategies. A daemon service has neither: it takes no placement strategies, runs with
+ * the EC2 launch type (capacity provider strategies are for replica services), and its maximum percent must be 100
+ * (a task per instance, never two).
  */
 export function serviceSchedulingOf(scope: Construct, input: SchedulingInput, capacityProvider: string, desiredCount: number): ServiceScheduling {
   const placement = input.placement ?? ServicePlacement.SPREAD_ACROSS_ZONES_AND_INSTANCES;
