@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { checkClusterSubnets } from './instance-capacity';
 import { InstanceHardening, instanceHardeningUserData, refusePrivilegedServices, resolveHardening } from './instance-hardening';
 import { loggingDriversUserDataCommand } from './logging-drivers';
-import { allInstanceTypes, groupCapacityOptions, SpotCapacity } from './spot-capacity';
+import { acknowledgeMixedInstancesNag, allInstanceTypes, groupCapacityOptions, SpotCapacity } from './spot-capacity';
 import { fleetError } from '../errors';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
@@ -294,6 +294,7 @@ export class FleetCluster extends Construct implements ec2.IConnectable {
       }),
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(2) }),
     });
+    acknowledgeMixedInstancesNag(this.autoScalingGroup);
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-AS3',
       reason: 'scaling is driven by the ECS capacity provider (managed scaling), and Auto Scaling sends every launch and termination (successful or not) to EventBridge without configuration, where alerting subscribes; SNS notifications per group would duplicate those events',

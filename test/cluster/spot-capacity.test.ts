@@ -76,6 +76,15 @@ describe('FleetCluster Spot and mixed instance types', () => {
     expect(JSON.stringify(Object.values(templates))).toContain('ECS_CLUSTER=');
   });
 
+  test('the mixed policy\'s launch template keeps the encrypted gp3 root volume (why cdk-nag EC26 is acknowledged there)', () => {
+    const { stack } = clusterWith({ additionalInstanceTypes: [t('t3a.medium')], spot: {} });
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+      LaunchTemplateData: Match.objectLike({
+        BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: Match.objectLike({ Encrypted: true, VolumeType: 'gp3' }) }],
+      }),
+    });
+  });
+
   test('exposes every instance type, instanceType first', () => {
     const { cluster } = clusterWith({ instanceType: t('m6i.large'), additionalInstanceTypes: [t('m5.large')] });
     expect(cluster.instanceTypes.map(String)).toEqual(['m6i.large', 'm5.large']);
