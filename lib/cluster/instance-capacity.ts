@@ -41,6 +41,17 @@ export function instanceCapacity(instanceType: string): InstanceCapacity | undef
 }
 
 /**
+ * The least of each dimension over several instance types (a mixed instances group may launch only the smallest), or
+ * undefined when a type is not in the table.
+ */
+export function smallestCapacity(instanceTypes: readonly string[]): InstanceCapacity | undefined {
+  const capacities = instanceTypes.map(instanceCapacity);
+  if (!capacities.length || capacities.some((c) => c === undefined)) return undefined;
+  const known = capacities as InstanceCapacity[];
+  return { cpu: Math.min(...known.map((c) => c.cpu)), memoryMiB: Math.min(...known.map((c) => c.memoryMiB)) };
+}
+
+/**
  * Why a task of `cpu` units and `memoryMiB` cannot run on `instanceType`, or undefined when it can (or the type is
  * not in the table, or a value is a token).
  */

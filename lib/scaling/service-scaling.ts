@@ -11,7 +11,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
 import type { FleetCluster } from '../cluster/fleet-cluster';
-import { instanceCapacity } from '../cluster/instance-capacity';
+import { smallestCapacity } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { capacityShortfall, planScaling, ScalingPlan, TaskDemand } from './plan';
 import { ServiceScaling } from './scaling-props';
@@ -181,7 +181,7 @@ class ClusterCapacityCheck implements IAspect {
   public visit(node: IConstruct): void {
     if (this.done || node !== this.cluster) return;
     this.done = true;
-    const capacity = instanceCapacity(this.cluster.instanceType.toString());
+    const capacity = smallestCapacity(this.cluster.instanceTypes.map(String));
     const maxSize = (this.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize;
     if (!capacity || Token.isUnresolved(maxSize)) return;
     const demands: TaskDemand[] = (SCALED_ON_CLUSTER.get(this.cluster) ?? []).map((s) => ({ name: s.node.path, count: SCALED.get(s)!.plan.maxTasks, ...taskSize(s.taskDefinition) }));

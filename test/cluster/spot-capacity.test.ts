@@ -132,3 +132,17 @@ describe('FleetService fits the smallest instance type of a mixed cluster', () =
     expect(() => Template.fromStack(stack)).toThrow(/more than a c6i.large instance has/);
   });
 });
+
+describe('the scaling capacity check of a mixed cluster', () => {
+  test('counts every instance as the smallest type: a smaller additional type turns a fitting plan into a warning', () => {
+    const plan = (additionalInstanceTypes: ec2.InstanceType[]) => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, instanceType: t('r6i.large'), additionalInstanceTypes, minCapacity: 1, maxCapacity: 2 });
+      new FleetService(stack, 'web', { cluster, image: 'nginx:1.27', cpu: 512, memoryLimitMiB: 3000, scaling: { maxTasks: 4 } });
+      return stack;
+    };
+    // 2 × r6i.large (16 GiB each) hold 4 × 3,000 MiB; 2 × c6i.large (4 GiB each) hold only 2.
+    Annotations.fromStack(plan([])).hasNoWarning('*', Match.stringLikeRegexp('PROVISIONING'));
+    Annotations.fromStack(plan([t('c6i.large')])).hasWarning('/Test/Cluster', Match.stringLikeRegexp('PROVISIONING'));
+  });
+});
