@@ -41,6 +41,13 @@ describe('deploy.mode: global', () => {
     expect(serviceOf(t, /web/)).toEqual(expect.objectContaining({ SchedulingStrategy: 'REPLICA', DesiredCount: 1, CapacityProviderStrategy: [expect.objectContaining({ Weight: 1 })] }));
   });
 
+  test('a global service with a published port is routed like any other (one target per instance)', () => {
+    const { template } = project('services:\n  web:\n    image: nginx\n    ports: ["80:80"]\n    deploy:\n      mode: global\n');
+    const web = serviceOf(template(), /web/);
+    expect(web).toEqual(expect.objectContaining({ SchedulingStrategy: 'DAEMON', LaunchType: 'EC2' }));
+    expect(web.LoadBalancers).toEqual([expect.objectContaining({ ContainerName: 'web', ContainerPort: 80 })]);
+  });
+
   test('replicated (the default) stays a replica service', () => {
     const { template } = project('services:\n  web:\n    image: nginx\n    deploy:\n      mode: replicated\n      replicas: 3\n');
     expect(serviceOf(template(), /web/)).toEqual(expect.objectContaining({ SchedulingStrategy: 'REPLICA', DesiredCount: 3 }));
