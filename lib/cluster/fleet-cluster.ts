@@ -12,6 +12,7 @@ import { FleetClusterAttributes, IFleetCluster, importFleetCluster } from './imp
 import { checkClusterSubnets } from './instance-capacity';
 import { InstanceHardening, instanceHardeningUserData, refusePrivilegedServices, resolveHardening } from './instance-hardening';
 import { loggingDriversUserDataCommand } from './logging-drivers';
+import { acknowledgeMixedInstancesNag, allInstanceTypes, groupCapacityOptions, SpotCapacity } from './spot-capacity';
 import { fleetError } from '../errors';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
@@ -49,6 +50,24 @@ export interface FleetClusterProps {
    * @default t3.medium
    */
   readonly instanceType?: ec2.InstanceType;
+
+  /**
+   * Further instance types the group may launch besides `instanceType` (a mixed instances policy), so Spot can draw on
+   * several capacity pools or on-demand can fall back when a type runs short. Same architecture as `instanceType`;
+   * every FleetService is checked to fit the smallest of them.
+   *
+   * @default - only `instanceType`
+   */
+  readonly additionalInstanceTypes?: ec2.InstanceType[];
+
+  /**
+   * Run part of the capacity on Spot instances: an on-demand base, Spot above it (price-capacity-optimized), with
+   * capacity rebalancing. Interrupted instances are drained by the capacity provider's managed draining like any
+   * other termination. See docs/cluster.md, "Spot capacity".
+   *
+   * @default - on-demand instances only
+   */
+  readonly spot?: SpotCapacity;
 
   /**
    * Fewest instances. ECS managed scaling moves the group between `minCapacity` and `maxCapacity`.
@@ -185,6 +204,8 @@ export class FleetCluster extends Construct implements IFleetCluster {
   public readonly instanceRole: iam.IRole;
   /** The instance type of the capacity (FleetService checks that its tasks fit). */
   public readonly instanceType: ec2.InstanceType;
+  /** Every instance type the group may launch: `instanceType`, then `additionalInstanceTypes` (FleetService checks that its tasks fit each). */
+  public readonly instanceTypes: ec2.InstanceType[];
   /** Network access to the instances (and so to tasks in bridge mode). */
   public readonly connections: ec2.Connections;
   /**
@@ -269,10 +290,11 @@ export class FleetCluster extends Construct implements IFleetCluster {
       associatePublicIpAddress: publicInstances ? true : undefined,
     });
 
+    this.instanceTypes = allInstanceTypes(this.instanceType, props.additionalInstanceTypes);
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Capacity', {
       vpc: this.vpc,
       vpcSubnets: { subnetType: publicInstances ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      launchTemplate: this.launchTemplate,
+      ...groupCapacityOptions(this, { launchTemplate: this.launchTemplate, instanceType: this.instanceType, additionalInstanceTypes: props.additionalInstanceTypes, spot: props.spot, minCapacity, maxCapacity }),
       minCapacity,
       maxCapacity,
       // When the launch template changes (instance type, AMI, user data), CloudFormation starts an instance refresh:
@@ -287,6 +309,7 @@ export class FleetCluster extends Construct implements IFleetCluster {
       }),
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(2) }),
     });
+    acknowledgeMixedInstancesNag(this.autoScalingGroup);
     Validations.of(this.autoScalingGroup).acknowledge({
       id: 'AwsSolutions-AS3',
       reason: 'scaling is driven by the ECS capacity provider (managed scaling), and Auto Scaling sends every launch and termination (successful or not) to EventBridge without configuration, where alerting subscribes; SNS notifications per group would duplicate those events',

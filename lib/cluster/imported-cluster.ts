@@ -27,6 +27,12 @@ export interface IFleetCluster extends IConstruct, ec2.IConnectable {
    * @default - unknown (an imported cluster without `instanceType`): those checks are skipped
    */
   readonly instanceType?: ec2.InstanceType;
+  /**
+   * Every instance type the capacity may launch (mixed instances, Spot): a task must fit the smallest.
+   *
+   * @default - `instanceType` alone, or unknown
+   */
+  readonly instanceTypes?: ec2.InstanceType[];
   /** The topic the environment's alarms notify. */
   readonly alarmTopic: sns.ITopic;
 }

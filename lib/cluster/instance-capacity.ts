@@ -41,6 +41,17 @@ export function instanceCapacity(instanceType: string): InstanceCapacity | undef
 }
 
 /**
+ * The least of each dimension over several instance types (a mixed instances group may launch only the smallest), or
+ * undefined when a type is not in the table.
+ */
+export function smallestCapacity(instanceTypes: readonly string[]): InstanceCapacity | undefined {
+  const capacities = instanceTypes.map(instanceCapacity);
+  if (!capacities.length || capacities.some((c) => c === undefined)) return undefined;
+  const known = capacities as InstanceCapacity[];
+  return { cpu: Math.min(...known.map((c) => c.cpu)), memoryMiB: Math.min(...known.map((c) => c.memoryMiB)) };
+}
+
+/**
  * Why a task of `cpu` units and `memoryMiB` cannot run on `instanceType`, or undefined when it can (or the type is
  * not in the table, or a value is a token).
  */
@@ -89,9 +100,9 @@ export function containersFitProblem(instanceType: string, containers: readonly 
  * be added after the service (`service.taskDefinition.addContainer(...)`, a log router, a proxy), and the check at
  * construction sees only the main one. Values that are tokens are not judged.
  */
-export function addTaskFitValidation(scope: Construct, instanceType: ec2.InstanceType | undefined, taskDefinition: ecs.TaskDefinition): void {
+export function addTaskFitValidation(scope: Construct, instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[] | undefined, taskDefinition: ecs.TaskDefinition): void {
   // An imported cluster without its instance type: nothing to check against (the cluster says so once).
-  if (instanceType === undefined) return;
+  if (instanceTypes === undefined) return;
   scope.node.addValidation({
     validate: () => {
       const containers = taskDefinition.node.children.filter((c): c is ecs.ContainerDefinition => c instanceof ecs.ContainerDefinition);
@@ -104,8 +115,11 @@ export function addTaskFitValidation(scope: Construct, instanceType: ec2.Instanc
         if (Token.isUnresolved(memory) || Token.isUnresolved(cpu)) return [];
         reservations.push({ name: container.containerName, cpu, memoryMiB: memory });
       }
-      const problem = containersFitProblem(instanceType.toString(), reservations);
-      if (!problem) return [];
+      // A cluster of several types (additionalInstanceTypes) may launch any of them: the task must fit each.
+      const types = typesOf(instanceTypes);
+      const instanceType = types.find((t) => containersFitProblem(t.toString(), reservations) !== undefined);
+      if (!instanceType) return [];
+      const problem = containersFitProblem(instanceType.toString(), reservations)!;
       const cpu = reservations.reduce((sum, c) => sum + c.cpu, 0);
       const memoryMiB = reservations.reduce((sum, c) => sum + c.memoryMiB, 0);
       return [fleetError(scope, problem,
@@ -115,12 +129,18 @@ export function addTaskFitValidation(scope: Construct, instanceType: ec2.Instanc
 }
 
 /** Throws when a task of this size can never be placed on the cluster's instances. */
-export function checkTaskFitsInstance(scope: Construct, instanceType: ec2.InstanceType | undefined, cpu: number, memoryMiB: number): void {
-  if (instanceType === undefined) return;
-  const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
-  if (problem) {
+export function checkTaskFitsInstance(scope: Construct, instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[] | undefined, cpu: number, memoryMiB: number): void {
+  if (instanceTypes === undefined) return;
+  // A cluster of several types (additionalInstanceTypes) may launch any of them: the task must fit the smallest.
+  for (const instanceType of typesOf(instanceTypes)) {
+    const problem = taskFitProblem(instanceType.toString(), cpu, memoryMiB);
+    if (!problem) continue;
     throw fleetError(scope, problem, `lower it, or give the FleetCluster a larger instanceType (for example ${suggestLarger(instanceType.toString(), cpu, memoryMiB)})`);
   }
+}
+
+function typesOf(instanceTypes: ec2.InstanceType | readonly ec2.InstanceType[]): readonly ec2.InstanceType[] {
+  return Array.isArray(instanceTypes) ? instanceTypes : [instanceTypes as ec2.InstanceType];
 }
 
 function suggestLarger(instanceType: string, cpu: number, memoryMiB: number): string {

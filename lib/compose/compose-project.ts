@@ -16,6 +16,7 @@ import { displayPath, readFileIfExists } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
+import { ServicePlacement } from '../service/placement';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
@@ -383,7 +384,7 @@ export class ComposeProject extends Construct {
           portMappingName: portName(p), discoveryName: `${plan.names.discoveryPrefix}-${p.containerPort}`, dnsName: plan.names.dnsName, port: p.containerPort,
         })),
       },
-      ...loggingOptionsOf(plan.logging, this),
+      ...loggingOptionsOf(plan.logging),
     });
     if (typeof image !== 'string') {
       Validations.of(service.taskDefinition).acknowledge({
@@ -626,7 +627,9 @@ function containerOptionsOf(plan: ServicePlan): Partial<FleetServiceProps> {
     cpu: plan.cpu,
     memoryLimitMiB: plan.memoryLimitMiB,
     memoryReservationMiB: plan.memoryReservationMiB,
-    desiredCount: plan.desiredCount,
+    // deploy.mode global: one task on every instance (a daemon service has no count).
+    desiredCount: plan.deployment.global ? undefined : plan.desiredCount,
+    placement: plan.deployment.global ? ServicePlacement.DAEMON : undefined,
     environment: plan.environment,
     command: plan.command,
     entryPoint: plan.entryPoint,
@@ -669,14 +672,15 @@ function containerOptionsOf(plan: ServicePlan): Partial<FleetServiceProps> {
 }
 
 /**
- * The container's logging: awslogs without a group of its own writes into the service's log group with the
- * options it gives (date format, multi-line pattern, mode, buffer size); awslogs with a group, and every other
- * driver ECS accepts on EC2, is passed with its options as written.
+ * The container's logging: awslogs always writes into the service's log group, with the options the file gives that
+ * shape the records (date format, multi-line pattern, mode, buffer size); every other driver ECS accepts on EC2 is
+ * passed with its options as written.
  */
-function loggingOptionsOf(logging: LoggingPlan | undefined, scope: Construct): Pick<FleetServiceProps, 'logDriver' | 'awsLogsOptions'> {
+function loggingOptionsOf(logging: LoggingPlan | undefined): Pick<FleetServiceProps, 'logDriver' | 'awsLogsOptions'> {
   if (!logging) return {};
   const o = logging.options;
-  if (logging.driver === 'awslogs' && o['awslogs-group'] === undefined) {
+  // awslogs: always the service's own group (translate-container.ts keeps only the options that shape the records).
+  if (logging.driver === 'awslogs') {
     return {
       awsLogsOptions: {
         datetimeFormat: o['awslogs-datetime-format'],
@@ -686,8 +690,7 @@ function loggingOptionsOf(logging: LoggingPlan | undefined, scope: Construct): P
       },
     };
   }
-  const options = logging.driver === 'awslogs' ? { 'awslogs-region': Stack.of(scope).region, ...o } : o;
-  return { logDriver: new ecs.GenericLogDriver({ logDriver: logging.driver, options }) };
+  return { logDriver: new ecs.GenericLogDriver({ logDriver: logging.driver, options: o }) };
 }
 
 /** The VPC's CIDR as written when the VPC is made here (so security group checks can read it), else its token. */

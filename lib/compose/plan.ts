@@ -92,6 +92,8 @@ export interface LoggingPlan {
 
 /** Deployment settings from `deploy.update_config`. */
 export interface DeploymentPlan {
+  /** `deploy.mode: global`: one task on every instance (ECS DAEMON scheduling), no desired count. */
+  readonly global?: boolean;
   readonly minHealthyPercent?: number;
   readonly maxHealthyPercent?: number;
   readonly rollbackOnFailure?: boolean;

@@ -200,18 +200,20 @@ function gpuCountOf(ctx: ServiceContext): number | undefined {
  */
 export function deploymentOf(ctx: ServiceContext, desiredCount: number): DeploymentPlan {
   const deploy = ctx.svc.deploy ?? {};
+  const global = deploy.mode === 'global';
   const reasons: Record<string, string> = {
-    mode: 'services run replicated (one task per replica); global (one per instance) is not supported',
+    mode: `'${deploy.mode}' is not an ECS service: the service runs replicated (one task per replica; jobs run continuously)`,
     endpoint_mode: 'Service Connect gives each service one name whatever the mode',
     labels: 'service labels are not set; labels on the container (labels:) are',
     rollback_config: 'the deployment circuit breaker rolls back to the last working deployment at once',
-    placement: 'tasks spread over Availability Zones and instances',
+    placement: global ? 'a task runs on every instance' : 'tasks spread over Availability Zones and instances',
   };
   for (const key of Object.keys(reasons)) {
-    if (deploy[key] === undefined || (key === 'mode' && deploy.mode === 'replicated')) continue;
+    if (deploy[key] === undefined || (key === 'mode' && (deploy.mode === 'replicated' || global))) continue;
     ctx.warn('deploy', `${key} is ignored: ${reasons[key]}`);
   }
   restartPolicyOf(ctx);
+  if (global) return globalDeploymentOf(ctx);
   const update = deploy.update_config;
   if (update === undefined) return {};
   const ignored = ['delay', 'monitor', 'max_failure_ratio'].filter((k) => update[k] !== undefined);
@@ -232,6 +234,28 @@ export function deploymentOf(ctx: ServiceContext, desiredCount: number): Deploym
     ctx.warn('deploy', 'update_config.failure_action continue becomes pause: the ECS circuit breaker stops a failing deployment (without rolling it back)');
   }
   return { ...plan, rollbackOnFailure: action === 'rollback' };
+}
+
+/**
+ * `deploy.mode: global`: one task on every instance, the ECS DAEMON scheduling strategy. ECS replaces a daemon's tasks
+ * in place (maximum 100 %, minimum FleetService's 50 %), so `order` and `parallelism` have no equivalent; `replicas`
+ * and `scale` mean nothing (Compose itself refuses `replicas` with global).
+ */
+function globalDeploymentOf(ctx: ServiceContext): DeploymentPlan {
+  const { svc } = ctx;
+  if (svc.deploy?.replicas !== undefined) ctx.warn('deploy', 'replicas is ignored: mode global runs one task on every instance');
+  if (svc.scale !== undefined) ctx.warn('scale', 'ignored: deploy.mode global runs one task on every instance');
+  const update = svc.deploy?.update_config;
+  if (update === undefined) return { global: true };
+  const ignored = ['parallelism', 'order', 'delay', 'monitor', 'max_failure_ratio'].filter((k) => update[k] !== undefined);
+  if (ignored.length) {
+    ctx.warn('deploy', `update_config ${ignored.join(', ')} ignored: with mode global ECS replaces the task of up to half the instances at a time, each stopped before its replacement starts`);
+  }
+  const action = update.failure_action ?? 'pause';
+  if (action === 'continue') {
+    ctx.warn('deploy', 'update_config.failure_action continue becomes pause: the ECS circuit breaker stops a failing deployment (without rolling it back)');
+  }
+  return { global: true, rollbackOnFailure: action === 'rollback' };
 }
 
 /** `deploy.restart_policy`: ECS replaces every stopped task, which is `condition: any`; the rest is warned. */
@@ -496,14 +520,54 @@ export function loggingOf(ctx: ServiceContext): LoggingPlan | undefined {
     ctx.warn('logging', `driver ${driver} is not available on ECS (it accepts ${[...LOG_DRIVERS].join(', ')}); logs go to CloudWatch Logs (awslogs, the service's log group)`);
     return undefined;
   }
-  if (driver === 'awslogs' && Object.keys(options).length === 0) return undefined;
-  if (driver === 'awslogs' && options['awslogs-group'] === undefined) {
-    const mapped = ['awslogs-datetime-format', 'awslogs-multiline-pattern', 'mode', 'max-buffer-size'];
-    const dropped = Object.keys(options).filter((k) => !mapped.includes(k));
-    if (dropped.length) ctx.warn('logging', `awslogs option(s) ${dropped.join(', ')} ignored: without awslogs-group the service's own log group, region and stream prefix are used`);
-    if (dropped.length === Object.keys(options).length) return undefined;
-  }
+  if (driver === 'awslogs') return awsLogsOf(ctx, options);
   return { driver: driver as LoggingPlan['driver'], options };
+}
+
+/**
+ * Options of the awslogs driver that say where the logs go: the library's, never the file's. The service's own log
+ * group, region and stream prefix are used, so a compose file (maybe a stranger's branch) cannot write into another
+ * environment's log group, create groups, or send its records to an endpoint of its choosing.
+ */
+export const AWSLOGS_DESTINATION_OPTIONS: readonly string[] = [
+  'awslogs-group', 'awslogs-region', 'awslogs-stream-prefix', 'awslogs-stream', 'awslogs-create-group', 'awslogs-create-stream',
+  'awslogs-endpoint', 'awslogs-credentials-endpoint',
+];
+
+/** awslogs options kept as written: how records are cut and buffered. */
+const AWSLOGS_KEPT_OPTIONS: readonly string[] = ['awslogs-datetime-format', 'awslogs-multiline-pattern', 'mode', 'max-buffer-size'];
+
+/**
+ * awslogs: always the service's own log group; the options that shape the records (date format, multi-line pattern,
+ * mode, buffer size) are kept, the destination ones ({@link AWSLOGS_DESTINATION_OPTIONS}) are replaced with a warning.
+ */
+function awsLogsOf(ctx: ServiceContext, options: Record<string, string>): LoggingPlan | undefined {
+  const kept: Record<string, string> = {};
+  const destination = Object.keys(options).filter((k) => AWSLOGS_DESTINATION_OPTIONS.includes(k));
+  if (destination.length) {
+    ctx.warn('logging', `awslogs option(s) ${destination.join(', ')} replaced: logs go to the service's own log group, region and stream prefix `
+      + '(a compose file may not choose where its logs are written)');
+  }
+  const other = Object.keys(options).filter((k) => !AWSLOGS_DESTINATION_OPTIONS.includes(k) && !AWSLOGS_KEPT_OPTIONS.includes(k));
+  if (other.length) ctx.warn('logging', `awslogs option(s) ${other.join(', ')} not passed: ECS takes ${AWSLOGS_KEPT_OPTIONS.join(', ')} besides the destination`);
+  for (const key of AWSLOGS_KEPT_OPTIONS) {
+    const value = options[key];
+    if (value === undefined) continue;
+    if (key === 'mode' && value !== 'blocking' && value !== 'non-blocking') {
+      ctx.warn('logging', `awslogs mode '${value}' is not a mode (blocking or non-blocking); the default, blocking, is used`);
+    } else if (key === 'max-buffer-size') {
+      // Passed on as whole MiB (aws-cdk-lib's maxBufferSize, which renders bytes); below 1 MiB is 1 MiB.
+      const mib = parseSizeMiB(value);
+      if (mib === undefined) ctx.warn('logging', `awslogs max-buffer-size '${value}' is not a size (such as 4m); the default, 1 MiB, is used`);
+      else kept[key] = `${Math.max(1, mib)}m`;
+    } else {
+      kept[key] = value;
+    }
+  }
+  if (kept['max-buffer-size'] !== undefined && kept.mode !== 'non-blocking') {
+    ctx.warn('logging', 'awslogs max-buffer-size has no effect without mode non-blocking');
+  }
+  return Object.keys(kept).length ? { driver: 'awslogs', options: kept } : undefined;
 }
 
 /** Keys about the network and the platform that have no ECS equivalent, warned precisely. */

@@ -54,6 +54,9 @@ const WARN_REASONS: Record<string, string> = {
   security_opt: 'Docker security options are not set',
   pid: 'the container keeps its own PID namespace',
   ipc: 'the container keeps its own IPC namespace',
+  // ECS VolumesFrom reaches only containers of the same task, and compose services never share a task here.
+  volumes_from: 'each compose service is a task of its own, and ECS shares volumes only between containers of one task; '
+    + "mount the same named volume in both services instead (namedVolumes: 'efs' to share it across instances)",
 };
 
 /** Translates a loaded compose file into the services to build. */

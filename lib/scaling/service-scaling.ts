@@ -13,7 +13,7 @@ import { Construct, IConstruct } from 'constructs';
 import { containerInsightsOff } from '../cluster/container-insights';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import type { IFleetCluster } from '../cluster/imported-cluster';
-import { instanceCapacity } from '../cluster/instance-capacity';
+import { smallestCapacity } from '../cluster/instance-capacity';
 import { fleetError } from '../errors';
 import { capacityShortfall, planScaling, ScalingPlan, TaskDemand } from './plan';
 import { ServiceScaling } from './scaling-props';
@@ -192,7 +192,7 @@ class ClusterCapacityCheck implements IAspect {
     this.done = true;
     // An imported cluster's group (and so its maximum size) is not known here: nothing to check (it says so once).
     if (!(this.cluster instanceof FleetCluster)) return;
-    const capacity = instanceCapacity(this.cluster.instanceType.toString());
+    const capacity = smallestCapacity(this.cluster.instanceTypes.map(String));
     const maxSize = (this.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize;
     if (!capacity || Token.isUnresolved(maxSize)) return;
     const demands: TaskDemand[] = (SCALED_ON_CLUSTER.get(this.cluster) ?? []).map((s) => ({ name: s.node.path, count: SCALED.get(s)!.plan.maxTasks, ...taskSize(s.taskDefinition) }));

@@ -2,7 +2,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { Stack } from 'aws-cdk-lib';
-import { containersFitProblem, instanceCapacity, taskFitProblem } from '../../lib/cluster/instance-capacity';
+import { containersFitProblem, instanceCapacity, smallestCapacity, taskFitProblem } from '../../lib/cluster/instance-capacity';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetService } from '../../lib/service/fleet-service';
 import { unitTestApp } from '../support/app';
@@ -25,6 +25,17 @@ describe('instanceCapacity', () => {
     expect(taskFitProblem('t3.small', 4096, 512)).toMatch(/cpu 4096 is more than a t3.small instance has \(2048 CPU units\)/);
     expect(taskFitProblem('t3.small', 256, 4096)).toMatch(/memoryLimitMiB 4096 is more than a t3.small instance has \(2048 MiB\)/);
     expect(taskFitProblem('t3.small', 2048, 2048)).toBeUndefined();
+  });
+});
+
+describe('smallestCapacity', () => {
+  test('takes the least CPU and the least memory over the types (a c and an r type of one size)', () => {
+    expect(smallestCapacity(['r6i.large', 'c6i.large', 'm6i.xlarge'])).toEqual({ cpu: 2048, memoryMiB: 4096 });
+  });
+
+  test('is undefined when a type is not in the table, or there is none', () => {
+    expect(smallestCapacity(['m6i.large', 'x2idn.metal'])).toBeUndefined();
+    expect(smallestCapacity([])).toBeUndefined();
   });
 });
 

@@ -34,6 +34,31 @@ describe('deploymentOf', () => {
     expect(deploymentOf(ctx, 4)).toEqual({ minHealthyPercent: 75, maxHealthyPercent: 100, rollbackOnFailure: false });
   });
 
+  test('mode global is the DAEMON strategy: no percentages (a task per instance, replaced in place), nothing warned', () => {
+    const ctx = svc('    deploy:\n      mode: global\n');
+    expect(deploymentOf(ctx, 1)).toEqual({ global: true });
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  test('mode global keeps failure_action rollback and warns replicas, scale, order and parallelism', () => {
+    const ctx = svc('    scale: 2\n    deploy:\n      mode: global\n      replicas: 3\n      update_config: {parallelism: 2, order: start-first, failure_action: rollback}\n');
+    expect(deploymentOf(ctx, 3)).toEqual({ global: true, rollbackOnFailure: true });
+    expect(messages(ctx)).toEqual([
+      expect.stringMatching(/replicas is ignored: mode global runs one task on every instance/),
+      expect.stringMatching(/deploy.mode global runs one task on every instance/),
+      expect.stringMatching(/update_config parallelism, order ignored: with mode global/),
+    ]);
+  });
+
+  test('modes ECS has no service for (jobs) are warned and run replicated; replicated is silent', () => {
+    const job = svc('    deploy:\n      mode: replicated-job\n');
+    expect(deploymentOf(job, 1)).toEqual({});
+    expect(messages(job)).toEqual([expect.stringMatching(/mode is ignored: 'replicated-job' is not an ECS service/)]);
+    const replicated = svc('    deploy:\n      mode: replicated\n');
+    deploymentOf(replicated, 1);
+    expect(replicated.warnings).toEqual([]);
+  });
+
   test('update_config start-first starts a batch of new tasks before stopping old ones', () => {
     expect(deploymentOf(svc('    deploy:\n      update_config: {parallelism: 2, order: start-first}\n'), 4)).toEqual({ minHealthyPercent: 100, maxHealthyPercent: 150, rollbackOnFailure: false });
   });
@@ -131,11 +156,51 @@ describe('loggingOf', () => {
     expect(loggingOf(svc('    logging:\n      driver: fluentd\n'))).toEqual({ driver: 'fluentd', options: {} });
   });
 
-  test('awslogs without options is the default; awslogs options keep the service log group, others are warned', () => {
+  test('awslogs without options is the default; awslogs options keep the service log group, destination ones are replaced', () => {
     expect(loggingOf(svc('    logging:\n      driver: awslogs\n'))).toBeUndefined();
     const ctx = svc('    logging:\n      driver: awslogs\n      options: {awslogs-multiline-pattern: "^INFO", awslogs-create-group: "true"}\n');
-    expect(loggingOf(ctx)).toEqual({ driver: 'awslogs', options: { 'awslogs-multiline-pattern': '^INFO', 'awslogs-create-group': 'true' } });
-    expect(messages(ctx)).toEqual([expect.stringMatching(/awslogs option\(s\) awslogs-create-group ignored/)]);
+    expect(loggingOf(ctx)).toEqual({ driver: 'awslogs', options: { 'awslogs-multiline-pattern': '^INFO' } });
+    expect(messages(ctx)).toEqual([expect.stringMatching(/awslogs option\(s\) awslogs-create-group replaced: logs go to the service's own log group/)]);
+  });
+
+  test('the options that shape records are kept without a warning (the default driver is awslogs)', () => {
+    const ctx = svc('    logging:\n      options:\n        awslogs-datetime-format: "%Y-%m-%d %H:%M:%S"\n        awslogs-multiline-pattern: "^\\\\["\n        mode: non-blocking\n        max-buffer-size: 4m\n');
+    expect(loggingOf(ctx)).toEqual({ driver: 'awslogs', options: {
+      'awslogs-datetime-format': '%Y-%m-%d %H:%M:%S', 'awslogs-multiline-pattern': '^\\[', 'mode': 'non-blocking', 'max-buffer-size': '4m',
+    } });
+    expect(ctx.warnings).toEqual([]);
+  });
+
+  test('another environment\'s log group, region, stream prefix or endpoint are never passed (the library\'s own are used)', () => {
+    const ctx = svc('    logging:\n      driver: awslogs\n      options:\n        awslogs-group: Prod/app\n        awslogs-region: us-east-1\n        awslogs-stream-prefix: x\n'
+      + '        awslogs-endpoint: https://evil.example\n        mode: non-blocking\n');
+    expect(loggingOf(ctx)).toEqual({ driver: 'awslogs', options: { mode: 'non-blocking' } });
+    expect(messages(ctx)).toEqual([expect.stringMatching(/awslogs-group, awslogs-region, awslogs-stream-prefix, awslogs-endpoint replaced/)]);
+  });
+
+  test('a group alone is replaced: nothing is left, so the default awslogs configuration is used', () => {
+    const ctx = svc('    logging:\n      driver: awslogs\n      options: {awslogs-group: Prod/app}\n');
+    expect(loggingOf(ctx)).toBeUndefined();
+    expect(messages(ctx)).toEqual([expect.stringMatching(/awslogs-group replaced/)]);
+  });
+
+  test('options ECS does not take, a bad mode and a bad size are warned; a size below 1 MiB becomes 1 MiB', () => {
+    const ctx = svc('    logging:\n      options: {tag: web, mode: fast, max-buffer-size: lots}\n');
+    expect(loggingOf(ctx)).toBeUndefined();
+    expect(messages(ctx)).toEqual([
+      expect.stringMatching(/awslogs option\(s\) tag not passed/),
+      expect.stringMatching(/mode 'fast' is not a mode/),
+      expect.stringMatching(/max-buffer-size 'lots' is not a size/),
+    ]);
+    const small = svc('    logging:\n      options: {mode: non-blocking, max-buffer-size: 512k}\n');
+    expect(loggingOf(small)?.options['max-buffer-size']).toBe('1m');
+    expect(small.warnings).toEqual([]);
+  });
+
+  test('max-buffer-size without non-blocking mode is warned: Docker ignores it', () => {
+    const ctx = svc('    logging:\n      options: {max-buffer-size: 4m}\n');
+    expect(loggingOf(ctx)?.options).toEqual({ 'max-buffer-size': '4m' });
+    expect(messages(ctx)).toEqual([expect.stringMatching(/no effect without mode non-blocking/)]);
   });
 
   test('a driver ECS does not accept (local, none) is warned and CloudWatch Logs used', () => {

@@ -86,9 +86,10 @@ describe('translateCompose: container', () => {
   test('deploy keys ECS replaces are warned, naming what happens instead (update_config maps, see translate-container.test.ts)', () => {
     const plan = only('services:\n  web:\n    image: x\n    deploy:\n      mode: global\n      update_config: {parallelism: 2}\n      placement: {constraints: [node.role==manager]}\n');
     expect(other(plan).map((w) => w.message)).toEqual([
-      expect.stringContaining('deploy: mode is ignored: services run replicated'),
-      expect.stringContaining('deploy: placement is ignored'),
+      expect.stringContaining('deploy: placement is ignored: a task runs on every instance'),
+      expect.stringContaining('deploy: update_config parallelism ignored: with mode global'),
     ]);
+    expect(plan.deployment).toEqual({ global: true, rollbackOnFailure: false });
   });
 
   test('healthcheck: CMD, CMD-SHELL, string, NONE and disable; Compose defaults; ECS limits with warnings', () => {
