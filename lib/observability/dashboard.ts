@@ -2,7 +2,7 @@
  * A CloudWatch dashboard of one environment, generated from its constructs: the alarms' states, the cluster, one row
  * per service (requests, 5xx, latency, CPU and memory, running against desired tasks) and the DNS updater.
  */
-import { Annotations, ArnFormat, Duration, Stack } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
@@ -67,8 +67,9 @@ export class FleetDashboard extends Construct {
     super(scope, id);
     this.cluster = props.cluster;
     this.loadBalancer = props.loadBalancer;
+    // In a nested stack the stack's name is only known at deploy time: no check then (it is CloudFormation's own).
     this.baseName = props.dashboardName ?? Stack.of(this).stackName;
-    if (!/^[A-Za-z0-9_-]{1,251}$/.test(this.baseName)) {
+    if (!Token.isUnresolved(this.baseName) && !/^[A-Za-z0-9_-]{1,251}$/.test(this.baseName)) {
       throw fleetError(this, `dashboardName '${this.baseName}' is not a dashboard name`, 'use letters, digits, - and _ only, at most 251 characters');
     }
     this.defaultInterval = props.defaultInterval ?? Duration.hours(3);

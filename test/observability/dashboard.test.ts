@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { NestedStack, Stack } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import { FleetCluster, FleetDashboard, FleetLoadBalancer, FleetService } from '../../lib';
 import { AsgDnsUpdater } from '../../lib/dns/asg-dns-updater';
@@ -92,6 +92,15 @@ describe('FleetDashboard', () => {
     const { stack } = environment(17);
     Annotations.fromStack(stack).hasWarning('/Test/Dashboard', Match.stringLikeRegexp('shows 100 alarms'));
     expect(body(stack).widgets[0].properties.alarms).toHaveLength(100);
+  });
+
+  test('in a nested stack the dashboard takes the nested stack\'s deploy-time name', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0 });
+    const nested = new NestedStack(stack, 'Observability');
+    new FleetDashboard(nested, 'Dashboard', { cluster });
+    const dashboards = Object.values<any>(Template.fromStack(nested).findResources('AWS::CloudWatch::Dashboard'));
+    expect(JSON.stringify(dashboards[0].Properties.DashboardName)).toContain('AWS::StackName');
   });
 
   test('a dashboardName CloudWatch would refuse fails at synth', () => {

@@ -170,6 +170,8 @@ describe('alarm-gated regions', () => {
     expect(n.failure).toMatchObject({ error: 'Conductor.AlarmUnderTraffic' });
     expect(afterWatch(watching, true, minutes(1), []).failure).toBeUndefined();
     expect(afterWatch(watching, true, minutes(11), []).current!.watch).toBe('settled');
+    // Like a failing health check under traffic: out of DNS again, another region serving.
+    expect(failureDecision(n)).toEqual({ withdraw: true });
   });
 
   test('a cause names at most five alarms and counts the rest', () => {
