@@ -192,6 +192,11 @@ class World {
         // Eight checkers; one always sees a failure (a checker's network), which Route 53's 18 % rule tolerates.
         return Array.from({ length: 8 }, (_, i) => (ok && i > 0 ? 'Success: HTTP Status Code 200, OK' : 'Failure: Connection timed out.'));
       },
+      // The simulated regions publish no alarm topic, so the conductor never asks (their health is the health check's).
+      alarmsInAlarm: async () => {
+        this.call('DescribeAlarms');
+        return [];
+      },
       writeRecord: async (record) => {
         this.call('PutParameter');
         this.record = record;

@@ -3,12 +3,15 @@ import { App, DefaultStackSynthesizer, Duration, PermissionsBoundary, Stack, Val
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { Construct } from 'constructs';
 import { EXAMPLE_PRODUCTION } from '../examples/production/config';
 import { applyRolloutOrder, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
 import { Route53HealthCheckerAccess } from '../lib/environments/health-checkers';
 import { qaStackName, QaStack } from '../lib/environments/qa';
 import { FleetConfigurationError } from '../lib/errors';
+import { encryptedAlarmTopic } from '../lib/observability/alarms';
+import { WeekDays } from '../lib/scaling';
 import { SwarmEnvironmentStack } from '../examples/swarm/swarm-environment';
 import { CleanSlate, ConductedRegion, FleetConductor, RegionalEndpoint } from '../lib/rollout';
 import { FleetPreflightChecks } from '../lib/preflight';
@@ -217,7 +220,7 @@ export function buildApp(app: App): void {
       description: `cdk-container-fleet example: production in ${region.name}`,
     });
     // Driven by the conductor below: no schedule of its own.
-    const cleanSlate = new CleanSlate(stack, 'CleanSlate', { cluster: stack.cluster, nightly: false, timeout: Duration.minutes(120) });
+    const cleanSlate = new CleanSlate(stack, 'CleanSlate', { cluster: stack.cluster, nightly: false, timeout: Duration.minutes(120), alarmTopic: stack.cluster.alarmTopic });
     // Latency record with a health check: the conductor withdraws the region by inverting it. Without a public zone
     // the conductor rebuilds the region in place (nothing to withdraw).
     const publicZone = settings.publicZone;
@@ -245,7 +248,11 @@ export function buildApp(app: App): void {
     env: { region: DEFAULT_REGION },
     description: 'cdk-container-fleet example: the production fleet\'s nightly conductor (region by region clean slate)',
   });
-  new FleetConductor(conductorStack, 'Conductor', { fleetName: 'production', regions: conducted, latencyMs: PRODUCTION_LATENCY_MS });
+  new FleetConductor(conductorStack, 'Conductor', {
+    fleetName: 'production', regions: conducted, latencyMs: PRODUCTION_LATENCY_MS,
+    // Its own topic: the regions deploy after the conductor, so it cannot use theirs.
+    alarmTopic: encryptedAlarmTopic(new Construct(conductorStack, 'Alarms'), 'the production fleet conductor'),
+  });
 
   // QA from the embedded compose file, or one branch's environment with -c branch=<name>.
   const context = (key: string): string | undefined => app.node.tryGetContext(key);
@@ -260,6 +267,8 @@ export function buildApp(app: App): void {
     sealSecretFiles: settings.qaSealing,
     domain: context('qaDomain') ?? 'qa.example.internal',
     description: `cdk-container-fleet example: QA${branch ? ` of branch ${branch}` : ''}`,
+    // Nobody tests at night or on weekends: no task and no instance then.
+    workingHours: { start: 7, end: 20, weekDays: WeekDays.WEEKDAYS, timeZone: 'Europe/Berlin' },
     // QA's own bootstrap roles, kept from production (docs/security.md); production keeps the default bootstrap.
     synthesizer: settings.qaQualifier ? new DefaultStackSynthesizer({ qualifier: settings.qaQualifier }) : undefined,
     permissionsBoundary: settings.qaPermissionsBoundary ? PermissionsBoundary.fromName(settings.qaPermissionsBoundary) : undefined,

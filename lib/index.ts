@@ -16,3 +16,4 @@ export * from './update-check';
 export * from './snapshot';
 export * from './report';
 export * from './scaling';
+export * from './observability';

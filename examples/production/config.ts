@@ -3,7 +3,8 @@ import { ProductionConfig } from '../../lib';
 /**
  * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,
  * 300 MiB, port 8080, 2 tasks, 200 % / 50 % deployments) and two more services on other sub-paths
- * of the same load balancer.
+ * of the same load balancer. Every service scales on CPU and requests per task (2 to 10 tasks, `admin` 1 to 3), so no
+ * deploy resets a scaled-out count; alarms and the dashboard come with the environment.
  */
 export const EXAMPLE_PRODUCTION: ProductionConfig = {
   capacity: { instanceType: 't3.medium', minCapacity: 2, maxCapacity: 4 },
@@ -16,6 +17,7 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       containerPort: 8080,
       desiredCount: 2,
       routes: [{ path: '/*' }],
+      scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60, requestsPerTarget: 1_000 },
     },
     {
       name: 'api',
@@ -24,6 +26,7 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       memoryLimitMiB: 256,
       containerPort: 80,
       routes: [{ path: '/api/*' }],
+      scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60, requestsPerTarget: 1_000 },
     },
     {
       name: 'admin',
@@ -33,6 +36,7 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       containerPort: 80,
       desiredCount: 1,
       routes: [{ path: '/admin/*' }],
+      scaling: { minTasks: 1, maxTasks: 3, cpuPercent: 60 },
     },
   ],
 };

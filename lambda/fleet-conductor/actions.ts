@@ -26,6 +26,8 @@ export interface ConductorPorts {
   describeCleanSlate(target: RegionTarget, executionArn: string): Promise<{ status: string; error?: string; cause?: string }>;
   /** Each health checker's observation text (Route 53 GetHealthCheckStatus). */
   healthObservations(target: RegionTarget): Promise<string[]>;
+  /** Names of the region's alarms in ALARM: those notifying its alarm topic (CloudWatch DescribeAlarms in that region). */
+  alarmsInAlarm(target: RegionTarget): Promise<string[]>;
   /** Writes "last night's record" (SSM PutParameter in the home region). */
   writeRecord(record: string): Promise<void>;
 }
@@ -71,7 +73,8 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     }
     case 'health': {
       const night = await keepWithdrawn(event.night, ports, now);
-      return afterHealth(night, await healthy(ports, night.targets[night.current!.region]), now);
+      const target = night.targets[night.current!.region];
+      return afterHealth(night, await healthy(ports, target), now, await alarming(ports, target));
     }
     case 'restore': {
       const night = event.night;
@@ -81,7 +84,8 @@ export async function runAction(event: ConductorEvent, ports: ConductorPorts, cf
     }
     case 'watch': {
       const night = event.night;
-      return afterWatch(night, await healthy(ports, night.targets[night.current!.region]), now);
+      const target = night.targets[night.current!.region];
+      return afterWatch(night, await healthy(ports, target), now, await alarming(ports, target));
     }
     case 'advance':
       return advance(event.night);
@@ -117,6 +121,11 @@ async function keepWithdrawn(night: NightState, ports: ConductorPorts, now: stri
 async function healthy(ports: ConductorPorts, target: RegionTarget): Promise<boolean> {
   if (!target.healthCheckId) return true;
   return healthVerdict(await ports.healthObservations(target));
+}
+
+/** The region's alarms in ALARM; none to look at without an alarm topic. */
+async function alarming(ports: ConductorPorts, target: RegionTarget): Promise<string[]> {
+  return target.alarmTopicArn ? ports.alarmsInAlarm(target) : [];
 }
 
 async function plan(night: NightState, ports: ConductorPorts, cfg: ConductorConfig, now: string): Promise<NightState> {

@@ -7,7 +7,7 @@
  * LATENCY_MS (JSON), DRAIN_SECONDS, POLL_SECONDS, HEALTH_TIMEOUT_SECONDS, SETTLE_SECONDS, STEP_BUDGET_SECONDS,
  * WINDOW_SECONDS, LEASE_SECONDS.
  */
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { DescribeExecutionCommand, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -74,7 +74,10 @@ export function awsPorts(prefix: string, recordParameter: string): ConductorPort
       const value = JSON.parse(out.Parameter?.Value ?? '{}');
       if (typeof value.stateMachineArn !== 'string' || !value.stateMachineArn) throw new Error(`parameter ${name} in ${region} has no stateMachineArn: deploy that region's stack`);
       // Empty strings: a region without a public name (no health check) or without a known load balancer.
-      return { region, stateMachineArn: value.stateMachineArn, healthCheckId: value.healthCheckId || undefined, loadBalancer: value.loadBalancer || undefined };
+      return {
+        region, stateMachineArn: value.stateMachineArn, healthCheckId: value.healthCheckId || undefined, loadBalancer: value.loadBalancer || undefined,
+        alarmTopicArn: value.alarmTopicArn || undefined,
+      };
     },
     async loadSeries(target, start, end) {
       if (!target.loadBalancer) throw new Error(`no load balancer is known for ${target.region}`);
@@ -126,6 +129,19 @@ export function awsPorts(prefix: string, recordParameter: string): ConductorPort
     async healthObservations(target) {
       const out = await route53().send(new GetHealthCheckStatusCommand({ HealthCheckId: target.healthCheckId }));
       return (out.HealthCheckObservations ?? []).map((o) => o.StatusReport?.Status ?? '');
+    },
+    async alarmsInAlarm(target) {
+      // Metric alarms only: composite alarms need DescribeAlarms on every alarm of the account (docs/rollout.md).
+      const names: string[] = [];
+      let NextToken: string | undefined;
+      do {
+        const out = await cloudwatch(target.region).send(new DescribeAlarmsCommand({
+          ActionPrefix: target.alarmTopicArn, StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken,
+        }));
+        for (const a of out.MetricAlarms ?? []) if (a.AlarmName && a.StateValue === 'ALARM') names.push(a.AlarmName);
+        NextToken = out.NextToken;
+      } while (NextToken);
+      return [...new Set(names)].sort();
     },
     async writeRecord(record) {
       await ssm().send(new PutParameterCommand({ Name: recordParameter, Value: record, Type: 'String', Overwrite: true }));

@@ -4,3 +4,4 @@ export { QaStack, qaStackName } from './qa';
 export type { QaStackProps } from './qa';
 export { applyRolloutOrder, nightlySchedules, planRegions, regionStackId, rolloutDependencies, rolloutWaves } from './multi-region';
 export type { DailyTime, Dependable, NightlyScheduleOptions, RegionConfig } from './multi-region';
+export type { WorkingHours } from './working-hours';

@@ -9,6 +9,7 @@ import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
+import { FleetDashboard } from '../observability/dashboard';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
 import { StackTemplates } from '../update-check/assembly';
@@ -119,6 +120,8 @@ export class ProductionStack extends Stack {
   public readonly loadBalancer: FleetLoadBalancer;
   /** The services by name. */
   public readonly services: Record<string, FleetService> = {};
+  /** The environment's CloudWatch dashboard: its alarms, cluster and one row per service. */
+  public readonly dashboard: FleetDashboard;
 
   constructor(scope: Construct, id: string, props: ProductionStackProps) {
     super(scope, id, props);
@@ -200,6 +203,7 @@ export class ProductionStack extends Stack {
         desiredCount: svc.desiredCount,
         environment: svc.environment,
         command: svc.command,
+        scaling: svc.scaling,
       });
       this.services[svc.name] = service;
       for (const options of svc.routes ?? []) {
@@ -218,6 +222,9 @@ export class ProductionStack extends Stack {
         if (deployed) warnAboutPortChange(service, route.targetGroup, deployed);
       }
     }
+
+    this.dashboard = new FleetDashboard(this, 'Dashboard', { cluster: this.cluster, loadBalancer: this.loadBalancer });
+    for (const service of Object.values(this.services)) this.dashboard.addService(service);
 
     this.loadBalancer.loadBalancers.forEach((lb, i) => {
       new CfnOutput(this, i === 0 ? 'LoadBalancerDnsName' : `LoadBalancer${i + 1}DnsName`, { value: lb.loadBalancerDnsName });

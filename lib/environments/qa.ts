@@ -4,6 +4,7 @@ import * as path from 'path';
 import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
@@ -16,6 +17,8 @@ import { fleetError } from '../errors';
 import { checkCidrs } from '../validation';
 import { createAccessLogBucket } from '../routing/access-logs';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
+import { FleetDashboard } from '../observability/dashboard';
+import { applyWorkingHours, WorkingHours } from './working-hours';
 
 /** The compose file a Qa stack runs when none is given: the seed-style example shipped in the repository. */
 export const DEFAULT_QA_COMPOSE_FILE = [
@@ -171,6 +174,23 @@ export interface QaStackProps extends StackProps {
    * @default true (production environments keep them: they retain by default)
    */
   readonly cleanUpOnDelete?: boolean;
+
+  /**
+   * When the environment is used: outside these hours every service runs no task and the cluster may shrink to no
+   * instance (back 30 minutes before `start`, in `timeZone`), so an idle QA environment costs its load balancer, its
+   * NAT gateways if any, and little else. Each service then has a scalable target instead of a fixed task count.
+   *
+   * @default - always on
+   */
+  readonly workingHours?: WorkingHours;
+
+  /**
+   * A CloudWatch dashboard of the environment (alarms, cluster, one row per service, the DNS updater): $3 a month
+   * beyond the account's first three dashboards, which a QA environment per branch soon passes.
+   *
+   * @default true
+   */
+  readonly dashboard?: boolean;
 }
 
 /**
@@ -188,6 +208,8 @@ export class QaStack extends Stack {
   public readonly zone: route53.PrivateHostedZone;
   /** The record that follows the cluster's instances, unless `instancesRecord` is false. */
   public readonly instancesRecord?: AsgDnsRecord;
+  /** The environment's CloudWatch dashboard, unless `dashboard` is false. */
+  public readonly dashboard?: FleetDashboard;
 
   constructor(scope: Construct, id: string, props: QaStackProps) {
     super(scope, id, props);
@@ -204,10 +226,11 @@ export class QaStack extends Stack {
     const cleanUp = props.cleanUpOnDelete ?? true;
     const internetFacing = props.allowedCidrs !== undefined;
 
+    const minCapacity = props.minCapacity ?? 1;
     this.cluster = new FleetCluster(this, 'Cluster', {
       natGateways: props.natGateways ?? 0,
       instanceType: props.instanceType ?? new ec2.InstanceType('t3.small'),
-      minCapacity: props.minCapacity ?? 1,
+      minCapacity,
       maxCapacity: props.maxCapacity ?? 2,
       // A branch's compose file is untrusted: no privileged containers, no instance metadata from containers.
       hardening: { disablePrivilegedContainers: true, blockInstanceMetadataFromContainers: true },
@@ -261,6 +284,14 @@ export class QaStack extends Stack {
         hostedZone: this.zone,
         recordName: `instances.${domain}`,
       });
+      // One topic for every alarm of the environment.
+      this.instancesRecord.updater.errorAlarm.addAlarmAction(new cwActions.SnsAction(this.cluster.alarmTopic));
+    }
+    if (props.workingHours) applyWorkingHours(this, props.workingHours, this.cluster, minCapacity, Object.values(this.project.services));
+    if (props.dashboard ?? true) {
+      this.dashboard = new FleetDashboard(this, 'Dashboard', { cluster: this.cluster, loadBalancer: this.loadBalancer });
+      for (const service of Object.values(this.project.services)) this.dashboard.addService(service);
+      if (this.instancesRecord) this.dashboard.addDnsUpdater(this.instancesRecord.updater);
     }
 
     if (cleanUp) {

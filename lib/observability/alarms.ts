@@ -39,6 +39,11 @@ export function alarmsOf(service: IConstruct): cloudwatch.Alarm[] {
   return [...(ALARMS.get(service) ?? [])];
 }
 
+/** The fixed name of an alarm made here (undefined for any other alarm). */
+export function alarmNameOf(alarm: cloudwatch.IAlarm): string | undefined {
+  return alarm instanceof cloudwatch.Alarm ? NAMES.get(alarm) : undefined;
+}
+
 /** Makes `topic` the cluster's alarm topic (FleetCluster's `alarmTopic` prop, or an imported cluster's). */
 export function useAlarmTopic(cluster: IFleetCluster, topic: sns.ITopic): void {
   TOPICS.set(cluster, topic);
@@ -54,9 +59,20 @@ export function alarmTopicOf(cluster: IFleetCluster): sns.ITopic {
   if (existing) return existing;
   // Under the cluster's construct, also for an imported cluster: the topic is then this stack's, beside the import.
   const scope = new Construct(cluster, 'Alarms');
-  const stack = Stack.of(cluster);
+  const topic = encryptedAlarmTopic(scope, cluster.node.path);
+  TOPICS.set(cluster, topic);
+  environmentAlarms(scope, cluster, topic);
+  return topic;
+}
+
+/**
+ * An SNS topic CloudWatch alarms of this account may publish to, encrypted with a customer managed key CloudWatch may
+ * use (CloudWatch cannot publish to a topic encrypted with the AWS managed `aws/sns` key). `label` names what alarms.
+ */
+export function encryptedAlarmTopic(scope: Construct, label: string): sns.Topic {
+  const stack = Stack.of(scope);
   const key = new kms.Key(scope, 'Key', {
-    description: `Encrypts the alarm notifications of ${cluster.node.path}`,
+    description: `Encrypts the alarm notifications of ${label}`,
     enableKeyRotation: true,
     // It encrypts messages in flight only (SNS keeps none): nothing to decrypt once the topic is gone, and a
     // retained key would outlive every daily QA branch stack at $1 a month each.
@@ -69,7 +85,7 @@ export function alarmTopicOf(cluster: IFleetCluster): sns.ITopic {
     resources: ['*'],
     conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
   }));
-  const topic = new sns.Topic(scope, 'Topic', { masterKey: key, enforceSSL: true, displayName: `Alarms of ${cluster.node.path}`.slice(0, 100) });
+  const topic = new sns.Topic(scope, 'Topic', { masterKey: key, enforceSSL: true, displayName: `Alarms of ${label}`.slice(0, 100) });
   // A topic policy replaces SNS's default one: CloudWatch, a service principal, must be allowed explicitly, and only
   // for this account's alarms.
   topic.addToResourcePolicy(new iam.PolicyStatement({
@@ -78,8 +94,6 @@ export function alarmTopicOf(cluster: IFleetCluster): sns.ITopic {
     resources: [topic.topicArn],
     conditions: { StringEquals: { 'aws:SourceAccount': stack.account }, ArnLike: { 'aws:SourceArn': stack.formatArn({ service: 'cloudwatch', resource: 'alarm', resourceName: '*', arnFormat: ArnFormat.COLON_RESOURCE_NAME }) } },
   }));
-  TOPICS.set(cluster, topic);
-  environmentAlarms(scope, cluster, topic);
   return topic;
 }
 

@@ -106,9 +106,12 @@ export class CleanSlate extends Construct {
   public readonly alarm: cloudwatch.Alarm;
   /** How long a run may take. */
   public readonly timeout: Duration;
+  /** The cluster it rebuilds. */
+  public readonly cluster: FleetCluster;
 
   constructor(scope: Construct, id: string, props: CleanSlateProps) {
     super(scope, id);
+    this.cluster = props.cluster;
     const stack = Stack.of(this);
     const minHealthy = props.minHealthyPercentage ?? 100;
     const maxHealthy = props.maxHealthyPercentage ?? Math.max(150, Math.min(200, minHealthy + 50));

@@ -24,6 +24,11 @@ export interface RegionTarget {
   readonly healthCheckId?: string;
   /** The load balancer's full name (`app/<name>/<id>`), the `LoadBalancer` dimension of its CloudWatch metrics. */
   readonly loadBalancer?: string;
+  /**
+   * ARN of the SNS topic every alarm of the region notifies: its alarms are those with this action, and one in ALARM
+   * halts the night before the next region. None: the region's alarms are not watched.
+   */
+  readonly alarmTopicArn?: string;
 }
 
 /** One line of a night's timeline. */
@@ -305,19 +310,31 @@ export function healthVerdict(observations: readonly string[]): boolean {
   return ok / observations.length > HEALTHY_SHARE;
 }
 
-/** Before going back into DNS: healthy, still pending (until the deadline), or unhealthy. */
-export function afterHealth(night: NightState, healthy: boolean, now: string): NightState {
+/** The alarms named in a cause: the first five, and how many more. */
+export function alarmList(alarms: readonly string[]): string {
+  const shown = alarms.slice(0, 5).join(', ');
+  return alarms.length > 5 ? `${shown} and ${alarms.length - 5} more` : shown;
+}
+
+/**
+ * Before going back into DNS: healthy (its health check passing and none of its alarms in ALARM), still pending (until
+ * the deadline: an alarm raised by the rebuild itself, such as tasks below desired, has that long to clear), or
+ * unhealthy.
+ */
+export function afterHealth(night: NightState, healthy: boolean, now: string, alarms: readonly string[] = []): NightState {
   const cur = night.current!;
-  if (healthy) {
+  if (healthy && alarms.length === 0) {
     return { ...night, current: { ...cur, health: 'healthy' }, timeline: [...night.timeline, { at: now, region: cur.region, event: 'health check passing' }] };
   }
   if (Date.parse(now) < Date.parse(cur.healthDeadline ?? now)) return { ...night, current: { ...cur, health: 'pending' } };
-  const why = `health check of ${cur.region} still failing ${night.timings.healthTimeoutSeconds} s after its clean slate succeeded`;
+  const why = healthy
+    ? `alarms of ${cur.region} still in ALARM ${night.timings.healthTimeoutSeconds} s after its clean slate succeeded: ${alarmList(alarms)}`
+    : `health check of ${cur.region} still failing ${night.timings.healthTimeoutSeconds} s after its clean slate succeeded`;
   return {
     ...night,
     current: { ...cur, health: 'unhealthy' },
-    failure: { region: cur.region, error: 'Conductor.Unhealthy', cause: why },
-    timeline: [...night.timeline, { at: now, region: cur.region, event: 'health check failing', detail: why }],
+    failure: { region: cur.region, error: healthy ? 'Conductor.Alarm' : 'Conductor.Unhealthy', cause: why },
+    timeline: [...night.timeline, { at: now, region: cur.region, event: healthy ? 'alarms in ALARM' : 'health check failing', detail: why }],
   };
 }
 
@@ -331,9 +348,16 @@ export function afterRestore(night: NightState, now: string): NightState {
   };
 }
 
-/** Watching under traffic: any failing check fails the step; the step is settled once `watchUntil` passes. */
-export function afterWatch(night: NightState, healthy: boolean, now: string): NightState {
+/**
+ * Watching under traffic: a failing check, or any of the region's alarms in ALARM, fails the step (the night halts
+ * before the next region, as alarm-gated deployment waves do); the step is settled once `watchUntil` passes.
+ */
+export function afterWatch(night: NightState, healthy: boolean, now: string, alarms: readonly string[] = []): NightState {
   const cur = night.current!;
+  if (healthy && alarms.length > 0) {
+    const why = `alarms of ${cur.region} in ALARM under traffic after it was put back: ${alarmList(alarms)}`;
+    return { ...night, current: { ...cur, watch: 'unhealthy' }, failure: { region: cur.region, error: 'Conductor.AlarmUnderTraffic', cause: why }, timeline: [...night.timeline, { at: now, region: cur.region, event: 'alarms in ALARM under traffic', detail: why }] };
+  }
   if (!healthy) {
     const why = `health check of ${cur.region} failed under traffic after it was put back`;
     return { ...night, current: { ...cur, watch: 'unhealthy' }, failure: { region: cur.region, error: 'Conductor.UnhealthyUnderTraffic', cause: why }, timeline: [...night.timeline, { at: now, region: cur.region, event: 'unhealthy under traffic', detail: why }] };

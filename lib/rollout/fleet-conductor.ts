@@ -38,6 +38,14 @@ export interface ConductedRegion {
    * @default - the endpoint's load balancer; without either the region's load is unknown and the night uses the ring
    */
   readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  /**
+   * Whether the region's alarms gate the night: after its rebuild (before it goes back into DNS, and while it is
+   * watched under traffic) the conductor halts, before the next region, when any alarm notifying the region's alarm
+   * topic (its cluster's `alarmTopic`) is in ALARM.
+   *
+   * @default true
+   */
+  readonly alarmGate?: boolean;
 }
 
 /** A conducted region, checked. */
@@ -46,6 +54,8 @@ interface Region {
   readonly cleanSlate: CleanSlate;
   readonly endpoint?: RegionalEndpoint;
   readonly loadBalancer?: elbv2.IApplicationLoadBalancer;
+  /** The topic whose alarms gate the region, unless `alarmGate` is false. */
+  readonly alarmTopic?: sns.ITopic;
   readonly stack: Stack;
 }
 
@@ -155,6 +165,7 @@ export class FleetConductor extends Construct {
   /** Name of the conductor's role, which the regions' stacks grant their health checks to. */
   public readonly roleName: string;
   private readonly executionArns: string[] = [];
+  private readonly alarmArns: string[] = [];
 
   constructor(scope: Construct, id: string, props: FleetConductorProps) {
     super(scope, id);
@@ -265,7 +276,8 @@ export class FleetConductor extends Construct {
     if (r.cleanSlate.schedule) {
       throw fleetError(this, `${r.cleanSlate.node.path} has its own nightly schedule, so the region would be rebuilt twice a night, once outside the fleet's order`, 'create it with nightly: false');
     }
-    return { region, cleanSlate: r.cleanSlate, endpoint: r.endpoint, loadBalancer: r.loadBalancer ?? r.endpoint?.loadBalancer, stack };
+    const alarmTopic = r.alarmGate === false ? undefined : r.cleanSlate.cluster.alarmTopic;
+    return { region, cleanSlate: r.cleanSlate, endpoint: r.endpoint, loadBalancer: r.loadBalancer ?? r.endpoint?.loadBalancer, stack, alarmTopic };
   }
 
   /**
@@ -291,6 +303,14 @@ export class FleetConductor extends Construct {
       actions: ['states:DescribeExecution'],
       resources: [executions],
     }));
+    if (r.alarmTopic) {
+      // Read-only, metric alarms of the region's account only. The alarms are found by their action (the region's
+      // topic), not by name: their names share no prefix (CloudFormation's start with the stack name, the fixed ones
+      // with the construct path), so a name pattern could not hold them all.
+      const alarms = arn('cloudwatch', 'alarm', '*', ArnFormat.COLON_RESOURCE_NAME);
+      this.alarmArns.push(alarms);
+      this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['cloudwatch:DescribeAlarms'], resources: [alarms] }));
+    }
 
     // In the region's stack: what the conductor needs to know of it, and its health check.
     const link = new Construct(r.cleanSlate, 'Conductor');
@@ -301,6 +321,7 @@ export class FleetConductor extends Construct {
         stateMachineArn: r.cleanSlate.stateMachine.stateMachineArn,
         healthCheckId: r.endpoint?.healthCheck.healthCheckId ?? '',
         loadBalancer: r.loadBalancer ? loadBalancerFullName(r.loadBalancer.loadBalancerArn) : '',
+        alarmTopicArn: r.alarmTopic?.topicArn ?? '',
       }),
     });
     if (r.stack !== home) r.stack.addStackDependency(home, 'the fleet conductor is deployed before its regions');
@@ -439,6 +460,12 @@ export class FleetConductor extends Construct {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData supports no resource-level permissions (it reads the regions\' load balancer request counts)',
     });
+    for (const alarms of this.alarmArns) {
+      Validations.of(fnRole).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, alarms)}]`,
+        reason: 'cloudwatch:DescribeAlarms (read-only) on the metric alarms of one conducted region: the conductor picks the region\'s own by their action, its alarm topic, since their names share no prefix',
+      });
+    }
     for (const executions of this.executionArns) {
       Validations.of(fnRole).acknowledge({
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,

@@ -1,4 +1,5 @@
 import type { RouteOptions } from '../routing/fleet-load-balancer';
+import type { ServiceScaling } from '../scaling/scaling-props';
 
 /**
  * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
@@ -43,4 +44,11 @@ export interface ServiceConfig {
   readonly command?: string[];
   /** Where the load balancer routes to this service. @default - not routed */
   readonly routes?: RouteOptions[];
+  /**
+   * Task auto scaling (see FleetServiceProps.scaling): the task count moves between `minTasks` and `maxTasks`, and
+   * no deploy resets it.
+   *
+   * @default - a fixed `desiredCount`
+   */
+  readonly scaling?: ServiceScaling;
 }

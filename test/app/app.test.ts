@@ -52,11 +52,80 @@ describe('the example app', () => {
     expect(taskDef.Properties.ContainerDefinitions[0]).toMatchObject({ Cpu: 300, Memory: 300, PortMappings: [{ ContainerPort: 8080 }] });
     const taskDefId = Object.keys(resources).find((k) => resources[k] === taskDef)!;
     const service = Object.values(resources).find((r: any) => r.Type === 'AWS::ECS::Service' && r.Properties.TaskDefinition.Ref === taskDefId) as any;
-    expect(service.Properties.DesiredCount).toBe(2);
+    // It scales from 2 tasks: the count is the scalable target's, not pinned in the template.
+    expect(service.Properties.DesiredCount).toBeUndefined();
+    const serviceId = Object.keys(resources).find((k) => resources[k] === service)!;
+    const target = Object.values(resources).find((r: any) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget'
+      && JSON.stringify(r.Properties.ResourceId).includes(`"${serviceId}"`)) as any;
+    expect(target.Properties).toMatchObject({ MinCapacity: 2, MaxCapacity: 10 });
     expect(service.Properties.DeploymentConfiguration).toMatchObject({ MaximumPercent: 200, MinimumHealthyPercent: 50 });
     const tgId = service.Properties.LoadBalancers[0].TargetGroupArn.Ref;
     const delay = resources[tgId].Properties.TargetGroupAttributes.find((a: any) => a.Key === 'deregistration_delay.timeout_seconds');
     expect(Number(delay.Value)).toBeLessThanOrEqual(60);
+  });
+});
+
+describe('the example app scales, alarms and rolls back (issue 20)', () => {
+  let dir: string;
+  let templates: Record<string, Record<string, any>>;
+
+  beforeAll(() => {
+    const app = unitTestApp();
+    buildApp(app);
+    dir = app.synth().directory;
+    templates = {};
+    for (const f of fs.readdirSync(dir).filter((n) => n.endsWith('.template.json'))) {
+      templates[f] = JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).Resources ?? {};
+    }
+  });
+
+  const of = (prefix: string, type: string) => Object.entries(templates).filter(([f]) => f.startsWith(prefix))
+    .flatMap(([f, rs]) => Object.entries(rs).filter(([, r]) => r.Type === type).map(([id, r]) => ({ file: f, id, r, all: rs })));
+
+  test('every routed production service scales (min < max, target tracking), has no pinned DesiredCount and rolls back on its alarms', () => {
+    const services = of('Production', 'AWS::ECS::Service').filter(({ r }) => r.Properties.LoadBalancers?.length);
+    expect(services.length).toBe(9);
+    for (const { id, r, all } of services) {
+      expect(r.Properties.DesiredCount).toBeUndefined();
+      expect(r.Properties.DeploymentConfiguration.Alarms).toMatchObject({ Enable: true, Rollback: true });
+      expect(r.Properties.DeploymentConfiguration.Alarms.AlarmNames.length).toBeGreaterThanOrEqual(3);
+      const [targetId, target] = Object.entries(all).find(([, t]) => t.Type === 'AWS::ApplicationAutoScaling::ScalableTarget' && JSON.stringify(t.Properties.ResourceId).includes(`"${id}"`))!;
+      expect(target.Properties.MinCapacity).toBeLessThan(target.Properties.MaxCapacity);
+      const policies = Object.values(all).filter((p) => p.Type === 'AWS::ApplicationAutoScaling::ScalingPolicy' && p.Properties.ScalingTargetId?.Ref === targetId);
+      expect(policies.map((p) => p.Properties.PolicyType)).toContain('TargetTrackingScaling');
+      const prefix = `${id.replace(/Service[0-9A-F]{8}$/, '')}Alarms`;
+      const alarms = Object.entries(all).filter(([a, r]) => r.Type === 'AWS::CloudWatch::Alarm' && a.startsWith(prefix) && r.Properties.AlarmActions?.length > 0);
+      expect(alarms.length).toBeGreaterThanOrEqual(3);
+    }
+  });
+
+  test('every alarm of every stack notifies an SNS topic', () => {
+    const alarms = Object.entries(templates).flatMap(([f, rs]) => Object.entries(rs).filter(([, r]) => r.Type === 'AWS::CloudWatch::Alarm').map(([id, r]) => ({ at: `${f}#${id}`, r })));
+    expect(alarms.length).toBeGreaterThan(30);
+    const silent = alarms.filter(({ r }) => !(r.Properties.AlarmActions?.length > 0)).map(({ at }) => at);
+    expect(silent).toEqual([]);
+  });
+
+  test('each environment has a dashboard', () => {
+    for (const stack of ['Production.template.json', 'Production-us-east-1.template.json', 'Production-ap-southeast-2.template.json', 'Qa.template.json']) {
+      expect(Object.values(templates[stack]).filter((r) => r.Type === 'AWS::CloudWatch::Dashboard')).toHaveLength(1);
+    }
+  });
+
+  test('QA sleeps outside working hours: its services and its instances scale on a schedule in its time zone', () => {
+    const targets = of('Qa', 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(targets.length).toBeGreaterThan(0);
+    for (const { r } of targets) {
+      expect(r.Properties.ScheduledActions).toEqual(expect.arrayContaining([
+        expect.objectContaining({ Schedule: 'cron(30 6 ? * MON-FRI *)', Timezone: 'Europe/Berlin' }),
+        expect.objectContaining({ Schedule: 'cron(0 20 ? * MON-FRI *)', ScalableTargetAction: { MinCapacity: 0, MaxCapacity: 0 }, Timezone: 'Europe/Berlin' }),
+      ]));
+    }
+    const actions = of('Qa', 'AWS::AutoScaling::ScheduledAction').map(({ r }) => r.Properties);
+    expect(actions).toEqual(expect.arrayContaining([
+      expect.objectContaining({ Recurrence: '30 6 * * 1-5', MinSize: 1, TimeZone: 'Europe/Berlin' }),
+      expect.objectContaining({ Recurrence: '0 20 * * 1-5', MinSize: 0, DesiredCapacity: 0, TimeZone: 'Europe/Berlin' }),
+    ]));
   });
 });
 

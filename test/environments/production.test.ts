@@ -69,3 +69,26 @@ describe('ProductionStack', () => {
     expect(() => build(config as ProductionConfig)).toThrow(message);
   });
 });
+
+describe('ProductionStack scaling and dashboard (issue 20)', () => {
+  test('a service\'s scaling becomes its scalable target, with no DesiredCount; without it the count stays pinned', () => {
+    const stack = build({ services: [svc('web', { routes: [{ path: '/*' }], scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60, requestsPerTarget: 1000 } }), svc('fixed', { desiredCount: 3 })] });
+    const web = Template.fromStack(Stack.of(stack.services.web));
+    web.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 10 });
+    web.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { PolicyType: 'TargetTrackingScaling', TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 60 }) });
+    web.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ TargetValue: 1000, PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }) }) });
+    const services = (t: Template) => Object.values<any>(t.findResources('AWS::ECS::Service'));
+    expect(services(web).find((s) => JSON.stringify(s).includes('web'))!.Properties.DesiredCount).toBeUndefined();
+    expect(services(Template.fromStack(Stack.of(stack.services.fixed)))[0].Properties.DesiredCount).toBe(3);
+  });
+
+  test('the environment has one dashboard with a row per service', () => {
+    const stack = build({ services: [svc('a', { routes: [{ path: '/a/*' }] }), svc('b')] });
+    const dashboards = Template.fromStack(stack).findResources('AWS::CloudWatch::Dashboard');
+    expect(Object.values<any>(dashboards).map((d) => d.Properties.DashboardName)).toEqual(['Prod']);
+    const body = JSON.stringify(dashboards);
+    expect(body).toContain('a: requests per minute');
+    expect(body).toContain('b: running and desired tasks');
+    expect(stack.dashboard.dashboards).toHaveLength(1);
+  });
+});

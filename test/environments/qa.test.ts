@@ -117,3 +117,35 @@ describe('branch names (issue 10 item 8c)', () => {
     expect(new Set(variants.map(qaStackName)).size).toBe(variants.length);
   });
 });
+
+describe('QaStack observability and working hours (issue 20)', () => {
+  test('every alarm of the environment, the DNS updater\'s included, notifies the one alarm topic; a dashboard shows it', () => {
+    const template = Template.fromStack(new QaStack(unitTestApp(), 'Qa', base));
+    const topics = Object.keys(template.findResources('AWS::SNS::Topic'));
+    expect(topics).toHaveLength(1);
+    const alarms = Object.entries<any>(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map(([id]) => id)).toContainEqual(expect.stringMatching(/^AsgDnsUpdaterErrorAlarm/));
+    for (const [, alarm] of alarms) expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topics[0] }]);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(JSON.stringify(template.findResources('AWS::CloudWatch::Dashboard'))).toContain('DNS updater: dead-letter queues');
+  });
+
+  test('dashboard: false makes none; without workingHours nothing is scheduled', () => {
+    const template = Template.fromStack(new QaStack(unitTestApp(), 'Qa', { ...base, dashboard: false }));
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    template.resourceCountIs('AWS::AutoScaling::ScheduledAction', 0);
+    template.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  test('workingHours: each compose service and the instances scale to nothing outside them', () => {
+    const template = Template.fromStack(new QaStack(unitTestApp(), 'Qa', { ...base, minCapacity: 1, workingHours: { start: 8, end: 18, timeZone: 'Europe/London' } }));
+    const targets = Object.values<any>(template.findResources('AWS::ApplicationAutoScaling::ScalableTarget'));
+    expect(targets).toHaveLength(Object.keys(template.findResources('AWS::ECS::Service')).length);
+    for (const t of targets) {
+      expect(t.Properties.ScheduledActions.map((a: any) => [a.Schedule, a.ScalableTargetAction.MaxCapacity === 0])).toEqual([['cron(30 7 ? * MON-FRI *)', false], ['cron(0 18 ? * MON-FRI *)', true]]);
+    }
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '0 18 * * 1-5', MinSize: 0, DesiredCapacity: 0, TimeZone: 'Europe/London' });
+    template.hasResourceProperties('AWS::AutoScaling::ScheduledAction', { Recurrence: '30 7 * * 1-5', MinSize: 1, TimeZone: 'Europe/London' });
+    expect(() => new QaStack(unitTestApp(), 'Qa', { ...base, workingHours: { start: 0, end: 18 } })).toThrow(/workingHours.start 0 is not an hour from 1 to 23/);
+  });
+});

@@ -171,3 +171,36 @@ test('a host spread to a further load balancer stays there when a host before it
   const report = check(deployed, app.synth().directory);
   expect(report).toMatchObject({ replaced: [], moved: [], clashes: [], statefulOrIngress: [] });
 });
+
+describe('the unpinned task count across deploys (issue 20)', () => {
+  /** The ECS service of `name` in the assembly's templates. */
+  function ecsService(dir: string, name: string): any {
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.template.json'));
+    const resources = Object.assign({}, ...files.map((f) => JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).Resources ?? {}));
+    return Object.entries<any>(resources).find(([id, r]) => r.Type === 'AWS::ECS::Service' && id.startsWith(name))![1];
+  }
+
+  test('turning scaling on updates the service in place and drops DesiredCount (CloudFormation then keeps the running count); later deploys never pin it again', () => {
+    const fixed = synth({ services: [svc('web', { desiredCount: 2, routes: [{ path: '/*' }] })] });
+    expect(ecsService(fixed, 'web').Properties.DesiredCount).toBe(2);
+    const scaled = synth({ services: [svc('web', { desiredCount: 2, routes: [{ path: '/*' }], scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60 } })] }, fixed);
+    const report = check(fixed, scaled);
+    expect(report.replaced).toEqual([]);
+    expect(report.moved).toEqual([]);
+    expect(report.created.some((r) => /ScalingTarget/.test(r))).toBe(true);
+    expect(ecsService(scaled, 'web').Properties.DesiredCount).toBeUndefined();
+    // A new image later: still no DesiredCount, so the deploy leaves a scaled-out count alone.
+    const redeployed = synth({ services: [svc('web', { image: 'nginx:1.28', desiredCount: 2, routes: [{ path: '/*' }], scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60 } })] }, scaled);
+    // A new task definition revision, as for any image change; the service itself is updated in place.
+    expect(check(scaled, redeployed).replaced.map((r) => r.type)).toEqual(['AWS::ECS::TaskDefinition']);
+    expect(ecsService(redeployed, 'web').Properties.DesiredCount).toBeUndefined();
+  });
+
+  test('a new scaled service starts towards minTasks: its scalable target is created with it', () => {
+    const dir = synth({ services: [svc('api', { routes: [{ path: '/*' }], scaling: { minTasks: 3, maxTasks: 6 } })] });
+    expect(ecsService(dir, 'api').Properties.DesiredCount).toBeUndefined();
+    const files = fs.readdirSync(dir).filter((f) => f.endsWith('.template.json'));
+    const targets = files.flatMap((f) => Object.values<any>(JSON.parse(fs.readFileSync(path.join(dir, f), 'utf8')).Resources ?? {})).filter((r) => r.Type === 'AWS::ApplicationAutoScaling::ScalableTarget');
+    expect(targets.map((t) => [t.Properties.MinCapacity, t.Properties.MaxCapacity])).toEqual([[3, 6]]);
+  });
+});

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import {
-  afterFailure, afterPoll, afterRestore, afterWatch, afterWithdraw, cleanSlateExecutionName, ConductorHalt, failureDecision,
+  afterFailure, afterHealth, afterPoll, afterRestore, afterWatch, afterWithdraw, alarmList, cleanSlateExecutionName, ConductorHalt, failureDecision,
   healthVerdict, NightState, nightRecord, openNight, planNight, RegionReading, withdrawDecision,
 } from '../../lib/rollout/conductor-logic';
 import { SIX_REGIONS, SIX_REGIONS_LATENCY_MS } from '../fixtures/regions';
@@ -144,5 +144,38 @@ describe('small decisions', () => {
     const n = afterFailure({ ...planNight(night(), many, {}, T0), caught: { Error: 'X', Cause: 'y'.repeat(5000) } }, false, T0);
     expect(nightRecord(n).length).toBeLessThanOrEqual(4000);
     expect(JSON.parse(nightRecord(n)).outcome).toBe('halted');
+  });
+});
+
+describe('alarm-gated regions', () => {
+  const planned = () => planNight(night(), SIX.slice(0, 3), {}, T0);
+  const rebuilt = () => afterPoll(afterWithdraw(planned(), true, T0), 'SUCCEEDED', T0);
+
+  test('health: passing with no alarm in ALARM is healthy; an alarm keeps it pending until the deadline, then halts it', () => {
+    expect(afterHealth(rebuilt(), true, T0, []).current!.health).toBe('healthy');
+    const pending = afterHealth(rebuilt(), true, T0, ['a-target-5xx']);
+    expect(pending.current!.health).toBe('pending');
+    expect(pending.failure).toBeUndefined();
+    const late = afterHealth(rebuilt(), true, minutes(60), ['a-target-5xx']);
+    expect(late.failure).toMatchObject({ region: late.steps[0].region, error: 'Conductor.Alarm' });
+    expect(late.failure!.cause).toContain('a-target-5xx');
+    // A failing health check is named as such, alarms or not.
+    expect(afterHealth(rebuilt(), false, minutes(60), ['x']).failure!.error).toBe('Conductor.Unhealthy');
+  });
+
+  test('watch: any alarm in ALARM under traffic fails the step at once, so the night halts before the next region', () => {
+    const watching = afterRestore(afterHealth(rebuilt(), true, T0), T0);
+    const n = afterWatch(watching, true, minutes(1), ['Production-Cluster-2E5428C5-tasks-not-placed']);
+    expect(n.current!.watch).toBe('unhealthy');
+    expect(n.failure).toMatchObject({ error: 'Conductor.AlarmUnderTraffic' });
+    expect(afterWatch(watching, true, minutes(1), []).failure).toBeUndefined();
+    expect(afterWatch(watching, true, minutes(11), []).current!.watch).toBe('settled');
+    // Like a failing health check under traffic: out of DNS again, another region serving.
+    expect(failureDecision(n)).toEqual({ withdraw: true });
+  });
+
+  test('a cause names at most five alarms and counts the rest', () => {
+    expect(alarmList(['a', 'b'])).toBe('a, b');
+    expect(alarmList(['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('a, b, c, d, e and 2 more');
   });
 });

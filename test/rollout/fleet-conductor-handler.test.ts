@@ -1,4 +1,4 @@
-import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchClient, DescribeAlarmsCommand, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import { GetHealthCheckCommand, GetHealthCheckStatusCommand, Route53Client, UpdateHealthCheckCommand } from '@aws-sdk/client-route-53';
 import { DescribeExecutionCommand, ExecutionAlreadyExists, SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { GetParameterCommand, PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
@@ -20,11 +20,16 @@ const T0 = '2026-11-24T00:00:00.000Z';
 const throttling = (name = 'Throttling') => Object.assign(new Error('Rate exceeded'), { name, $fault: 'client', $metadata: { httpStatusCode: 400 } });
 
 /** GetParameter as documented: the region's target, a JSON String parameter. */
+const topicArn = (region: string) => `arn:aws:sns:${region}:${ACCOUNT}:Production-ClusterAlarmsTopic-AbCdEf123456`;
+
 function parameter(region: string): any {
   return {
     Parameter: {
       Name: `/cdk-container-fleet/production/conductor/${region}`, Type: 'String', Version: 1, DataType: 'text',
-      Value: JSON.stringify({ stateMachineArn: smArn(region), healthCheckId: `abcdef11-2222-3333-4444-${region.replace(/-/g, '').padEnd(12, '0').slice(0, 12)}`, loadBalancer: `app/Produ-LoadB-${region}/50dc6c495c0c9188` }),
+      Value: JSON.stringify({
+        stateMachineArn: smArn(region), healthCheckId: `abcdef11-2222-3333-4444-${region.replace(/-/g, '').padEnd(12, '0').slice(0, 12)}`, loadBalancer: `app/Produ-LoadB-${region}/50dc6c495c0c9188`,
+        alarmTopicArn: topicArn(region),
+      }),
       LastModifiedDate: new Date('2026-11-20T10:00:00Z'), ARN: `arn:aws:ssm:${region}:${ACCOUNT}:parameter/cdk-container-fleet/production/conductor/${region}`,
     },
   };
@@ -37,6 +42,18 @@ function metrics(perMinute: number, minutes = 30, token?: string): any {
   return { MetricDataResults: [{ Id: 'requests', Label: 'RequestCount', Timestamps, Values: Timestamps.map(() => perMinute), StatusCode: 'Complete' }], NextToken: token, Messages: [] };
 }
 
+/** A metric alarm as DescribeAlarms returns it. */
+function metricAlarm(name: string, region: string, state: 'OK' | 'ALARM'): any {
+  return {
+    AlarmName: name, AlarmArn: `arn:aws:cloudwatch:${region}:${ACCOUNT}:alarm:${name}`, ActionsEnabled: true,
+    AlarmActions: [topicArn(region)], OKActions: [topicArn(region)], StateValue: state, StateReason: 'Threshold Crossed: 3 out of the last 5 datapoints were greater than the threshold (5.0).',
+    StateUpdatedTimestamp: new Date(T0), MetricName: undefined, Threshold: 5, EvaluationPeriods: 5, DatapointsToAlarm: 3, ComparisonOperator: 'GreaterThanThreshold',
+  };
+}
+
+/** GetHealthCheckStatus with every checker succeeding. */
+const allHealthy: any = { HealthCheckObservations: Array.from({ length: 8 }, (_, i) => ({ Region: 'us-east-1', IPAddress: `15.177.2.${i}`, StatusReport: { Status: 'Success: HTTP Status Code 200, OK', CheckedTime: new Date(T0) } })) };
+
 function healthCheck(inverted: boolean): any {
   return { HealthCheck: { Id: 'hc', CallerReference: 'ref', HealthCheckVersion: 3, HealthCheckConfig: { Type: 'HTTP', FullyQualifiedDomainName: 'lb.example.com', ResourcePath: '/', Port: 80, RequestInterval: 30, FailureThreshold: 3, Inverted: inverted, Disabled: false } } };
 }
@@ -46,6 +63,8 @@ async function planned(): Promise<NightState> {
   ssm.on(GetParameterCommand).callsFake((input) => parameter(input.Name.split('/').pop()));
   cw.on(GetMetricDataCommand).callsFake(() => metrics(100));
   r53.on(GetHealthCheckCommand).resolves(healthCheck(false));
+  // No alarm in ALARM, unless a test says otherwise.
+  cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [], CompositeAlarms: [] });
   return handler({ action: 'plan', night: open }) as Promise<NightState>;
 }
 
@@ -69,6 +88,16 @@ beforeEach(() => {
 });
 
 afterAll(() => resetClock());
+
+/** A planned night whose first region is rebuilt: waiting for its health check, or back in DNS and watched. */
+async function rebuilt(phase: 'health' | 'watch'): Promise<NightState> {
+  const n = await planned();
+  const region = n.steps[0].region;
+  const current = phase === 'health'
+    ? { region, withdrawn: true, startedAt: T0, cleanSlate: 'SUCCEEDED', health: 'pending', healthDeadline: '2099-01-01T00:00:00.000Z' }
+    : { region, withdrawn: true, startedAt: T0, cleanSlate: 'SUCCEEDED', health: 'healthy', watch: 'watching', watchUntil: '2026-11-24T02:00:00.000Z' };
+  return { ...n, current: current as NightState['current'], out: phase === 'health' ? region : null };
+}
 
 describe('fleet-conductor handler', () => {
   test('open: the lease of the lock covers the window plus the backstop, as DynamoDB number strings', async () => {
@@ -191,6 +220,77 @@ describe('fleet-conductor handler', () => {
     expect(pending.current!.health).toBe('pending');
     const healthy = await handler({ action: 'health', night: pending }) as NightState;
     expect(healthy.current!.health).toBe('healthy');
+  });
+
+  test('watch: an alarm of the region in ALARM (DescribeAlarms by its alarm topic) halts the night before the next region', async () => {
+    const n = await rebuilt('watch');
+    const region = n.current!.region;
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm('Production-Services3-api-1A2B3C4D-target-5xx', region, 'ALARM')], CompositeAlarms: [] });
+    const out = await handler({ action: 'watch', night: n }) as NightState;
+    const calls = cw.commandCalls(DescribeAlarmsCommand);
+    expect(calls.map((c) => c.args[0].input)).toEqual([
+      { ActionPrefix: topicArn(region), StateValue: 'ALARM', AlarmTypes: ['MetricAlarm'], MaxRecords: 100, NextToken: undefined },
+    ]);
+    expect(out.current!.watch).toBe('unhealthy');
+    expect(out.failure).toMatchObject({ region, error: 'Conductor.AlarmUnderTraffic' });
+    expect(out.failure!.cause).toContain('Production-Services3-api-1A2B3C4D-target-5xx');
+  });
+
+  test('watch: no alarm in ALARM passes, and the step settles once its watch is over', async () => {
+    const n = await rebuilt('watch');
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    const watching = await handler({ action: 'watch', night: n }) as NightState;
+    expect(cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(1);
+    expect(watching.failure).toBeUndefined();
+    expect(watching.current!.watch).toBe('watching');
+    clock.set('2026-11-24T03:00:00.000Z');
+    const settled = await handler({ action: 'watch', night: watching }) as NightState;
+    expect(settled.current!.watch).toBe('settled');
+  });
+
+  test('health: alarms in ALARM keep the region pending until its deadline, then halt it with the alarms named (Conductor.Alarm)', async () => {
+    const n = await rebuilt('health');
+    const region = n.current!.region;
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    cw.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [metricAlarm('Production-Cluster-2E5428C5-tasks-not-placed', region, 'ALARM')] });
+    const pending = await handler({ action: 'health', night: n }) as NightState;
+    expect(pending.current!.health).toBe('pending');
+    expect(pending.failure).toBeUndefined();
+    clock.set('2026-11-24T05:00:00.000Z');
+    const halted = await handler({ action: 'health', night: { ...pending, current: { ...pending.current!, healthDeadline: '2026-11-24T04:00:00.000Z' } } }) as NightState;
+    expect(halted.current!.health).toBe('unhealthy');
+    expect(halted.failure).toMatchObject({ region, error: 'Conductor.Alarm' });
+    expect(halted.failure!.cause).toContain('tasks-not-placed');
+  });
+
+  test('health and watch: DescribeAlarms pages are followed; an alarm on a later page counts', async () => {
+    const n = await rebuilt('watch');
+    const region = n.current!.region;
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    cw.on(DescribeAlarmsCommand)
+      .resolvesOnce({ MetricAlarms: [], NextToken: 'page-2' })
+      .resolvesOnce({ MetricAlarms: [metricAlarm('Production-Cluster-2E5428C5-tasks-not-placed', region, 'ALARM')] });
+    const out = await handler({ action: 'watch', night: n }) as NightState;
+    expect(cw.commandCalls(DescribeAlarmsCommand)[1].args[0].input.NextToken).toBe('page-2');
+    expect(out.failure?.error).toBe('Conductor.AlarmUnderTraffic');
+  });
+
+  test('health and watch: DescribeAlarms throttling propagates with its name, for the state machine\'s Retry, like the other calls', async () => {
+    const n = await rebuilt('watch');
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    cw.on(DescribeAlarmsCommand).rejects(throttling('Throttling'));
+    await expect(handler({ action: 'watch', night: n })).rejects.toMatchObject({ name: 'Throttling' });
+  });
+
+  test('health and watch: a region that publishes no alarm topic (alarmGate: false) is not asked about alarms', async () => {
+    const n = await rebuilt('watch');
+    const region = n.current!.region;
+    const night: NightState = { ...n, targets: { ...n.targets, [region]: { ...n.targets[region], alarmTopicArn: undefined } } };
+    r53.on(GetHealthCheckStatusCommand).resolves(allHealthy);
+    const out = await handler({ action: 'watch', night }) as NightState;
+    expect(cw.commandCalls(DescribeAlarmsCommand)).toHaveLength(0);
+    expect(out.failure).toBeUndefined();
   });
 
   test('finish and fail: last night\'s record goes to the SSM parameter; a failed re-withdrawal does not lose the record', async () => {

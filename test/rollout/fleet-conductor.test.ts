@@ -114,6 +114,29 @@ describe('FleetConductor', () => {
     expect([...new Set(ssmActions)].sort()).toEqual(['ssm:GetParameter', 'ssm:PutParameter']);
   });
 
+  test('alarm gate: DescribeAlarms on each region\'s alarms only, and each region publishes its alarm topic', () => {
+    const policy = Object.entries(t.findResources('AWS::IAM::Policy')).find(([id]) => id.startsWith('ConductorFunctionRole'))![1] as any;
+    const statements = home.resolve(policy.Properties.PolicyDocument.Statement).filter((s: any) => s.Action === 'cloudwatch:DescribeAlarms');
+    // One statement (policies merge), each region's alarms by ARN, never every region's.
+    expect(statements.flatMap((s: any) => [s.Resource].flat()).sort()).toEqual(regions.map((r) => `arn:aws:cloudwatch:${r.stack.region}:${ACCOUNT}:alarm:*`).sort());
+    for (const r of regions) {
+      const value = Template.fromStack(r.stack).findResources('AWS::SSM::Parameter', { Properties: { Name: `/cdk-container-fleet/production/conductor/${r.stack.region}` } });
+      const rendered = JSON.stringify(Object.values(value)[0]);
+      expect(rendered).toContain('alarmTopicArn');
+      expect(rendered).toMatch(/ClusterAlarmsTopic/);
+    }
+  });
+
+  test('alarm gate: alarmGate false publishes no topic and grants no DescribeAlarms', () => {
+    const app2 = unitTestApp();
+    const r = region(app2, 'eu-west-1');
+    const home2 = new Stack(app2, 'ProductionConductor', { env: { account: ACCOUNT, region: 'eu-west-1' } });
+    new FleetConductor(home2, 'Conductor', { fleetName: 'production', regions: [{ cleanSlate: r.cleanSlate, endpoint: r.endpoint, alarmGate: false }] });
+    expect(JSON.stringify(Template.fromStack(home2).findResources('AWS::IAM::Policy'))).not.toContain('cloudwatch:DescribeAlarms');
+    const param = Template.fromStack(r.stack).findResources('AWS::SSM::Parameter', { Properties: { Name: '/cdk-container-fleet/production/conductor/eu-west-1' } });
+    expect(JSON.stringify(Object.values(param)[0])).toContain('\\"alarmTopicArn\\":\\"\\"');
+  });
+
   test('each region publishes its target and grants its own health check, and deploys after the conductor', () => {
     for (const r of regions) {
       const rt = Template.fromStack(r.stack);

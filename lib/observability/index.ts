@@ -1,0 +1,2 @@
+export { FleetDashboard } from './dashboard';
+export type { FleetDashboardProps } from './dashboard';
