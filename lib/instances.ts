@@ -1,7 +1,8 @@
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import { Stack, Token, Validations } from 'aws-cdk-lib';
+import { Stack, Token } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from './acknowledge';
 import { fleetError } from './errors';
 import { nagResourceName } from './nag';
 
@@ -74,12 +75,12 @@ export function ssmInstanceRole(scope: Construct, id: string, description: strin
     description,
     inlinePolicies: { SsmAgent: new iam.PolicyDocument({ statements }) },
   });
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: `SSM Agent's own calls, for Session Manager and Run Command instead of SSH on ${purpose}: the ssmmessages and ec2messages actions support no resource-level permissions; UpdateInstanceInformation and ListInstanceAssociations could at most name instance/* (the instance ids are unknown at synth), and each reports or lists for the calling instance only`,
   });
   if (below !== undefined) {
-    Validations.of(role).acknowledge({
+    acknowledgeFinding(role, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, below)}]`,
       reason: `reads only the parameters under the environment's own prefix, which the environment writes for ${purpose}`,
     });

@@ -1,4 +1,4 @@
-import { Annotations, CustomResource, Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -8,6 +8,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { FleetClusterAttributes, IFleetCluster, importFleetCluster } from './imported-cluster';
 import { checkClusterSubnets } from './instance-capacity';
 import { InstanceHardening, instanceHardeningUserData, refusePrivilegedServices, resolveHardening } from './instance-hardening';
@@ -310,7 +311,7 @@ export class FleetCluster extends Construct implements IFleetCluster {
       healthChecks: autoscaling.HealthChecks.ec2({ gracePeriod: Duration.minutes(2) }),
     });
     acknowledgeMixedInstancesNag(this.autoScalingGroup);
-    Validations.of(this.autoScalingGroup).acknowledge({
+    acknowledgeFinding(this.autoScalingGroup, {
       id: 'AwsSolutions-AS3',
       reason: 'scaling is driven by the ECS capacity provider (managed scaling), and Auto Scaling sends every launch and termination (successful or not) to EventBridge without configuration, where alerting subscribes; SNS notifications per group would duplicate those events',
     });
@@ -361,7 +362,7 @@ export class FleetCluster extends Construct implements IFleetCluster {
       actions: ['autoscaling:CompleteLifecycleAction'],
       resources: [this.autoScalingGroup.autoScalingGroupArn],
     }));
-    Validations.of(fn.role!).acknowledge({
+    acknowledgeFinding(fn.role!, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, this.autoScalingGroup.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });

@@ -1,6 +1,7 @@
-import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { acknowledgeFinding } from '../acknowledge';
 import { nagResourceName } from '../nag';
 
 /**
@@ -44,16 +45,16 @@ export function grantEcsAgent(role: iam.Role, cluster: ecs.ICluster): void {
     actions: ['ecs:DiscoverPollEndpoint', 'ecr:GetAuthorizationToken'],
     resources: ['*'],
   }));
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: 'AwsSolutions-IAM5[Action::ecs:Submit*]',
     reason: 'the ECS agent reports task, container and attachment state changes (ecs:SubmitTaskStateChange and its siblings) only for this cluster: the statement is scoped to its ARN',
   });
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: `AwsSolutions-IAM5[Resource::${nagResourceName(role, taskSets)}]`,
     reason: 'the Service Connect agent polls for its configuration as each task set of this cluster, whose ids ECS makes per deployment: ecs:Poll on this cluster\'s task sets and nothing else',
   });
   // Resource::* is acknowledged by ssmInstanceRole already; the reason here covers the agent's statements too.
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'ecs:Poll and ecs:StartTelemetrySession are limited to this cluster by the ecs:cluster condition; ecs:DiscoverPollEndpoint and ecr:GetAuthorizationToken support no resource-level permissions; SSM Agent\'s calls act on the calling instance only',
   });

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, SymlinkFollowMode, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, SymlinkFollowMode, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as efs from 'aws-cdk-lib/aws-efs';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -10,6 +10,7 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { displayPath, readFileIfExists } from '../files';
@@ -387,7 +388,7 @@ export class ComposeProject extends Construct {
       ...loggingOptionsOf(plan.logging),
     });
     if (typeof image !== 'string') {
-      Validations.of(service.taskDefinition).acknowledge({
+      acknowledgeFinding(service.taskDefinition, {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason: 'pulling from ECR (image assets, repositories) needs ecr:GetAuthorizationToken, which has no resource-level permissions; the pull actions themselves are scoped to the repository',
       });
@@ -395,7 +396,7 @@ export class ComposeProject extends Construct {
     for (const w of plan.warnings) this.warn(service, w, displayName);
     this.warnings.push(...plan.warnings);
     if (Object.keys(plan.environment).length > 0) {
-      Validations.of(service.taskDefinition).acknowledge({
+      acknowledgeFinding(service.taskDefinition, {
         id: 'AwsSolutions-ECS2',
         reason: 'compose environment variables are plain configuration, as in the compose file; secret values go through compose secrets (Secrets Manager)',
       });
@@ -604,7 +605,7 @@ export class ComposeProject extends Construct {
       description: `Compose secret ${name} of ${displayName}: generated at deployment; set your own value with put-secret-value`,
       generateSecretString: { passwordLength: 32, excludePunctuation: true },
     });
-    Validations.of(secret).acknowledge({
+    acknowledgeFinding(secret, {
       id: 'AwsSolutions-SMG4',
       reason: 'a compose secret is an application credential whose rotation depends on the application (e.g. a database password set at first start); no generic rotation Lambda can change it safely',
     });

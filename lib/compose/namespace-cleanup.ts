@@ -1,7 +1,8 @@
-import { CustomResource, Duration, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
 
@@ -46,11 +47,11 @@ export class NamespaceCleanup extends Construct {
     // returned for this namespace.
     const services = Stack.of(this).formatArn({ service: 'servicediscovery', resource: 'service', resourceName: '*' });
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['servicediscovery:ListInstances', 'servicediscovery:DeleteService'], resources: [services] }));
-    Validations.of(fn.role!).acknowledge({
+    acknowledgeFinding(fn.role!, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'servicediscovery:ListServices supports no resource-level permissions; the handler lists only the services of its own namespace (NAMESPACE_ID filter)',
     });
-    Validations.of(fn.role!).acknowledge({
+    acknowledgeFinding(fn.role!, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, services)}]`,
       reason: 'the Cloud Map services ECS creates for Service Connect get ids only at deploy time, and ListInstances/DeleteService offer no namespace condition key; the handler deletes only services listed in its own namespace, after every ECS service of the project is gone',
     });

@@ -1,8 +1,8 @@
-import { Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
@@ -180,7 +180,7 @@ export class PublishedPorts extends Construct {
     if (bucket) {
       this.networkLoadBalancer.logAccessLogs(bucket, `${this.node.id}-nlb`);
     } else {
-      Validations.of(this.networkLoadBalancer).acknowledge({
+      acknowledgeFinding(this.networkLoadBalancer, {
         id: 'AwsSolutions-ELB2',
         reason: 'the FleetLoadBalancer these ports belong to has access logs turned off; the network load balancer follows it',
       });

@@ -1,4 +1,4 @@
-import { ArnFormat, CustomResource, Duration, Lazy, Names, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, CustomResource, Duration, Lazy, Names, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
@@ -11,6 +11,7 @@ import { Construct, IConstruct } from 'constructs';
 import {
   DOMAIN_META_TAG, HANDLED_DETAIL_TYPES, UPDATER_ENV, UPDATER_MESSAGE_GROUP, UPDATER_METRIC, recordMessageGroup,
 } from './contract';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
@@ -154,14 +155,14 @@ export class AsgDnsUpdater extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s EventBridge targets and asynchronous invocations' });
+    acknowledgeFinding(this.deadLetterQueue, { id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s EventBridge targets and asynchronous invocations' });
     this.queueDeadLetterQueue = new sqs.Queue(this, 'QueueDeadLetters', {
       fifo: true,
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    Validations.of(this.queueDeadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s FIFO queue' });
+    acknowledgeFinding(this.queueDeadLetterQueue, { id: 'AwsSolutions-SQS3', reason: 'this queue is the dead-letter queue of the DNS updater\'s FIFO queue' });
     this.queue = new sqs.Queue(this, 'Queue', {
       fifo: true,
       // EventBridge sets no deduplication id, so a FIFO target needs content-based deduplication. An event carries its
@@ -229,7 +230,7 @@ export class AsgDnsUpdater extends Construct {
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['route53:GetChange'], resources: [changeArn] }));
     const role = this.function.role!;
     for (const finding of ['Resource::*', `Resource::${nagResourceName(this, changeArn)}`]) {
-      Validations.of(role).acknowledge({
+      acknowledgeFinding(role, {
         id: `AwsSolutions-IAM5[${finding}]`,
         reason: 'autoscaling:DescribeAutoScalingGroups and ec2:DescribeInstances support no resource-level permissions; route53:GetChange ids are only known after the write',
       });
@@ -291,7 +292,7 @@ export class AsgDnsUpdater extends Construct {
       actions: ['autoscaling:CompleteLifecycleAction'],
       resources: [group.autoScalingGroupArn],
     }));
-    Validations.of(this.function.role!).acknowledge({
+    acknowledgeFinding(this.function.role!, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });
@@ -313,7 +314,7 @@ export class AsgDnsUpdater extends Construct {
       service: 'autoscaling', resource: 'autoScalingGroup', resourceName: `*:autoScalingGroupName/${groupName}`, arnFormat: ArnFormat.COLON_RESOURCE_NAME,
     });
     this.function.addToRolePolicy(new iam.PolicyStatement({ actions: ['autoscaling:CompleteLifecycleAction'], resources: [arn] }));
-    Validations.of(this.function.role!).acknowledge({
+    acknowledgeFinding(this.function.role!, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, arn)}]`,
       reason: `a group ARN holds an id generated at creation; the name pins the statement to the group ${groupName}, which the user listed in lifecycleGroupNames`,
     });

@@ -1,7 +1,8 @@
-import { Aws, CustomResource, Duration, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Aws, CustomResource, Duration, Stack, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { checkWholeNumber } from '../validation';
 
@@ -64,7 +65,7 @@ export class Route53HealthCheckerAccess extends Construct {
     });
     // AWS-managed prefix lists are owned by AWS, not the account: there is no ARN of ours to scope the reads to.
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['ec2:DescribeManagedPrefixLists', 'ec2:GetManagedPrefixListEntries'], resources: ['*'] }));
-    Validations.of(this).acknowledge({
+    acknowledgeFinding(this, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ec2:DescribeManagedPrefixLists supports no resource-level permissions, and the lists read (AWS-managed, two regions) are AWS\'s, not the account\'s; the function only reads them',
     });

@@ -1,13 +1,14 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack, StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, CfnOutput, Duration, IAspect, RemovalPolicy, Stack, StackProps, Tags } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
 import { ComposeSecurityPolicy } from '../compose/security-policy';
@@ -245,7 +246,7 @@ export class QaStack extends Stack {
     });
     if (!internetFacing) {
       // cdk-nag cannot evaluate the ingress source, a reference to the VPC's CIDR block (it reports a rule error).
-      Validations.of(this.loadBalancer.securityGroup).acknowledge({
+      acknowledgeFinding(this.loadBalancer.securityGroup, {
         id: 'AwsSolutions-EC23',
         reason: 'the internal QA load balancer admits only the VPC CIDR block (a reference to the VPC, which cdk-nag cannot evaluate), never 0.0.0.0/0',
       });

@@ -1,6 +1,6 @@
 import * as path from 'path';
 import {
-  CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack, Validations,
+  CfnResource, IPolicyValidationContext, IPolicyValidationPlugin, NestedStack, PolicyValidationPluginReport, PolicyViolation, Stack, Token, Validations,
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { loadTemplates, TemplateSource } from './load';
@@ -63,13 +63,18 @@ function templateSources(context: IPolicyValidationContext): TemplateSource[] {
     if (NestedStack.isNestedStack(c)) nested.push(c);
     else if (Stack.isStack(c)) stacks.set(c.templateFile, c);
   }
-  const sources: TemplateSource[] = context.stackTemplates.map((s) => ({
-    templatePath: s.templatePath,
-    displayName: s.stackConstructPath,
-    stackName: stacks.get(path.basename(s.templatePath))?.stackName,
-    region: s.region,
-    account: s.accountId,
-  }));
+  const sources: TemplateSource[] = context.stackTemplates.map((s) => {
+    const stack = stacks.get(path.basename(s.templatePath));
+    return {
+      templatePath: s.templatePath,
+      displayName: s.stackConstructPath,
+      stackName: stack?.stackName,
+      // aws-cdk-lib before 2.269.0 gives no per-template region or account; the stack knows them (a token when the
+      // stack is environment-agnostic, which is "unknown" as in the context).
+      region: s.region ?? literal(stack?.region),
+      account: s.accountId ?? literal(stack?.account),
+    };
+  });
   // Nested templates sit beside their parent's; parents come first in construct order, so one pass in order suffices.
   const dirOf = new Map(sources.map((s) => [path.basename(s.templatePath), path.dirname(s.templatePath)]));
   for (const stack of nested) {
@@ -85,6 +90,11 @@ function templateSources(context: IPolicyValidationContext): TemplateSource[] {
     });
   }
   return sources;
+}
+
+/** A stack's region or account when it is a literal; undefined when it is a token or there is no stack. */
+function literal(value: string | undefined): string | undefined {
+  return value === undefined || Token.isUnresolved(value) ? undefined : value;
 }
 
 /** Finds the construct of a finding's resource (built on first use: only needed when there are findings). */

@@ -1,4 +1,4 @@
-import { Annotations, ArnFormat, Duration, Names, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, ArnFormat, Duration, Names, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,6 +9,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
@@ -261,16 +262,16 @@ export class CleanSlate extends Construct {
 
   private acknowledge(stack: Stack, group: autoscaling.IAutoScalingGroup, clusterName: string): void {
     const fnRole = this.function.role!;
-    Validations.of(fnRole).acknowledge({
+    acknowledgeFinding(fnRole, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'ecs:ListServices has no resource type (it is pinned to this cluster by the ecs:cluster condition) and autoscaling:DescribeInstanceRefreshes supports no resource-level permissions',
     });
     const serviceArn = stack.formatArn({ service: 'ecs', resource: 'service', resourceName: `${clusterName}/*` });
-    Validations.of(fnRole).acknowledge({
+    acknowledgeFinding(fnRole, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, serviceArn)}]`,
       reason: "every service of this one cluster, and only of it: the services are the cluster's, whatever their names",
     });
-    Validations.of(fnRole).acknowledge({
+    acknowledgeFinding(fnRole, {
       id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, group.autoScalingGroupArn)}]`,
       reason: 'a group ARN holds a generated id the group name does not reveal; the name pins the statement to this one group',
     });

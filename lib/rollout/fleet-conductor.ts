@@ -1,4 +1,4 @@
-import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, Fn, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -11,6 +11,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { fleetHandlerFunction } from '../handler-function';
 import { nagResourceName } from '../nag';
@@ -456,7 +457,7 @@ export class FleetConductor extends Construct {
 
   private acknowledge(): void {
     const fnRole = this.function.role!;
-    Validations.of(fnRole).acknowledge({
+    acknowledgeFinding(fnRole, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason: 'cloudwatch:GetMetricData supports no resource-level permissions (it reads the regions\' load balancer request counts)',
     });
@@ -467,12 +468,12 @@ export class FleetConductor extends Construct {
       });
     }
     for (const executions of this.executionArns) {
-      Validations.of(fnRole).acknowledge({
+      acknowledgeFinding(fnRole, {
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, executions)}]`,
         reason: 'states:DescribeExecution on the executions of one region\'s CleanSlate state machine and no other: execution names are made per night',
       });
     }
-    Validations.of(this.lockTable).acknowledge({
+    acknowledgeFinding(this.lockTable, {
       id: 'AwsSolutions-DDB3',
       reason: 'the table holds one lock item with its own expiry and nothing else: there is nothing to recover to a point in time',
     });

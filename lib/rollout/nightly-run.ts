@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -7,6 +7,7 @@ import * as schedulerTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 
 /** What a nightly state machine run (a clean slate, a conductor night) needs besides its machine. */
 export interface NightlyRunOptions {
@@ -68,11 +69,11 @@ export function failedRunAlarm(scope: Construct, id: string, stateMachine: sfn.S
  */
 export function acknowledgeStateMachineRole(stateMachine: sfn.StateMachine, fn: lambda.Function, what: string): void {
   const role = stateMachine.role;
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: 'AwsSolutions-IAM5[Resource::*]',
     reason: 'X-Ray trace segments and CloudWatch Logs log delivery (added by aws-cdk-lib for tracing and logging) support no resource-level permissions',
   });
-  Validations.of(role).acknowledge({
+  acknowledgeFinding(role, {
     id: `AwsSolutions-IAM5[Resource::<${Stack.of(fn).getLogicalId(fn.node.defaultChild as lambda.CfnFunction)}.Arn>:*]`,
     reason: `the versions and aliases of the ${what} function itself (lambda:InvokeFunction grant added by aws-cdk-lib)`,
   });

@@ -1,6 +1,7 @@
-import { Annotations, Duration, RemovalPolicy, Stack, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 
 /**
  * Where a load balancer writes its access logs: the given bucket, a new one, or nowhere.
@@ -39,7 +40,7 @@ export function createAccessLogBucket(scope: Construct, options: AccessLogBucket
     removalPolicy: options.deleteWithStack ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     autoDeleteObjects: options.deleteWithStack ? true : undefined,
   });
-  Validations.of(bucket).acknowledge({
+  acknowledgeFinding(bucket, {
     id: 'AwsSolutions-S1',
     reason: 'this bucket receives the load balancer access logs; logging its own access into another bucket adds cost for no audit value',
   });

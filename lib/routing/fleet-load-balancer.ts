@@ -1,10 +1,11 @@
 import * as crypto from 'crypto';
-import { Annotations, Aspects, Duration, Lazy, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { onServiceRouted } from '../service/routed';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
@@ -227,7 +228,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       }
     }
     if (internetFacing && !props.allowedCidrs) {
-      Validations.of(this.securityGroup).acknowledge({
+      acknowledgeFinding(this.securityGroup, {
         id: 'AwsSolutions-EC23',
         reason: 'an internet-facing load balancer serves clients from anywhere; set allowedCidrs to narrow it (QA environments do)',
       });

@@ -1,7 +1,7 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Stage, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CustomResource, Duration, RemovalPolicy, Stack, Stage, Token } from 'aws-cdk-lib';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { displayPath, readFileIfExists } from '../files';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
@@ -172,7 +173,7 @@ export class FileSecret extends Construct {
     // An empty secret ("If you omit both GenerateSecretString and SecretString, you create an empty secret"): the only
     // value it ever holds is the file's, written below.
     (this.resource.node.defaultChild as secretsmanager.CfnSecret).addPropertyDeletionOverride('GenerateSecretString');
-    Validations.of(this.resource).acknowledge({
+    acknowledgeFinding(this.resource, {
       id: 'AwsSolutions-SMG4',
       reason: 'the value is the content of a file the team manages; it changes when the file does (a new version, rolled out by the next deploy), not by a rotation Lambda that cannot know the application',
     });

@@ -4,11 +4,12 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnResource, Stack, Tags, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, CfnResource, Stack, Tags, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct, IConstruct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { hardenedLaunchTemplate, ssmInstanceRole } from '../instances';
 import { nagResourceName } from '../nag';
@@ -23,7 +24,7 @@ const SCRIPTS = path.join(__dirname, 'scripts');
  * resolved ARN with references rendered as `<LogicalId>` / `<AWS::Region>`.
  */
 export function acknowledgeWildcard(scope: IConstruct, resource: string, reason: string): void {
-  Validations.of(scope).acknowledge({ id: `AwsSolutions-IAM5[Resource::${nagResourceName(scope, resource)}]`, reason });
+  acknowledgeFinding(scope, { id: `AwsSolutions-IAM5[Resource::${nagResourceName(scope, resource)}]`, reason });
 }
 
 /** Reads a boot script from lib/swarm/scripts at synth time. */
@@ -92,7 +93,7 @@ export function tagGroup(group: autoscaling.AutoScalingGroup, swarmName: string,
 
 /** */
 export function acknowledgeGroupNotifications(group: autoscaling.AutoScalingGroup): void {
-  Validations.of(group).acknowledge({
+  acknowledgeFinding(group, {
     id: 'AwsSolutions-AS3',
     reason: 'scaling events already reach EventBridge, where the swarm node drainer acts on them; SNS notifications would only duplicate them',
   });

@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { App, NestedStack, Stack, Validations } from 'aws-cdk-lib';
+import { App, CfnResource, IPolicyValidationContext, NestedStack, Stack, Validations } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetPreflightChecks, PREFLIGHT_RULES } from '../../lib/preflight';
+import { CERTIFICATE_REGION } from '../../lib/preflight/rules/certificate-region';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetService } from '../../lib/service/fleet-service';
 import { unitTestApp } from '../support/app';
@@ -125,5 +126,27 @@ describe('FleetPreflightChecks (end to end)', () => {
     lb.route(new FleetService(stack, 'boot', { cluster, image: 'laszlocph/spring-boot-dummy:exposed', containerPort: 8080 }), { path: '/*' });
     lb.route(new FleetService(stack, 'api', { cluster, image: 'nginx:1.27', containerPort: 80 }), { host: 'api.example.com' });
     expect(pluginViolations(app)).toEqual([]);
+  });
+});
+
+describe('FleetPreflightChecks on aws-cdk-lib before 2.269.0', () => {
+  test('takes each stack\'s region and account from the stack when the validation context has no per-template ones', () => {
+    const app = unitTestApp();
+    const certificateArn = 'arn:aws:acm:us-east-1:210987654321:certificate/8f2c1a7e-5b7d-4c1e-9a3b-6d0e2f4a1c9b';
+    const listener = (stack: Stack) => new CfnResource(stack, 'Listener', {
+      type: 'AWS::ElasticLoadBalancingV2::Listener',
+      properties: { Port: 443, Protocol: 'HTTPS', Certificates: [{ CertificateArn: certificateArn }] },
+    });
+    const stacks = [new Stack(app, 'Regional', { env }), new Stack(app, 'Agnostic')];
+    stacks.forEach(listener);
+    const dir = app.synth().directory;
+    // The context of 2.262.0 to 2.268.0: stackTemplates without region and accountId.
+    const stackTemplates = stacks.map((s) => ({ templatePath: path.join(dir, s.templateFile), stackConstructPath: s.node.path }));
+    const context = { appConstruct: app, templatePaths: stackTemplates.map((t) => t.templatePath), stackTemplates } as unknown as IPolicyValidationContext;
+
+    const violations = new FleetPreflightChecks().validate(context).violations.filter((v) => v.ruleName === CERTIFICATE_REGION.id);
+    expect(violations).toHaveLength(1);
+    expect(violations[0].description).toMatch(/is in us-east-1 but the load balancer is in eu-west-1/);
+    expect(violations[0].violatingResources[0].templatePath).toBe(path.join(dir, 'Regional.template.json'));
   });
 });
