@@ -1,7 +1,8 @@
-import { Annotations, Token, Validations } from 'aws-cdk-lib';
+import { Annotations, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { checkPercent, checkWholeNumber } from '../validation';
 
@@ -132,7 +133,7 @@ function checkSpot(scope: Construct, base: number, above: number, maxCapacity: n
 export function acknowledgeMixedInstancesNag(group: autoscaling.AutoScalingGroup): void {
   const cfn = group.node.defaultChild as autoscaling.CfnAutoScalingGroup;
   if (cfn.mixedInstancesPolicy === undefined) return;
-  Validations.of(group).acknowledge({
+  acknowledgeFinding(group, {
     id: 'AwsSolutions-EC26',
     reason: "cdk-nag reads only the group's LaunchTemplate property and fails on a MixedInstancesPolicy; the policy's launch template is the cluster's own, whose only block device is an encrypted gp3 root volume",
   });

@@ -462,7 +462,7 @@ export class FleetConductor extends Construct {
       reason: 'cloudwatch:GetMetricData supports no resource-level permissions (it reads the regions\' load balancer request counts)',
     });
     for (const alarms of this.alarmArns) {
-      Validations.of(fnRole).acknowledge({
+      acknowledgeFinding(fnRole, {
         id: `AwsSolutions-IAM5[Resource::${nagResourceName(this, alarms)}]`,
         reason: 'cloudwatch:DescribeAlarms (read-only) on the metric alarms of one conducted region: the conductor picks the region\'s own by their action, its alarm topic, since their names share no prefix',
       });
