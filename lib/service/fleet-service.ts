@@ -1,5 +1,6 @@
 import { Duration, Size, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,7 +13,9 @@ import { serviceAlarms } from '../observability/alarms';
 import { applyServiceScaling, scalingPlanOf } from '../scaling/service-scaling';
 import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
+import { addSmokeTest, blueGreenServiceProps, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
+import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGroup } from './networking';
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
 
 export type { ExtraHosts } from './container-options';
@@ -332,6 +335,31 @@ export interface FleetServiceProps {
   readonly maxSwapMiB?: number;
 
   /**
+   * How the tasks are networked: bridge (shared instance interface, dynamic host ports, the instances' security group)
+   * or awsvpc (a network interface and a security group per task, IP target groups; each task takes one of its
+   * instance's network interfaces, see docs/networking.md).
+   *
+   * @default FleetNetworkMode.BRIDGE
+   */
+  readonly networkMode?: FleetNetworkMode;
+
+  /**
+   * How new revisions are deployed: ROLLING (batches within `minHealthyPercent`/`maxHealthyPercent`) or BLUE_GREEN
+   * (ECS starts the whole new revision, shifts the route's traffic to it, bakes, rolls back on the route alarms or a
+   * failed smoke test). BLUE_GREEN needs `networkMode: AWS_VPC`.
+   *
+   * @default FleetDeploymentStrategy.ROLLING
+   */
+  readonly deploymentStrategy?: FleetDeploymentStrategy;
+
+  /**
+   * Options of a BLUE_GREEN deployment: bake time, a smoke-test Lambda, a test listener.
+   *
+   * @default - a 10-minute bake time, no smoke test, no test listener
+   */
+  readonly blueGreen?: FleetBlueGreenOptions;
+
+  /**
    * Host devices mapped into the container.
    *
    * @default - none
@@ -405,7 +433,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly cluster: FleetCluster;
   /** The ECS service. */
   public readonly service: ecs.Ec2Service;
-  /** The task definition (bridge network mode). */
+  /** The task definition (in `networkMode`). */
   public readonly taskDefinition: ecs.Ec2TaskDefinition;
   /** The service's container. */
   public readonly container: ecs.ContainerDefinition;
@@ -413,8 +441,12 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly logGroup: logs.LogGroup;
   /** The container port, when the service has one. */
   public readonly containerPort?: number;
-  /** Network access to the service's tasks: in bridge mode, the cluster instances' security group. */
+  /** Network access to the service's tasks: in bridge mode the cluster instances' security group, in awsvpc mode the service's own. */
   public readonly connections: ec2.Connections;
+  /** How the tasks are networked. */
+  public readonly networkMode: FleetNetworkMode;
+  /** The tasks' own security group (awsvpc mode only). */
+  public readonly securityGroup?: ec2.ISecurityGroup;
   /** The Application Auto Scaling target of the task count, when the service scales (`scaling`). */
   public readonly scalableTarget?: appscaling.ScalableTarget;
 
@@ -425,18 +457,30 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.cluster = props.cluster;
     this.containerPort = props.containerPort;
     const desiredCount = props.desiredCount ?? 2;
+    this.networkMode = props.networkMode ?? FleetNetworkMode.BRIDGE;
+    const awsvpc = this.networkMode === FleetNetworkMode.AWS_VPC;
+    const blueGreen = props.deploymentStrategy === FleetDeploymentStrategy.BLUE_GREEN ? blueGreenServiceProps(this, awsvpc, props.blueGreen ?? {}) : undefined;
+    if (props.blueGreen && !blueGreen) {
+      throw fleetError(this, 'blueGreen options are given, but deploymentStrategy is not BLUE_GREEN', 'set deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN, or leave blueGreen out');
+    }
+    if (awsvpc && props.cluster.vpc.privateSubnets.length === 0) {
+      throw fleetError(this, 'awsvpc tasks on EC2 get no public IP address, and the cluster\'s VPC has no private subnets with a NAT gateway, so they could not pull images or reach AWS APIs',
+        'give the cluster NAT gateways (natGateways: 1), or use networkMode BRIDGE');
+    }
 
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: ecs.NetworkMode.BRIDGE,
+      networkMode: awsvpc ? ecs.NetworkMode.AWS_VPC : ecs.NetworkMode.BRIDGE,
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
     const hosts = extraHostEntries(props.extraHosts ?? {});
     const linuxParameters = this.linuxParameters(props);
+    // awsvpc: the task's own interface, so the host port is the container port (ECS refuses any other).
+    const hostPort = awsvpc ? undefined : 0;
     const ports: ecs.PortMapping[] = [
-      ...(props.containerPort !== undefined ? [{ containerPort: props.containerPort, hostPort: 0, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
-      ...(props.additionalPorts ?? []).map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
+      ...(props.containerPort !== undefined ? [{ containerPort: props.containerPort, hostPort, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
+      ...(props.additionalPorts ?? []).map((p) => ({ containerPort: p.containerPort, hostPort, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
     ];
     this.container = new FleetContainerDefinition(this.taskDefinition, props.containerName ?? 'app', hosts, {
       taskDefinition: this.taskDefinition,
@@ -468,8 +512,11 @@ export class FleetService extends Construct implements ec2.IConnectable {
     });
 
     addTaskFitValidation(this, props.cluster.instanceType, this.taskDefinition);
+    this.securityGroup = awsvpc ? taskSecurityGroup(this, props.cluster.vpc) : undefined;
 
     this.service = new ecs.Ec2Service(this, 'Resource', {
+      ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+      ...blueGreen,
       cluster: props.cluster.cluster,
       taskDefinition: this.taskDefinition,
       desiredCount,
@@ -491,13 +538,25 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.service.node.addDependency(props.cluster.cluster);
 
     // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
-    this.connections = props.cluster.connections;
+    this.connections = this.securityGroup ? this.securityGroup.connections : props.cluster.connections;
+    if (blueGreen) addSmokeTest(this);
+    if (awsvpc) {
+      checkEniLimit(this, props.cluster.cluster, props.cluster.instanceType.toString(), () => Number((props.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize),
+        () => maxTasksOf(this, desiredCount, props.maxHealthyPercent ?? 200, blueGreen !== undefined));
+    }
     if (props.scaling) this.scalableTarget = applyServiceScaling(this, props.scaling, desiredCount);
     if (props.alarms ?? true) {
       serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB });
     }
 
-    if (props.serviceConnect) {
+    if (props.serviceConnect && this.securityGroup) {
+      this.service.enableServiceConnect({
+        namespace: props.serviceConnect.namespace.namespaceArn,
+        services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
+      });
+      const published = (props.serviceConnect.services ?? []).map((s) => ports.find((p) => p.name === s.portMappingName)!.containerPort);
+      awsvpcServiceConnect(props.cluster.cluster, this.securityGroup, props.cluster.connections, published, DYNAMIC_HOST_PORTS);
+    } else if (props.serviceConnect) {
       this.service.enableServiceConnect({
         namespace: props.serviceConnect.namespace.namespaceArn,
         services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
@@ -529,6 +588,15 @@ export class FleetService extends Construct implements ec2.IConnectable {
     if (props.tmpfs?.length) linux.addTmpfs(...props.tmpfs);
     return linux;
   }
+}
+
+/**
+ * Most tasks of a service at once, for the ENI check: its scaling maximum or desired count, during a deployment
+ * (a rolling one starts up to `maxHealthyPercent`, a blue/green one a whole second set).
+ */
+function maxTasksOf(service: FleetService, desiredCount: number, maxHealthyPercent: number, blueGreen: boolean): number {
+  const steady = scalingPlanOf(service)?.maxTasks ?? desiredCount;
+  return blueGreen ? 2 * steady : Math.ceil((steady * Math.max(100, maxHealthyPercent)) / 100);
 }
 
 /** The dynamic (ephemeral) host port range of bridge-mode tasks on ECS-optimized instances. */
