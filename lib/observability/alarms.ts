@@ -28,6 +28,25 @@ const ALARMED = new WeakSet<IConstruct>();
 /** The fixed name of each alarm (`Alarm.alarmName` is a reference, which a deployment alarm must not be). */
 const NAMES = new WeakMap<cloudwatch.Alarm, string>();
 
+/** The deployment alarm names of each service, as handed to ECS. */
+const DEPLOYMENT_ALARMS = new WeakMap<IConstruct, string[]>();
+
+/**
+ * Adds deployment alarms to a service. aws-cdk-lib 2.276's `enableDeploymentAlarms` drops the names of every call
+ * after the first (it concatenates without keeping the result), and keeps the array of the first call by reference:
+ * so it is called once, and later names join that array.
+ */
+function addDeploymentAlarms(service: AlarmedService, names: string[]): void {
+  const existing = DEPLOYMENT_ALARMS.get(service);
+  if (existing) {
+    existing.push(...names);
+    return;
+  }
+  const list = [...names];
+  DEPLOYMENT_ALARMS.set(service, list);
+  service.service.enableDeploymentAlarms(list, { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
+}
+
 /** Whether the service has its alarms (`alarms` left on), so its routes get theirs. */
 export function hasAlarms(service: IConstruct): boolean {
   return ALARMED.has(service);
@@ -164,7 +183,7 @@ export function routeAlarms(service: AlarmedService, loadBalancer: IConstruct, t
   // Named after the route's scope, so the alarms of two load balancers routing one service never share a name.
   const alarms = remember(service, specs.map((spec) => makeAlarm(scope, scope, spec, metrics[spec.kind], topic, `${service.node.path} routed by ${loadBalancer.node.path}`)));
   const rollback = alarms.filter((_, i) => specs[i].rollsBackDeployments);
-  service.service.enableDeploymentAlarms(rollback.map((a) => NAMES.get(a)!), { behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM });
+  addDeploymentAlarms(service, rollback.map((a) => NAMES.get(a)!));
   // The names are plain strings (no reference), so CloudFormation needs telling that the alarms come first.
   for (const a of rollback) service.service.node.addDependency(a);
   return alarms;

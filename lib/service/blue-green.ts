@@ -15,7 +15,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
 import { vpcCidrBlockOf } from '../routing/load-balancer-checks';
-import { checkDuration, checkWholeNumber } from '../validation';
+import { checkCidrs, checkDuration, checkWholeNumber } from '../validation';
 
 /** How a {@link FleetService} deploys new revisions. */
 export enum FleetDeploymentStrategy {
@@ -99,6 +99,7 @@ export function blueGreenServiceProps(scope: Construct, awsvpc: boolean, options
   if (options.testListenerPort === 80 || options.testListenerPort === 443) {
     throw fleetError(scope, `blueGreen.testListenerPort ${options.testListenerPort} is a production listener's port`, 'choose another port for test traffic, e.g. 8080');
   }
+  checkCidrs(scope, 'blueGreen.testTrafficCidrs', options.testTrafficCidrs, { what: 'test clients' });
   if (options.testTrafficCidrs && options.testListenerPort === undefined) {
     throw fleetError(scope, 'blueGreen.testTrafficCidrs is given without a testListenerPort', 'set testListenerPort, or leave testTrafficCidrs out');
   }
