@@ -1,9 +1,9 @@
-import { ProductionConfig } from '../../lib';
+import { FleetDeploymentStrategy, FleetNetworkMode, ProductionConfig } from '../../lib';
 
 /**
  * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,
  * 300 MiB, port 8080, 2 tasks, 200 % / 50 % deployments) and two more services on other sub-paths
- * of the same load balancer.
+ * of the same load balancer; `api` runs in awsvpc mode and deploys blue/green.
  */
 export const EXAMPLE_PRODUCTION: ProductionConfig = {
   capacity: { instanceType: 't3.medium', minCapacity: 2, maxCapacity: 4 },
@@ -23,6 +23,10 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       cpu: 256,
       memoryLimitMiB: 256,
       containerPort: 80,
+      // awsvpc with native ECS blue/green: ECS shifts /api/* to the new revision at once, bakes 10 minutes and rolls
+      // back on the route's alarms (docs/deployments.md).
+      networkMode: FleetNetworkMode.AWS_VPC,
+      deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN,
       routes: [{ path: '/api/*' }],
     },
     {

@@ -200,6 +200,8 @@ export class ProductionStack extends Stack {
         desiredCount: svc.desiredCount,
         environment: svc.environment,
         command: svc.command,
+        networkMode: svc.networkMode,
+        deploymentStrategy: svc.deploymentStrategy,
       });
       this.services[svc.name] = service;
       for (const options of svc.routes ?? []) {

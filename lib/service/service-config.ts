@@ -1,4 +1,6 @@
 import type { RouteOptions } from '../routing/fleet-load-balancer';
+import type { FleetDeploymentStrategy } from './blue-green';
+import type { FleetNetworkMode } from './networking';
 
 /**
  * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
@@ -41,6 +43,10 @@ export interface ServiceConfig {
   readonly environment?: Record<string, string>;
   /** Command. @default - the image's CMD */
   readonly command?: string[];
+  /** Network mode of the tasks (see FleetServiceProps.networkMode). @default 'bridge' */
+  readonly networkMode?: FleetNetworkMode;
+  /** How revisions deploy; BLUE_GREEN needs networkMode 'awsvpc' (see FleetServiceProps.deploymentStrategy). @default 'ROLLING' */
+  readonly deploymentStrategy?: FleetDeploymentStrategy;
   /** Where the load balancer routes to this service. @default - not routed */
   readonly routes?: RouteOptions[];
 }
