@@ -1,4 +1,4 @@
-import { Duration, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -460,6 +460,10 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.networkMode = props.networkMode ?? FleetNetworkMode.BRIDGE;
     const awsvpc = this.networkMode === FleetNetworkMode.AWS_VPC;
     const blueGreen = props.deploymentStrategy === FleetDeploymentStrategy.BLUE_GREEN ? blueGreenServiceProps(this, awsvpc, props.blueGreen ?? {}) : undefined;
+    if (blueGreen && props.rollbackOnFailure !== undefined) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/service:blueGreenCircuitBreaker',
+        'rollbackOnFailure sets the deployment circuit breaker, which ECS uses for ROLLING deployments only: a BLUE_GREEN deployment rolls back on the route alarms and the smoke test. Leave rollbackOnFailure out');
+    }
     if (props.blueGreen && !blueGreen) {
       throw fleetError(this, 'blueGreen options are given, but deploymentStrategy is not BLUE_GREEN', 'set deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN, or leave blueGreen out');
     }
@@ -522,7 +526,9 @@ export class FleetService extends Construct implements ec2.IConnectable {
       desiredCount,
       maxHealthyPercent: props.maxHealthyPercent ?? 200,
       minHealthyPercent: props.minHealthyPercent ?? 50,
-      circuitBreaker: { enable: true, rollback: props.rollbackOnFailure ?? true },
+      // ECS API, DeploymentConfiguration: "The deployment circuit breaker can only be used for services using the rolling
+      // update (ECS) deployment type"; a blue/green deployment rolls back on its alarms and lifecycle hooks instead.
+      circuitBreaker: blueGreen ? undefined : { enable: true, rollback: props.rollbackOnFailure ?? true },
       // Explicit strategy: with a launch type instead, managed scaling would not see these tasks.
       capacityProviderStrategies: [{ capacityProvider: props.cluster.capacityProvider.capacityProviderName, weight: 1 }],
       placementStrategies: [

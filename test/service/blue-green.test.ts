@@ -31,7 +31,8 @@ describe('blue/green FleetService', () => {
   test('deploys BLUE_GREEN with a 10-minute bake time by default', () => {
     const { template } = blueGreenStack();
     template.hasResourceProperties('AWS::ECS::Service', {
-      DeploymentConfiguration: Match.objectLike({ Strategy: 'BLUE_GREEN', BakeTimeInMinutes: 10 }),
+      // No circuit breaker: ECS uses it for rolling deployments only.
+      DeploymentConfiguration: Match.objectLike({ Strategy: 'BLUE_GREEN', BakeTimeInMinutes: 10, DeploymentCircuitBreaker: Match.absent() }),
       DeploymentController: Match.absent(),
     });
   });
@@ -46,7 +47,9 @@ describe('blue/green FleetService', () => {
     const cluster = new FleetCluster(stack, 'Cluster');
     new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 80, networkMode: FleetNetworkMode.AWS_VPC });
     Template.fromStack(stack).hasResourceProperties('AWS::ECS::Service', {
-      DeploymentConfiguration: Match.objectLike({ Strategy: Match.absent(), BakeTimeInMinutes: Match.absent(), LifecycleHooks: Match.absent() }),
+      DeploymentConfiguration: Match.objectLike({
+        Strategy: Match.absent(), BakeTimeInMinutes: Match.absent(), LifecycleHooks: Match.absent(), DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+      }),
     });
   });
 
@@ -158,6 +161,13 @@ describe('blue/green FleetService', () => {
       MetricName: 'UnHealthyHostCount',
       Dimensions: Match.arrayWith([{ Name: 'TargetGroup', Value: { 'Fn::GetAtt': [alternate, 'TargetGroupFullName'] } }]),
     });
+  });
+
+  test('warns that rollbackOnFailure (the circuit breaker) does nothing for blue/green; not when left out', () => {
+    const { stack } = blueGreenStack({}, { rollbackOnFailure: true });
+    Annotations.fromStack(stack).hasWarning('/Test/Api', Match.stringLikeRegexp('circuit breaker, which ECS uses for ROLLING deployments only'));
+    const { stack: clean } = blueGreenStack();
+    expect(Annotations.fromStack(clean).findWarning('*', Match.stringLikeRegexp('circuit breaker'))).toHaveLength(0);
   });
 
   test('warns that request-based scaling follows only the primary target group', () => {
