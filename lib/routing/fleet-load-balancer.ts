@@ -6,7 +6,7 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { onServiceRouted } from '../service/routed';
-import { bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute } from '../service/blue-green';
+import { bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
@@ -384,6 +384,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       for (const route of shard.routes) {
         if (route.pinnedPriority === undefined) continue;
         const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
+        warnAboutBlueGreenRuleUpdate(this, route.service, route.targetGroup, route.pinnedPriority, this.props.deployedRules?.find((d) => d.ruleId === ruleId)?.priority);
         const holder = (this.props.deployedRules ?? []).find((d) => d.listener === listener && d.priority === route.pinnedPriority && d.ruleId !== ruleId);
         if (!holder) continue;
         Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:pinnedPriorityHeld',

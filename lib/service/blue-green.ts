@@ -6,7 +6,7 @@
  * the bake time, and rolls back (weights back) when a deployment alarm fires or a lifecycle hook fails. The rule's
  * weights are ECS's from then on: see `blueGreenProductionAction` for how the template keeps out of their way.
  */
-import { Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -251,3 +251,17 @@ function testListenerOf(loadBalancer: elbv2.ApplicationLoadBalancer, port: numbe
   return listener;
 }
 
+
+/**
+ * Warns when a deploy would update a blue/green production rule that exists: a newly pinned priority makes
+ * CloudFormation update the rule, and an update sends the template's whole `Actions` (100/0) again, over the weights ECS
+ * set. When the alternate target group carries production at that moment, traffic moves to the primary one, which has
+ * no tasks (docs/deployments.md, "What CloudFormation does to the weights").
+ */
+export function warnAboutBlueGreenRuleUpdate(lb: Construct, service: IConstruct, targetGroup: elbv2.ApplicationTargetGroup, pinned: number, deployed: number | undefined): void {
+  if (!ROUTES.has(targetGroup) || deployed === undefined || deployed === pinned) return;
+  Annotations.of(lb).addWarningV2('@cdk-container-fleet/routing:blueGreenRuleUpdate',
+    `the blue/green production rule of ${service.node.path} moves from priority ${deployed} to ${pinned}: CloudFormation updates the rule and sends its forward weights (100 to the primary target group) again, `
+    + 'over the weights ECS set; if the alternate target group serves production now, traffic moves to a target group with no tasks. '
+    + 'Check the live weights first (aws elbv2 describe-rules) and, if the alternate group is live, deploy a new revision before this change (docs/deployments.md)');
+}

@@ -543,7 +543,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
     // association, which goes before the capacity provider and the Auto Scaling Group.
     this.service.node.addDependency(props.cluster.cluster);
 
-    // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
+    // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group; awsvpc
+    // tasks on their own interfaces, behind the service's.
     this.connections = this.securityGroup ? this.securityGroup.connections : props.cluster.connections;
     if (blueGreen) addSmokeTest(this);
     if (awsvpc) {
@@ -555,18 +556,16 @@ export class FleetService extends Construct implements ec2.IConnectable {
       serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB });
     }
 
-    if (props.serviceConnect && this.securityGroup) {
+    if (props.serviceConnect) {
       this.service.enableServiceConnect({
         namespace: props.serviceConnect.namespace.namespaceArn,
         services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
       });
+    }
+    if (props.serviceConnect && this.securityGroup) {
       const published = (props.serviceConnect.services ?? []).map((s) => ports.find((p) => p.name === s.portMappingName)!.containerPort);
       awsvpcServiceConnect(props.cluster.cluster, this.securityGroup, props.cluster.connections, published, DYNAMIC_HOST_PORTS);
     } else if (props.serviceConnect) {
-      this.service.enableServiceConnect({
-        namespace: props.serviceConnect.namespace.namespaceArn,
-        services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
-      });
       // Bridge mode: a client's proxy connects to the server's instance on the server proxy's ephemeral host port
       // (ECS API, ServiceConnectService.ingressPortOverride), so the instances must admit each other on that range.
       // Ingress only: the instances' egress is already open (an egress rule would only be ignored, with a warning).

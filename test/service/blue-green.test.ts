@@ -1,5 +1,6 @@
 import { Duration } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
@@ -173,6 +174,25 @@ describe('blue/green FleetService', () => {
   test('warns that request-based scaling follows only the primary target group', () => {
     const { stack } = blueGreenStack({}, { scaling: { maxTasks: 6, requestsPerTarget: 100 } });
     Annotations.fromStack(stack).hasWarning('/Test/Api', Match.stringLikeRegexp('primary target group, which serves no traffic after every other blue/green deployment'));
+  });
+
+  test('warns when a deploy would re-pin the priority of a deployed production rule (CloudFormation re-sends its weights); not when it keeps it', () => {
+    const make = (pin: number) => {
+      const first = blueGreenStack();
+      const rule = first.lb.routes[0].rule!;
+      const ruleId = `Test.template.json#${first.stack.resolve((rule.node.defaultChild as elbv2.CfnListenerRule).logicalId)}`;
+      const listener = `Test.template.json#${first.stack.resolve((first.lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener).logicalId)}`;
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster');
+      const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc, deployedRules: [{ ruleId, listener, priority: 47_000 }] });
+      const service = new FleetService(stack, 'Api', {
+        cluster, image: 'nginx:1.27', containerPort: 80, networkMode: FleetNetworkMode.AWS_VPC, deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN,
+      });
+      lb.route(service, { path: '/api/*', priority: pin });
+      return Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('blue/green production rule of Test/Api moves from priority 47000 to'));
+    };
+    expect(make(100)).toHaveLength(1);
+    expect(make(47_000)).toHaveLength(0);
   });
 
   describe('refusals', () => {
