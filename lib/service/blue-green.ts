@@ -107,8 +107,10 @@ export function blueGreenServiceProps(scope: Construct, awsvpc: boolean, options
   return { deploymentStrategy: ecs.DeploymentStrategy.BLUE_GREEN, bakeTime: options.bakeTime ?? DEFAULT_BAKE_TIME };
 }
 
-/** Adds the smoke-test hook of a blue/green service, once its ECS service exists. */
-export function addSmokeTest(service: BlueGreenService): void {
+/** Completes a blue/green service once its ECS service exists: no circuit breaker (acknowledged), the smoke-test hook. */
+export function completeBlueGreenService(service: BlueGreenService): void {
+  Annotations.of(service.service).acknowledgeWarning('@aws-cdk/aws-ecs:shouldUseCircuitBreaker',
+    'ECS uses the deployment circuit breaker for rolling deployments only (ECS API, DeploymentConfiguration); a blue/green deployment rolls back on its deployment alarms and lifecycle hooks');
   const smokeTest = OPTIONS.get(service)?.smokeTest;
   if (!smokeTest) return;
   // The hook's role may invoke exactly this function (aws-cdk-lib grants lambda:InvokeFunction on it).

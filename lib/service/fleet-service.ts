@@ -13,7 +13,7 @@ import { serviceAlarms } from '../observability/alarms';
 import { applyServiceScaling, scalingPlanOf } from '../scaling/service-scaling';
 import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
-import { addSmokeTest, blueGreenServiceProps, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
+import { blueGreenServiceProps, completeBlueGreenService, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGroup } from './networking';
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
@@ -546,7 +546,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
     // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group; awsvpc
     // tasks on their own interfaces, behind the service's.
     this.connections = this.securityGroup ? this.securityGroup.connections : props.cluster.connections;
-    if (blueGreen) addSmokeTest(this);
+    if (blueGreen) completeBlueGreenService(this);
     if (awsvpc) {
       checkEniLimit(this, props.cluster.cluster, props.cluster.instanceType.toString(), () => Number((props.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize),
         () => maxTasksOf(this, desiredCount, props.maxHealthyPercent ?? 200, blueGreen !== undefined));

@@ -168,7 +168,8 @@ describe('blue/green FleetService', () => {
     const { stack } = blueGreenStack({}, { rollbackOnFailure: true });
     Annotations.fromStack(stack).hasWarning('/Test/Api', Match.stringLikeRegexp('circuit breaker, which ECS uses for ROLLING deployments only'));
     const { stack: clean } = blueGreenStack();
-    expect(Annotations.fromStack(clean).findWarning('*', Match.stringLikeRegexp('circuit breaker'))).toHaveLength(0);
+    // Nor aws-cdk-lib's own advice to turn the circuit breaker on (acknowledged: ECS ignores it for blue/green).
+    expect(Annotations.fromStack(clean).findWarning('*', Match.stringLikeRegexp('circuit ?[bB]reaker'))).toHaveLength(0);
   });
 
   test('warns that request-based scaling follows only the primary target group', () => {
