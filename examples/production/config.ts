@@ -1,10 +1,10 @@
-import { ProductionConfig } from '../../lib';
+import { FleetDeploymentStrategy, FleetNetworkMode, ProductionConfig } from '../../lib';
 
 /**
  * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,
  * 300 MiB, port 8080, 2 tasks, 200 % / 50 % deployments) and two more services on other sub-paths
  * of the same load balancer. Every service scales on CPU and requests per task (2 to 10 tasks, `admin` 1 to 3), so no
- * deploy resets a scaled-out count; alarms and the dashboard come with the environment.
+ * deploy resets a scaled-out count; alarms and the dashboard come with the environment. `api` runs in awsvpc mode and deploys blue/green.
  */
 export const EXAMPLE_PRODUCTION: ProductionConfig = {
   capacity: { instanceType: 't3.medium', minCapacity: 2, maxCapacity: 4 },
@@ -25,6 +25,10 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       cpu: 256,
       memoryLimitMiB: 256,
       containerPort: 80,
+      // awsvpc with native ECS blue/green: ECS shifts /api/* to the new revision at once, bakes 10 minutes and rolls
+      // back on the route's alarms (docs/deployments.md).
+      networkMode: FleetNetworkMode.AWS_VPC,
+      deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN,
       routes: [{ path: '/api/*' }],
       scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60, requestsPerTarget: 1_000 },
     },

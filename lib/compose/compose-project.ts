@@ -373,6 +373,7 @@ export class ComposeProject extends Construct {
       image,
       ...containerOptionsOf(plan),
       containerName: containerNameOf(plan.name),
+      networkMode: plan.networkMode,
       containerPort: routed?.containerPort,
       containerPortName: routed && portName(routed),
       additionalPorts: plan.ports.filter((p) => p !== routed).map((p) => ({

@@ -1,4 +1,5 @@
 import type { Ec2LogDriver } from '../cluster/logging-drivers';
+import type { FleetNetworkMode } from '../service/network-mode';
 import { ComposeWarning } from './load';
 import type { ComposeSecurityPolicy, PolicyIo } from './security-policy';
 
@@ -209,6 +210,8 @@ export interface ServicePlan {
   readonly gpuCount?: number;
   readonly logging?: LoggingPlan;
   readonly deployment: DeploymentPlan;
+  /** `x-fleet.network`: the FleetService's network mode (default bridge). */
+  readonly networkMode?: FleetNetworkMode;
   readonly privileged?: boolean;
   readonly init?: boolean;
   readonly readOnlyRootFilesystem?: boolean;

@@ -6,6 +6,7 @@ import { acknowledgeFinding } from '../acknowledge';
 import { fleetError } from '../errors';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
 import { FleetService } from '../service/fleet-service';
+import { FleetNetworkMode } from '../service/networking';
 
 /** Properties of {@link PublishedPorts}. */
 export interface PublishedPortsProps {
@@ -107,7 +108,7 @@ export class PublishedPorts extends Construct {
       vpc: this.props.vpc,
       port: port.containerPort,
       protocol: elbv2.ApplicationProtocol.HTTP,
-      targetType: elbv2.TargetType.INSTANCE,
+      targetType: targetTypeOf(service),
       // Whatever the application answers on / counts: the port is published as is, not a routed web service.
       healthCheck: { path: '/', healthyHttpCodes: '200-499' },
       targets: [service.service.loadBalancerTarget({ containerName: service.container.containerName, containerPort: port.containerPort })],
@@ -119,7 +120,7 @@ export class PublishedPorts extends Construct {
       defaultAction: elbv2.ListenerAction.forward([targetGroup]),
     });
     for (const peer of this.peers()) fleetLb.securityGroup.addIngressRule(peer, ec2.Port.tcp(port.published), `published port ${port.published} of ${service.node.id}`);
-    service.connections.allowFrom(fleetLb.securityGroup, ec2.Port.tcpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to), `from load balancer ${fleetLb.node.path} to dynamic host ports`);
+    service.connections.allowFrom(fleetLb.securityGroup, taskPorts(service, port.containerPort, false), `from load balancer ${fleetLb.node.path} to ${taskPortsName(service)}`);
     // The target group must be attached to a listener before the service registers with it.
     service.service.node.addDependency(listener);
     return { service, published: port.published, protocol: 'tcp', url: `http://${alb.loadBalancerDnsName}:${port.published}`, listener };
@@ -137,7 +138,7 @@ export class PublishedPorts extends Construct {
       vpc: this.props.vpc,
       port: port.containerPort,
       protocol: udp ? elbv2.Protocol.UDP : elbv2.Protocol.TCP,
-      targetType: elbv2.TargetType.INSTANCE,
+      targetType: targetTypeOf(service),
       targets: [service.service.loadBalancerTarget({
         containerName: service.container.containerName, containerPort: port.containerPort, protocol: udp ? ecs.Protocol.UDP : ecs.Protocol.TCP,
       })],
@@ -148,11 +149,11 @@ export class PublishedPorts extends Construct {
       defaultAction: elbv2.NetworkListenerAction.forward([targetGroup]),
     });
     const group = this.nlbSecurityGroup!;
-    const range = udp ? ec2.Port.udpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to) : ec2.Port.tcpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to);
+    const range = taskPorts(service, port.containerPort, udp);
     for (const peer of this.peers()) group.addIngressRule(peer, udp ? ec2.Port.udp(port.published) : ec2.Port.tcp(port.published), `published port ${port.published} of ${service.node.id}`);
-    service.connections.allowFrom(group, range, `from network load balancer ${this.node.path} to dynamic host ports`);
+    service.connections.allowFrom(group, range, `from network load balancer ${this.node.path} to ${taskPortsName(service)}`);
     // Health checks reach the instances over TCP on the traffic port.
-    if (udp) service.connections.allowFrom(group, ec2.Port.tcpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to), `health checks of network load balancer ${this.node.path}`);
+    if (udp) service.connections.allowFrom(group, taskPorts(service, port.containerPort, false), `health checks of network load balancer ${this.node.path}`);
     service.service.node.addDependency(listener);
     return { service, published: port.published, protocol: port.protocol, url: `${port.protocol}://${nlb.loadBalancerDnsName}:${port.published}`, listener };
   }
@@ -191,4 +192,19 @@ export class PublishedPorts extends Construct {
   private peers(): ec2.IPeer[] {
     return this.props.allowedCidrs.map((c) => (c.includes(':') ? ec2.Peer.ipv6(c) : ec2.Peer.ipv4(c)));
   }
+}
+
+/** awsvpc tasks are registered by IP, bridge-mode ones by instance. */
+function targetTypeOf(service: FleetService): elbv2.TargetType {
+  return service.networkMode === FleetNetworkMode.AWS_VPC ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE;
+}
+
+/** Where a load balancer reaches a task: its container port (awsvpc) or the instances' dynamic host ports (bridge). */
+function taskPorts(service: FleetService, containerPort: number, udp: boolean): ec2.Port {
+  if (service.networkMode === FleetNetworkMode.AWS_VPC) return udp ? ec2.Port.udp(containerPort) : ec2.Port.tcp(containerPort);
+  return udp ? ec2.Port.udpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to) : ec2.Port.tcpRange(DYNAMIC_HOST_PORTS.from, DYNAMIC_HOST_PORTS.to);
+}
+
+function taskPortsName(service: FleetService): string {
+  return service.networkMode === FleetNetworkMode.AWS_VPC ? "the tasks' port" : 'dynamic host ports';
 }

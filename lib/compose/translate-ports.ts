@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { FleetNetworkMode } from '../service/network-mode';
 import { ServiceContext } from './context';
 import { ModelPath } from './load';
 import { parsePortShort, PortSpec } from './parse';
@@ -25,6 +26,8 @@ export interface FleetExtension {
   readonly port?: number;
   readonly routes?: RoutePlan[];
   readonly healthCheckPath?: string;
+  /** `network`: the FleetService's network mode. */
+  readonly network?: FleetNetworkMode;
 }
 
 /**
@@ -189,8 +192,10 @@ export function fleetExtensionOf(ctx: ServiceContext): FleetExtension {
   const bad = (what: string): never => ctx.fail(p, `x-fleet: ${what}`, 'see docs/compose.md, "The x-fleet extension"');
   if (typeof value !== 'object' || Array.isArray(value)) return bad('must be a mapping');
   const v = value as Record<string, any>;
-  const unknown = Object.keys(v).filter((k) => !['port', 'routes', 'healthCheckPath'].includes(k));
-  if (unknown.length) bad(`unknown key(s) ${unknown.join(', ')} (allowed: port, routes, healthCheckPath)`);
+  const unknown = Object.keys(v).filter((k) => !['port', 'routes', 'healthCheckPath', 'network'].includes(k));
+  if (unknown.length) bad(`unknown key(s) ${unknown.join(', ')} (allowed: port, routes, healthCheckPath, network)`);
+  const networks: string[] = Object.values(FleetNetworkMode);
+  if (v.network !== undefined && !networks.includes(v.network)) bad(`network '${v.network}' is not one of ${networks.join(', ')}`);
   if (v.port !== undefined && (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535)) bad(`port ${v.port} is not a TCP port`);
   if (v.healthCheckPath !== undefined && (typeof v.healthCheckPath !== 'string' || !v.healthCheckPath.startsWith('/'))) bad(`healthCheckPath '${v.healthCheckPath}' must start with '/'`);
   let routes: RoutePlan[] | undefined;
@@ -206,7 +211,7 @@ export function fleetExtensionOf(ctx: ServiceContext): FleetExtension {
       return { host: r.host, path: r.path, healthCheckPath: r.healthCheckPath };
     });
   }
-  return { port: v.port, routes, healthCheckPath: v.healthCheckPath };
+  return { port: v.port, routes, healthCheckPath: v.healthCheckPath, network: v.network };
 }
 
 function describeRoute(r: RoutePlan): string {

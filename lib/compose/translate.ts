@@ -218,6 +218,7 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
     ...linux,
     logging,
     deployment,
+    networkMode: fleet.network,
     domainLabel: routing.domainLabel,
     warnings: ctx.warnings,
   };

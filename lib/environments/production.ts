@@ -204,6 +204,8 @@ export class ProductionStack extends Stack {
         environment: svc.environment,
         command: svc.command,
         scaling: svc.scaling,
+        networkMode: svc.networkMode,
+        deploymentStrategy: svc.deploymentStrategy,
       });
       this.services[svc.name] = service;
       for (const options of svc.routes ?? []) {

@@ -7,6 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
 import { onServiceRouted } from '../service/routed';
+import { bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
@@ -266,6 +267,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     this.checkRoute(service, options);
     const key = routeKey({ host, path });
     const isDefault = host === undefined && path === undefined;
+    checkBlueGreenRoute(this, service, isDefault, this.shards.map((s) => s.targetGroups.get(service)).find((tg) => tg !== undefined));
     const hostKey = (host ?? '').toLowerCase();
     const shard = pickShard(this, this.shards, {
       service, hostKey, isDefault, maxLoadBalancers: this.maxLoadBalancers, routeCount: this.routesByKey.size,
@@ -289,8 +291,10 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
         listener: shard.listener,
         priority,
         conditions,
-        action: elbv2.ListenerAction.forward([targetGroup]),
+        // Blue/green: both target groups, weights owned by ECS from the first deployment on.
+        action: blueGreenProductionAction(targetGroup) ?? elbv2.ListenerAction.forward([targetGroup]),
       });
+      bindBlueGreenRule(routingScope(service, this), service, targetGroup, rule, shard.loadBalancer, conditions, priority, this.props.vpc);
     }
 
     // Now that the target group is attached (its metrics need the load balancer): scaling and alarms of the route.
@@ -391,6 +395,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       for (const route of shard.routes) {
         if (route.pinnedPriority === undefined) continue;
         const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
+        warnAboutBlueGreenRuleUpdate(this, route.service, route.targetGroup, route.pinnedPriority, this.props.deployedRules?.find((d) => d.ruleId === ruleId)?.priority);
         const holder = (this.props.deployedRules ?? []).find((d) => d.listener === listener && d.priority === route.pinnedPriority && d.ruleId !== ruleId);
         if (!holder) continue;
         Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:pinnedPriorityHeld',

@@ -3,7 +3,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct } from 'constructs';
+import { blueGreenTarget } from '../service/blue-green';
 import { FleetService } from '../service/fleet-service';
+import { FleetNetworkMode } from '../service/networking';
 
 /** Host ports ECS assigns to containers in bridge mode with hostPort 0. */
 export const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
@@ -31,11 +33,13 @@ export interface TargetGroupOptions {
  * needs to touch the service's L1 resource.
  */
 export function createTargetGroup(scope: Construct, id: string, service: FleetService, options: TargetGroupOptions): elbv2.ApplicationTargetGroup {
-  const targetGroup = new elbv2.ApplicationTargetGroup(scope, id, {
+  const awsvpc = service.networkMode === FleetNetworkMode.AWS_VPC;
+  const make = (groupId: string) => new elbv2.ApplicationTargetGroup(scope, groupId, {
     vpc: options.vpc,
     port: service.containerPort,
     protocol: elbv2.ApplicationProtocol.HTTP,
-    targetType: elbv2.TargetType.INSTANCE,
+    // awsvpc: each task has its own address, registered by IP.
+    targetType: awsvpc ? elbv2.TargetType.IP : elbv2.TargetType.INSTANCE,
     deregistrationDelay: options.deregistrationDelay,
     healthCheck: {
       path: options.healthCheckPath,
@@ -45,13 +49,20 @@ export function createTargetGroup(scope: Construct, id: string, service: FleetSe
       unhealthyThresholdCount: 3,
     },
   });
+  const targetGroup = make(id);
   targetGroup.addTarget(service.service.loadBalancerTarget({
     containerName: service.container.containerName,
     containerPort: service.containerPort,
     protocol: ecs.Protocol.TCP,
+    // Blue/green: the alternate target group, its listener rules and the role ECS shifts traffic with.
+    alternateTarget: blueGreenTarget(scope, id, service, targetGroup, make),
   }));
-  // Bridge mode maps the container port to a dynamic host port (ECS: 32768-65535).
-  service.connections.allowFrom(options.securityGroup, DYNAMIC_HOST_PORTS, `from load balancer ${options.loadBalancerPath} to dynamic host ports`);
+  if (awsvpc) {
+    service.connections.allowFrom(options.securityGroup, ec2.Port.tcp(service.containerPort!), `from load balancer ${options.loadBalancerPath} to the tasks' port`);
+  } else {
+    // Bridge mode maps the container port to a dynamic host port (ECS: 32768-65535).
+    service.connections.allowFrom(options.securityGroup, DYNAMIC_HOST_PORTS, `from load balancer ${options.loadBalancerPath} to dynamic host ports`);
+  }
   // The target group must be attached to a listener before the service registers with it.
   service.service.node.addDependency(options.listener);
   return targetGroup;

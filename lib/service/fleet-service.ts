@@ -1,5 +1,6 @@
-import { Duration, Size, Token } from 'aws-cdk-lib';
+import { Annotations, Duration, Size, Token } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -12,8 +13,10 @@ import { serviceAlarms } from '../observability/alarms';
 import { applyServiceScaling, scalingPlanOf } from '../scaling/service-scaling';
 import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
+import { blueGreenServiceProps, completeBlueGreenService, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 import { serviceSchedulingOf, ServicePlacement } from './placement';
+import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGroup } from './networking';
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
 import { checkServiceName, grantEnvironmentFiles } from './service-identity';
 import { addServiceVolumes, checkServiceVolumes, FleetEfsVolume, FleetHostVolume } from './volumes';
@@ -378,6 +381,31 @@ export interface FleetServiceProps {
   readonly maxSwapMiB?: number;
 
   /**
+   * How the tasks are networked: bridge (shared instance interface, dynamic host ports, the instances' security group)
+   * or awsvpc (a network interface and a security group per task, IP target groups; each task takes one of its
+   * instance's network interfaces, see docs/networking.md).
+   *
+   * @default FleetNetworkMode.BRIDGE
+   */
+  readonly networkMode?: FleetNetworkMode;
+
+  /**
+   * How new revisions are deployed: ROLLING (batches within `minHealthyPercent`/`maxHealthyPercent`) or BLUE_GREEN
+   * (ECS starts the whole new revision, shifts the route's traffic to it, bakes, rolls back on the route alarms or a
+   * failed smoke test). BLUE_GREEN needs `networkMode: AWS_VPC`.
+   *
+   * @default FleetDeploymentStrategy.ROLLING
+   */
+  readonly deploymentStrategy?: FleetDeploymentStrategy;
+
+  /**
+   * Options of a BLUE_GREEN deployment: bake time, a smoke-test Lambda, a test listener.
+   *
+   * @default - a 10-minute bake time, no smoke test, no test listener
+   */
+  readonly blueGreen?: FleetBlueGreenOptions;
+
+  /**
    * Host devices mapped into the container.
    *
    * @default - none
@@ -451,7 +479,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly cluster: IFleetCluster;
   /** The ECS service. */
   public readonly service: ecs.Ec2Service;
-  /** The task definition (bridge network mode). */
+  /** The task definition (in `networkMode`). */
   public readonly taskDefinition: ecs.Ec2TaskDefinition;
   /** The service's container. */
   public readonly container: ecs.ContainerDefinition;
@@ -459,8 +487,12 @@ export class FleetService extends Construct implements ec2.IConnectable {
   public readonly logGroup: logs.LogGroup;
   /** The container port, when the service has one. */
   public readonly containerPort?: number;
-  /** Network access to the service's tasks: in bridge mode, the cluster instances' security group. */
+  /** Network access to the service's tasks: in bridge mode the cluster instances' security group, in awsvpc mode the service's own. */
   public readonly connections: ec2.Connections;
+  /** How the tasks are networked. */
+  public readonly networkMode: FleetNetworkMode;
+  /** The tasks' own security group (awsvpc mode only). */
+  public readonly securityGroup?: ec2.ISecurityGroup;
   /** The Application Auto Scaling target of the task count, when the service scales (`scaling`). */
   public readonly scalableTarget?: appscaling.ScalableTarget;
 
@@ -471,18 +503,34 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.cluster = props.cluster;
     this.containerPort = props.containerPort;
     const desiredCount = props.desiredCount ?? 2;
+    this.networkMode = props.networkMode ?? FleetNetworkMode.BRIDGE;
+    const awsvpc = this.networkMode === FleetNetworkMode.AWS_VPC;
+    const blueGreen = props.deploymentStrategy === FleetDeploymentStrategy.BLUE_GREEN ? blueGreenServiceProps(this, awsvpc, props.blueGreen ?? {}) : undefined;
+    if (blueGreen && props.rollbackOnFailure !== undefined) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/service:blueGreenCircuitBreaker',
+        'rollbackOnFailure sets the deployment circuit breaker, which ECS uses for ROLLING deployments only: a BLUE_GREEN deployment rolls back on the route alarms and the smoke test. Leave rollbackOnFailure out');
+    }
+    if (props.blueGreen && !blueGreen) {
+      throw fleetError(this, 'blueGreen options are given, but deploymentStrategy is not BLUE_GREEN', 'set deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN, or leave blueGreen out');
+    }
+    if (awsvpc && props.cluster.vpc.privateSubnets.length === 0) {
+      throw fleetError(this, 'awsvpc tasks on EC2 get no public IP address, and the cluster\'s VPC has no private subnets with a NAT gateway, so they could not pull images or reach AWS APIs',
+        'give the cluster NAT gateways (natGateways: 1), or use networkMode BRIDGE');
+    }
 
     this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
-      networkMode: ecs.NetworkMode.BRIDGE,
+      networkMode: awsvpc ? ecs.NetworkMode.AWS_VPC : ecs.NetworkMode.BRIDGE,
     });
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
     const hosts = extraHostEntries(props.extraHosts ?? {});
     const linuxParameters = this.linuxParameters(props);
+    // awsvpc: the task's own interface, so the host port is the container port (ECS refuses any other).
+    const hostPort = awsvpc ? undefined : 0;
     const ports: ecs.PortMapping[] = [
-      ...(props.containerPort !== undefined ? [{ containerPort: props.containerPort, hostPort: 0, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
-      ...(props.additionalPorts ?? []).map((p) => ({ containerPort: p.containerPort, hostPort: 0, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
+      ...(props.containerPort !== undefined ? [{ containerPort: props.containerPort, hostPort, protocol: ecs.Protocol.TCP, name: props.containerPortName }] : []),
+      ...(props.additionalPorts ?? []).map((p) => ({ containerPort: p.containerPort, hostPort, protocol: p.protocol ?? ecs.Protocol.TCP, name: p.name })),
     ];
     this.container = new FleetContainerDefinition(this.taskDefinition, props.containerName ?? 'app', hosts, {
       taskDefinition: this.taskDefinition,
@@ -517,14 +565,19 @@ export class FleetService extends Construct implements ec2.IConnectable {
     addTaskFitValidation(this, props.cluster.instanceTypes ?? props.cluster.instanceType, this.taskDefinition);
     grantEnvironmentFiles(this.container, this.taskDefinition);
     addServiceVolumes(this.taskDefinition, this.container, props.cluster, props);
+    this.securityGroup = awsvpc ? taskSecurityGroup(this, props.cluster.vpc) : undefined;
 
     this.service = new ecs.Ec2Service(this, 'Resource', {
+      ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+      ...blueGreen,
       cluster: props.cluster.cluster,
       taskDefinition: this.taskDefinition,
       serviceName: props.serviceName,
       maxHealthyPercent: props.maxHealthyPercent ?? 200,
       minHealthyPercent: props.minHealthyPercent ?? 50,
-      circuitBreaker: { enable: true, rollback: props.rollbackOnFailure ?? true },
+      // ECS API, DeploymentConfiguration: "The deployment circuit breaker can only be used for services using the rolling
+      // update (ECS) deployment type"; a blue/green deployment rolls back on its alarms and lifecycle hooks instead.
+      circuitBreaker: blueGreen ? undefined : { enable: true, rollback: props.rollbackOnFailure ?? true },
       // Replicas: the capacity provider explicitly (with a launch type, managed scaling would not see the tasks) and the
       // placement's strategies; DAEMON: neither (placement.ts).
       ...serviceSchedulingOf(this, props, props.cluster.capacityProviderName, desiredCount),
@@ -536,8 +589,17 @@ export class FleetService extends Construct implements ec2.IConnectable {
     // association, which goes before the capacity provider and the Auto Scaling Group.
     this.service.node.addDependency(props.cluster.cluster);
 
-    // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group.
-    this.connections = props.cluster.connections;
+    // Bridge mode: tasks listen on the instances' dynamic host ports, behind the instances' security group; awsvpc
+    // tasks on their own interfaces, behind the service's.
+    this.connections = this.securityGroup ? this.securityGroup.connections : props.cluster.connections;
+    if (blueGreen) completeBlueGreenService(this);
+    // The ENI check needs the group's maximum size: known for a FleetCluster, not for an imported cluster.
+    const group = (props.cluster as { autoScalingGroup?: autoscaling.IAutoScalingGroup }).autoScalingGroup;
+    const instanceType = props.cluster.instanceType;
+    if (awsvpc && group && instanceType) {
+      checkEniLimit(this, props.cluster.cluster, instanceType.toString(), () => Number((group.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize),
+        () => maxTasksOf(this, desiredCount, props.maxHealthyPercent ?? 200, blueGreen !== undefined));
+    }
     if (props.scaling) this.scalableTarget = applyServiceScaling(this, props.scaling, desiredCount);
     if (props.alarms ?? true) {
       serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB });
@@ -548,6 +610,11 @@ export class FleetService extends Construct implements ec2.IConnectable {
         namespace: props.serviceConnect.namespace.namespaceArn,
         services: props.serviceConnect.services?.length ? props.serviceConnect.services : undefined,
       });
+    }
+    if (props.serviceConnect && this.securityGroup) {
+      const published = (props.serviceConnect.services ?? []).map((s) => ports.find((p) => p.name === s.portMappingName)!.containerPort);
+      awsvpcServiceConnect(props.cluster.cluster, this.securityGroup, props.cluster.connections, published, DYNAMIC_HOST_PORTS);
+    } else if (props.serviceConnect) {
       // Bridge mode: a client's proxy connects to the server's instance on the server proxy's ephemeral host port
       // (ECS API, ServiceConnectService.ingressPortOverride), so the instances must admit each other on that range.
       // Ingress only: the instances' egress is already open (an egress rule would only be ignored, with a warning).
@@ -575,6 +642,15 @@ export class FleetService extends Construct implements ec2.IConnectable {
     if (props.tmpfs?.length) linux.addTmpfs(...props.tmpfs);
     return linux;
   }
+}
+
+/**
+ * Most tasks of a service at once, for the ENI check: its scaling maximum or desired count, during a deployment
+ * (a rolling one starts up to `maxHealthyPercent`, a blue/green one a whole second set).
+ */
+function maxTasksOf(service: FleetService, desiredCount: number, maxHealthyPercent: number, blueGreen: boolean): number {
+  const steady = scalingPlanOf(service)?.maxTasks ?? desiredCount;
+  return blueGreen ? 2 * steady : Math.ceil((steady * Math.max(100, maxHealthyPercent)) / 100);
 }
 
 /** The dynamic (ephemeral) host port range of bridge-mode tasks on ECS-optimized instances. */

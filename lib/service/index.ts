@@ -5,3 +5,6 @@ export type { FleetPortMapping, FleetServiceConnect } from './fleet-service';
 export type { ExtraHosts } from './container-options';
 export { ServicePlacement } from './placement';
 export type { FleetEfsVolume, FleetHostVolume } from './volumes';
+export { FleetNetworkMode } from './networking';
+export { FleetDeploymentStrategy } from './blue-green';
+export type { FleetBlueGreenOptions } from './blue-green';

@@ -1,5 +1,7 @@
 import type { RouteOptions } from '../routing/fleet-load-balancer';
 import type { ServiceScaling } from '../scaling/scaling-props';
+import type { FleetDeploymentStrategy } from './blue-green';
+import type { FleetNetworkMode } from './networking';
 
 /**
  * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
@@ -42,6 +44,10 @@ export interface ServiceConfig {
   readonly environment?: Record<string, string>;
   /** Command. @default - the image's CMD */
   readonly command?: string[];
+  /** Network mode of the tasks (see FleetServiceProps.networkMode). @default 'bridge' */
+  readonly networkMode?: FleetNetworkMode;
+  /** How revisions deploy; BLUE_GREEN needs networkMode 'awsvpc' (see FleetServiceProps.deploymentStrategy). @default 'ROLLING' */
+  readonly deploymentStrategy?: FleetDeploymentStrategy;
   /** Where the load balancer routes to this service. @default - not routed */
   readonly routes?: RouteOptions[];
   /**

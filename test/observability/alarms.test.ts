@@ -150,3 +150,17 @@ describe('thresholds (pure)', () => {
     for (const s of [...serviceAlarmSpecs({ memoryLimitMiB: 512 }), ...routeAlarmSpecs({ healthCheckIntervalSeconds: 15, unhealthyThresholdCount: 3 })]) expect(s.why.length).toBeGreaterThan(20);
   });
 });
+
+describe('deployment alarms of several routes', () => {
+  test('a service routed by two load balancers rolls back on the alarms of both routes (aws-cdk-lib keeps only the first enableDeploymentAlarms call)', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0 });
+    const service = new FleetService(stack, 'web', { cluster, image: 'nginx:1.27', containerPort: 80 });
+    new FleetLoadBalancer(stack, 'Public', { vpc: cluster.vpc, accessLogs: false }).route(service, { path: '/*' });
+    new FleetLoadBalancer(stack, 'Internal', { vpc: cluster.vpc, accessLogs: false, internetFacing: false }).route(service, { path: '/*' });
+    const ecsService = Object.values(Template.fromStack(stack).findResources('AWS::ECS::Service'))[0] as any;
+    const names: string[] = ecsService.Properties.DeploymentConfiguration.Alarms.AlarmNames;
+    expect(names.filter((n) => n.includes('-RoutedByPublic-'))).toHaveLength(3);
+    expect(names.filter((n) => n.includes('-RoutedByInternal-'))).toHaveLength(3);
+  });
+});
