@@ -3,8 +3,9 @@ import { FleetDeploymentStrategy, FleetNetworkMode, ProductionConfig } from '../
 /**
  * The embedded example: the reference production setup (a `boot` Spring Boot service, cpu 300,
  * 300 MiB, port 8080, 2 tasks, 200 % / 50 % deployments) and two more services on other sub-paths
- * of the same load balancer. Every service scales on CPU and requests per task (2 to 10 tasks, `admin` 1 to 3), so no
- * deploy resets a scaled-out count; alarms and the dashboard come with the environment. `api` runs in awsvpc mode and deploys blue/green.
+ * of the same load balancer. Every service scales (`boot` 2 to 10 tasks on CPU and requests per task, `api` 2 to 4 on
+ * CPU, `admin` 1 to 3), so no deploy resets a scaled-out count; alarms and the dashboard come with the environment.
+ * `api` runs in awsvpc mode and deploys blue/green.
  */
 export const EXAMPLE_PRODUCTION: ProductionConfig = {
   capacity: { instanceType: 't3.medium', minCapacity: 2, maxCapacity: 4 },
@@ -30,7 +31,10 @@ export const EXAMPLE_PRODUCTION: ProductionConfig = {
       networkMode: FleetNetworkMode.AWS_VPC,
       deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN,
       routes: [{ path: '/api/*' }],
-      scaling: { minTasks: 2, maxTasks: 10, cpuPercent: 60, requestsPerTarget: 1_000 },
+      // CPU only: a request target follows the route's primary target group, which serves nothing after every other
+      // blue/green deployment. At most 4: a blue/green deployment runs both sets, 8 awsvpc tasks, which is what 4
+      // t3.medium instances hold without ENI trunking (2 each).
+      scaling: { minTasks: 2, maxTasks: 4, cpuPercent: 60 },
     },
     {
       name: 'admin',
