@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { booleanOf, ServiceContext } from './context';
+import { hostPathOf } from './host-paths';
 import { ModelPath } from './load';
 import { ConfigMountPlan, MountPlan, SecretMountPlan } from './plan';
 
@@ -150,11 +151,4 @@ function splitVolumeShort(text: string): string[] {
 
 function isPathLike(source: string): boolean {
   return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(source);
-}
-
-/** Where a bind mount's source lives on the instance: absolute paths stay, relative ones go under `hostRoot`. */
-function hostPathOf(source: string, hostRoot: string): string {
-  if (source.startsWith('/')) return path.posix.normalize(source).replace(/(.)\/$/, '$1');
-  const relative = source.startsWith('~') ? `home/${source.slice(1)}` : source;
-  return path.posix.join(hostRoot, path.posix.normalize(relative.replace(/\\/g, '/'))).replace(/(.)\/$/, '$1');
 }

@@ -3,7 +3,7 @@ import { serviceContext, ServiceContext } from './context';
 import { ComposeFileError, ComposeWarning, LoadedCompose, ModelPath } from './load';
 import { projectServiceNames, startOrder } from './names';
 import { ConfigPlan, ProjectPlan, SecretPlan, ServicePlan, TranslateOptions } from './plan';
-import { checkComposePolicy, ComposeSecurityPolicy, realLocation } from './security-policy';
+import { checkComposePolicy, ComposeSecurityPolicy } from './security-policy';
 import {
   commandsOf, deploymentOf, environmentOf, healthCheckOf, imageOf, linuxOf, loggingOf, networkWarningsOf, processSettingsOf, resourcesOf, restartOf,
 } from './translate-container';
@@ -81,10 +81,8 @@ export function translateCompose(loaded: LoadedCompose, options: TranslateOption
     imageOverrides: options.imageOverrides,
     io: options.policyIo,
   });
-  // Relative bind mounts keep their place in the project folder on the instances.
-  const fromProject = path.relative(realLocation(options.projectDirectory ?? options.baseDir, options.policyIo), realLocation(options.baseDir, options.policyIo))
-    .split(path.sep).join('/');
-  const bindRoot = path.posix.join(hostRoot, fromProject);
+  // Relative bind mounts keep their place in the project folder on the instances: the policy computed where.
+  const bindRoot = policy.bindRoot;
   const projectWarnings: ComposeWarning[] = [];
   const services = model.services ?? {};
 
