@@ -36,6 +36,11 @@ export function isUnderHostRoot(root: string, p: string): boolean {
 }
 
 function trimSlash(p: string): string {
-  // `//x` normalises to `//x` in POSIX path rules; the kernel reads it as `/x`.
-  return p.replace(/^\/+/, '/').replace(/(.)\/+$/, '$1');
+  // path.posix.normalize leaves `//x` (POSIX lets implementations give it a meaning; Linux reads it as `/x`) and one
+  // trailing slash. Trimmed by hand: /(.)\/+$/ backtracks quadratically over a long run of slashes.
+  let start = 0;
+  while (start + 1 < p.length && p[start] === '/' && p[start + 1] === '/') start++;
+  let end = p.length;
+  while (end - start > 1 && p[end - 1] === '/') end--;
+  return p.slice(start, end);
 }

@@ -354,7 +354,7 @@ function checkBindMounts(svc: Record<string, any>, name: string, at: (...rest: A
     if (absolute) {
       refuse(`service ${name}: bind mount of '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount of the host path '${bind.source}' is outside the project's `
         + `host folder ${binds.hostRoot}${reaches}: an untrusted file may only bind-mount its own folder, as anything else on the instance can give the container `
-        + 'control of it or of other tasks\' data', `give a relative source (it lands under ${binds.hostRoot}), use a named volume, or ${TRUSTED_FIX}`);
+        + 'control of it or of other tasks\' data', `give a relative source (it lands under ${binds.hostRoot}) or a named volume instead, or ${TRUSTED_FIX}`);
     } else {
       refuse(`service ${name}: bind source '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount source '${bind.source}' climbs out of the project folder: `
         + `on the instances it would be ${hostPath}${reaches}, outside the project's host folder ${binds.hostRoot}, reaching another project's or the instance's files`,

@@ -294,7 +294,17 @@ function checkCycles(plans: Array<Pick<ServicePlan, 'name' | 'dependsOn'>>, onCy
 
 /** Project names become resource names and host paths: lower-case letters, digits, '-' and '_'. */
 export function sanitizeProjectName(name: string): string {
-  const clean = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  // Trimmed by hand: /[-_]+$/ backtracks quadratically over a long run of '-' that does not end the name.
+  const clean = trimChars(name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-'), '-_');
   return clean || 'compose';
+}
+
+/** `text` without the characters of `chars` at either end; linear, unlike an unanchored `[...]+$`. */
+export function trimChars(text: string, chars: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.includes(text[start])) start++;
+  while (end > start && chars.includes(text[end - 1])) end--;
+  return text.slice(start, end);
 }
 
