@@ -12,7 +12,7 @@ import * as ssm from 'aws-cdk-lib/aws-ssm';
 import { Construct } from 'constructs';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
-import { displayPath, readFileIfExists } from '../files';
+import { displayPath } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
@@ -20,7 +20,9 @@ import { ServicePlacement } from '../service/placement';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
+import { MAX_COMPOSE_FILE_BYTES, MAX_ENV_FILE_BYTES } from './limits';
 import { parseEnvFile, parseSizeMiB } from './parse';
+import { ProjectFileError, readProjectFile } from './project-files';
 import { PublishedPorts } from './published-ports';
 import { ComposeSecurityPolicy, isWithin, realLocation } from './security-policy';
 import { ENTRY_PORT } from './translate-ports';
@@ -225,29 +227,35 @@ export class ComposeProject extends Construct {
     this.props = props;
     const file = props.composeFile;
     const baseDir = path.dirname(path.resolve(file));
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
-    }
-
+    // Containment first, then a bounded read of a regular file: a compose file linked to /dev/zero, or one of
+    // gigabytes, is refused before anything reads it.
     const projectDirectory = realLocation(props.projectDirectory ?? baseDir);
     if (!isWithin(projectDirectory, realLocation(file))) {
       throw fleetError(this, `compose file '${file}' is not inside projectDirectory ${projectDirectory}`, 'give a projectDirectory that holds the compose file');
     }
+    let content: Buffer | undefined;
+    try {
+      content = readProjectFile(file, MAX_COMPOSE_FILE_BYTES, `compose file '${file}'`);
+    } catch (e) {
+      if (e instanceof ProjectFileError) throw fleetError(this, e.problem, e.fix);
+      content = undefined;
+    }
+    if (content === undefined) {
+      throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
+    }
+    const text = content.toString('utf8');
     const dotEnvFile = path.join(baseDir, '.env');
     if (props.readDotEnv !== false && !isWithin(projectDirectory, realLocation(dotEnvFile))) {
       throw fleetError(this, `the .env file beside ${displayPath(file)} leads outside the project folder (to ${realLocation(dotEnvFile)})`,
         'replace the symbolic link by a file, or set readDotEnv: false');
     }
-    const dotEnv = props.readDotEnv === false ? {} : readDotEnv(dotEnvFile);
-    const variables: Record<string, string> = { ...dotEnv, ...props.variables };
-    const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
     // Messages name the file as the user would: relative to the working directory when it is inside it.
     const displayName = displayPath(file);
 
     try {
+      const dotEnv = props.readDotEnv === false ? {} : readDotEnv(dotEnvFile);
+      const variables: Record<string, string> = { ...dotEnv, ...props.variables };
+      const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
       const loaded = loadCompose(text, { file: displayName, lookup });
       this.warnings.push(...loaded.warnings);
       this.plan = translateCompose(loaded, {
@@ -264,12 +272,14 @@ export class ComposeProject extends Construct {
         externalNamePrefix: props.externalNamePrefix ?? rootStackOf(this).stackName,
         lookup,
         io: {
-          readFile: (p) => readFileIfExists(p)?.toString('utf8'),
+          // Every file the translation reads (env_file, configs, secrets, Dockerfiles): regular files of at most 1 MiB.
+          readFile: (p) => readProjectFile(p, MAX_ENV_FILE_BYTES, displayPath(p))?.toString('utf8'),
           isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
         },
       });
     } catch (e) {
       if (e instanceof ComposeFileError) throw fleetError(this, e.message, e.fix);
+      if (e instanceof ProjectFileError) throw fleetError(this, e.problem, e.fix);
       throw e;
     }
     for (const name of Object.keys(props.images ?? {})) {
@@ -716,8 +726,10 @@ function rootStackOf(scope: Construct): Stack {
   return stack;
 }
 
+/** The `.env` beside the compose file (a regular file of at most 1 MiB), its errors naming it. */
 function readDotEnv(file: string): Record<string, string> {
-  return fs.existsSync(file) && fs.statSync(file).isFile() ? parseEnvFile(fs.readFileSync(file, 'utf8')) : {};
+  const text = readProjectFile(file, MAX_ENV_FILE_BYTES, displayPath(file))?.toString('utf8');
+  return text === undefined ? {} : parseEnvFile(text, undefined, displayPath(file));
 }
 
 function isInZone(host: string, zoneName: string): boolean {
