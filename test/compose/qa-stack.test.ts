@@ -190,6 +190,27 @@ describe('qaStackName', () => {
   });
 });
 
+describe('QaStack refuses a branch\'s bind mount of the host (review r1)', () => {
+  test.each([
+    ["'~/../../../..:/host'", /docker-compose\.yml:4:15: service web: bind mount source '~\/\.\.\/\.\.\/\.\.\/\.\.' climbs out .* would be \/ and reaches the whole instance/],
+    ["'C:/../../../..:/host'", /bind mount source 'C:\/\.\.\/\.\.\/\.\.\/\.\.' climbs out/],
+    ["'/var/lib/cloud:/c'", /bind mount of the host path '\/var\/lib\/cloud' is outside the project's host folder/],
+  ])('%s is a synth error; a bind of the project\'s own folder deploys', (entry, message) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-bind-'));
+    try {
+      const composeFile = path.join(dir, 'docker-compose.yml');
+      fs.writeFileSync(composeFile, `services:\n  web:\n    image: nginx\n    volumes: [${entry}]\n`);
+      expect(() => new QaStack(unitTestApp(), qaStackName('evil'), { ...base, branch: 'evil', composeFile })).toThrow(message);
+      fs.writeFileSync(composeFile, "services:\n  web:\n    image: nginx\n    volumes: ['./data:/data']\n");
+      const stack = new QaStack(unitTestApp(), qaStackName('evil'), { ...base, branch: 'evil', composeFile });
+      const volumes = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')).flatMap((d: any) => d.Properties.Volumes ?? []);
+      expect(volumes.filter((v: any) => v.Host)).toEqual([expect.objectContaining({ Host: { SourcePath: expect.stringMatching(/^\/opt\/compose\/[^/]+\/data$/) } })]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('QaStack sealing environment', () => {
   test('every branch stack opens the seals made for environment Qa unless told otherwise', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-seal-'));

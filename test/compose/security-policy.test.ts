@@ -213,6 +213,30 @@ describe('host-level settings are refused under BASELINE and honoured under TRUS
     expect(() => check(web('    volumes: ["/var/lib/cloud/scripts/per-boot:/b"]\n'))).toThrow(/reaches \/var\/lib\/cloud/);
   });
 
+  // Review r1 also tried these; each was already refused and stays so.
+  test.each([
+    ['merge key', 'x-d: &d {privileged: true}\nservices:\n  web:\n    <<: *d\n    image: nginx\n'],
+    ['merge list', 'x-d: &d {cap_add: [SYS_ADMIN]}\nservices:\n  web:\n    <<: [*d]\n    image: nginx\n'],
+    ['privileged "True"', web('    privileged: "True"\n')],
+    ['privileged "yes"', web('    privileged: "yes"\n')],
+    ['cap lower case', web('    cap_add: [cap_sys_admin]\n')],
+    ['cap all', web('    cap_add: [all]\n')],
+    ['sysctl list', web('    sysctls: ["kernel.core_pattern=|/x"]\n')],
+    ['network HOST', web('    network_mode: HOST\n')],
+    ['seccomp=', web('    security_opt: ["seccomp=unconfined"]\n')],
+    ['long bind of the socket', web('    volumes: [{type: bind, source: /var/run/docker.sock, target: /s}]\n')],
+    ['double slash', web('    volumes: ["//etc:/e"]\n')],
+    ['dot segments', web('    volumes: ["/opt/compose/shop/../../../etc:/e"]\n')],
+    ['devices long', web('    devices: [{source: /dev/sda, target: /dev/sda}]\n')],
+    ['external secret ..', 'services:\n  web:\n    image: nginx\n    secrets: [s]\nsecrets:\n  s:\n    external: true\n    name: Qa-feature/../Qa-y/db\n'],
+    ['external secret ARN', 'services:\n  web:\n    image: nginx\nsecrets:\n  s:\n    external: {name: "arn:aws:secretsmanager:eu-west-1:1:secret:Qa-feature/a"}\n'],
+    ['external secret of a sibling prefix', 'services:\n  web:\n    image: nginx\nsecrets:\n  s:\n    external: true\n    name: Qa-featurey/a\n'],
+    ['external config', 'services:\n  web:\n    image: nginx\nconfigs:\n  c:\n    external: true\n    name: /Qa-feature/../prod/c\n'],
+    ['duplicate key', web('    privileged: false\n    privileged: true\n')],
+  ])('%s is refused', (_, yaml) => {
+    expect(() => check(yaml)).toThrow(ComposeFileError);
+  });
+
   test('every refusal of a file is listed in file order, the first one at the error position', () => {
     expect(() => check(web('    volumes: ["/:/host"]\n    privileged: true\n    cap_add: [SYS_ADMIN]\n')))
       .toThrow(/^compose\.yaml:4:15: service web: bind mount of the host path '\/' is outside .* and reaches the whole instance.*\(also refused: 5:17 service web: privileged; 6:15 service web: cap_add 'SYS_ADMIN'\)$/);
