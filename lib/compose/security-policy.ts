@@ -18,8 +18,8 @@ export enum ComposeSecurityPolicy {
   /**
    * The file is untrusted input (a branch's file deployed by CI): host-level settings (privileged, added capabilities
    * beyond the baseline list, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind
-   * mounts of sensitive host paths) are refused, and `external` secrets and configs must be named under the
-   * environment's prefix.
+   * mounts of host paths outside the project's own `/opt/compose/<project>`) are refused, and `external` secrets and
+   * configs must be named under the environment's prefix.
    */
   BASELINE = 'baseline',
   /**
