@@ -159,8 +159,8 @@ export interface ComposeProjectProps {
   /**
    * How far the compose file is trusted. BASELINE treats it as untrusted input (a branch's file deployed by CI), as
    * Kubernetes' "baseline" Pod Security Standard treats a pod: host-level settings (privileged, capabilities beyond
-   * the baseline, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind mounts of
-   * sensitive host paths) and `external` secrets or configs outside `externalNamePrefix` are synth errors. TRUSTED
+   * the baseline, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind mounts outside
+   * the project's `/opt/compose/<project>`) and `external` secrets or configs outside `externalNamePrefix` are synth errors. TRUSTED
    * honours them as written, for a file reviewed like code. Under both, every file the compose file names must lie in
    * `projectDirectory` (docs/compose.md, "Untrusted compose files").
    *
