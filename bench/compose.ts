@@ -220,6 +220,22 @@ export function untrustedInput(): string[] {
   row('100,000 nested block sequences (- - - …)', `services:\n  web:\n    image: nginx\nx-d:\n  ${'- '.repeat(100_000)}1\n`);
   row('3,000 nested ${a:-${a:-…}} (before: RangeError)', `services:\n  web:\n    image: "${'${a:-'.repeat(3000)}x${'}'.repeat(3000)}"\n`);
   row('a 1 MiB variable substituted 50,000 times', `services:\n  web:\n    image: nginx\nx-v: [${Array(50_000).fill('$BIG').join(', ')}]\n`, { BIG: 'x'.repeat(1024 * 1024) });
+  row('24,000 one-line services (under every other limit)', `services:\n${Array.from({ length: 24_000 }, (_, i) => `  s${i}: {image: a}\n`).join('')}`);
+
+  // Review r1: the size pattern backtracked over a run of spaces; the import is timed with the translation here.
+  const spaces = `1${' '.repeat(60_000)}x`;
+  const [, oldSizeMs] = time(() => /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)b?\s*$/i.exec(spaces));
+  rows.push(["mem_limit: '1<60,000 spaces>x', before: the size pattern alone", (spaces.length + 40).toLocaleString('en-US'), 'not a size', oldSizeMs.toFixed(0)]);
+  const memYaml = `services:\n  web:\n    image: nginx\n    mem_limit: "${spaces}"\n`;
+  const [memOutcome, memMs] = time(() => {
+    try {
+      translateCompose(loadCompose(memYaml, { file: 'compose.yaml', lookup: () => undefined }), { baseDir: '/nonexistent', io: { readFile: () => undefined, isDirectory: () => false } });
+      return 'translated';
+    } catch (e) {
+      return e instanceof ComposeFileError ? 'refused: not a memory size' : `CRASH ${(e as Error).message.slice(0, 60)}`;
+    }
+  });
+  rows.push(["mem_limit: '1<60,000 spaces>x', now (load and translate)", Buffer.byteLength(memYaml).toLocaleString('en-US'), memOutcome, memMs.toFixed(0)]);
 
   return [
     '| untrusted input | bytes | outcome | ms |',

@@ -8,7 +8,7 @@ import { EXAMPLE_PRODUCTION } from '../examples/production/config';
 import { applyRolloutOrder, planRegions, RegionConfig, regionStackId } from '../lib/environments/multi-region';
 import { ProductionStack } from '../lib/environments/production';
 import { Route53HealthCheckerAccess } from '../lib/environments/health-checkers';
-import { qaStackName, QaStack } from '../lib/environments/qa';
+import { isBlankBranch, qaStackName, QaStack } from '../lib/environments/qa';
 import { FleetConfigurationError } from '../lib/errors';
 import { encryptedAlarmTopic } from '../lib/observability/alarms';
 import { WeekDays } from '../lib/scaling';
@@ -257,6 +257,10 @@ export function buildApp(app: App): void {
   // QA from the embedded compose file, or one branch's environment with -c branch=<name>.
   const context = (key: string): string | undefined => app.node.tryGetContext(key);
   const branch = context('branch');
+  // `-c branch=` with an empty or white-space value (a CI variable that was not set) must not deploy the shared QA stack.
+  if (branch !== undefined && isBlankBranch(String(branch))) {
+    throw contextError(`branch ${JSON.stringify(branch)} is empty or only white space`, 'give -c branch=<name of the branch>, or leave -c branch out for the shared QA environment');
+  }
   const composeFile = context('composeFile');
   const qa = new QaStack(app, qaStackName(branch), {
     env: { region: DEFAULT_REGION },

@@ -13,7 +13,7 @@ import { Construct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
-import { displayPath, readFileIfExists } from '../files';
+import { displayPath } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
@@ -21,7 +21,9 @@ import { ServicePlacement } from '../service/placement';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
 import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
+import { MAX_COMPOSE_FILE_BYTES, MAX_ENV_FILE_BYTES } from './limits';
 import { parseEnvFile, parseSizeMiB } from './parse';
+import { ProjectFileError, readProjectFile } from './project-files';
 import { PublishedPorts } from './published-ports';
 import { ComposeSecurityPolicy, isWithin, realLocation } from './security-policy';
 import { ENTRY_PORT } from './translate-ports';
@@ -158,8 +160,8 @@ export interface ComposeProjectProps {
   /**
    * How far the compose file is trusted. BASELINE treats it as untrusted input (a branch's file deployed by CI), as
    * Kubernetes' "baseline" Pod Security Standard treats a pod: host-level settings (privileged, capabilities beyond
-   * the baseline, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind mounts of
-   * sensitive host paths) and `external` secrets or configs outside `externalNamePrefix` are synth errors. TRUSTED
+   * the baseline, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind mounts outside
+   * the project's `/opt/compose/<project>`) and `external` secrets or configs outside `externalNamePrefix` are synth errors. TRUSTED
    * honours them as written, for a file reviewed like code. Under both, every file the compose file names must lie in
    * `projectDirectory` (docs/compose.md, "Untrusted compose files").
    *
@@ -226,29 +228,35 @@ export class ComposeProject extends Construct {
     this.props = props;
     const file = props.composeFile;
     const baseDir = path.dirname(path.resolve(file));
-    let text: string;
-    try {
-      text = fs.readFileSync(file, 'utf8');
-    } catch {
-      throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
-    }
-
+    // Containment first, then a bounded read of a regular file: a compose file linked to /dev/zero, or one of
+    // gigabytes, is refused before anything reads it.
     const projectDirectory = realLocation(props.projectDirectory ?? baseDir);
     if (!isWithin(projectDirectory, realLocation(file))) {
       throw fleetError(this, `compose file '${file}' is not inside projectDirectory ${projectDirectory}`, 'give a projectDirectory that holds the compose file');
     }
+    let content: Buffer | undefined;
+    try {
+      content = readProjectFile(file, MAX_COMPOSE_FILE_BYTES, `compose file '${file}'`);
+    } catch (e) {
+      if (e instanceof ProjectFileError) throw fleetError(this, e.problem, e.fix);
+      content = undefined;
+    }
+    if (content === undefined) {
+      throw fleetError(this, `compose file '${file}' cannot be read`, 'give the path of an existing compose file (relative to the working directory)');
+    }
+    const text = content.toString('utf8');
     const dotEnvFile = path.join(baseDir, '.env');
     if (props.readDotEnv !== false && !isWithin(projectDirectory, realLocation(dotEnvFile))) {
       throw fleetError(this, `the .env file beside ${displayPath(file)} leads outside the project folder (to ${realLocation(dotEnvFile)})`,
         'replace the symbolic link by a file, or set readDotEnv: false');
     }
-    const dotEnv = props.readDotEnv === false ? {} : readDotEnv(dotEnvFile);
-    const variables: Record<string, string> = { ...dotEnv, ...props.variables };
-    const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
     // Messages name the file as the user would: relative to the working directory when it is inside it.
     const displayName = displayPath(file);
 
     try {
+      const dotEnv = props.readDotEnv === false ? {} : readDotEnv(dotEnvFile);
+      const variables: Record<string, string> = { ...dotEnv, ...props.variables };
+      const lookup = (name: string) => (Object.prototype.hasOwnProperty.call(variables, name) ? variables[name] : undefined);
       const loaded = loadCompose(text, { file: displayName, lookup });
       this.warnings.push(...loaded.warnings);
       this.plan = translateCompose(loaded, {
@@ -265,12 +273,14 @@ export class ComposeProject extends Construct {
         externalNamePrefix: props.externalNamePrefix ?? rootStackOf(this).stackName,
         lookup,
         io: {
-          readFile: (p) => readFileIfExists(p)?.toString('utf8'),
+          // Every file the translation reads (env_file, configs, secrets, Dockerfiles): regular files of at most 1 MiB.
+          readFile: (p) => readProjectFile(p, MAX_ENV_FILE_BYTES, displayPath(p))?.toString('utf8'),
           isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
         },
       });
     } catch (e) {
       if (e instanceof ComposeFileError) throw fleetError(this, e.message, e.fix);
+      if (e instanceof ProjectFileError) throw fleetError(this, e.problem, e.fix);
       throw e;
     }
     for (const name of Object.keys(props.images ?? {})) {
@@ -718,8 +728,10 @@ function rootStackOf(scope: Construct): Stack {
   return stack;
 }
 
+/** The `.env` beside the compose file (a regular file of at most 1 MiB), its errors naming it. */
 function readDotEnv(file: string): Record<string, string> {
-  return fs.existsSync(file) && fs.statSync(file).isFile() ? parseEnvFile(fs.readFileSync(file, 'utf8')) : {};
+  const text = readProjectFile(file, MAX_ENV_FILE_BYTES, displayPath(file))?.toString('utf8');
+  return text === undefined ? {} : parseEnvFile(text, undefined, displayPath(file));
 }
 
 function isInZone(host: string, zoneName: string): boolean {

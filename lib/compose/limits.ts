@@ -49,6 +49,15 @@ export const MAX_COMPOSE_CHARS = 8 * 1024 * 1024;
  */
 export const MAX_INTERPOLATION_DEPTH = 16;
 
+/**
+ * Most services in one compose file: 250. getsentry/self-hosted, one of the largest real files, has 57; the
+ * 100-service benchmark (bench/compose.ts) synthesizes in seconds. Each service becomes an ECS service, task
+ * definition, roles, log group and Service Connect entries (about 20 ms of synth each, and its start order is
+ * computed against every other service), and CloudFormation's 500 resources per stack make thousands impossible
+ * anyway: without a bound, a 490 KB file of 24,000 one-line services passed every other limit and ran for minutes.
+ */
+export const MAX_COMPOSE_SERVICES = 250;
+
 /** A limit or YAML structure check failed at `offset` (characters into the text); the caller adds the file and position. */
 export class ComposeLimitError extends Error {
   constructor(public readonly offset: number, public readonly problem: string, public readonly fix: string) {

@@ -1,7 +1,7 @@
 import Ajv, { ErrorObject, ValidateFunction } from 'ajv';
 import { Composer, CST, Document, isAlias, isMap, isPair, isScalar, isSeq, LineCounter, Node, Parser, visit, YAMLParseError } from 'yaml';
 import { interpolate, InterpolationError, VariableLookup } from './interpolate';
-import { checkDocument, checkSyntaxDepth, checkTextSize, ComposeLimitError, expandAliases, formatCount, MAX_COMPOSE_CHARS, MAX_COMPOSE_FILE_BYTES, positionAt } from './limits';
+import { checkDocument, checkSyntaxDepth, checkTextSize, ComposeLimitError, expandAliases, formatCount, MAX_COMPOSE_CHARS, MAX_COMPOSE_FILE_BYTES, MAX_COMPOSE_SERVICES, positionAt } from './limits';
 
 /**
  * Reading a compose file: YAML (1.2 core schema, with YAML 1.1 `<<` merge keys as Compose accepts them),
@@ -166,6 +166,11 @@ export function loadCompose(text: string, options: LoadOptions): LoadedCompose {
 
   if (typeof model !== 'object' || Array.isArray(model)) {
     throw new ComposeFileError(file, { line: 1, column: 1 }, 'the file is not a mapping of top-level keys', "start the file with 'services:'");
+  }
+  const services = model.services;
+  if (services !== null && typeof services === 'object' && !Array.isArray(services) && Object.keys(services).length > MAX_COMPOSE_SERVICES) {
+    throw new ComposeFileError(file, locate(['services'], true), `the file defines ${formatCount(Object.keys(services).length)} services, more than the ${MAX_COMPOSE_SERVICES} allowed in one compose file`,
+      'split the project into several compose files (one ComposeProject each), or leave out services with profiles');
   }
   const validate = composeSchemaValidator();
   if (!validate(model)) {

@@ -26,7 +26,9 @@ export function parseDurationSeconds(value: string | number): number | undefined
 /** A compose byte size (`1.5G`, `512m`, `1024k`, `1gb`, a number of bytes) in MiB, rounded down, or undefined when malformed. */
 export function parseSizeMiB(value: string | number): number | undefined {
   if (typeof value === 'number') return Math.floor(value / 1024 / 1024);
-  const match = /^\s*(\d+(?:\.\d+)?)\s*([bkmgt]?)b?\s*$/i.exec(value);
+  // Trimmed first, with at most one space inside (as Docker's go-units reads `512 m`): /^\s*(\d+)\s*([bkmgt]?)b?\s*$/
+  // backtracked quadratically over a long run of spaces that did not end the value (`1<60,000 spaces>x` took 6.7 s).
+  const match = /^(\d+(?:\.\d+)?) ?([bkmgt]?)b?$/i.exec(String(value).trim());
   if (!match) return undefined;
   const factor = ({ '': 1, b: 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 } as Record<string, number>)[match[2].toLowerCase()];
   return Math.floor((Number(match[1]) * factor) / 1024 / 1024);

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { booleanOf } from './context';
+import { bindRootOf, hostPathOf, isAbsoluteBindSource, isUnderHostRoot } from './host-paths';
 import { ComposeFileError, LoadedCompose, ModelPath } from './load';
 import { listOrDictEntries } from './parse';
 
@@ -17,8 +18,8 @@ export enum ComposeSecurityPolicy {
   /**
    * The file is untrusted input (a branch's file deployed by CI): host-level settings (privileged, added capabilities
    * beyond the baseline list, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind
-   * mounts of sensitive host paths) are refused, and `external` secrets and configs must be named under the
-   * environment's prefix.
+   * mounts of host paths outside the project's own `/opt/compose/<project>`) are refused, and `external` secrets and
+   * configs must be named under the environment's prefix.
    */
   BASELINE = 'baseline',
   /**
@@ -49,13 +50,13 @@ export const NAMESPACED_SYSCTLS: readonly string[] = [
 ];
 
 /**
- * Host paths a BASELINE file may not bind-mount: a source that is one of them, lies under one, or contains one (a bind
- * of `/var` holds `/var/run/docker.sock`) is refused. `/opt/compose` holds every project's relative bind mounts; a
- * project's own folder there is allowed.
+ * Host paths named in messages when a BASELINE bind mount reaches them, so the refusal says why it matters. The rule
+ * itself is an allowlist (docs/compose.md, "Untrusted compose files"): under BASELINE a bind mount may only reach
+ * the project's own folder on the instances, `/opt/compose/<project>`. A denylist always misses one:
+ * `/var/lib/cloud/scripts/per-boot` runs as root at the next boot, `/var/lib/amazon` and `/opt/aws` hold the agents.
  */
-export const SENSITIVE_HOST_PATHS: readonly string[] = [
-  '/var/run/docker.sock', '/run/docker.sock', '/bin', '/boot', '/dev', '/etc', '/home', '/lib', '/lib64', '/opt/compose', '/proc', '/root', '/run', '/sbin', '/sys', '/usr',
-  '/var/lib/containerd', '/var/lib/docker', '/var/lib/ecs', '/var/log', '/var/run',
+const NOTABLE_HOST_PATHS: readonly string[] = [
+  '/var/run/docker.sock', '/run/docker.sock', '/var/lib/cloud', '/etc', '/root', '/var/lib/docker', '/var/lib/ecs', '/proc', '/sys', '/dev', '/boot', '/opt/compose',
 ];
 
 /** `security_opt` values that switch a confinement off (both `:` and `=` spellings are refused). */
@@ -97,6 +98,11 @@ export interface PolicyOptions {
 
 /** What the check found that the translation needs. */
 export interface PolicyReport {
+  /**
+   * The compose file's folder on the instances (`hostRoot` plus the file's place in the project folder): relative
+   * bind sources are resolved there, by {@link hostPathOf}, in the check and in the translation alike.
+   */
+  readonly bindRoot: string;
   /** Build contexts (absolute) holding symbolic links to files outside themselves (but inside the project folder). */
   readonly contextsWithOutwardLinks: ReadonlySet<string>;
 }
@@ -190,12 +196,10 @@ export function isNamespacedSysctl(name: string): boolean {
   return NAMESPACED_SYSCTLS.some((s) => (s.endsWith('.*') ? name.startsWith(s.slice(0, -1)) : name === s));
 }
 
-/** The sensitive host path a bind source touches (is, lies under, or contains), or undefined; `ownRoot` is always allowed. */
-export function sensitiveHostPath(source: string, ownRoot?: string): string | undefined {
-  const src = path.posix.normalize(source).replace(/(.)\/+$/, '$1');
-  if (ownRoot !== undefined && isWithin(ownRoot, src) && src !== '/') return undefined;
-  if (src === '/') return '/';
-  return SENSITIVE_HOST_PATHS.find((s) => src === s || src.startsWith(`${s}/`) || s.startsWith(`${src}/`));
+/** The notable host path a bind mount's host path touches (is, lies under, or contains), for messages; `/` is the whole instance. */
+export function notableHostPath(hostPath: string): string | undefined {
+  if (hostPath === '/') return '/';
+  return NOTABLE_HOST_PATHS.find((s) => hostPath === s || hostPath.startsWith(`${s}/`) || s.startsWith(`${hostPath}/`));
 }
 
 /** Whether a `security_opt` entry switches a confinement off. */
@@ -228,12 +232,18 @@ export function checkComposePolicy(loaded: LoadedCompose, options: PolicyOptions
     return abs;
   };
 
+  // Relative bind sources keep their place in the project folder on the instances.
+  const fromProject = path.relative(projectDirectory, realLocation(options.baseDir, io)).split(path.sep).join('/');
+  const bindRoot = bindRootOf(options.hostRoot, fromProject);
+  const binds = { hostRoot: options.hostRoot, bindRoot };
+
   const model = loaded.model;
   for (const [name, svc] of Object.entries(model.services ?? {})) {
     if (!svc || typeof svc !== 'object') continue;
     const at = (...rest: Array<string | number>): ModelPath => ['services', name, ...rest];
     checkServiceFiles({ options, io, projectDirectory, refuse, contained, display, outward: contextsWithOutwardLinks }, svc, name, at);
-    if (options.policy === ComposeSecurityPolicy.BASELINE) checkHostSettings(svc, name, at, options.hostRoot, refuse);
+    checkBindMounts(svc, name, at, binds, options.policy, refuse);
+    if (options.policy === ComposeSecurityPolicy.BASELINE) checkHostSettings(svc, name, at, refuse);
   }
   for (const kind of ['secrets', 'configs'] as const) {
     for (const [name, top] of Object.entries<any>(model[kind] ?? {})) {
@@ -262,7 +272,7 @@ export function checkComposePolicy(loaded: LoadedCompose, options: PolicyOptions
     const more = others.length ? ` (also refused: ${others.map((v) => `${where(v)} ${v.what}`).join('; ')})` : '';
     throw new ComposeFileError(loaded.file, first.pos, `${first.problem}${more}`, first.fix);
   }
-  return { contextsWithOutwardLinks };
+  return { contextsWithOutwardLinks, bindRoot };
 }
 
 type Refuse = (what: string, p: ModelPath, problem: string, fix: string, key?: boolean) => void;
@@ -282,7 +292,7 @@ interface FileCheck {
   readonly outward: Set<string>;
 }
 
-/** `env_file`, `build` (context, Dockerfile, links in the context) and relative bind-mount sources. */
+/** `env_file` and `build` (context, Dockerfile, links in the context). */
 function checkServiceFiles(check: FileCheck, svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath): void {
   const { options, io, projectDirectory, refuse, contained, display, outward } = check;
   const envFiles = svc.env_file === undefined ? [] : Array.isArray(svc.env_file) ? svc.env_file : [svc.env_file];
@@ -323,21 +333,38 @@ function checkServiceFiles(check: FileCheck, svc: Record<string, any>, name: str
     }
   }
 
-  const realBase = realLocation(options.baseDir, io);
+}
+
+/**
+ * Bind mounts, judged on the host path the translation mounts ({@link hostPathOf}), never on the source as written:
+ * under both policies a relative source (`./x`, `~/x`, `C:\x`: all land under the project's folder) may not leave
+ * `hostRoot`; under BASELINE an absolute source must lie under `hostRoot` too.
+ */
+function checkBindMounts(svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath, binds: { hostRoot: string; bindRoot: string },
+  policy: ComposeSecurityPolicy, refuse: Refuse): void {
   (Array.isArray(svc.volumes) ? svc.volumes : []).forEach((entry: unknown, i: number) => {
     const bind = bindSource(entry);
-    if (bind === undefined || bind.source.startsWith('/') || bind.source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(bind.source)) return;
-    // On the instances a relative source lives under the project's host folder: it must not climb out of it.
-    const abs = path.resolve(realBase, bind.source.replace(/\\/g, '/'));
-    if (!isWithin(projectDirectory, abs)) {
-      refuse(`service ${name}: bind source '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount source '${bind.source}' climbs out of the project folder: on the instances it would reach `
-        + "another project's or the instance's files", 'give a source inside the project folder, or a named volume');
+    if (bind === undefined) return;
+    const absolute = isAbsoluteBindSource(bind.source);
+    if (absolute && policy !== ComposeSecurityPolicy.BASELINE) return;
+    const hostPath = hostPathOf(bind.source, binds.bindRoot);
+    if (isUnderHostRoot(binds.hostRoot, hostPath)) return;
+    const notable = notableHostPath(hostPath);
+    const reaches = notable === undefined ? '' : ` and reaches ${notable === '/' ? 'the whole instance' : notable.endsWith('docker.sock') ? 'the Docker socket' : notable}`;
+    if (absolute) {
+      refuse(`service ${name}: bind mount of '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount of the host path '${bind.source}' is outside the project's `
+        + `host folder ${binds.hostRoot}${reaches}: an untrusted file may only bind-mount its own folder, as anything else on the instance can give the container `
+        + 'control of it or of other tasks\' data', `give a relative source (it lands under ${binds.hostRoot}) or a named volume instead, or ${TRUSTED_FIX}`);
+    } else {
+      refuse(`service ${name}: bind source '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount source '${bind.source}' climbs out of the project folder: `
+        + `on the instances it would be ${hostPath}${reaches}, outside the project's host folder ${binds.hostRoot}, reaching another project's or the instance's files`,
+      'give a source inside the project folder, or a named volume');
     }
   });
 }
 
-/** privileged, cap_add, devices, sysctls, host namespaces, security_opt, the Docker API socket and sensitive bind mounts. */
-function checkHostSettings(svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath, hostRoot: string, refuse: Refuse): void {
+/** privileged, cap_add, devices, sysctls, host namespaces, security_opt and the Docker API socket. */
+function checkHostSettings(svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath, refuse: Refuse): void {
   if (booleanOf(svc.privileged)) refuse(`service ${name}: privileged`, at('privileged'), `service ${name}: 'privileged: true' gives the container every capability and the instance's devices`, TRUSTED_FIX);
   (Array.isArray(svc.cap_add) ? svc.cap_add : []).forEach((c: unknown, i: number) => {
     const cap = String(c).toUpperCase().replace(/^CAP_/, '');
@@ -362,15 +389,6 @@ function checkHostSettings(svc: Record<string, any>, name: string, at: (...rest:
     if (isUnconfinedSecurityOpt(String(o))) refuse(`service ${name}: security_opt '${o}'`, at('security_opt', i), `service ${name}: security_opt '${o}' switches a confinement of the container off`, TRUSTED_FIX);
   });
   if (booleanOf(svc.use_api_socket)) refuse(`service ${name}: use_api_socket`, at('use_api_socket'), `service ${name}: 'use_api_socket: true' gives the container the Docker API of the instance`, TRUSTED_FIX);
-  (Array.isArray(svc.volumes) ? svc.volumes : []).forEach((entry: unknown, i: number) => {
-    const bind = bindSource(entry);
-    if (bind === undefined || !bind.source.startsWith('/')) return;
-    const sensitive = sensitiveHostPath(bind.source, hostRoot);
-    if (sensitive !== undefined) {
-      refuse(`service ${name}: bind mount of '${bind.source}'`, at('volumes', i, ...bind.at), `service ${name}: bind mount of the host path '${bind.source}' reaches ${sensitive === '/' ? 'the whole instance' : sensitive.endsWith('docker.sock') ? 'the Docker socket' : sensitive}, `
-        + 'which gives the container control of the instance or of other tasks\' data', TRUSTED_FIX);
-    }
-  });
 }
 
 /** The source of a bind mount entry (short `SRC:DST[:MODE]` with a path-like source, or `type: bind`), with the path of the value. */

@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { booleanOf, ServiceContext } from './context';
+import { hostPathOf } from './host-paths';
 import { ModelPath } from './load';
 import { ConfigMountPlan, MountPlan, SecretMountPlan } from './plan';
 
@@ -66,10 +67,12 @@ export function secretsOf(ctx: ServiceContext, usage: ProjectUsage): SecretMount
     }
     usage.secrets.add(source);
     const target = long.target === undefined ? `/run/secrets/${source}` : String(long.target).startsWith('/') ? String(long.target) : `/run/secrets/${long.target}`;
+    const targetAt = long.target === undefined ? ctx.at('secrets', i) : ctx.at('secrets', i, 'target');
+    checkFilePath(ctx, targetAt, `service '${name}': secret target '${target}'`, target);
     if (!target.startsWith('/run/secrets/') || target.slice('/run/secrets/'.length).includes('/')) {
       ctx.fail(ctx.at('secrets', i), `service '${name}': secret target '${target}' is outside /run/secrets`, 'use a file name directly under /run/secrets (the default)');
     }
-    return { secret: source, target, mode: octalMode(long.mode, 0o444), uid: long.uid, gid: long.gid };
+    return { secret: source, target, ...ownership(ctx, long, (k) => ctx.at('secrets', i, k), `service '${name}': secret '${source}'`) };
   });
 }
 
@@ -83,13 +86,38 @@ export function configsOf(ctx: ServiceContext, usage: ProjectUsage): ConfigMount
       ctx.fail(ctx.at('configs', i), `service '${name}' uses config '${source}', which is not declared under the top-level 'configs'`, `declare it: configs: { ${source}: { file: ./${source} } }`);
     }
     usage.configs.add(source);
-    const target = path.posix.resolve('/', String(long.target ?? `/${source}`));
+    const written = String(long.target ?? `/${source}`);
+    checkFilePath(ctx, long.target === undefined ? ctx.at('configs', i) : ctx.at('configs', i, 'target'), `service '${name}': config target '${written}'`, written);
+    const target = path.posix.resolve('/', written);
     if (path.posix.dirname(target) === '/') {
       ctx.fail(ctx.at('configs', i), `service '${name}': config target '${target}' is a file in the root folder, which cannot be mounted on ECS`,
         `give a target in a folder, e.g. target: /etc/${source}/${source}`);
     }
-    return { config: source, target, mode: octalMode(long.mode, 0o444), uid: long.uid, gid: long.gid };
+    return { config: source, target, ...ownership(ctx, long, (k) => ctx.at('configs', i, k), `service '${name}': config '${source}'`) };
   });
+}
+
+/**
+ * Secret and config targets, modes, uids and gids end up in the `sh -c` script of the secrets-init and configs-init
+ * containers, between single quotes or bare: only characters that cannot leave a quoted word or start another
+ * command pass (review r1: a target holding `'` ran its own shell commands in the init container).
+ */
+const SAFE_FILE_PATH = /^[A-Za-z0-9._/-]+$/;
+
+function checkFilePath(ctx: ServiceContext, at: ModelPath, what: string, target: string): void {
+  if (!SAFE_FILE_PATH.test(target) || target.split('/').some((s) => s === '..' || s === '.')) {
+    ctx.fail(at, `${what} may hold only letters, digits and '.', '_', '-', '/', with no '.' or '..' segment`, 'rename the target file');
+  }
+}
+
+/** `mode` (octal, at most 07777), `uid` and `gid` (digits) of a secret or config mount, checked at their positions. */
+function ownership(ctx: ServiceContext, long: Record<string, any>, at: (key: string) => ModelPath, what: string): { mode: number; uid?: string; gid?: string } {
+  const mode = octalMode(long.mode, 0o444);
+  if (!Number.isInteger(mode) || mode < 0 || mode > 0o7777) ctx.fail(at('mode'), `${what}: mode '${long.mode}' is not a file mode`, 'give an octal mode such as 0400 or 0440');
+  for (const key of ['uid', 'gid'] as const) {
+    if (long[key] !== undefined && !/^\d{1,10}$/.test(String(long[key]))) ctx.fail(at(key), `${what}: ${key} '${long[key]}' is not a number`, `give the numeric ${key} (e.g. '1000'), not a name`);
+  }
+  return { mode, uid: long.uid === undefined ? undefined : String(long.uid), gid: long.gid === undefined ? undefined : String(long.gid) };
 }
 
 /** Modes are octal in Compose (`0400`); YAML 1.2 reads an unquoted 0400 as the decimal 400, so digits 0-7 are read as octal. */
@@ -150,11 +178,4 @@ function splitVolumeShort(text: string): string[] {
 
 function isPathLike(source: string): boolean {
   return source.startsWith('.') || source.startsWith('/') || source.startsWith('~') || /^[A-Za-z]:[\\/]/.test(source);
-}
-
-/** Where a bind mount's source lives on the instance: absolute paths stay, relative ones go under `hostRoot`. */
-function hostPathOf(source: string, hostRoot: string): string {
-  if (source.startsWith('/')) return path.posix.normalize(source).replace(/(.)\/$/, '$1');
-  const relative = source.startsWith('~') ? `home/${source.slice(1)}` : source;
-  return path.posix.join(hostRoot, path.posix.normalize(relative.replace(/\\/g, '/'))).replace(/(.)\/$/, '$1');
 }

@@ -3,7 +3,7 @@ import { serviceContext, ServiceContext } from './context';
 import { ComposeFileError, ComposeWarning, LoadedCompose, ModelPath } from './load';
 import { projectServiceNames, startOrder } from './names';
 import { ConfigPlan, ProjectPlan, SecretPlan, ServicePlan, TranslateOptions } from './plan';
-import { checkComposePolicy, ComposeSecurityPolicy, realLocation } from './security-policy';
+import { checkComposePolicy, ComposeSecurityPolicy } from './security-policy';
 import {
   commandsOf, deploymentOf, environmentOf, healthCheckOf, imageOf, linuxOf, loggingOf, networkWarningsOf, processSettingsOf, resourcesOf, restartOf,
 } from './translate-container';
@@ -81,10 +81,8 @@ export function translateCompose(loaded: LoadedCompose, options: TranslateOption
     imageOverrides: options.imageOverrides,
     io: options.policyIo,
   });
-  // Relative bind mounts keep their place in the project folder on the instances.
-  const fromProject = path.relative(realLocation(options.projectDirectory ?? options.baseDir, options.policyIo), realLocation(options.baseDir, options.policyIo))
-    .split(path.sep).join('/');
-  const bindRoot = path.posix.join(hostRoot, fromProject);
+  // Relative bind mounts keep their place in the project folder on the instances: the policy computed where.
+  const bindRoot = policy.bindRoot;
   const projectWarnings: ComposeWarning[] = [];
   const services = model.services ?? {};
 
@@ -297,7 +295,17 @@ function checkCycles(plans: Array<Pick<ServicePlan, 'name' | 'dependsOn'>>, onCy
 
 /** Project names become resource names and host paths: lower-case letters, digits, '-' and '_'. */
 export function sanitizeProjectName(name: string): string {
-  const clean = name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-').replace(/^[-_]+|[-_]+$/g, '');
+  // Trimmed by hand: /[-_]+$/ backtracks quadratically over a long run of '-' that does not end the name.
+  const clean = trimChars(name.toLowerCase().replace(/[^a-z0-9_-]+/g, '-'), '-_');
   return clean || 'compose';
+}
+
+/** `text` without the characters of `chars` at either end; linear, unlike an unanchored `[...]+$`. */
+export function trimChars(text: string, chars: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && chars.includes(text[start])) start++;
+  while (end > start && chars.includes(text[end - 1])) end--;
+  return text.slice(start, end);
 }
 

@@ -75,7 +75,10 @@ export function wellKnownImage(reference: string): { image: string; ports: reado
  * `docker.io/library/redis` → `redis`; `public.ecr.aws/nginx/nginx:1.27` → `nginx` (a repository named like its namespace).
  */
 function repositoryCandidates(reference: string): string[] {
-  let ref = reference.trim().toLowerCase().replace(/@.*$/, '');
+  let ref = reference.trim().toLowerCase();
+  // indexOf, not /@.*$/, which backtracks quadratically over a long run of '@' before a line break.
+  const at = ref.indexOf('@');
+  if (at >= 0) ref = ref.slice(0, at);
   const lastSlash = ref.lastIndexOf('/');
   const colon = ref.lastIndexOf(':');
   if (colon > lastSlash) ref = ref.slice(0, colon);

@@ -14,7 +14,7 @@ import { ComposeProject } from '../compose/compose-project';
 import { ComposeSecurityPolicy } from '../compose/security-policy';
 import { SecretSealingKey } from '../secrets/file-secret';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
-import { fleetError } from '../errors';
+import { FleetConfigurationError, fleetError } from '../errors';
 import { checkCidrs } from '../validation';
 import { createAccessLogBucket } from '../routing/access-logs';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
@@ -223,6 +223,9 @@ export class QaStack extends Stack {
     if (!/^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)+[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(domain)) {
       throw fleetError(this, `domain '${props.domain}' is not a DNS name`, "give a name such as 'qa.example.internal'");
     }
+    if (props.branch !== undefined && isBlankBranch(props.branch)) {
+      throw fleetError(this, `branch ${JSON.stringify(props.branch)} is empty or only white space, which would make it the shared QA environment's twin`, BLANK_BRANCH_FIX);
+    }
     if (props.branch !== undefined) Tags.of(this).add('qa-branch', tagValue(props.branch));
     const cleanUp = props.cleanUpOnDelete ?? true;
     const internetFacing = props.allowedCidrs !== undefined;
@@ -319,7 +322,11 @@ export class QaStack extends Stack {
  * collide (a birthday pair, about 2^32 hashes) only share the author's own stack.
  */
 export function qaStackName(branch?: string): string {
-  if (branch === undefined || branch.trim() === '') return 'Qa';
+  if (branch === undefined) return 'Qa';
+  if (isBlankBranch(branch)) {
+    // Mapped to `Qa` (as before), a branch named U+00A0 or U+3000, which git accepts, deployed into the shared stack.
+    throw new FleetConfigurationError('', `qaStackName: branch ${JSON.stringify(branch)} is empty or only white space, and only the shared QA environment has no branch. Fix: ${BLANK_BRANCH_FIX}.`);
+  }
   const clean = branch.replace(/[^A-Za-z0-9-]+/g, '-').replace(/-+/g, '-').replace(/^-|-$/g, '');
   const plain = `Qa-${clean}`;
   // A name that could be mistaken for a hashed one gets its own hash too, so the mapping stays one-to-one.
@@ -329,6 +336,17 @@ export function qaStackName(branch?: string): string {
   const base = clean === '' ? 'Qa' : plain.slice(0, 128 - suffix.length).replace(/-+$/, '');
   return `${base}${suffix}`;
 }
+
+/**
+ * Whether a branch name is empty or made only of white space or invisible format characters (any Unicode ones:
+ * U+00A0, U+3000, U+FEFF, U+200B...). Such a name is never a real branch of the shared environment; `qaStackName`
+ * and `QaStack` refuse it rather than deploy it as `Qa`.
+ */
+export function isBlankBranch(branch: string): boolean {
+  return /^[\s\p{Cf}]*$/u.test(branch);
+}
+
+const BLANK_BRANCH_FIX = "give the branch's name (CI: the pushed ref without refs/heads/), or leave branch out for the shared QA environment";
 
 /** Hex characters of the branch hash in a changed stack name: 64 bits. */
 const QA_STACK_HASH_CHARS = 16;

@@ -268,13 +268,31 @@ function stageEnvelope(scope: Construct, envelope: string): string {
   return file;
 }
 
-/** Writes through a temporary file and a rename, so an interrupted synth never leaves half a sealed file. */
+/**
+ * Writes through a temporary file and a rename, so an interrupted synth never leaves half a sealed file. The folder
+ * may belong to an untrusted branch, so nothing in it is followed: the temporary file is created in a fresh folder
+ * (`mkdtemp`: a random name, created by this call) with O_EXCL, so a link planted where it would go is never written
+ * through, and a sealed file that is a symbolic link is refused rather than replaced or written through.
+ */
 function writeAtomically(file: string, content: string): void {
-  const temporary = `${file}.${process.pid}.tmp`;
+  let existing: fs.Stats | undefined;
   try {
-    fs.writeFileSync(temporary, content);
+    existing = fs.lstatSync(file);
+  } catch {
+    existing = undefined;
+  }
+  if (existing?.isSymbolicLink()) throw new Error(`${displayPath(file)} is a symbolic link; replace it by the sealed file itself`);
+  const folder = fs.mkdtempSync(path.join(path.dirname(file), '.sealing-'));
+  try {
+    const temporary = path.join(folder, path.basename(file));
+    const fd = fs.openSync(temporary, 'wx', 0o644);
+    try {
+      fs.writeFileSync(fd, content);
+    } finally {
+      fs.closeSync(fd);
+    }
     fs.renameSync(temporary, file);
   } finally {
-    fs.rmSync(temporary, { force: true });
+    fs.rmSync(folder, { recursive: true, force: true });
   }
 }

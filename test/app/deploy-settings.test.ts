@@ -117,6 +117,10 @@ describe('context checks name the key to set', () => {
     [{ sealingKeyArn: SEALING_KEY_ARN }, /only sealingKeyArn is set\. Fix: give both -c sealingKeyArn=.* and -c sealingPublicKey=/],
     [{ sealingKeyArn: 'arn:aws:kms:eu-west-1:493827162534:alias/qa', sealingPublicKey: 'x' }, /sealingKeyArn 'arn:aws:kms:eu-west-1:493827162534:alias\/qa' is not a KMS key ARN/],
     [{ sealingKeyArn: SEALING_KEY_ARN, sealingPublicKey: 'keys/qa-sealing.pub' }, /sealingPublicKey 'keys\/qa-sealing.pub' is neither a file nor a public key/],
+    // Review r1: a blank branch (an unset CI variable, or a git branch named U+00A0) deployed into the shared stack Qa.
+    [{ branch: '' }, /context: branch "" is empty or only white space\. Fix: give -c branch=<name of the branch>/],
+    [{ branch: '\u00a0' }, /context: branch "\u00a0" is empty or only white space/],
+    [{ branch: '\u3000\ufeff' }, /is empty or only white space/],
   ])('%j is refused', (context, message) => {
     expect(() => buildApp(unitTestApp({ context }))).toThrow(message);
   });

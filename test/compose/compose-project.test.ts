@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -7,6 +8,7 @@ import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
+import { MAX_COMPOSE_FILE_BYTES, MAX_ENV_FILE_BYTES } from '../../lib/compose/limits';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { testStack } from '../support/fixtures';
@@ -462,6 +464,37 @@ describe('ComposeProject security policy (docs/compose.md, "Untrusted compose fi
     fs.symlinkSync(path.join(outside, 'credentials'), path.join(dir, '.env'));
     expect(() => project('services:\n  web:\n    image: nginx\n')).toThrow(/the \.env file beside .*compose\.yaml leads outside the project folder/);
     expect(() => project('services:\n  web:\n    image: nginx\n', { readDotEnv: false })).not.toThrow();
+  });
+
+  // Review r1: the compose file was read before its containment check, and it, the .env and env_file were read whole
+  // before any size check: a name leading to /dev/zero or a FIFO read until memory ran out, or waited for ever.
+  test('a compose file that links out of the project (to /dev/zero) is refused before it is read', () => {
+    const other = path.join(dir, 'sub');
+    fs.mkdirSync(other);
+    fs.symlinkSync('/dev/zero', path.join(other, 'compose.yaml'));
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(stack, 'Compose', { composeFile: path.join(other, 'compose.yaml'), cluster })).toThrow(/compose file .* is not inside projectDirectory/);
+  });
+
+  test('a compose file, .env or env_file that is a FIFO inside the project is refused as not a regular file, without waiting for a writer', () => {
+    execFileSync('mkfifo', [path.join(dir, 'fifo')]);
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    expect(() => new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'fifo'), cluster })).toThrow(/Test\/Compose: compose file '.*fifo' is not a regular file/);
+    expect(() => project('services:\n  web:\n    image: nginx\n    env_file: fifo\n')).toThrow(/fifo is not a regular file/);
+    fs.renameSync(path.join(dir, 'fifo'), path.join(dir, '.env'));
+    expect(() => project('services:\n  web:\n    image: nginx\n')).toThrow(/\.env is not a regular file/);
+    expect(() => project('services:\n  web:\n    image: nginx\n', { readDotEnv: false })).not.toThrow();
+  });
+
+  test('files over their cap are refused by their size before they are read; at the cap they load', () => {
+    const big = (bytes: number) => `A=${'x'.repeat(bytes - 3)}\n`;
+    expect(() => project(`services:\n  web:\n    image: nginx\n${' '.repeat(MAX_COMPOSE_FILE_BYTES)}\n`))
+      .toThrow(/compose file '.*compose\.yaml' is 1,048,611 bytes, more than the 1,048,576 read from one file of a compose project\. Fix: shorten the file/);
+    expect(() => project('services:\n  web:\n    image: nginx\n', {}, { '.env': big(MAX_ENV_FILE_BYTES + 1) })).toThrow(/\.env is 1,048,577 bytes, more than the 1,048,576/);
+    expect(() => project('services:\n  web:\n    image: nginx\n    env_file: app.env\n', {}, { '.env': '', 'app.env': big(MAX_ENV_FILE_BYTES + 1) })).toThrow(/app\.env is 1,048,577 bytes/);
+    expect(() => project('services:\n  web:\n    image: nginx\n    env_file: app.env\n', {}, { 'app.env': big(MAX_ENV_FILE_BYTES) })).not.toThrow();
   });
 
   test('projectDirectory must hold the compose file', () => {

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { parseDocument } from 'yaml';
 import { ComposeFileError, loadCompose } from '../../lib/compose/load';
 import {
-  checkDocument, ComposeLimitError, MAX_COMPOSE_CHARS, MAX_COMPOSE_DEPTH, MAX_COMPOSE_FILE_BYTES, MAX_COMPOSE_NODES, MAX_INTERPOLATION_DEPTH, utf8Overflow,
+  checkDocument, ComposeLimitError, MAX_COMPOSE_CHARS, MAX_COMPOSE_DEPTH, MAX_COMPOSE_FILE_BYTES, MAX_COMPOSE_NODES, MAX_COMPOSE_SERVICES, MAX_INTERPOLATION_DEPTH, utf8Overflow,
 } from '../../lib/compose/limits';
 
 // Every limit is tested at the limit (loads) and one past it (a ComposeFileError at file:line:column). The tests
@@ -147,6 +147,28 @@ describe('node count', () => {
     expect(model.services!.s69).toEqual({ image: 'app', command: 'run 69', depends_on: Object.fromEntries(Array.from({ length: 15 }, (_, i) => [`d${i}`, { condition: 'service_started' }])) });
     expect(parseDocument.bind(undefined, text)).not.toThrow();
     expect(() => parseDocument(text, { merge: true }).toJS({ maxAliasCount: 1000 })).toThrow(/Excessive alias count/);
+  });
+});
+
+// Review r1: a 490 KB file of 24,000 one-line services passed every other limit; the translation then grew faster than
+// the square of the count (start order) and synth took about 20 ms per service.
+describe('service count', () => {
+  const fileOf = (n: number, before = '') => `${before}services:\n${Array.from({ length: n }, (_, i) => `  s${i}: {image: a}\n`).join('')}`;
+
+  test(`${MAX_COMPOSE_SERVICES} services load`, () => {
+    expect(Object.keys(load(fileOf(MAX_COMPOSE_SERVICES)).model.services!)).toHaveLength(MAX_COMPOSE_SERVICES);
+  });
+
+  test('one more is an error at the services key', () => {
+    const e = errorOf(fileOf(MAX_COMPOSE_SERVICES + 1, 'name: big\n'));
+    expect(e.message).toBe('compose.yaml:2:1: the file defines 251 services, more than the 250 allowed in one compose file');
+    expect(e.fix).toMatch(/split the project into several compose files/);
+  });
+
+  test('24,000 one-line services (490 KB, under every other limit) are refused at the services key', () => {
+    const text = fileOf(24_000);
+    expect(text.length).toBeLessThan(MAX_COMPOSE_FILE_BYTES);
+    expect(errorOf(text).message).toMatch(/^compose\.yaml:1:1: the file defines 24,000 services, more than the 250 allowed/);
   });
 });
 

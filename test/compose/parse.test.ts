@@ -17,6 +17,18 @@ describe('parseSizeMiB', () => {
   });
   test('malformed sizes are undefined', () => {
     expect(parseSizeMiB('lots')).toBeUndefined();
+    expect(parseSizeMiB('1  g')).toBeUndefined();
+  });
+  test('white space around the value and one space before the unit are fine (Docker reads `512 m`)', () => {
+    expect(parseSizeMiB('  512 m \n')).toBe(512);
+  });
+  // Review r1: the old pattern backtracked over `\s*…\s*$`; these inputs took seconds. The outcome is asserted, not the time.
+  test.each([
+    ['1<spaces>x', `1${' '.repeat(100_000)}x`, undefined],
+    ['<spaces>1<spaces>', `${' '.repeat(100_000)}1${' '.repeat(100_000)}`, 0],
+    ['1<spaces>m<spaces>x', `1 m${' '.repeat(100_000)}x`, undefined],
+  ])('a value of 100,000 spaces (%s) gives its outcome', (_, text, mib) => {
+    expect(parseSizeMiB(text)).toBe(mib);
   });
 });
 

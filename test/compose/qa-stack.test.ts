@@ -4,7 +4,9 @@ import * as path from 'path';
 import { Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import * as fc from 'fast-check';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
+import { FleetConfigurationError } from '../../lib/errors';
 import { DEFAULT_QA_COMPOSE_FILE, qaStackName, QaStack, QaStackProps } from '../../lib/environments/qa';
 import { unitTestApp, validatedApp } from '../support/app';
 import { testSealingKey } from '../secrets/keys';
@@ -154,7 +156,7 @@ describe('QaStack input checks', () => {
 describe('qaStackName', () => {
   test.each([
     [undefined, 'Qa'],
-    ['', 'Qa'],
+    ['\u00a0main', 'Qa-main-eacc6876ba5ad4fa'],
     ['main', 'Qa-main'],
     ['feature/Login_2', 'Qa-feature-Login-2-95324ef743e74453'],
     ['--weird..branch--', 'Qa-weird-branch-1b7835c6d3797814'],
@@ -162,6 +164,50 @@ describe('qaStackName', () => {
   ])('%s → %s', (branch, name) => {
     expect(qaStackName(branch)).toBe(name);
     expect(qaStackName(branch)).toMatch(/^[A-Za-z][A-Za-z0-9-]{0,127}$/);
+  });
+
+  // Review r1: trim() strips U+00A0, U+3000, U+FEFF, U+2003, which git accepts in branch names: such a branch deployed into Qa.
+  test.each(['', ' ', '\u00a0', '\u3000', '\ufeff', '\u2003', '\t\n', '\u200b'])('the blank branch %j is refused, not mapped to the shared Qa', (branch) => {
+    expect(() => qaStackName(branch)).toThrow(FleetConfigurationError);
+    expect(() => qaStackName(branch)).toThrow(/is empty or only white space.*Fix: give the branch's name/);
+    expect(() => new QaStack(unitTestApp(), 'QaBlank', { ...base, branch })).toThrow(/QaBlank: branch .* is empty or only white space/);
+  });
+
+  test('property: only an absent branch is the shared stack Qa; every other name is refused or gets a stack of its own', () => {
+    const blank = fc.array(fc.constantFrom(' ', '\t', '\u00a0', '\u1680', '\u2000', '\u2003', '\u2028', '\u3000', '\ufeff', '\u200b'), { maxLength: 6 }).map((a) => a.join(''));
+    fc.assert(fc.property(fc.oneof(blank, fc.string({ unit: 'grapheme', minLength: 1 }), fc.string()), (branch) => {
+      let name: string;
+      try {
+        name = qaStackName(branch);
+      } catch (e) {
+        expect(e).toBeInstanceOf(FleetConfigurationError);
+        expect(/^[\s\p{Cf}]*$/u.test(branch)).toBe(true);
+        return;
+      }
+      expect(name).not.toBe('Qa');
+      expect(name).toMatch(/^Qa-[A-Za-z0-9-]{1,125}$/);
+    }), { numRuns: 500 });
+  });
+});
+
+describe('QaStack refuses a branch\'s bind mount of the host (review r1)', () => {
+  test.each([
+    ["'~/../../../..:/host'", /docker-compose\.yml:4:15: service web: bind mount source '~\/\.\.\/\.\.\/\.\.\/\.\.' climbs out .* would be \/ and reaches the whole instance/],
+    ["'C:/../../../..:/host'", /bind mount source 'C:\/\.\.\/\.\.\/\.\.\/\.\.' climbs out/],
+    ["'/var/lib/cloud:/c'", /bind mount of the host path '\/var\/lib\/cloud' is outside the project's host folder/],
+  ])('%s is a synth error; a bind of the project\'s own folder deploys', (entry, message) => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'qa-bind-'));
+    try {
+      const composeFile = path.join(dir, 'docker-compose.yml');
+      fs.writeFileSync(composeFile, `services:\n  web:\n    image: nginx\n    volumes: [${entry}]\n`);
+      expect(() => new QaStack(unitTestApp(), qaStackName('evil'), { ...base, branch: 'evil', composeFile })).toThrow(message);
+      fs.writeFileSync(composeFile, "services:\n  web:\n    image: nginx\n    volumes: ['./data:/data']\n");
+      const stack = new QaStack(unitTestApp(), qaStackName('evil'), { ...base, branch: 'evil', composeFile });
+      const volumes = Object.values(Template.fromStack(stack).findResources('AWS::ECS::TaskDefinition')).flatMap((d: any) => d.Properties.Volumes ?? []);
+      expect(volumes.filter((v: any) => v.Host)).toEqual([expect.objectContaining({ Host: { SourcePath: expect.stringMatching(/^\/opt\/compose\/[^/]+\/data$/) } })]);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

@@ -4,10 +4,10 @@ import * as path from 'path';
 import { imageReferenceProblem } from '../../lib/compose/image-reference';
 import { ComposeFileError, loadCompose } from '../../lib/compose/load';
 import {
-  BASELINE_CAPABILITIES, checkComposePolicy, ComposeSecurityPolicy, isNamespacedSysctl, isUnconfinedSecurityOpt, PolicyOptions, PolicyReport, realLocation,
-  sensitiveHostPath,
+  BASELINE_CAPABILITIES, checkComposePolicy, ComposeSecurityPolicy, isNamespacedSysctl, isUnconfinedSecurityOpt, notableHostPath, PolicyOptions, PolicyReport, realLocation,
 } from '../../lib/compose/security-policy';
 import { translateCompose } from '../../lib/compose/translate';
+import * as fc from 'fast-check';
 
 /**
  * The compose security policy, each refusal with a compliant and a non-compliant case. Files live in a real temp
@@ -114,6 +114,24 @@ describe('files the compose file names stay inside the project folder (both poli
     expect(() => check(web('    volumes: ["../../../etc:/host-etc"]\n'), trusted)).toThrow(/compose\.yaml:4:15: service web: bind mount source '\.\.\/\.\.\/\.\.\/etc' climbs out of the project folder/);
     expect(() => check(web('    volumes:\n      - type: bind\n        source: ../other\n        target: /x\n'))).toThrow(/compose\.yaml:6:17: .*'\.\.\/other' climbs out/);
   });
+
+  // Review r1: the check skipped `~` and drive-letter sources, which the translation joined onto the host folder and
+  // normalised, so `~/../../../..` became a bind of `/`. They are relative sources now, judged on their host path.
+  test.each([
+    ['~/../../../..:/host', '/'], ['C:/../../../..:/host', '/'], ['c:\\..\\..\\..\\..:/host', '/'], ['~/../../../../var/run:/s', '/var/run'],
+    ['~/../../other:/x', '/opt/compose/other'], ['./a/../../b:/x', '/opt/compose/b'],
+  ])('the relative source %s is refused under both policies (on the instance it would be %s)', (entry, hostPath) => {
+    const yaml = web(`    volumes: ['${entry}']\n`);
+    const refused = new RegExp(`compose\\.yaml:4:15: service web: bind mount source .* climbs out of the project folder: on the instances it would be ${hostPath.replace(/\//g, '\\/')}( and reaches [^,]*)?, outside`);
+    expect(() => check(yaml)).toThrow(refused);
+    expect(() => check(yaml, trusted)).toThrow(refused);
+  });
+
+  test('long syntax: a ~ source climbing out is refused at its source; ~, drive letters and .. that stay inside are fine', () => {
+    expect(() => check(web('    volumes:\n      - type: bind\n        source: "~/../../../../var/run"\n        target: /s\n')))
+      .toThrow(/compose\.yaml:6:17: service web: bind mount source '~\/\.\.\/\.\.\/\.\.\/\.\.\/var\/run' climbs out .* would be \/var\/run and reaches the Docker socket/);
+    expect(() => check(web('    volumes: ["~/cache:/c", "C:/data:/d", "c:\\\\x:/x", "./a/../b:/b", "~/..:/h"]\n'))).not.toThrow();
+  });
 });
 
 describe('host-level settings are refused under BASELINE and honoured under TRUSTED', () => {
@@ -171,28 +189,57 @@ describe('host-level settings are refused under BASELINE and honoured under TRUS
     expect(() => check(web('    use_api_socket: false\n'))).not.toThrow();
   });
 
+  // Review r1: the denylist missed /var/lib/cloud (cloud-init's per-boot scripts run as root), /var/lib/amazon,
+  // /var/spool and /opt/aws; BASELINE now allows absolute sources only under the project's own host folder.
   test.each([
     '/', '/var/run/docker.sock', '/run/docker.sock', '//var/run/docker.sock', '/var/run/', '/var', '/etc', '/etc/passwd', '/srv/../etc',
     '/proc', '/sys/fs/cgroup', '/root', '/home/ci', '/var/lib/docker', '/var/lib/ecs/data', '/dev', '/boot', '/usr/src', '/lib/modules',
-    '/opt/compose/other-branch/data', '/opt/compose', '/opt',
+    '/opt/compose/other-branch/data', '/opt/compose', '/opt', '/var/lib/cloud', '/var/lib/cloud/scripts/per-boot', '/var/lib/amazon', '/var/spool', '/opt/aws',
+    '/srv/media', '/tmp/cache', '/data', '/mnt/scratch', '/var/cache/app', '/opt/compose/shopx', '/opt/compose/shop/../other',
   ])('a bind mount of the host path %s is refused', (source) => {
-    expect(() => check(web(`    volumes: ["${source}:/host"]\n`))).toThrow(/compose\.yaml:4:15: service web: bind mount of the host path .* reaches/);
+    expect(() => check(web(`    volumes: ["${source}:/host"]\n`))).toThrow(/compose\.yaml:4:15: service web: bind mount of the host path .* is outside the project's host folder \/opt\/compose\/shop/);
     expect(() => check(web(`    volumes:\n      - type: bind\n        source: ${source}\n        target: /host\n`))).toThrow(/compose\.yaml:6:17:/);
     expect(() => check(web(`    volumes: ["${source}:/host"]\n`), trusted)).not.toThrow();
   });
 
-  test.each(['/srv/media', '/tmp/cache', '/data', '/mnt/scratch', '/opt/compose/shop/data', '/var/cache/app'])('a bind mount of the host path %s is fine', (source) => {
+  test.each(['/opt/compose/shop', '/opt/compose/shop/', '/opt/compose/shop/data', '/opt/compose/shop/a/../b'])('a bind mount of the host path %s (the project\'s own folder) is fine', (source) => {
     expect(() => check(web(`    volumes: ["${source}:/host"]\n`))).not.toThrow();
   });
 
-  test('the Docker socket is named as such', () => {
-    expect(sensitiveHostPath('/var/run/docker.sock')).toBe('/var/run/docker.sock');
+  test('the Docker socket and cloud-init\'s folder are named as such', () => {
+    expect(notableHostPath('/var/run/docker.sock')).toBe('/var/run/docker.sock');
+    expect(notableHostPath('/srv/media')).toBeUndefined();
     expect(() => check(web('    volumes: ["/var/run/docker.sock:/var/run/docker.sock"]\n'))).toThrow(/reaches the Docker socket/);
+    expect(() => check(web('    volumes: ["/var/lib/cloud/scripts/per-boot:/b"]\n'))).toThrow(/reaches \/var\/lib\/cloud/);
+  });
+
+  // Review r1 also tried these; each was already refused and stays so.
+  test.each([
+    ['merge key', 'x-d: &d {privileged: true}\nservices:\n  web:\n    <<: *d\n    image: nginx\n'],
+    ['merge list', 'x-d: &d {cap_add: [SYS_ADMIN]}\nservices:\n  web:\n    <<: [*d]\n    image: nginx\n'],
+    ['privileged "True"', web('    privileged: "True"\n')],
+    ['privileged "yes"', web('    privileged: "yes"\n')],
+    ['cap lower case', web('    cap_add: [cap_sys_admin]\n')],
+    ['cap all', web('    cap_add: [all]\n')],
+    ['sysctl list', web('    sysctls: ["kernel.core_pattern=|/x"]\n')],
+    ['network HOST', web('    network_mode: HOST\n')],
+    ['seccomp=', web('    security_opt: ["seccomp=unconfined"]\n')],
+    ['long bind of the socket', web('    volumes: [{type: bind, source: /var/run/docker.sock, target: /s}]\n')],
+    ['double slash', web('    volumes: ["//etc:/e"]\n')],
+    ['dot segments', web('    volumes: ["/opt/compose/shop/../../../etc:/e"]\n')],
+    ['devices long', web('    devices: [{source: /dev/sda, target: /dev/sda}]\n')],
+    ['external secret ..', 'services:\n  web:\n    image: nginx\n    secrets: [s]\nsecrets:\n  s:\n    external: true\n    name: Qa-feature/../Qa-y/db\n'],
+    ['external secret ARN', 'services:\n  web:\n    image: nginx\nsecrets:\n  s:\n    external: {name: "arn:aws:secretsmanager:eu-west-1:1:secret:Qa-feature/a"}\n'],
+    ['external secret of a sibling prefix', 'services:\n  web:\n    image: nginx\nsecrets:\n  s:\n    external: true\n    name: Qa-featurey/a\n'],
+    ['external config', 'services:\n  web:\n    image: nginx\nconfigs:\n  c:\n    external: true\n    name: /Qa-feature/../prod/c\n'],
+    ['duplicate key', web('    privileged: false\n    privileged: true\n')],
+  ])('%s is refused', (_, yaml) => {
+    expect(() => check(yaml)).toThrow(ComposeFileError);
   });
 
   test('every refusal of a file is listed in file order, the first one at the error position', () => {
     expect(() => check(web('    volumes: ["/:/host"]\n    privileged: true\n    cap_add: [SYS_ADMIN]\n')))
-      .toThrow(/^compose\.yaml:4:15: service web: bind mount of the host path '\/' reaches the whole instance.*\(also refused: 5:17 service web: privileged; 6:15 service web: cap_add 'SYS_ADMIN'\)$/);
+      .toThrow(/^compose\.yaml:4:15: service web: bind mount of the host path '\/' is outside .* and reaches the whole instance.*\(also refused: 5:17 service web: privileged; 6:15 service web: cap_add 'SYS_ADMIN'\)$/);
   });
 });
 
@@ -235,6 +282,29 @@ describe('the translation runs the policy first', () => {
   test('BASELINE is the default', () => {
     expect(() => translate(web('    privileged: true\n'))).toThrow(ComposeFileError);
     expect(translate(web('    privileged: true\n'), { securityPolicy: ComposeSecurityPolicy.TRUSTED }).services[0].privileged).toBe(true);
+  });
+
+  test('property: whatever bind source the policy lets through, the task mounts a host path under the project\'s host folder (BASELINE), or a relative source stays there (TRUSTED)', () => {
+    const segment = fc.constantFrom('..', '.', 'a', 'b', '~', 'C:', 'home', '', 'var', 'run');
+    const source = fc.tuple(fc.constantFrom('', './', '~/', '~', 'C:/', 'c:\\', '/', '//', '/opt/compose/shop/', '../'), fc.array(segment, { maxLength: 8 }), fc.constantFrom('/', '\\'))
+      .map(([start, parts, sep]) => start + parts.join(sep))
+      .filter((s) => s !== '' && !s.includes(':', 2) && /^[./~]|^[A-Za-z]:[\\/]/.test(s));
+    fc.assert(fc.property(source, fc.boolean(), (src, short) => {
+      const entry = short ? `volumes: ['${src}:/m']` : `volumes: [{type: bind, source: '${src}', target: /m}]`;
+      for (const securityPolicy of [ComposeSecurityPolicy.BASELINE, ComposeSecurityPolicy.TRUSTED]) {
+        let plan;
+        try {
+          plan = translate('name: shop\n' + web(`    ${entry}\n`), { securityPolicy });
+        } catch (e) {
+          expect(e).toBeInstanceOf(ComposeFileError);
+          continue;
+        }
+        const hostPath = (plan.services[0].mounts[0] as any).hostPath as string;
+        if (securityPolicy === ComposeSecurityPolicy.BASELINE || !src.startsWith('/')) {
+          expect(hostPath === '/opt/compose/shop' || hostPath.startsWith('/opt/compose/shop/')).toBe(true);
+        }
+      }
+    }), { numRuns: 300 });
   });
 
   test('relative bind mounts keep their place in a widened project folder on the instances', () => {

@@ -180,6 +180,43 @@ describe('FileSecret', () => {
     Annotations.fromStack(stack).hasWarning('/Qa/DbPassword', Match.stringLikeRegexp('could not write .*x.sealed.json.*changes on every synth'));
   });
 
+  // Review r1: the temporary file was <file>.sealed.json.<pid>.tmp, written with writeFileSync, which follows a link
+  // planted there by the branch: synth overwrote a file outside the project.
+  test('links planted where the temporary file could go are never written through; the sealed file is a new regular file', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'file-secret-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'victim.txt'), 'ORIGINAL');
+      for (let pid = Math.max(1, process.pid - 50); pid <= process.pid + 50; pid++) {
+        fs.symlinkSync(path.join(outside, 'victim.txt'), path.join(dir, `db_password.txt.sealed.json.${pid}.tmp`));
+      }
+      build();
+      expect(fs.readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('ORIGINAL');
+      expect(fs.readdirSync(outside)).toEqual(['victim.txt']);
+      const sealed = path.join(dir, 'db_password.txt.sealed.json');
+      expect(fs.lstatSync(sealed).isFile()).toBe(true);
+      expect(parseSealedFile(fs.readFileSync(sealed, 'utf8'))).toBeDefined();
+      // No temporary folder is left behind.
+      expect(fs.readdirSync(dir).filter((f) => f.startsWith('.sealing-'))).toEqual([]);
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  test('a sealed file that is a symbolic link is neither written through nor replaced: a warning names it', () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'file-secret-outside-'));
+    try {
+      fs.writeFileSync(path.join(outside, 'victim.txt'), 'ORIGINAL');
+      const sealed = path.join(dir, 'db_password.txt.sealed.json');
+      fs.symlinkSync(path.join(outside, 'victim.txt'), sealed);
+      const { stack } = build();
+      expect(fs.readFileSync(path.join(outside, 'victim.txt'), 'utf8')).toBe('ORIGINAL');
+      expect(fs.lstatSync(sealed).isSymbolicLink()).toBe(true);
+      Annotations.fromStack(stack).hasWarning('/Qa/DbPassword', Match.stringLikeRegexp('could not write .*db_password.txt.sealed.json .*is a symbolic link; replace it by the sealed file itself'));
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
   test('bad input fails at synth with the path, the value and the fix', () => {
     expect(() => build(unitTestApp(), { sealingKey: { keyArn: 'arn:aws:kms:eu-west-1:493827162534:alias/fleet', publicKey: key.publicKeyPem } }))
       .toThrow(/Qa\/DbPassword: sealingKey.keyArn 'arn:aws:kms:eu-west-1:493827162534:alias\/fleet' is not a KMS key ARN.*Fix: give arn:aws:kms/);
