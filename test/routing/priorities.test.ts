@@ -1,8 +1,8 @@
 import * as fc from 'fast-check';
-import { fnv1a } from '../../lib/hash';
 import {
   assignPriorities, assignPrioritiesDetailed, BAND_SIZE, HALF_BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
 } from '../../lib/routing/priorities';
+import { clashes, legacyAssign } from './legacy-priorities';
 
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
 const pathArb: fc.Arbitrary<string> = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 4 }), fc.constantFrom('', '/*', '*'))
@@ -12,29 +12,6 @@ const hostArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom('', '*.'), segmen
 const matchArb: fc.Arbitrary<RouteMatch> = fc.record({ host: fc.option(hostArb, { nil: undefined }), path: fc.option(pathArb, { nil: undefined }) })
   .filter((m) => m.host !== undefined || m.path !== undefined);
 const uniqueMatches = fc.uniqueArray(matchArb, { selector: routeKey, minLength: 1, maxLength: 100 });
-
-/** What the update check calls a clash: a rule created or renumbered onto a priority any rule held before the update. */
-const clashes = (before: Map<string, number>, after: Map<string, number>) => {
-  const held = new Set(before.values());
-  return [...after].filter(([key, p]) => before.get(key) !== p && held.has(p));
-};
-
-/** The assignment of the previous release (hash slot in a 250-slot band, linear probing): what is deployed today. */
-function legacyAssign(matches: readonly RouteMatch[]): Map<string, number> {
-  const result = new Map<string, number>();
-  const byBand = new Map<number, string[]>();
-  for (const m of matches) byBand.set(specificityBand(m), [...(byBand.get(specificityBand(m)) ?? []), routeKey(m)]);
-  for (const [band, keys] of byBand) {
-    const taken = new Set<number>();
-    for (const key of [...keys].sort()) {
-      let slot = fnv1a(key) % BAND_SIZE;
-      while (taken.has(slot)) slot = (slot + 1) % BAND_SIZE;
-      taken.add(slot);
-      result.set(key, band * BAND_SIZE + slot + 1);
-    }
-  }
-  return result;
-}
 
 describe('assignPriorities', () => {
   test('gives every route a distinct priority within ALB limits', () => {
