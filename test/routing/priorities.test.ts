@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import {
-  assignPriorities, assignPrioritiesDetailed, BAND_SIZE, HALF_BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
+  assignPriorities, assignPrioritiesDetailed, HALF_BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
 } from '../../lib/routing/priorities';
 import { clashes, legacyAssign } from './legacy-priorities';
 
