@@ -6,7 +6,8 @@
  * prints, per stack present in both assemblies, every resource that will be replaced or moved between (nested)
  * stacks, every listener-rule priority clash, and every replaced stateful or ingress resource; exits 1 when any
  * update is not safe (a clash, or a stateful/ingress replacement). Without arguments (`npm run bench update-check`)
- * it runs three routine changes on a 45-service production and prints their reports.
+ * it runs routine changes on a 45-service production and prints their reports: three synthesized against the deployed
+ * assembly, and a removal synthesized without it (as CI does from a fresh clone).
  */
 import * as fs from 'fs';
 import * as os from 'os';
@@ -31,14 +32,15 @@ export async function main(): Promise<string> {
       name: `svc${i}`, image: 'nginx:1.27', containerPort: 8080, routes: [{ path: `/svc${i}/*` }, { host: `svc${i}.example.com` }],
     }));
     const deployed = synth(path.join(tmp, 'deployed'), { services });
-    const changes: Array<[string, ServiceConfig[]]> = [
-      ['add a service', [...services, { name: 'added', image: 'nginx:1.27', containerPort: 8080, routes: [{ path: '/added/*' }] }]],
-      ['remove the 5th of 45 services', services.filter((_, i) => i !== 4)],
-      ['change svc10\'s container port 8080 -> 9090', services.map((s) => (s.name === 'svc10' ? { ...s, containerPort: 9090 } : s))],
+    const changes: Array<[string, ServiceConfig[], boolean]> = [
+      ['add a service', [...services, { name: 'added', image: 'nginx:1.27', containerPort: 8080, routes: [{ path: '/added/*' }] }], true],
+      ['remove the 5th of 45 services', services.filter((_, i) => i !== 4), true],
+      ['change svc10\'s container port 8080 -> 9090', services.map((s) => (s.name === 'svc10' ? { ...s, containerPort: 9090 } : s)), true],
+      ['remove the 5th of 45 services, without the deployed assembly', services.filter((_, i) => i !== 4), false],
     ];
     const out: string[] = [];
-    for (const [i, [what, next]] of changes.entries()) {
-      const dir = synth(path.join(tmp, `change${i}`), { services: next }, deployed);
+    for (const [i, [what, next, withDeployed]] of changes.entries()) {
+      const dir = synth(path.join(tmp, `change${i}`), { services: next }, withDeployed ? deployed : undefined);
       out.push(`### ${what}\n\n\`\`\`\n${checkAssemblies(deployed, dir).map(formatReport).join('\n')}\n\`\`\``);
     }
     return out.join('\n\n');

@@ -97,10 +97,10 @@ export interface ProductionStackProps extends StackProps {
    */
   readonly vpc?: ec2.IVpc;
   /**
-   * The cloud assembly (\`cdk.out\` directory) of this stack's last deploy. With it, every deployed listener rule
-   * keeps its priority and no new rule takes a priority a deployed rule holds, so no update fails with
-   * \`PriorityInUse\`; and a service rename that would move a Route 53 record fails at synth naming the safe way.
-   * Keep a copy of \`cdk.out\` after each successful deploy (see docs/operations.md).
+   * The cloud assembly (\`cdk.out\` directory) of this stack's last deploy: optional, since adding and removing routes is
+   * safe without it. With it, no change of any kind gives a listener rule a priority a deployed rule holds, so no
+   * update fails with \`PriorityInUse\`; deployed services stay in their nested stacks; and a service rename that would
+   * move a Route 53 record fails at synth naming the safe way (see docs/operations.md).
    *
    * @default - the context value \`deployedAssembly\` (\`cdk deploy -c deployedAssembly=deployed.out\`), else none
    */

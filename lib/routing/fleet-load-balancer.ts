@@ -95,12 +95,12 @@ export interface FleetLoadBalancerProps {
 
   /**
    * The listener rules as last deployed (`deployedListenerRules(assemblyDir, stack)` reads them from the \`cdk.out\`
-   * of your last deploy). With them no update ever asks ALB for a priority that another rule holds at that moment:
-   * deployed rules keep their priorities and new rules never take one a deployed rule holds, even one being deleted
-   * (CloudFormation deletes only at cleanup). See docs/routing.md, "Updates".
+   * of your last deploy). An optimisation, not a requirement: with them no update, whatever it changes, asks ALB for a
+   * priority that another rule holds at that moment, even one being deleted (CloudFormation deletes only at cleanup);
+   * rules move to their stateless priorities only when those are free. See docs/routing.md, "Updates".
    *
-   * @default - none: priorities depend on the routes alone; a hash collision can then move a rule onto a priority
-   *   another rule still holds during an update (a synth warning names each route at risk)
+   * @default - none: priorities depend on the routes alone, which is safe for any addition or removal; a change that
+   *   adds and removes routes of one specificity in equal numbers can clash (the update check reports it)
    */
   readonly deployedRules?: readonly DeployedListenerRule[];
 }
@@ -138,12 +138,12 @@ export interface RouteOptions {
   readonly healthyHttpCodes?: string;
 
   /**
-   * Pin the listener rule's priority (1 to 50,000, lower is evaluated first). Only needed in two rare cases the
-   * automatic assignment reports with a warning: two routes of the same specificity whose hashes collide (the one
-   * moved off its slot can move again when routes are added or removed), and overlapping patterns of the same
-   * specificity (`/api/*` and `/api/*.json`), which are ordered by hash.
+   * Pin the listener rule's priority (1 to 50,000, lower is evaluated first). Only needed for overlapping patterns of
+   * the same specificity (`/api/*` and `/api/*.json`), which are ordered by hash, or to keep a rule's priority fixed
+   * while the rules of its specificity move between the two halves of their band.
    *
-   * @default - assigned for you: most specific first, stable across added and removed routes
+   * @default - assigned for you: most specific first, never onto a priority another rule holds when routes are added
+   *   or removed
    */
   readonly priority?: number;
 }
@@ -242,7 +242,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     Aspects.of(this).add({
       visit: (node) => {
         if (node !== this) return;
-        this.warnAboutCollisions();
+        this.warnAboutPriorities();
         if (props.certificate) warnAboutHttpHealthChecks(this, this.loadBalancers);
       },
     });
@@ -370,23 +370,20 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     })), { deployed });
   }
 
-  /** Warns about routes a hash collision moved off their preferred priority (run once, before synthesis). */
-  private warnAboutCollisions(): void {
-    // With the deployed rules every rule keeps its deployed priority: a collision cannot move it. A pin can still
-    // take a priority another deployed rule holds until this update's cleanup.
-    if (this.props.deployedRules !== undefined) {
-      this.warnAboutPinsOnHeldPriorities();
-      return;
-    }
-    for (const shard of this.shards) {
-      for (const d of this.assign(shard).displaced) {
-        const route = this.routesByKey.get(d.key)!;
-        Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityCollision',
-          `the route to ${route.service.node.path} (host '${route.host ?? '*'}' path '${route.path ?? '*'}') got priority ${d.priority} because its preferred slot is held by ${d.displacedBy.replace('|', ' ')}; `
-          + 'adding or removing a route that sorts before that one can move it onto a priority another rule still holds during the update. '
-          + `Pass the deployed rules (deployedRules, or ProductionStack's deployedAssembly) to keep every deployed priority, or pin it with route(..., { priority: ${d.priority} })`);
-      }
-    }
+  /**
+   * With the deployed rules, warns about rules that wait for their stateless priority (a deployed rule holds it during
+   * this update) and pins on held priorities (run once, before synthesis). Without them there is nothing to warn about:
+   * the stateless assignment is safe for additions and removals, and the update check reports the rest.
+   */
+  private warnAboutPriorities(): void {
+    if (this.props.deployedRules === undefined) return;
+    this.warnAboutPinsOnHeldPriorities();
+    const pending = this.shards.flatMap((shard) => this.assign(shard).pending);
+    if (pending.length === 0) return;
+    Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityPending',
+      `${pending.length} listener rule(s) (${pending.slice(0, 5).map((k) => k.replace('|', ' ')).join(', ')}${pending.length > 5 ? ', …' : ''}) cannot take their stateless priority `
+      + 'in this update because a deployed rule holds it, so they keep or take a free one. Deploy the next change with the deployed rules too '
+      + '(deployedRules, or ProductionStack\'s deployedAssembly): it moves them, after which deploying without them is safe again');
   }
 
   private warnAboutPinsOnHeldPriorities(): void {

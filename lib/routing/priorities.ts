@@ -4,20 +4,30 @@
  * Goals, in order:
  * 1. More specific routes win: a rule with a host beats one without; an exact path beats a
  *    pattern; a longer literal path prefix beats a shorter one (`/api/users/*` before `/api/*` before `/*`).
- * 2. Stable: a route's priority depends only on its own host and path (and, on a rare hash
- *    collision, on the routes it collides with), never on declaration order, so adding or
- *    removing a service does not renumber the others. CloudFormation then updates only the
- *    rules that really changed.
- * 3. Deterministic: the same routes always give the same priorities.
+ * 2. Update-safe without deployed state: adding or removing a route (or any odd number of routes of one specificity)
+ *    never moves a rule onto a priority that any rule held before the update, so ALB never answers `PriorityInUse`
+ *    — whether or not the last deploy's cloud assembly was kept.
+ * 3. Deterministic: the same routes always give the same priorities, whatever their declaration order.
  *
- * How: the priority space 1..50,000 is cut into bands by specificity (host kind × path kind),
- * 250 slots per band. Within its band a route takes the slot given by a hash of its key;
- * collisions are settled by key order (the smaller key keeps its slot, the other probes on).
+ * How: the priority space 1..50,000 is cut into bands by specificity (host kind × path kind), 250 slots per band,
+ * and each band into two halves of 125. The routes of a band all sit in the half given by the parity of their
+ * number: adding or removing one route flips the band to its other half, which no rule held before the update, so
+ * every move lands on a free priority (CloudFormation deletes the removed rule only at cleanup; until then it keeps
+ * its priority in the half the band leaves). Within its half a route takes the slot given by a hash of its key;
+ * collisions are settled by key order (the smaller key keeps its slot, the other probes on). The price: a change
+ * renumbers every rule of that band in place (an `UpdateRule`, no replacement, no interruption).
  *
- * With the deployed rules ({@link AssignOptions.deployed}) the assignment also never clashes during an update:
- * a rule that is already deployed keeps its deployed priority, and a new rule never takes a priority that any
- * deployed rule holds (a rule being deleted holds its priority until CloudFormation's cleanup phase, after every
- * create and update). See docs/routing.md, "Updates".
+ * Why not a rule per route that never moves: a pure function of the routes cannot be stable under removal in a
+ * bounded space. If removing a route never changed another's priority, by induction each route's priority would
+ * depend on its own key alone, and two keys hashing to one slot would get one priority. And a scheme that keeps
+ * unchanged rules in place must leave any slot two routes contend for empty (else removing the holder moves the other
+ * onto the priority the removed rule still holds): at 70 routes in 250 slots such schemes still clash on about 2 % of
+ * removals (docs/routing.md, "Updates").
+ *
+ * With the deployed rules ({@link AssignOptions.deployed}) the assignment never clashes whatever the change, and
+ * converges to the stateless one: a rule moves to its stateless priority when no deployed rule holds it, and waits
+ * (keeps its priority, or takes a free one) otherwise; two deploys with the same routes reach the stateless
+ * assignment. See docs/routing.md, "Updates".
  */
 
 import { fnv1a } from '../hash';
@@ -50,10 +60,11 @@ export interface DeployedRule {
 /** Options of {@link assignPrioritiesDetailed}. */
 export interface AssignOptions {
   /**
-   * The listener's rules as last deployed. Each deployed rule keeps its priority; no other rule gets a priority a
-   * deployed rule holds, so no update ever asks ALB for a priority another rule still has (\`PriorityInUse\`).
+   * The listener's rules as last deployed. No rule is given a priority a deployed rule holds (other than its own), so
+   * no update, whatever it changes, asks ALB for a priority another rule still has (\`PriorityInUse\`); rules move to
+   * their stateless priorities as those become free.
    *
-   * @default - none: the assignment depends on the routes alone
+   * @default - none: the assignment depends on the routes alone, which is safe for additions and removals
    */
   readonly deployed?: readonly DeployedRule[];
 }
@@ -70,12 +81,19 @@ export interface DisplacedRoute {
 export interface PriorityAssignment {
   readonly priorities: Map<string, number>;
   readonly displaced: DisplacedRoute[];
+  /**
+   * With deployed rules: the routes not on their stateless priority yet, because a deployed rule holds it during this
+   * update. The next deploy with the deployed rules moves them; until then dropping the deployed rules is not safe.
+   */
+  readonly pending: string[];
 }
 
 /** ALB's highest listener rule priority. */
 export const MAX_PRIORITY = 50_000;
 /** Slots per specificity band. */
 export const BAND_SIZE = 250;
+/** Slots per half band: the routes of one band all sit in one half, chosen by the parity of their number. */
+export const HALF_BAND_SIZE = BAND_SIZE / 2;
 /** Path literal lengths beyond this share the most specific pattern band. */
 const MAX_LITERAL = 63;
 const PATH_BANDS = MAX_LITERAL + 3; // exact, 64 prefix lengths, no path
@@ -110,9 +128,14 @@ export function specificityBand(match: RouteMatch): number {
   return hostBand * PATH_BANDS + pathBand;
 }
 
-/** The slot a route prefers within its band. */
+/** The slot a route prefers within its band's half. */
 export function preferredSlot(key: string): number {
-  return fnv1a(key) % BAND_SIZE;
+  return fnv1a(key) % HALF_BAND_SIZE;
+}
+
+/** The half (0 or 1) of its band the routes of a band sit in, given their number (pinned routes not counted). */
+export function bandHalf(routesInBand: number): number {
+  return routesInBand % 2;
 }
 
 /**
@@ -120,25 +143,29 @@ export function preferredSlot(key: string): number {
  *
  * @returns a map from route key to priority
  * @throws when two routes share a key (the caller reports duplicates with service names first), when pinned
- *   priorities repeat or leave ALB's range, or when more than {@link BAND_SIZE} routes fall into one band
+ *   priorities repeat or leave ALB's range, or when more than {@link HALF_BAND_SIZE} routes fall into one band
  */
 export function assignPriorities(matches: readonly RouteMatch[], options: AssignOptions = {}): Map<string, number> {
   return assignPrioritiesDetailed(matches, options).priorities;
 }
 
 /**
- * {@link assignPriorities}, also reporting collisions. A displaced route's priority can move when a route whose key
- * sorts before the one holding its slot is added or removed; pin it (`priority`) to make it fixed.
+ * {@link assignPriorities}, also reporting collisions and, with deployed rules, the routes not yet on their stateless
+ * priority. A displaced route's priority can move when a change adds and removes routes of its band in equal numbers
+ * (the band keeps its half); pin it (`priority`) to make it fixed.
  */
 export function assignPrioritiesDetailed(matches: readonly RouteMatch[], options: AssignOptions = {}): PriorityAssignment {
+  const stateless = statelessAssignment(matches);
+  if (options.deployed === undefined) return { ...stateless, pending: [] };
+  return converge(matches, stateless, options.deployed);
+}
+
+/** The assignment from the routes alone: band by specificity, half by parity, slot by hash. */
+function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<string, number>; displaced: DisplacedRoute[] } {
   const byBand = new Map<number, string[]>();
   const seen = new Set<string>();
   const result = new Map<string, number>();
   const pinned = new Set<number>();
-  const deployedById = new Map((options.deployed ?? []).map((d) => [d.ruleId, d.priority]));
-  /** Priorities no new rule may take: every deployed rule holds its own until the update's cleanup. */
-  const held = new Set(deployedById.values());
-  const kept: Array<[string, number]> = [];
   for (const match of matches) {
     const key = routeKey(match);
     if (seen.has(key)) throw new Error(`duplicate route ${key}`);
@@ -152,50 +179,71 @@ export function assignPrioritiesDetailed(matches: readonly RouteMatch[], options
       result.set(key, match.priority);
       continue;
     }
-    const deployed = match.ruleId === undefined ? undefined : deployedById.get(match.ruleId);
-    if (deployed !== undefined) {
-      kept.push([key, deployed]);
-      continue;
-    }
     const band = specificityBand(match);
     byBand.set(band, [...(byBand.get(band) ?? []), key]);
   }
 
-  // A deployed rule keeps its priority unless the user pinned that priority for another route (a deliberate move).
-  const taken = new Set(result.values());
-  for (const [key, priority] of kept) {
-    if (taken.has(priority)) {
-      const match = matches.find((m) => routeKey(m) === key)!;
-      const band = specificityBand(match);
-      byBand.set(band, [...(byBand.get(band) ?? []), key]);
-    } else {
-      result.set(key, priority);
-      taken.add(priority);
-    }
-  }
-
   const displaced: DisplacedRoute[] = [];
   for (const [band, keys] of byBand) {
-    if (keys.length > BAND_SIZE) {
-      throw new Error(`${keys.length} routes of the same specificity exceed the ${BAND_SIZE} priorities reserved for it`);
+    if (keys.length > HALF_BAND_SIZE) {
+      throw new Error(`${keys.length} routes of the same specificity exceed the ${HALF_BAND_SIZE} priorities reserved for it`);
     }
+    const base = band * BAND_SIZE + bandHalf(keys.length) * HALF_BAND_SIZE + 1;
     const holder = new Map<number, string>();
-    for (let slot = 0; slot < BAND_SIZE; slot++) {
-      const priority = band * BAND_SIZE + slot + 1;
-      if (pinned.has(priority)) holder.set(slot, 'a pinned priority');
-      else if (taken.has(priority) || held.has(priority)) holder.set(slot, 'a deployed rule');
+    for (let slot = 0; slot < HALF_BAND_SIZE; slot++) {
+      if (pinned.has(base + slot)) holder.set(slot, 'a pinned priority');
     }
     for (const key of [...keys].sort()) {
       const preferred = preferredSlot(key);
-      if (holder.size >= BAND_SIZE) throw new Error(`routes and pinned priorities of one specificity exceed the ${BAND_SIZE} priorities reserved for it`);
+      if (holder.size >= HALF_BAND_SIZE) throw new Error(`routes and pinned priorities of one specificity exceed the ${HALF_BAND_SIZE} priorities reserved for it`);
       let slot = preferred;
-      while (holder.has(slot)) slot = (slot + 1) % BAND_SIZE;
+      while (holder.has(slot)) slot = (slot + 1) % HALF_BAND_SIZE;
       holder.set(slot, key);
-      result.set(key, band * BAND_SIZE + slot + 1);
-      if (slot !== preferred) displaced.push({ key, displacedBy: holder.get(preferred)!, priority: band * BAND_SIZE + slot + 1 });
+      result.set(key, base + slot);
+      if (slot !== preferred) displaced.push({ key, displacedBy: holder.get(preferred)!, priority: base + slot });
     }
   }
   return { priorities: result, displaced };
+}
+
+/**
+ * Moves from the deployed priorities towards the stateless ones without ever taking a priority a deployed rule holds:
+ * a rule takes its stateless priority when it is free; otherwise it keeps its deployed priority when no rule is bound
+ * for it, else (and for a new rule) takes a free priority of its band that no deployed rule holds and no rule is bound
+ * for. After one such deploy every rule is on its stateless priority or on one nobody is bound for, so the next deploy
+ * of the same routes finds every stateless priority free.
+ */
+function converge(matches: readonly RouteMatch[], stateless: { priorities: Map<string, number>; displaced: DisplacedRoute[] }, deployed: readonly DeployedRule[]): PriorityAssignment {
+  const deployedById = new Map(deployed.map((d) => [d.ruleId, d.priority]));
+  const held = new Set(deployedById.values());
+  const bound = new Set(stateless.priorities.values());
+  const result = new Map<string, number>();
+  const waiting: RouteMatch[] = [];
+  const sorted = [...matches].sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : routeKey(a) > routeKey(b) ? 1 : 0));
+  for (const match of sorted) {
+    const key = routeKey(match);
+    const target = stateless.priorities.get(key)!;
+    const current = match.ruleId === undefined ? undefined : deployedById.get(match.ruleId);
+    // A pin is a deliberate move: it wins even over a held priority (the update check and a synth warning report that).
+    if (match.priority !== undefined || current === target || !held.has(target)) result.set(key, target);
+    else if (current !== undefined && !bound.has(current)) result.set(key, current);
+    else waiting.push(match);
+  }
+  const taken = new Set(result.values());
+  for (const match of waiting) {
+    const band = specificityBand(match);
+    const target = stateless.priorities.get(routeKey(match))!;
+    let free: number | undefined;
+    for (let i = 1; i <= BAND_SIZE && free === undefined; i++) {
+      const p = band * BAND_SIZE + ((target - 1 - band * BAND_SIZE + i) % BAND_SIZE) + 1;
+      if (!held.has(p) && !bound.has(p) && !taken.has(p)) free = p;
+    }
+    if (free === undefined) throw new Error(`no free priority for route ${routeKey(match)}: its specificity's ${BAND_SIZE} priorities are held or bound for`);
+    result.set(routeKey(match), free);
+    taken.add(free);
+  }
+  const pending = [...result].filter(([key, p]) => stateless.priorities.get(key) !== p).map(([key]) => key);
+  return { priorities: result, displaced: stateless.displaced, pending };
 }
 
 /** Highest priority {@link assignPriorities} can return: within ALB's limit of 50,000. */

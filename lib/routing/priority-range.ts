@@ -7,7 +7,8 @@
  * slot given by a hash of its key, collisions settled by key order. So priorities stay most-specific-first and
  * stable: a route's priority depends on its own host and path (and the routes it collides with), never on the order
  * of declaration or on routes of other bands. A range of 49,500 priorities or more gives each band the
- * {@link BAND_SIZE} slots of a FleetLoadBalancer, and the very same priorities offset by the range's start.
+ * {@link BAND_SIZE} slots of a FleetLoadBalancer's band (which, unlike a share here, alternates halves so additions
+ * and removals never clash: ./priorities).
  *
  * Pure, no CDK.
  */

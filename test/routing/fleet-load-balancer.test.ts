@@ -241,17 +241,14 @@ describe('priority collisions and pinned priorities', () => {
     }
   })();
 
-  test('a route moved off its preferred slot gets a warning that says how to pin it', () => {
+  test('a hash collision needs no warning: adding or removing a route can no longer move a rule onto a held priority', () => {
     const { stack, lb, service } = setup();
     lb.route(service('a'), { host: colliding[0] });
     lb.route(service('b'), { host: colliding[1] });
-    const warnings = Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('priorityCollision|preferred slot'));
-    expect(warnings).toHaveLength(1);
-    expect(JSON.stringify(warnings[0].entry.data)).toContain(`host '${colliding[1]}'`);
-    expect(JSON.stringify(warnings[0].entry.data)).toMatch(/pin it with route\(\.\.\., \{ priority: \d+ \}\)/i);
+    expect(Annotations.fromStack(stack).findWarning('/Test/Lb', Match.stringLikeRegexp('priorityCollision|preferred slot'))).toHaveLength(0);
   });
 
-  test('a pinned priority is kept, never given to another route, and silences the warning', () => {
+  test('a pinned priority is kept, never given to another route', () => {
     const pinned = () => {
       const { stack, lb, service } = setup();
       lb.route(service('a'), { host: colliding[0] });
@@ -345,22 +342,28 @@ describe('bad input users actually type', () => {
 });
 
 describe('deployed rules', () => {
-  test('a deployed rule keeps its deployed priority; a new rule avoids every deployed priority', () => {
+  test('a deployed rule moves to its stateless priority when it is free; a new rule avoids every deployed priority and gets a warning', () => {
     const { stack, lb, service } = setup();
     const a = lb.route(service('a'), { path: '/a' });
     const b = lb.route(service('b'), { path: '/b' });
     const idOf = (cfn: elbv2.CfnListenerRule | elbv2.CfnListener) => `${Stack.of(cfn).templateFile}#${Stack.of(cfn).resolve(cfn.logicalId)}`;
     const listener = idOf(lb.loadBalancer.listeners[0].node.defaultChild as elbv2.CfnListener);
-    const preferredOfB = stack.resolve(b.priority);
+    const [statelessOfA, statelessOfB] = [stack.resolve(a.priority), stack.resolve(b.priority)];
     const deployed = [
       { ruleId: idOf(a.rule!.node.defaultChild as elbv2.CfnListenerRule), listener, priority: 7 },
-      { ruleId: 'Test.template.json#Removed', listener, priority: preferredOfB },
+      { ruleId: 'Test.template.json#Removed', listener, priority: statelessOfB },
     ];
     const again = setup({ deployedRules: deployed });
     const a2 = again.lb.route(again.service('a'), { path: '/a' });
     const b2 = again.lb.route(again.service('b'), { path: '/b' });
-    expect(again.stack.resolve(a2.priority)).toBe(7);
-    expect(again.stack.resolve(b2.priority)).not.toBe(preferredOfB);
+    expect(again.stack.resolve(a2.priority)).toBe(statelessOfA);
+    expect([7, statelessOfB]).not.toContain(again.stack.resolve(b2.priority));
+    Annotations.fromStack(again.stack).hasWarning('/Test/Lb', Match.stringLikeRegexp('1 listener rule\\(s\\) \\( /b\\) cannot take their stateless priority.*Deploy the next change with the deployed rules too'));
+    // With the same routes and no rule in the way, nothing is pending: no warning.
+    const settled = setup({ deployedRules: [deployed[0]] });
+    settled.lb.route(settled.service('a'), { path: '/a' });
+    settled.lb.route(settled.service('b'), { path: '/b' });
+    expect(Annotations.fromStack(settled.stack).findWarning('/Test/Lb', Match.stringLikeRegexp('stateless priority'))).toHaveLength(0);
   });
 
   test('a pin on a priority another deployed rule holds gets a warning', () => {

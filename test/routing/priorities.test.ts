@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
 import {
-  assignPriorities, assignPrioritiesDetailed, BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
+  assignPriorities, assignPrioritiesDetailed, HALF_BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
 } from '../../lib/routing/priorities';
+import { clashes, legacyAssign } from './legacy-priorities';
 
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
 const pathArb: fc.Arbitrary<string> = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 4 }), fc.constantFrom('', '/*', '*'))
@@ -32,17 +33,25 @@ describe('assignPriorities', () => {
       }));
   });
 
-  test('adding a route leaves every other priority alone unless it lands on a taken slot', () => {
-    fc.assert(fc.property(uniqueMatches, matchArb, (matches, extra) => {
+  test('adding or removing one route never moves a rule onto a priority any rule held before, and moves only rules of its specificity', () => {
+    fc.assert(fc.property(uniqueMatches, matchArb, fc.boolean(), (matches, extra, remove) => {
       fc.pre(!matches.some((m) => routeKey(m) === routeKey(extra)));
-      const before = assignPriorities(matches);
-      const after = assignPriorities([...matches, extra]);
-      const collides = [...before.values()].includes(after.get(routeKey(extra))!)
-        || matches.some((m) => specificityBand(m) === specificityBand(extra) && preferredSlot(routeKey(m)) === preferredSlot(routeKey(extra)));
-      const changed = matches.filter((m) => before.get(routeKey(m)) !== after.get(routeKey(m)));
-      if (!collides) expect(changed).toEqual([]);
-      // Even on a collision only routes of the new route's band can move.
-      for (const m of changed) expect(specificityBand(m)).toBe(specificityBand(extra));
+      const [smaller, larger] = remove ? [matches, [...matches, extra]].reverse() : [matches, [...matches, extra]];
+      const before = assignPriorities(smaller);
+      const after = assignPriorities(larger);
+      expect(clashes(before, after)).toEqual([]);
+      for (const m of smaller) if (before.get(routeKey(m)) !== after.get(routeKey(m))) expect(specificityBand(m)).toBe(specificityBand(extra));
+    }));
+  });
+
+  test('a change that alters the number of routes of one specificity by an odd number never clashes', () => {
+    const paths = fc.uniqueArray(segment.map((s) => ({ path: `/${s}` })), { selector: routeKey, minLength: 2, maxLength: 100 });
+    fc.assert(fc.property(paths, fc.integer({ min: 0, max: 100 }), fc.nat(), (all, cut, split) => {
+      // Before: routes [0, cut); after: routes [split, end) — an odd difference in number means an odd change.
+      const before = all.slice(0, cut % all.length);
+      const after = all.slice(split % all.length);
+      fc.pre((before.length - after.length) % 2 !== 0);
+      expect(clashes(assignPriorities(before), assignPriorities(after))).toEqual([]);
     }));
   });
 
@@ -87,8 +96,10 @@ describe('assignPriorities', () => {
   });
 
   test('rejects more routes of one specificity than its band holds', () => {
-    const many = Array.from({ length: BAND_SIZE + 1 }, (_, i) => ({ path: `/x${String(i).padStart(3, '0')}` }));
-    expect(() => assignPriorities(many)).toThrow(/exceed the 250 priorities/);
+    // A band's routes share one half (125 priorities), still above ALB's 100 rules per load balancer.
+    const many = Array.from({ length: HALF_BAND_SIZE + 1 }, (_, i) => ({ path: `/x${String(i).padStart(3, '0')}` }));
+    expect(() => assignPriorities(many)).toThrow(/exceed the 125 priorities/);
+    expect(() => assignPriorities(many.slice(1))).not.toThrow();
   });
 });
 
@@ -117,52 +128,105 @@ describe('pinned priorities', () => {
   });
 });
 
+describe('routine changes without the deployed rules (issue 22: no kept cdk.out)', () => {
+  const seventy = Array.from({ length: 70 }, (_, i) => ({ path: `/r${i}` }));
+
+  test('removing any one of 70 routes of one specificity: the previous assignment clashes, this one never does', () => {
+    let legacy = 0;
+    for (let i = 0; i < seventy.length; i++) {
+      const rest = seventy.filter((_, j) => j !== i);
+      legacy += clashes(legacyAssign(seventy), legacyAssign(rest)).length > 0 ? 1 : 0;
+      expect(clashes(assignPriorities(seventy), assignPriorities(rest))).toEqual([]);
+    }
+    // The finding: with the previous assignment some removals move a displaced route back onto the removed rule's priority.
+    expect(legacy).toBeGreaterThan(0);
+  });
+
+  test('20 single-route additions and removals among 70 routes of one specificity: clashes before, none now', () => {
+    let paths = seventy;
+    let [legacyClashes, newClashes] = [0, 0];
+    for (let i = 0; i < 20; i++) {
+      const next = i % 2 === 0 ? paths.filter((_, j) => j !== (i * 7) % paths.length) : [...paths, { path: `/added${i}` }];
+      legacyClashes += clashes(legacyAssign(paths), legacyAssign(next)).length;
+      newClashes += clashes(assignPriorities(paths), assignPriorities(next)).length;
+      paths = next;
+    }
+    expect(legacyClashes).toBeGreaterThan(0);
+    expect(newClashes).toBe(0);
+  });
+
+  test('the known limit: adding and removing one route of a specificity in the same deploy keeps its half and can clash', () => {
+    // Replacing a path (remove one, add one) keeps the band's parity; a route displaced by the removed one moves back.
+    const replaced = (i: number) => [...seventy.filter((_, j) => j !== i), { path: `/renamed${i}` }];
+    const clashing = seventy.map((_, i) => clashes(assignPriorities(seventy), assignPriorities(replaced(i))).length).filter((c) => c > 0);
+    expect(clashing.length).toBeGreaterThan(0);
+    // Done in two deploys (add, then remove), the same change never clashes.
+    for (let i = 0; i < seventy.length; i++) {
+      const added = [...seventy, { path: `/renamed${i}` }];
+      expect(clashes(assignPriorities(seventy), assignPriorities(added))).toEqual([]);
+      expect(clashes(assignPriorities(added), assignPriorities(replaced(i)))).toEqual([]);
+    }
+  });
+});
+
 describe('with the deployed rules', () => {
   /** Rule identity as in a template: the route key stands in for `<file>#<logicalId>`. */
   const withIds = (matches: RouteMatch[]) => matches.map((m) => ({ ...m, ruleId: routeKey(m) }));
-  const deploy = (matches: RouteMatch[], deployed?: Map<string, number>) => {
-    const p = assignPriorities(withIds(matches), { deployed: deployed && [...deployed].map(([ruleId, priority]) => ({ ruleId, priority })) });
-    return p;
+  const deploy = (matches: RouteMatch[], deployed?: Map<string, number>) =>
+    assignPrioritiesDetailed(withIds(matches), { deployed: deployed && [...deployed].map(([ruleId, priority]) => ({ ruleId, priority })) });
+  const change = fc.oneof(matchArb.map((m) => ({ add: m })), fc.nat().map((i) => ({ remove: i })), fc.tuple(matchArb, fc.nat()).map(([m, i]) => ({ replace: i, by: m })));
+  const apply = (matches: RouteMatch[], c: { add?: RouteMatch; remove?: number; replace?: number; by?: RouteMatch }) => {
+    const extra = c.add ?? c.by;
+    if (extra && matches.some((m) => routeKey(m) === routeKey(extra))) return matches;
+    const cut = c.remove ?? c.replace;
+    const kept = cut === undefined || matches.length < 2 ? matches : matches.filter((_, i) => i !== cut % matches.length);
+    return extra ? [...kept, extra] : kept;
   };
-  /** CloudFormation's view: a rule created or renumbered onto a priority any other deployed rule holds fails. */
-  const clashes = (before: Map<string, number>, after: Map<string, number>) => [...after].filter(([key, p]) =>
-    before.get(key) !== p && [...before].some(([other, q]) => other !== key && q === p));
 
-  test('no add or remove ever moves a deployed rule or reuses a priority a deployed rule holds', () => {
-    fc.assert(fc.property(uniqueMatches, fc.array(fc.oneof(matchArb.map((m) => ({ add: m })), fc.nat().map((i) => ({ remove: i }))), { minLength: 1, maxLength: 20 }),
-      (initial, changes) => {
-        let matches = initial;
-        let deployed = deploy(matches);
-        for (const change of changes) {
-          if ('add' in change) {
-            if (matches.some((m) => routeKey(m) === routeKey(change.add))) continue;
-            matches = [...matches, change.add];
-          } else {
-            matches = matches.filter((_, i) => i !== change.remove % matches.length);
-          }
-          const next = deploy(matches, deployed);
-          expect(clashes(deployed, next)).toEqual([]);
-          for (const [key, p] of next) if (deployed.has(key)) expect(p).toBe(deployed.get(key));
-          deployed = next;
-        }
-      }), { numRuns: 50 });
+  test('no change of any kind (additions, removals, replaced paths) ever clashes', () => {
+    fc.assert(fc.property(uniqueMatches, fc.array(change, { minLength: 1, maxLength: 20 }), (initial, changes) => {
+      let matches = initial;
+      let deployed = deploy(matches).priorities;
+      for (const c of changes) {
+        matches = apply(matches, c);
+        const next = deploy(matches, deployed).priorities;
+        expect(clashes(deployed, next)).toEqual([]);
+        expect(new Set(next.values()).size).toBe(next.size);
+        deployed = next;
+      }
+    }), { numRuns: 50 });
   });
 
-  test('20 single-route changes among 70 routes of one specificity: clashes without the deployed rules, none with them', () => {
-    let paths = Array.from({ length: 70 }, (_, i) => ({ path: `/r${i}` }));
-    let stateless = deploy(paths);
-    let remembered = stateless;
-    let statelessClashes = 0;
-    for (let i = 0; i < 20; i++) {
-      // Remove the holder of a slot another route was displaced from, or add a route that takes back such a slot.
-      paths = i % 2 === 0 ? paths.filter((_, j) => j !== (i * 7) % paths.length) : [...paths, { path: `/added${i}` }];
-      const nextStateless = deploy(paths);
-      const nextRemembered = deploy(paths, remembered);
-      statelessClashes += clashes(stateless, nextStateless).length;
-      expect(clashes(remembered, nextRemembered)).toEqual([]);
-      [stateless, remembered] = [nextStateless, nextRemembered];
-    }
-    expect(statelessClashes).toBeGreaterThan(0);
+  test('two deploys of the same routes reach the stateless assignment from any deployed state, without a clash', () => {
+    fc.assert(fc.property(uniqueMatches, fc.array(change, { maxLength: 10 }), (initial, changes) => {
+      // Any deployed state: the previous release's assignment of other routes, then some changes with the deployed rules.
+      let matches = initial;
+      let deployed = legacyAssign(initial);
+      for (const c of changes) {
+        matches = apply(matches, c);
+        deployed = deploy(matches, deployed).priorities;
+      }
+      const first = deploy(matches, deployed);
+      const second = deploy(matches, first.priorities);
+      expect(clashes(deployed, first.priorities)).toEqual([]);
+      expect(clashes(first.priorities, second.priorities)).toEqual([]);
+      expect(second.pending).toEqual([]);
+      expect(second.priorities).toEqual(assignPriorities(matches));
+    }), { numRuns: 50 });
+  });
+
+  test('the one-time move from the previous assignment: clashes without the deployed rules, none with them', () => {
+    const seventy = Array.from({ length: 70 }, (_, i) => ({ path: `/r${i}` }));
+    const legacy = legacyAssign(seventy);
+    expect(clashes(legacy, assignPriorities(seventy)).length).toBeGreaterThan(0);
+    const first = deploy(seventy, legacy);
+    expect(clashes(legacy, first.priorities)).toEqual([]);
+    expect(first.pending.length).toBeGreaterThan(0);
+    const second = deploy(seventy, first.priorities);
+    expect(clashes(first.priorities, second.priorities)).toEqual([]);
+    expect(second.pending).toEqual([]);
+    // From then on, no deployed rules are needed for additions and removals.
+    expect(clashes(second.priorities, assignPriorities(seventy.slice(1)))).toEqual([]);
   });
 
   test('a pinned priority wins over a deployed one, which then takes a free slot', () => {

@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { assignPriorities, RouteMatch, routeKey, specificityBand } from '../../lib/routing/priorities';
+import { assignPriorities, BAND_SIZE, RouteMatch, routeKey, specificityBand } from '../../lib/routing/priorities';
 import { assignPrioritiesInRange, BAND_COUNT, bandWidth, PriorityRange, priorityRangeProblem } from '../../lib/routing/priority-range';
 
 const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
@@ -53,14 +53,17 @@ describe('assignPrioritiesInRange', () => {
     }));
   });
 
-  test('over the whole space, gives exactly the priorities of a FleetLoadBalancer, and offset by the start of a large range', () => {
+  test('over the whole space, puts every route in the band a FleetLoadBalancer gives its specificity (most specific first)', () => {
+    // Inside a band a FleetLoadBalancer alternates halves so additions and removals never clash (priorities.ts); an
+    // imported listener's share of a user's range keeps plain hashing (docs/routing.md, "Existing listener").
+    const band = (p: number, from: number) => Math.floor((p - from) / BAND_SIZE);
     fc.assert(fc.property(fc.uniqueArray(matchArb, { selector: routeKey, minLength: 1, maxLength: 100 }), (matches) => {
       const own = assignPriorities(matches);
       const full = assignPrioritiesInRange(matches, { from: 1, to: 50_000 });
       const offset = assignPrioritiesInRange(matches, { from: 501, to: 50_000 });
       for (const m of matches) {
-        expect(full.get(routeKey(m))).toBe(own.get(routeKey(m)));
-        expect(offset.get(routeKey(m))).toBe(own.get(routeKey(m))! + 500);
+        expect(band(full.get(routeKey(m))!, 1)).toBe(band(own.get(routeKey(m))!, 1));
+        expect(offset.get(routeKey(m))).toBe(full.get(routeKey(m))! + 500);
       }
     }));
   });

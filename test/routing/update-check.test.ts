@@ -3,6 +3,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { assertSafeUpdate, checkAssemblies, formatReport, isSafe, Template } from '../../lib/update-check';
 import { replacingChanges } from '../../lib/update-check/replacements';
+import { ProductionStack, ServiceConfig } from '../../lib/environments/production';
+import { unitTestApp } from '../support/app';
+import { clashes, legacyAssign } from './legacy-priorities';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'update-check-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -104,4 +107,32 @@ test('assertSafeUpdate throws with the report when an update is not safe', () =>
   const after = assembly({ Resources: { ...listener } }, { A: nestedWith({}), B: nestedWith({ Rule: rule(10) }) });
   expect(() => assertSafeUpdate(before, after)).toThrow(/the update is not safe:\nStack App: NOT SAFE.*\n +CLASH/);
   expect(assertSafeUpdate(before, before)).toHaveLength(1);
+});
+
+describe('route removals among 70 routes of one specificity, without the deployed assembly (issue 22)', () => {
+  const env = { account: '111111111111', region: 'eu-west-1' };
+  const paths = Array.from({ length: 70 }, (_, i) => ({ path: `/r${i}` }));
+  /** A production of 7 services holding the exact-path routes (one band) but `removed`, synthesized without deployedAssembly. */
+  const synth = (removed?: number) => {
+    const outdir = path.join(tmp, `asm${n++}`);
+    const app = unitTestApp({ outdir });
+    const services: ServiceConfig[] = Array.from({ length: 7 }, (_, i) => ({
+      name: `w${i}`, image: 'nginx:1.27', containerPort: 80, routes: paths.filter((_, j) => j % 7 === i && j !== removed),
+    }));
+    new ProductionStack(app, 'Prod', { env, config: { services } });
+    app.synth();
+    return outdir;
+  };
+  // The removals the previous assignment clashed on: a displaced route moved back onto the removed rule's priority.
+  const clashedBefore = paths.map((_, i) => i).filter((i) => clashes(legacyAssign(paths), legacyAssign(paths.filter((_, j) => j !== i))).length > 0);
+
+  test('the update check finds no clash where the previous assignment had one', () => {
+    expect(clashedBefore.length).toBeGreaterThan(0);
+    const deployed = synth();
+    for (const i of clashedBefore.slice(0, 3)) {
+      const [report] = checkAssemblies(deployed, synth(i));
+      expect(report.clashes).toEqual([]);
+      expect(report.deleted.filter((id) => id.includes('Rule'))).toHaveLength(1);
+    }
+  });
 });
