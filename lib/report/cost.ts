@@ -113,7 +113,8 @@ export function estimateCost(model: StackModel, given: CostAssumptions = {}): Co
   const efs = count('AWS::EFS::FileSystem');
   add('EFS', `${efs} × ${assumptions.efsGbPerFileSystem} GB × $${prices.efsGbMonth}/GB-month`, efs * assumptions.efsGbPerFileSystem * prices.efsGbMonth);
   const alarms = count('AWS::CloudWatch::Alarm');
-  add('alarms', `${alarms} × $${GLOBAL_PRICES.alarmMonth}`, alarms * GLOBAL_PRICES.alarmMonth);
+  const metrics = model.alarmMetrics ?? alarms;
+  add('alarms', `${alarms} alarms watching ${metrics} metrics × $${GLOBAL_PRICES.alarmMonth} per alarm metric`, metrics * GLOBAL_PRICES.alarmMonth);
   const dashboards = count('AWS::CloudWatch::Dashboard');
   add('dashboards', `${dashboards} × $${GLOBAL_PRICES.dashboardMonth} (an account's first three are free)`, dashboards * GLOBAL_PRICES.dashboardMonth);
   const zones = count('AWS::Route53::HostedZone');

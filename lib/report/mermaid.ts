@@ -29,7 +29,7 @@ export function mermaidDiagram(model: StackModel): string {
     lines.push(`  ${id(g.id, 'g')}[("${label(`${kind}: ${g.name}`)}<br/>${label(size)}")]`);
   }
   for (const s of model.services) {
-    const count = s.desired === undefined ? 'scaled' : `×${s.desired}`;
+    const count = s.scaling ? `×${s.scaling.min}–${s.scaling.max}` : s.desired === undefined ? 'scaled' : `×${s.desired}`;
     lines.push(`  ${id(s.id, 's')}["${label(`service ${s.name}`)}<br/>${label(`${s.image} ${count}`)}"]`);
     if (s.capacity && ids.has(s.capacity)) lines.push(`  ${ids.get(s.id)} --> ${ids.get(s.capacity)}`);
     else if (s.fargate) lines.push(`  ${ids.get(s.id)} --> ${id('fargate', 'f')}(["Fargate"])`);

@@ -35,6 +35,8 @@ export interface ServiceModel {
   readonly image: string;
   /** The template's DesiredCount; undefined when it is left to scaling. */
   readonly desired?: number;
+  /** The task-count range of its Application Auto Scaling target, when it scales. */
+  readonly scaling?: { readonly min: number; readonly max: number };
   /** Id of the capacity (Auto Scaling group) it runs on, when the template says. */
   readonly capacity?: string;
   readonly fargate: boolean;
@@ -75,6 +77,8 @@ export interface StackModel {
   readonly chains: Array<{ readonly id: string; readonly regions: string[] }>;
   /** Resources by CloudFormation type, across the stack and its nested stacks (NAT gateways, alarms, log groups, …). */
   readonly counts: Record<string, number>;
+  /** Metrics the alarms watch: CloudWatch bills an alarm per metric, so a metric-math alarm over two costs two. */
+  readonly alarmMetrics: number;
 }
 
 interface Located {
@@ -102,6 +106,12 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
     if (asg !== undefined) capacityOfProvider.set(cp.key, target(cp, asg));
   }
   const servicesOfTargetGroup = new Map<string, string[]>();
+  // A scalable target names its service in its ResourceId (service/<cluster>/<GetAtt service.Name>), same template.
+  const scalingOf = (svc: Located) => {
+    const target = all.find((r) => r.file === svc.file && r.resource.Type === 'AWS::ApplicationAutoScaling::ScalableTarget'
+      && JSON.stringify(props(r).ResourceId ?? '').includes(`["${svc.logicalId}","Name"]`));
+    return target ? { min: Number(props(target).MinCapacity), max: Number(props(target).MaxCapacity) } : undefined;
+  };
   const services: ServiceModel[] = ofType('AWS::ECS::Service').map((s) => {
     const p = props(s);
     const taskDef = byKey.get(target(s, p.TaskDefinition));
@@ -117,6 +127,7 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
       name: typeof p.ServiceName === 'string' ? p.ServiceName : pathName(s.resource) ?? (typeof container.Name === 'string' ? container.Name : s.logicalId),
       image: typeof container.Image === 'string' ? container.Image : '(built image)',
       desired: p.DesiredCount === undefined ? undefined : Number(p.DesiredCount),
+      scaling: scalingOf(s),
       capacity: provider !== undefined && !fargate ? capacityOfProvider.get(target(s, provider)) : undefined,
       fargate,
     };
@@ -240,7 +251,11 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
 
   const counts: Record<string, number> = {};
   for (const r of all) counts[r.resource.Type] = (counts[r.resource.Type] ?? 0) + 1;
-  return { stack: stack.stack, region, loadBalancers, services, groups, records, schedules, chains, counts };
+  const alarmMetrics = ofType('AWS::CloudWatch::Alarm').reduce((sum, a) => {
+    const metrics = props(a).Metrics;
+    return sum + (Array.isArray(metrics) ? Math.max(1, metrics.filter((m: any) => m.MetricStat !== undefined).length) : 1);
+  }, 0);
+  return { stack: stack.stack, region, loadBalancers, services, groups, records, schedules, chains, counts, alarmMetrics };
 }
 
 /**

@@ -43,7 +43,7 @@ export interface RegionPrices {
 export const GLOBAL_PRICES = {
   /** Public IPv4 address, in use or idle, per hour (since 2024-02-01). */
   publicIpv4Hour: 0.005,
-  /** Standard-resolution metric alarm, per month. */
+  /** Standard-resolution alarm, per metric it watches (a metric-math alarm over two metrics costs two), per month. */
   alarmMonth: 0.10,
   /** Custom dashboard, per month (the first three of an account are free: not counted here). */
   dashboardMonth: 3.00,

@@ -76,7 +76,7 @@ function stackSection(r: StackReport): string[] {
     out.push('| service | image | tasks | capacity |', '|---|---|---|---|');
     const groups = new Map(model.groups.map((g) => [g.id, g.name]));
     for (const s of model.services) {
-      out.push(`| ${cell(s.name)} | \`${cell(s.image)}\` | ${s.desired ?? 'scaled'} | ${s.fargate ? 'Fargate' : groups.get(s.capacity ?? '') ?? '—'} |`);
+      out.push(`| ${cell(s.name)} | \`${cell(s.image)}\` | ${s.scaling ? `${s.scaling.min}–${s.scaling.max}` : s.desired ?? 'scaled'} | ${s.fargate ? 'Fargate' : groups.get(s.capacity ?? '') ?? '—'} |`);
     }
     out.push('');
   }

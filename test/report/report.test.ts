@@ -57,7 +57,7 @@ describe('cost estimate', () => {
   });
 
   test('a stack without a region is priced as us-east-1 and says so; an unknown instance type is named, not guessed', () => {
-    const model = { stack: 'S', loadBalancers: [], services: [], records: [], schedules: [], chains: [], counts: {},
+    const model = { stack: 'S', loadBalancers: [], services: [], records: [], schedules: [], chains: [], counts: {}, alarmMetrics: 0,
       groups: [{ id: 'g', name: 'G', instanceType: 'x9.huge', min: 1, max: 1, volumeGiB: 8, publicIp: false }] };
     const cost = estimateCost(model);
     expect(cost.pricedAs).toBe('us-east-1');
@@ -88,6 +88,16 @@ describe('diagram and report of the example app', () => {
       expect(diagram).toContain(`service ${name}<br/>`);
       expect(diagram).toMatch(new RegExp(`-->\\|"${route.replace(/[*/]/g, (c) => `\\${c}`)}"\\| s\\d+`));
     }
+  });
+
+  test('a scaled service shows its task range; alarms are priced per metric they watch', () => {
+    const model = stackModel(readStack(dir, 'Production'), 'eu-west-1');
+    expect(model.services.find((s) => s.name === 'boot')!.scaling).toEqual({ min: 2, max: 10 });
+    expect(mermaidDiagram(model)).toContain('service boot<br/>laszlocph/spring-boot-dummy:exposed ×2–10');
+    // Metric-math alarms (5xx rate, tasks below desired) watch two metrics each.
+    expect(model.alarmMetrics).toBeGreaterThan(model.counts['AWS::CloudWatch::Alarm']);
+    const line = estimateCost(model).lines.find((l) => l.item === 'alarms')!;
+    expect(line.usdPerMonth).toBeCloseTo(model.alarmMetrics * GLOBAL_PRICES.alarmMonth, 2);
   });
 
   test('the nightly chain runs through every production region; QA\'s record follows its instances; swarm groups are named', () => {
@@ -138,7 +148,7 @@ describe('command line', () => {
 
 describe('labels', () => {
   test('quotes and angle brackets in names cannot break the chart', () => {
-    const model = { stack: 'S', loadBalancers: [], records: [], schedules: [], chains: [], counts: {}, groups: [],
+    const model = { stack: 'S', loadBalancers: [], records: [], schedules: [], chains: [], counts: {}, alarmMetrics: 0, groups: [],
       services: [{ id: 'x', name: 'a"b<c>', image: 'img', desired: 1, fargate: false }] };
     expect(mermaidDiagram(model)).toContain('service a#quot;b#lt;c#gt;');
   });
