@@ -15,8 +15,7 @@ import { checkDuration, checkWholeNumber } from '../validation';
 import { accessLogBucketFor } from './access-logs';
 import { FleetListenerAttributes, IFleetListener, importFleetListener } from './imported-listener';
 import { createLoadBalancer } from './listeners';
-import { checkAllowedCidrs, checkCertificateRegion, checkHealthCheckPath, checkHealthyHttpCodes, vpcCidrBlockOf, warnAboutHttpHealthChecks } from './load-balancer-checks';
-import { hostPatternProblem, pathPatternProblem } from './patterns';
+import { checkAllowedCidrs, checkCertificateRegion, checkRouteRequest, vpcCidrBlockOf, warnAboutHttpHealthChecks } from './load-balancer-checks';
 import { assignPrioritiesDetailed, MAX_PRIORITY, routeKey } from './priorities';
 import { ALB_QUOTAS, pickShard, Shard } from './sharding';
 import { createTargetGroup } from './target-groups';
@@ -328,33 +327,10 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   }
 
   private checkRoute(service: FleetService, options: RouteOptions): void {
-    const { path, host } = options;
     if (options.priority !== undefined && (!Number.isInteger(options.priority) || options.priority < 1 || options.priority > MAX_PRIORITY)) {
       throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is out of range`, `use a whole number from 1 to ${MAX_PRIORITY}, or leave it out to have it assigned`);
     }
-    const samePin = options.priority === undefined ? undefined : this.routes.find((r) => r.pinnedPriority === options.priority);
-    if (samePin) {
-      throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
-    }
-    if (service.containerPort === undefined) {
-      throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
-    }
-    if (path !== undefined) {
-      const problem = pathPatternProblem(path);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
-    }
-    if (host !== undefined) {
-      const problem = hostPatternProblem(host);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
-    }
-    checkHealthCheckPath(this, service.node.path, options.healthCheckPath);
-    checkHealthyHttpCodes(this, service.node.path, options.healthyHttpCodes);
-    const existing = this.routesByKey.get(routeKey({ host, path }));
-    if (existing) {
-      const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
-      throw fleetError(this, `duplicate route: ${what} is routed to both ${existing.service.node.path} and ${service.node.path}`,
-        'give one of them another path or host');
-    }
+    checkRouteRequest(this, service, options, { byKey: this.routesByKey, all: this.routes });
   }
 
   private priorityOf(shard: RoutedShard, key: string): number {

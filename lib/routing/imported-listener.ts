@@ -11,8 +11,7 @@ import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import { onServiceRouted } from '../service/routed';
-import { checkHealthCheckPath, checkHealthyHttpCodes } from './load-balancer-checks';
-import { hostPatternProblem, pathPatternProblem } from './patterns';
+import { checkRouteRequest } from './load-balancer-checks';
 import { routeKey } from './priorities';
 import { assignPrioritiesInRangeDetailed, bandWidth, FULL_RANGE, PriorityRange, priorityRangeProblem } from './priority-range';
 import { ALB_QUOTAS } from './sharding';
@@ -220,26 +219,7 @@ class ImportedFleetListener extends Construct implements IFleetListener {
       throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is outside priorityRange ${from}..${to}`,
         `pin a whole number from ${from} to ${to}, or leave it out to have it assigned`);
     }
-    const samePin = options.priority === undefined ? undefined : this.routes.find((r) => r.pinnedPriority === options.priority);
-    if (samePin) throw fleetError(this, `route for ${service.node.path}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
-    if (service.containerPort === undefined) {
-      throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
-    }
-    if (path !== undefined) {
-      const problem = pathPatternProblem(path);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
-    }
-    if (host !== undefined) {
-      const problem = hostPatternProblem(host);
-      if (problem) throw fleetError(this, `route for ${service.node.path}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
-    }
-    checkHealthCheckPath(this, service.node.path, options.healthCheckPath);
-    checkHealthyHttpCodes(this, service.node.path, options.healthyHttpCodes);
-    const existing = this.routesByKey.get(routeKey({ host, path }));
-    if (existing) {
-      throw fleetError(this, `duplicate route: host '${host ?? '*'}' path '${path ?? '*'}' is routed to both ${existing.service.node.path} and ${service.node.path}`,
-        'give one of them another path or host');
-    }
+    checkRouteRequest(this, service, options, { byKey: this.routesByKey, all: this.routes });
     // Only this library's rules and target groups are counted: the owner's own rules on the listener count too.
     if (this.routesByKey.size >= ALB_QUOTAS.rulesPerLoadBalancer) {
       throw fleetError(this, `route for ${service.node.path} would be the ${this.routesByKey.size + 1}th rule routed on ${this.listener.node.path}; a load balancer has at most ${ALB_QUOTAS.rulesPerLoadBalancer} rules (not counting default actions), and the owner's rules count too`,

@@ -3,10 +3,11 @@ import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
 import { checkCidrs } from '../validation';
-import { healthyHttpCodesProblem } from './patterns';
+import { healthyHttpCodesProblem, hostPatternProblem, pathPatternProblem } from './patterns';
+import { routeKey } from './priorities';
 
 /**
  * Throws when `allowedCidrs` is empty (it would silently admit everybody) or holds something that is not an IPv4 or
@@ -75,5 +76,51 @@ export function warnAboutHttpHealthChecks(scope: Construct, loadBalancers: reado
     Annotations.of(node).addWarningV2('@cdk-container-fleet/routing:httpHealthCheckOfHttpsLoadBalancer',
       `this Route 53 health check probes ${scope.node.path} over HTTP, but that load balancer serves HTTPS and only redirects HTTP: `
       + 'Route 53 counts the redirect as healthy even when no task answers. Probe HTTPS instead (RegionalEndpoint: healthCheckProtocol: \'HTTPS\')');
+  }
+}
+
+/** A route already made, as the route checks see it. */
+interface ExistingRoute {
+  readonly service: IConstruct;
+  readonly pinnedPriority?: number;
+}
+
+/** What a route asks for, as the route checks see it. */
+interface RouteRequest {
+  readonly host?: string;
+  readonly path?: string;
+  readonly priority?: number;
+  readonly healthCheckPath?: string;
+  readonly healthyHttpCodes?: string;
+}
+
+/**
+ * The checks every route takes, on a FleetLoadBalancer and on an imported listener alike: the pinned priority is not
+ * pinned already, the service has a port, host and path are patterns ALB accepts, the health check is valid, and no
+ * route with the same host and path exists. (The priority's range differs between the two and is checked by each.)
+ */
+export function checkRouteRequest(scope: Construct, service: IConstruct & { readonly containerPort?: number }, options: RouteRequest,
+  routes: { readonly byKey: ReadonlyMap<string, ExistingRoute>; readonly all: readonly ExistingRoute[] }): void {
+  const { path, host } = options;
+  const routeOf = service.node.path;
+  const samePin = options.priority === undefined ? undefined : routes.all.find((r) => r.pinnedPriority === options.priority);
+  if (samePin) throw fleetError(scope, `route for ${routeOf}: priority ${options.priority} is already pinned by the route to ${samePin.service.node.path}`, 'pin another priority');
+  if (service.containerPort === undefined) {
+    throw fleetError(service, 'the service is routed from a load balancer but has no containerPort', 'set containerPort on the FleetService');
+  }
+  if (path !== undefined) {
+    const problem = pathPatternProblem(path);
+    if (problem) throw fleetError(scope, `route for ${routeOf}: path '${path}' is not valid: ${problem}`, "write a path pattern such as '/api/*'");
+  }
+  if (host !== undefined) {
+    const problem = hostPatternProblem(host);
+    if (problem) throw fleetError(scope, `route for ${routeOf}: host '${host}' is not valid: ${problem}`, "write a host pattern such as 'api.example.com'");
+  }
+  checkHealthCheckPath(scope, routeOf, options.healthCheckPath);
+  checkHealthyHttpCodes(scope, routeOf, options.healthyHttpCodes);
+  const existing = routes.byKey.get(routeKey({ host, path }));
+  if (existing) {
+    const what = host === undefined && path === undefined ? 'the default route (no host, no path)' : `host '${host ?? '*'}' path '${path ?? '*'}'`;
+    throw fleetError(scope, `duplicate route: ${what} is routed to both ${existing.service.node.path} and ${routeOf}`, 'give one of them another path or host');
   }
 }
