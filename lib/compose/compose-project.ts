@@ -290,6 +290,7 @@ export class ComposeProject extends Construct {
     }
     for (const w of [...this.warnings, ...this.plan.warnings]) this.warn(this, w, displayName);
     this.warnings.push(...this.plan.warnings);
+    claimProjectFolder(this, props.cluster, this.plan.name);
 
     // One namespace per project: names resolve only among the project's own services, so branches never see each other.
     this.namespace = new servicediscovery.HttpNamespace(this, 'Namespace', {
@@ -624,7 +625,10 @@ export class ComposeProject extends Construct {
   }
 
   private warn(scope: Construct, w: ComposeWarning, displayName: string): void {
-    Annotations.of(scope).addWarningV2(`${COMPOSE_WARNING_PREFIX}${w.key}`, w.message, {
+    // The third argument (context) is recorded from aws-cdk-lib 2.276 on; earlier versions of the peer range take
+    // two arguments and ignore a third, so it is passed through a wider signature rather than left out.
+    const annotations = Annotations.of(scope);
+    (annotations.addWarningV2 as (id: string, message: string, options?: unknown) => void).call(annotations, `${COMPOSE_WARNING_PREFIX}${w.key}`, w.message, {
       context: { file: displayName, key: w.key, ...(w.service ? { service: w.service } : {}) },
     });
   }
@@ -737,4 +741,26 @@ function readDotEnv(file: string): Record<string, string> {
 function isInZone(host: string, zoneName: string): boolean {
   const zone = zoneName.toLowerCase().replace(/\.$/, '');
   return host === zone || host.endsWith(`.${zone}`);
+}
+
+/** The projects on each cluster, by name: a name is the project's folder on the instances, `/opt/compose/<name>`. */
+const PROJECTS_ON_CLUSTER = new WeakMap<object, Map<string, string>>();
+
+/**
+ * Two projects on one cluster with one name would share `/opt/compose/<name>` and the named volumes under it: the
+ * bind mounts the security policy admits as "the project's own" would be the other project's files (a branch's file
+ * with `name: shop` beside a trusted `shop`). Refused, naming both.
+ */
+function claimProjectFolder(project: Construct, cluster: object, name: string): void {
+  let names = PROJECTS_ON_CLUSTER.get(cluster);
+  if (!names) {
+    names = new Map();
+    PROJECTS_ON_CLUSTER.set(cluster, names);
+  }
+  const other = names.get(name);
+  if (other !== undefined) {
+    throw fleetError(project, `compose project '${name}' runs on the same cluster as ${other}, which has that name too: both would use /opt/compose/${name} and its named volumes on the instances`,
+      'give one of them another projectName, or run them on clusters of their own');
+  }
+  names.set(name, project.node.path);
 }

@@ -71,8 +71,8 @@ function templateSources(context: IPolicyValidationContext): TemplateSource[] {
       stackName: stack?.stackName,
       // aws-cdk-lib before 2.269.0 gives no per-template region or account; the stack knows them (a token when the
       // stack is environment-agnostic, which is "unknown" as in the context).
-      region: s.region ?? literal(stack?.region),
-      account: s.accountId ?? literal(stack?.account),
+      region: (s as { region?: string }).region ?? literal(stack?.region),
+      account: (s as { accountId?: string }).accountId ?? literal(stack?.account),
     };
   });
   // Nested templates sit beside their parent's; parents come first in construct order, so one pass in order suffices.

@@ -7,7 +7,12 @@ import { StackModel } from './model';
 
 /** Text inside a quoted Mermaid label: quotes and angle brackets as entities, so no label can break the chart. */
 function label(s: string): string {
-  return s.replace(/&/g, '#amp;').replace(/"/g, '#quot;').replace(/</g, '#lt;').replace(/>/g, '#gt;');
+  // Entities for everything Mermaid or Markdown could read as syntax; line breaks become spaces, so a label can never
+  // close the chart's fence or start a Markdown line.
+  const entities: Record<string, string> = {
+    '&': '#amp;', '"': '#quot;', '<': '#lt;', '>': '#gt;', '`': '#96;', '[': '#91;', ']': '#93;', '{': '#123;', '}': '#125;', '(': '#40;', ')': '#41;', '|': '#124;',
+  };
+  return s.replace(/[\r\n]+/g, ' ').replace(/[&"<>`[\]{}()|]/g, (c) => entities[c]);
 }
 
 /** The flowchart's source (without the ```mermaid fence). */

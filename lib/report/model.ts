@@ -110,7 +110,9 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
   const scalingOf = (svc: Located) => {
     const target = all.find((r) => r.file === svc.file && r.resource.Type === 'AWS::ApplicationAutoScaling::ScalableTarget'
       && JSON.stringify(props(r).ResourceId ?? '').includes(`["${svc.logicalId}","Name"]`));
-    return target ? { min: Number(props(target).MinCapacity), max: Number(props(target).MaxCapacity) } : undefined;
+    const min = target ? count(props(target).MinCapacity) : undefined;
+    const max = target ? count(props(target).MaxCapacity) : undefined;
+    return min !== undefined && max !== undefined ? { min, max } : undefined;
   };
   const services: ServiceModel[] = ofType('AWS::ECS::Service').map((s) => {
     const p = props(s);
@@ -126,7 +128,7 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
       id: s.key,
       name: typeof p.ServiceName === 'string' ? p.ServiceName : pathName(s.resource) ?? (typeof container.Name === 'string' ? container.Name : s.logicalId),
       image: typeof container.Image === 'string' ? container.Image : '(built image)',
-      desired: p.DesiredCount === undefined ? undefined : Number(p.DesiredCount),
+      desired: count(p.DesiredCount),
       scaling: scalingOf(s),
       capacity: provider !== undefined && !fargate ? capacityOfProvider.get(target(s, provider)) : undefined,
       fargate,
@@ -200,9 +202,9 @@ export function stackModel(stack: StackTemplates, region?: string): StackModel {
       id: g.key,
       name: g.logicalId.replace(/[0-9A-F]{8}$/, ''),
       instanceType,
-      min: Number(p.MinSize ?? 0),
-      max: Number(p.MaxSize ?? 0),
-      desired: p.DesiredCapacity === undefined ? undefined : Number(p.DesiredCapacity),
+      min: count(p.MinSize) ?? 0,
+      max: count(p.MaxSize) ?? 0,
+      desired: count(p.DesiredCapacity),
       volumeGiB: volume || 30,
       publicIp: (data.NetworkInterfaces ?? []).some((n: any) => n.AssociatePublicIpAddress === true),
       swarm: typeof swarmRole === 'string' ? `${swarmRole}${typeof tag('docker.role') === 'string' ? ` (role=${tag('docker.role')})` : ''}` : undefined,
@@ -268,4 +270,10 @@ function pathName(resource: TemplateResource): string | undefined {
   const segments = p.split('/').slice(1);
   while (segments.length > 1 && ['Resource', 'Service', 'Default'].includes(segments[segments.length - 1])) segments.pop();
   return segments[segments.length - 1];
+}
+
+/** A count the template states as a number (or numeric string); a reference or parameter (known at deploy time) is undefined. */
+function count(value: unknown): number | undefined {
+  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : NaN;
+  return Number.isFinite(n) ? n : undefined;
 }

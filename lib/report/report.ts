@@ -57,7 +57,8 @@ export function reportStacks(dir: string, assumptions: CostAssumptions = {}): St
 
 const usd = (n: number) => `$${n.toFixed(2)}`;
 const signed = (n: number) => `${n >= 0 ? '+' : '−'}$${Math.abs(n).toFixed(2)}`;
-const cell = (s: string) => s.replace(/\|/g, '\\|');
+/** Text for a table cell or code span: one line, no pipe, no backtick (which would end the code span). */
+const cell = (s: string) => s.replace(/[\r\n]+/g, ' ').replace(/\|/g, '\\|').replace(/`/g, "'");
 
 function routeText(r: { host?: string; path?: string; port?: string }): string {
   return [r.host && `host ${r.host}`, r.path && `path ${r.path}`, r.port].filter(Boolean).join(', ') || 'default';

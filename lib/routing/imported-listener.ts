@@ -9,6 +9,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import { Construct, IConstruct } from 'constructs';
 import { fleetError } from '../errors';
+import { isBlueGreen } from '../service/blue-green';
 import { FleetService } from '../service/fleet-service';
 import { onServiceRouted } from '../service/routed';
 import { checkRouteRequest } from './load-balancer-checks';
@@ -220,6 +221,10 @@ class ImportedFleetListener extends Construct implements IFleetListener {
         `pin a whole number from ${from} to ${to}, or leave it out to have it assigned`);
     }
     checkRouteRequest(this, service, options, { byKey: this.routesByKey, all: this.routes });
+    if (isBlueGreen(service)) {
+      throw fleetError(this, `route for ${service.node.path}: the service deploys blue/green, which needs the library's weighted production rule and a second target group on a load balancer it owns; an imported listener's rules are routed one target group each`,
+        'route it on a FleetLoadBalancer of your own, or deploy it with the rolling strategy');
+    }
     // Only this library's rules and target groups are counted: the owner's own rules on the listener count too.
     if (this.routesByKey.size >= ALB_QUOTAS.rulesPerLoadBalancer) {
       throw fleetError(this, `route for ${service.node.path} would be the ${this.routesByKey.size + 1}th rule routed on ${this.listener.node.path}; a load balancer has at most ${ALB_QUOTAS.rulesPerLoadBalancer} rules (not counting default actions), and the owner's rules count too`,

@@ -160,6 +160,10 @@ export function blueGreenTarget(scope: Construct, id: string, service: IConstruc
   });
   const route: BlueGreenRoute = { alternate, role, testTrafficCidrs: options.testTrafficCidrs };
   ROUTES.set(primary, route);
+  // ECS uses the role in CreateService: the service must wait for the role's policy too (a dependency on the role
+  // covers its default policy), or a first create races IAM.
+  const ecsService = (service as IConstruct & { service?: IConstruct }).service;
+  if (ecsService) ecsService.node.addDependency(role);
   role.addToPrincipalPolicy(new iam.PolicyStatement({
     actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
     resources: [primary.targetGroupArn, alternate.targetGroupArn],

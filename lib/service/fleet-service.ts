@@ -564,8 +564,8 @@ export class FleetService extends Construct implements ec2.IConnectable {
 
     addTaskFitValidation(this, props.cluster.instanceTypes ?? props.cluster.instanceType, this.taskDefinition);
     grantEnvironmentFiles(this.container, this.taskDefinition);
-    addServiceVolumes(this.taskDefinition, this.container, props.cluster, props);
     this.securityGroup = awsvpc ? taskSecurityGroup(this, props.cluster.vpc) : undefined;
+    addServiceVolumes(this.taskDefinition, this.container, this.securityGroup ? [props.cluster, this.securityGroup] : [props.cluster], props);
 
     this.service = new ecs.Ec2Service(this, 'Resource', {
       ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),

@@ -119,7 +119,7 @@ export function checkServiceVolumes(scope: Construct, volumes: ServiceVolumes): 
  * admits `instances` (the cluster's, which mount it in bridge mode) on NFS, and with IAM authorization the task role
  * may mount (and write, unless read-only) this file system only, through the given access point only.
  */
-export function addServiceVolumes(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition, instances: ec2.IConnectable, volumes: ServiceVolumes): void {
+export function addServiceVolumes(taskDefinition: ecs.TaskDefinition, container: ecs.ContainerDefinition, mounters: readonly ec2.IConnectable[], volumes: ServiceVolumes): void {
   (volumes.efsVolumes ?? []).forEach((v, i) => {
     const name = `efs-${i}`;
     const encrypted = v.transitEncryption ?? true;
@@ -135,7 +135,9 @@ export function addServiceVolumes(taskDefinition: ecs.TaskDefinition, container:
       },
     });
     container.addMountPoints({ sourceVolume: name, containerPath: v.containerPath, readOnly: v.readOnly ?? false });
-    v.fileSystem.connections.allowDefaultPortFrom(instances, `NFS from the container instances that mount it for ${container.node.path}`);
+    // The instances mount for bridge tasks; an awsvpc task mounts from its own interface, behind the service's group
+    // (AWS: the file system must admit NFS "from the ECS container instance and the ECS task").
+    for (const m of mounters) v.fileSystem.connections.allowDefaultPortFrom(m, `NFS from what mounts it for ${container.node.path}`);
     if (iamAuthorization) {
       taskDefinition.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
         actions: v.readOnly ? ['elasticfilesystem:ClientMount'] : ['elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite'],

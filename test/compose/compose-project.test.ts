@@ -562,3 +562,21 @@ describe('ComposeProject security policy (docs/compose.md, "Untrusted compose fi
     expect(assemblyText(stack)).toContain('IN-PROJECT-CONFIG');
   });
 });
+
+describe('projects sharing a cluster (consumer review)', () => {
+  test('two projects of one name on one cluster are refused (they would share /opt/compose/<name>); distinct names pass', () => {
+    const write = (sub: string, yaml: string) => {
+      fs.mkdirSync(path.join(dir, sub), { recursive: true });
+      fs.writeFileSync(path.join(dir, sub, 'compose.yaml'), yaml);
+      return path.join(dir, sub, 'compose.yaml');
+    };
+    const trusted = write('trusted', 'name: shop\nservices:\n  db:\n    image: postgres:16\n    volumes: ["./pgdata:/var/lib/postgresql/data"]\n');
+    const branch = write('branch', 'name: SHOP\nservices:\n  thief:\n    image: busybox:1.36\n    volumes: [".:/loot"]\n');
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+    new ComposeProject(stack, 'Trusted', { composeFile: trusted, cluster, securityPolicy: ComposeSecurityPolicy.TRUSTED });
+    expect(() => new ComposeProject(stack, 'Branch', { composeFile: branch, cluster }))
+      .toThrow(/Test\/Branch: compose project 'shop' runs on the same cluster as Test\/Trusted.*\/opt\/compose\/shop.*Fix: give one of them another projectName/);
+    expect(() => new ComposeProject(stack, 'Branch2', { composeFile: branch, cluster, projectName: 'branch-x' })).not.toThrow();
+  });
+});

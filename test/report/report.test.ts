@@ -103,7 +103,7 @@ describe('diagram and report of the example app', () => {
   test('the nightly chain runs through every production region; QA\'s record follows its instances; swarm groups are named', () => {
     expect(markdown).toMatch(/clean slate eu-west-1[\s\S]*clean slate us-east-1[\s\S]*clean slate ap-southeast-2/);
     expect(markdown).toMatch(/>"instances\.qa\.example\.internal"\]\n\s+d\d+ -\.->\|follows\| g\d+/);
-    expect(markdown).toContain('swarm manager (role=manager)');
+    expect(markdown).toContain('swarm manager #40;role=manager#41;');
   });
 });
 
@@ -151,5 +151,16 @@ describe('labels', () => {
     const model = { stack: 'S', loadBalancers: [], records: [], schedules: [], chains: [], counts: {}, alarmMetrics: 0, groups: [],
       services: [{ id: 'x', name: 'a"b<c>', image: 'img', desired: 1, fargate: false }] };
     expect(mermaidDiagram(model)).toContain('service a#quot;b#lt;c#gt;');
+  });
+});
+
+describe('odd templates (consumer review)', () => {
+  test('a label with newlines, backticks, brackets and arrows stays one harmless line', () => {
+    const model = { stack: 'S', loadBalancers: [], records: [], schedules: [], chains: [], counts: {}, alarmMetrics: 0, groups: [],
+      services: [{ id: 'x', name: 'web\n```\n## injected', image: 'img`x|y]-->z', desired: 1, fargate: false }] };
+    const diagram = mermaidDiagram(model);
+    expect(diagram.split('\n')).toHaveLength(2);
+    expect(diagram).not.toContain('```');
+    expect(diagram).not.toMatch(/\]-->/);
   });
 });

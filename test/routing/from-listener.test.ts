@@ -9,6 +9,8 @@ import { IFleetCluster } from '../../lib/cluster/imported-cluster';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetListenerAttributes } from '../../lib/routing/imported-listener';
 import { FleetService, FleetServiceProps } from '../../lib/service/fleet-service';
+import { FleetDeploymentStrategy } from '../../lib/service/blue-green';
+import { FleetNetworkMode } from '../../lib/service/networking';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetPreflightChecks } from '../../lib/preflight';
 import { validatedApp } from '../support/app';
@@ -269,5 +271,13 @@ describe('FleetLoadBalancer.fromListener', () => {
     const { routing, service } = platform();
     routing.route(service('a'), { path: '/x' });
     expect(() => routing.route(service('b'), { path: '/x' })).toThrow(/duplicate route/);
+  });
+});
+
+describe('blue/green on an imported listener (deploy-time review)', () => {
+  test('is refused with the fix: its weighted production rule and second target group need a load balancer of the library\'s own', () => {
+    const { routing, service } = platform();
+    const api = service('Api', { networkMode: FleetNetworkMode.AWS_VPC, deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN });
+    expect(() => routing.route(api, { path: '/api/*' })).toThrow(/deploys blue\/green.*Fix: route it on a FleetLoadBalancer of your own, or deploy it with the rolling strategy/);
   });
 });

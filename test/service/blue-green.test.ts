@@ -237,3 +237,13 @@ describe('blue/green FleetService', () => {
     });
   });
 });
+
+describe('deploy-time review (round 2)', () => {
+  test('the service waits for the role ECS uses in CreateService, policy included, so a first create never races IAM', () => {
+    const { template } = blueGreenStack();
+    const [service] = Object.values<any>(template.findResources('AWS::ECS::Service'));
+    const policies = Object.keys(template.findResources('AWS::IAM::Policy')).filter((id) => /BlueGreenRoleDefaultPolicy/.test(id));
+    expect(policies).toHaveLength(1);
+    expect(service.DependsOn).toEqual(expect.arrayContaining(policies));
+  });
+});

@@ -9,6 +9,7 @@ import { FleetServiceProps } from '../../lib/service/fleet-service';
 import { ServicePlacement } from '../../lib/service/placement';
 import { serviceNameProblem } from '../../lib/service/service-identity';
 import { absolutePathProblem } from '../../lib/service/volumes';
+import { FleetNetworkMode } from '../../lib/service/networking';
 import { bootService, testStack } from '../support/fixtures';
 
 function serviceWith(overrides: Partial<FleetServiceProps> | ((stack: Stack) => Partial<FleetServiceProps>)) {
@@ -185,6 +186,16 @@ describe('FleetService efsVolumes', () => {
       GroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^DataEfsSecurityGroup'), 'GroupId'] },
       SourceSecurityGroupId: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ClusterInstanceSecurityGroup'), 'GroupId'] },
     });
+  });
+
+  test('an awsvpc service mounts from its own interface: the file system admits the service\'s security group too', () => {
+    const stack = testStack();
+    const cluster = new FleetCluster(stack, 'Cluster');
+    const fileSystem = new efs.FileSystem(stack, 'Data', { vpc: cluster.vpc });
+    bootService(stack, cluster, { networkMode: FleetNetworkMode.AWS_VPC, efsVolumes: [{ fileSystem, containerPath: '/data' }] });
+    const ingress = Object.values<any>(Template.fromStack(stack).findResources('AWS::EC2::SecurityGroupIngress'))
+      .filter((r) => r.Properties.FromPort === 2049).map((r) => r.Properties.SourceSecurityGroupId['Fn::GetAtt'][0]);
+    expect(ingress).toEqual(expect.arrayContaining([expect.stringMatching(/^ClusterInstanceSecurityGroup/), expect.stringMatching(/^bootSecurityGroup|^boot.*SecurityGroup/)]));
   });
 
   test('without IAM authorization (and without encryption) grants nothing', () => {

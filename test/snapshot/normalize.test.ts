@@ -115,6 +115,16 @@ describe('what the normaliser recognises', () => {
     expect(JSON.stringify(out.Resources)).toContain('"Ref":"AssetParameters[asset 1]S3Bucket"');
   });
 
+  test('a 64-hex value of the user\'s own (a checksum, an image tag) is a value: a change of it still breaks the snapshot', () => {
+    const t = (hex: string) => ({ Resources: { T: { Type: 'AWS::ECS::TaskDefinition', Properties: { ContainerDefinitions: [{
+      Image: `123456789012.dkr.ecr.eu-west-1.amazonaws.com/app:${hex}`, Environment: [{ Name: 'CONFIG_SHA256', Value: hex }] }] } } } });
+    expect(normalizeTemplate(t('a'.repeat(64)))).toEqual(t('a'.repeat(64)));
+    expect(snapshot(t('a'.repeat(64)))).not.toEqual(snapshot(t('b'.repeat(64))));
+    // An image asset's tag in the bootstrap's container-assets repository is an asset hash.
+    const asset = { Resources: { T: { Properties: { Image: { 'Fn::Sub': `\${AWS::AccountId}.dkr.ecr.\${AWS::Region}.\${AWS::URLSuffix}/cdk-hnb659fds-container-assets-\${AWS::AccountId}-\${AWS::Region}:${'c'.repeat(64)}` } } } } };
+    expect(JSON.stringify(normalizeTemplate(asset))).toContain('container-assets-${AWS::AccountId}-${AWS::Region}:[asset 1]');
+  });
+
   test('an image digest is a value, not an asset: it is kept', () => {
     const digest = `nginx@sha256:${'a'.repeat(64)}`;
     expect(normalizeTemplate({ Resources: { T: { Properties: { Image: digest } } } }).Resources.T.Properties.Image).toBe(digest);
@@ -133,13 +143,13 @@ describe('what the normaliser recognises', () => {
     const hex = fc.stringMatching(/^[0-9a-f]{64}$/);
     fc.assert(fc.property(fc.uniqueArray(hex, { minLength: 1, maxLength: 5 }), fc.string(), (hashes, plain) => {
       fc.pre(!/[0-9a-f]{64}/.test(plain));
-      const t = { Resources: Object.fromEntries(hashes.map((h, i) => [`R${i}`, { Properties: { Key: `${h}.zip`, Again: `x/${h}`, Plain: plain } }])) };
+      const t = { Resources: Object.fromEntries(hashes.map((h, i) => [`R${i}`, { Properties: { Key: `${h}.zip`, Again: `x/${h}.json`, Plain: plain } }])) };
       const out = normalizeTemplate(t);
       expect(normalizeTemplate(out)).toEqual(out);
       const keys = hashes.map((_, i) => out.Resources[`R${i}`].Properties.Key);
       expect(new Set(keys).size).toBe(hashes.length);
       hashes.forEach((_, i) => {
-        expect(out.Resources[`R${i}`].Properties.Again).toBe(`x/${keys[i].replace(/\.zip$/, '')}`);
+        expect(out.Resources[`R${i}`].Properties.Again).toBe(`x/${keys[i].replace(/\.zip$/, '')}.json`);
         expect(out.Resources[`R${i}`].Properties.Plain).toBe(plain);
       });
     }));
