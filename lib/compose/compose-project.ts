@@ -115,12 +115,13 @@ export interface ComposeProjectProps {
 
   /**
    * Put the services in nested stacks of this many services each, filled in file order, so a large compose file stays
-   * under CloudFormation's 500 resources per stack (a service takes about 8 resources, 10 when routed). File order
+   * under CloudFormation's 500 resources per stack (a service with its alarms takes about 14 resources, more when routed). File order
    * keeps `depends_on`, which usually points to earlier services, from running both ways between stacks (a synth error
    * names the services if it does; an inferred wait that would is left out with a warning). A service added or removed early in the file moves every later one to
    * another nested stack, which replaces it: append new services at the end, and choose the number once.
    *
-   * @default - every service in this construct's stack (fine up to about 40 services)
+   * @default - every service in this construct's stack (fine up to about 25 services: a routed service with its alarms
+   *   takes about 14 resources, and a stack holds 500)
    */
   readonly servicesPerNestedStack?: number;
 
@@ -323,8 +324,8 @@ export class ComposeProject extends Construct {
     }
 
     const perStack = props.servicesPerNestedStack;
-    if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1 || perStack > 55)) {
-      throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 55 (about 8 resources per service, 500 per stack)');
+    if (perStack !== undefined && (!Number.isInteger(perStack) || perStack < 1 || perStack > 35)) {
+      throw fleetError(this, `servicesPerNestedStack ${perStack} is not valid`, 'use 1 to 35 (a service with its alarms takes about 14 resources, 500 per stack)');
     }
     const placement = nestedStackOf(this.plan.services.map((p) => p.name), perStack);
     const order = stackSafeStartOrder(placement, new Map(this.plan.services.map((p) => [p.name, p.startAfter])), new Map(this.plan.services.map((p) => [p.name, p.dependsOn])));

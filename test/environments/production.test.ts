@@ -92,3 +92,16 @@ describe('ProductionStack scaling and dashboard (issue 20)', () => {
     expect(stack.dashboard.dashboards).toHaveLength(1);
   });
 });
+
+describe('resources per nested stack with alarms and scaling (bench finding)', () => {
+  test('the default of 25 routed, scaled services per nested stack stays under CloudFormation\'s 500 resources', () => {
+    const services = Array.from({ length: 25 }, (_, i) => svc(`s${i}`, { routes: [{ path: `/s${i}/*` }], scaling: { minTasks: 2, maxTasks: 4 } }));
+    const stack = build({ services, serviceStacks: 1 });
+    const nested = (stack.node.findAll().filter((c) => c instanceof Stack && (c as Stack).nested) as Stack[]);
+    expect(nested).toHaveLength(1);
+    const resources = Object.keys(Template.fromStack(nested[0]).toJSON().Resources).length;
+    expect(resources).toBeGreaterThan(25 * 14);
+    expect(resources).toBeLessThanOrEqual(500);
+    expect(() => build({ services: [...services, svc('s25', { routes: [{ path: '/s25/*' }] })], serviceStacks: 1 })).toThrow(/more than servicesPerNestedStack \(25\)/);
+  });
+});
