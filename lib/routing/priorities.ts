@@ -160,8 +160,11 @@ export function assignPrioritiesDetailed(matches: readonly RouteMatch[], options
   return converge(matches, stateless, options.deployed);
 }
 
-/** The assignment from the routes alone: band by specificity, half by parity, slot by hash. */
-function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<string, number>; displaced: DisplacedRoute[] } {
+/**
+ * The routes split into pinned priorities (kept as given) and, per specificity band, the keys left to place; refuses
+ * a duplicate route, a pin outside `from`..`to` and a priority pinned twice. Shared with the range assignment.
+ */
+export function pinsAndBands(matches: readonly RouteMatch[], from: number, to: number): { result: Map<string, number>; pinned: Set<number>; byBand: Map<number, string[]> } {
   const byBand = new Map<number, string[]>();
   const seen = new Set<string>();
   const result = new Map<string, number>();
@@ -171,8 +174,8 @@ function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<
     if (seen.has(key)) throw new Error(`duplicate route ${key}`);
     seen.add(key);
     if (match.priority !== undefined) {
-      if (!Number.isInteger(match.priority) || match.priority < 1 || match.priority > MAX_PRIORITY) {
-        throw new Error(`priority ${match.priority} of route ${key} is outside 1..${MAX_PRIORITY}`);
+      if (!Number.isInteger(match.priority) || match.priority < from || match.priority > to) {
+        throw new Error(`priority ${match.priority} of route ${key} is outside ${from}..${to}`);
       }
       if (pinned.has(match.priority)) throw new Error(`priority ${match.priority} is pinned by two routes`);
       pinned.add(match.priority);
@@ -182,6 +185,12 @@ function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<
     const band = specificityBand(match);
     byBand.set(band, [...(byBand.get(band) ?? []), key]);
   }
+  return { result, pinned, byBand };
+}
+
+/** The assignment from the routes alone: band by specificity, half by parity, slot by hash. */
+function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<string, number>; displaced: DisplacedRoute[] } {
+  const { result, pinned, byBand } = pinsAndBands(matches, 1, MAX_PRIORITY);
 
   const displaced: DisplacedRoute[] = [];
   for (const [band, keys] of byBand) {

@@ -14,7 +14,7 @@
  */
 
 import { fnv1a } from '../hash';
-import { BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, RouteMatch, routeKey, specificityBand } from './priorities';
+import { BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, pinsAndBands, RouteMatch } from './priorities';
 
 /** Number of specificity bands (host kind × path kind). */
 export const BAND_COUNT = HIGHEST_ASSIGNED_PRIORITY / BAND_SIZE;
@@ -67,26 +67,7 @@ export function assignPrioritiesInRangeDetailed(matches: readonly RouteMatch[], 
   const problem = priorityRangeProblem(range);
   if (problem) throw new Error(`priorityRange: ${problem}`);
   const width = bandWidth(range);
-  const result = new Map<string, number>();
-  const pinned = new Set<number>();
-  const byBand = new Map<number, string[]>();
-  const seen = new Set<string>();
-  for (const match of matches) {
-    const key = routeKey(match);
-    if (seen.has(key)) throw new Error(`duplicate route ${key}`);
-    seen.add(key);
-    if (match.priority !== undefined) {
-      if (!Number.isInteger(match.priority) || match.priority < range.from || match.priority > range.to) {
-        throw new Error(`priority ${match.priority} of route ${key} is outside the range ${range.from}..${range.to}`);
-      }
-      if (pinned.has(match.priority)) throw new Error(`priority ${match.priority} is pinned by two routes`);
-      pinned.add(match.priority);
-      result.set(key, match.priority);
-      continue;
-    }
-    const band = specificityBand(match);
-    byBand.set(band, [...(byBand.get(band) ?? []), key]);
-  }
+  const { result, pinned, byBand } = pinsAndBands(matches, range.from, range.to);
   const displaced: DisplacedInRange[] = [];
   for (const [band, keys] of byBand) {
     const base = range.from + band * width;

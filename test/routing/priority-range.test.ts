@@ -78,7 +78,7 @@ describe('assignPrioritiesInRange', () => {
     const others = hosts.map((h) => priorities.get(`${h}|`)!);
     expect(new Set(others).size).toBe(4);
     expect(others).not.toContain(pins[0]);
-    expect(() => assignPrioritiesInRange([{ path: '/a', priority: 999 }], range)).toThrow(/outside the range 1000..1999/);
+    expect(() => assignPrioritiesInRange([{ path: '/a', priority: 999 }], range)).toThrow(/outside 1000..1999/);
     expect(() => assignPrioritiesInRange([{ path: '/a', priority: 1500 }, { path: '/b', priority: 1500 }], range)).toThrow(/pinned by two routes/);
   });
 
