@@ -1,4 +1,3 @@
-import * as crypto from 'crypto';
 import { Annotations, Aspects, Duration, Lazy, Stack } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -18,6 +17,7 @@ import { createLoadBalancer } from './listeners';
 import { checkAllowedCidrs, checkCertificateRegion, checkRouteRequest, vpcCidrBlockOf, warnAboutHttpHealthChecks } from './load-balancer-checks';
 import { assignPrioritiesDetailed, MAX_PRIORITY, routeKey } from './priorities';
 import { ALB_QUOTAS, pickShard, Shard } from './sharding';
+import { routingScope, shortHash } from './routing-scope';
 import { createTargetGroup } from './target-groups';
 
 export { ALB_QUOTAS } from './sharding';
@@ -461,23 +461,4 @@ interface RoutedShard extends Shard {
 function elementId(element: elbv2.CfnListener | elbv2.CfnListenerRule): string {
   const stack = Stack.of(element);
   return `${stack.templateFile}#${stack.resolve(element.logicalId)}`;
-}
-
-/** The namespace under a service for the routing resources of one load balancer: they live in the service's stack. */
-function routingScope(service: FleetService, lb: FleetLoadBalancer): Construct {
-  const id = `RoutedBy${lb.node.id}`;
-  const existing = service.node.tryFindChild(id) as Construct | undefined;
-  if (existing && ROUTING_OWNER.get(existing) !== lb) {
-    throw fleetError(lb, `${service.node.path} is already routed by another load balancer with the id '${lb.node.id}'`, 'give the FleetLoadBalancers distinct ids');
-  }
-  if (existing) return existing;
-  const scope = new Construct(service, id);
-  ROUTING_OWNER.set(scope, lb);
-  return scope;
-}
-
-const ROUTING_OWNER = new WeakMap<Construct, FleetLoadBalancer>();
-
-function shortHash(s: string): string {
-  return crypto.createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase();
 }

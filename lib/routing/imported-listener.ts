@@ -3,7 +3,6 @@
  * as a FleetLoadBalancer, with rule priorities kept inside the range the owner gives, the listener's security group
  * admitted to the services' instances, and the routes' alarms and request-count scaling.
  */
-import * as crypto from 'crypto';
 import { Annotations, Aspects, Duration, Fn, Lazy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -16,6 +15,7 @@ import { checkRouteRequest } from './load-balancer-checks';
 import { routeKey } from './priorities';
 import { assignPrioritiesInRangeDetailed, bandWidth, FULL_RANGE, PriorityRange, priorityRangeProblem } from './priority-range';
 import { ALB_QUOTAS } from './sharding';
+import { routingScope, shortHash } from './routing-scope';
 import { createTargetGroup } from './target-groups';
 
 export type { PriorityRange } from './priority-range';
@@ -262,23 +262,4 @@ class ImportedFleetListener extends Construct implements IFleetListener {
     this.targetGroups.set(service, { group, healthCheckPath, healthyHttpCodes });
     return group;
   }
-}
-
-/** The namespace under a service for the routing resources of one imported listener: they live in the service's stack. */
-function routingScope(service: FleetService, owner: ImportedFleetListener): Construct {
-  const id = `RoutedBy${owner.node.id}`;
-  const existing = service.node.tryFindChild(id) as Construct | undefined;
-  if (existing && ROUTING_OWNER.get(existing) !== owner) {
-    throw fleetError(owner, `${service.node.path} is already routed by another load balancer or listener with the id '${owner.node.id}'`, 'give them distinct ids');
-  }
-  if (existing) return existing;
-  const scope = new Construct(service, id);
-  ROUTING_OWNER.set(scope, owner);
-  return scope;
-}
-
-const ROUTING_OWNER = new WeakMap<Construct, ImportedFleetListener>();
-
-function shortHash(s: string): string {
-  return crypto.createHash('sha256').update(s).digest('hex').slice(0, 8).toUpperCase();
 }

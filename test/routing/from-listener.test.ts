@@ -1,4 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -279,5 +280,16 @@ describe('blue/green on an imported listener (deploy-time review)', () => {
     const { routing, service } = platform();
     const api = service('Api', { networkMode: FleetNetworkMode.AWS_VPC, deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN });
     expect(() => routing.route(api, { path: '/api/*' })).toThrow(/deploys blue\/green.*Fix: route it on a FleetLoadBalancer of your own, or deploy it with the rolling strategy/);
+  });
+});
+
+describe('one routing scope per router id', () => {
+  test('a FleetLoadBalancer and an imported listener of one id routing one service are refused, naming the fix', () => {
+    const { stack, cluster, service, listener } = platform();
+    const api = service('Api');
+    new FleetLoadBalancer(stack, 'Edge', { vpc: cluster.vpc, accessLogs: false }).route(api, { path: '/a/*' });
+    const scope = new Construct(stack, 'Other');
+    const imported = FleetLoadBalancer.fromListener(scope, 'Edge', { listener, priorityRange: { from: 1000, to: 1999 } });
+    expect(() => imported.route(api, { path: '/b/*' })).toThrow(/already routed by another load balancer or listener with the id 'Edge'.*Fix: give them distinct ids/);
   });
 });
