@@ -3,6 +3,11 @@ import { Construct } from 'constructs';
 /**
  * Thrown at synth time for bad input. The message names the construct path, the offending
  * value and the fix, from the user's point of view.
+ *
+ * TypeScript only: jsii cannot model a class that extends `Error`, so in Python, Java, .NET and Go the same message
+ * arrives as the runtime's own jsii error.
+ *
+ * @jsii ignore
  */
 export class FleetConfigurationError extends Error {
   constructor(
