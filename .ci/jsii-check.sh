@@ -39,7 +39,7 @@ step "Python bindings generated ($(grep -c '^class ' "$init") classes)"
 npx jsii-docgen --output "$work/API.md" >/dev/null
 if ! cmp -s "$work/API.md" docs/API.md; then
   diff -u docs/API.md "$work/API.md" | head -40 >&2 || true
-  echo 'jsii-check: docs/API.md is not what jsii-docgen generates from the assembly: run `npm run docs` and commit docs/API.md' >&2
+  echo 'jsii-check: docs/API.md is not what jsii-docgen generates from the assembly: run npm run docs and commit docs/API.md' >&2
   exit 1
 fi
 step "docs/API.md matches the assembly"
