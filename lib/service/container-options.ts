@@ -3,7 +3,13 @@
  * Service Connect name rules. No CDK imports, so they are tested directly and shared with the compose translation.
  */
 
-/** Entries of a container's `/etc/hosts`: host name → one address or several. */
+/**
+ * Entries of a container's `/etc/hosts`: host name → one address or several.
+ *
+ * TypeScript only (jsii has no type aliases): other languages pass the same map.
+ *
+ * @jsii ignore
+ */
 export type ExtraHosts = Record<string, string | string[]>;
 
 /** One `/etc/hosts` entry per address, in the order given. */

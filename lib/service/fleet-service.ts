@@ -20,6 +20,7 @@ import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGrou
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
 import { checkServiceName, grantEnvironmentFiles } from './service-identity';
 import { addServiceVolumes, checkServiceVolumes, FleetEfsVolume, FleetHostVolume } from './volumes';
+import type { FleetAwsLogsOptions } from './log-options';
 
 export type { ExtraHosts } from './container-options';
 
@@ -453,7 +454,7 @@ export interface FleetServiceProps {
    *
    * @default - awslogs defaults: blocking mode, one event per line
    */
-  readonly awsLogsOptions?: Pick<ecs.AwsLogDriverProps, 'datetimeFormat' | 'multilinePattern' | 'mode' | 'maxBufferSize'>;
+  readonly awsLogsOptions?: FleetAwsLogsOptions;
 
   /**
    * GPUs reserved for the container (the cluster needs GPU instances).

@@ -8,3 +8,4 @@ export type { FleetEfsVolume, FleetHostVolume } from './volumes';
 export { FleetNetworkMode } from './networking';
 export { FleetDeploymentStrategy } from './blue-green';
 export type { FleetBlueGreenOptions } from './blue-green';
+export type { FleetAwsLogsOptions } from './log-options';
