@@ -188,8 +188,13 @@ export class FleetCluster extends Construct implements IFleetCluster {
 
   /** The VPC the cluster runs in. */
   public readonly vpc: ec2.IVpc;
-  /** The ECS cluster. */
-  public readonly cluster: ecs.Cluster;
+  /**
+   * The ECS cluster, an `ecs.Cluster` (typed as `ecs.ICluster`, as `IFleetCluster` has it: jsii lets a class keep
+   * an interface's property types only). For `ecs.Cluster`-only members such as its metrics, use `ecsCluster`.
+   */
+  public readonly cluster: ecs.ICluster;
+  /** The ECS cluster as the `ecs.Cluster` it is: its metrics (`metricCpuUtilization`, …) and capacity methods. */
+  public readonly ecsCluster: ecs.Cluster;
   /** The Auto Scaling Group that provides the EC2 capacity. */
   public readonly autoScalingGroup: autoscaling.AutoScalingGroup;
   /** The capacity provider every {@link FleetService} places its tasks with. */
@@ -203,10 +208,16 @@ export class FleetCluster extends Construct implements IFleetCluster {
    * which sees the role without policy updates (so that aws-cdk-lib adds no `logs:*` statements on `*`).
    */
   public readonly instanceRole: iam.IRole;
-  /** The instance type of the capacity (FleetService checks that its tasks fit). */
-  public readonly instanceType: ec2.InstanceType;
-  /** Every instance type the group may launch: `instanceType`, then `additionalInstanceTypes` (FleetService checks that its tasks fit each). */
-  public readonly instanceTypes: ec2.InstanceType[];
+  /**
+   * The instance type of the capacity (FleetService checks that its tasks fit). Always set on a FleetCluster; optional
+   * in its type only because `IFleetCluster` has it optional (an imported cluster may not say).
+   */
+  public readonly instanceType?: ec2.InstanceType;
+  /**
+   * Every instance type the group may launch: `instanceType`, then `additionalInstanceTypes` (FleetService checks that
+   * its tasks fit each). Always set on a FleetCluster (optional in its type, as `instanceType`).
+   */
+  public readonly instanceTypes?: ec2.InstanceType[];
   /** Network access to the instances (and so to tasks in bridge mode). */
   public readonly connections: ec2.Connections;
   /**
@@ -256,11 +267,12 @@ export class FleetCluster extends Construct implements IFleetCluster {
     const publicInstances = !props.vpc && natGateways === 0;
 
     // Not 'Resource': ecs.Cluster names its capacity provider association after its own id, which would clash.
-    this.cluster = new ecs.Cluster(this, 'EcsCluster', {
+    const cluster = this.ecsCluster = new ecs.Cluster(this, 'EcsCluster', {
       vpc: this.vpc,
       clusterName: props.clusterName,
       containerInsightsV2: props.containerInsights === false ? ecs.ContainerInsights.DISABLED : ecs.ContainerInsights.ENABLED,
     });
+    this.cluster = cluster;
 
     this.securityGroup = new ec2.SecurityGroup(this, 'InstanceSecurityGroup', {
       vpc: this.vpc,
@@ -278,9 +290,10 @@ export class FleetCluster extends Construct implements IFleetCluster {
     const userData = ec2.UserData.forLinux();
     userData.addCommands(loggingDriversUserDataCommand(), ...instanceHardeningUserData(props.hardening));
 
+    const instanceType = this.instanceType = props.instanceType ?? new ec2.InstanceType('t3.medium');
     this.launchTemplate = hardenedLaunchTemplate(this, 'LaunchTemplate', {
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-      instanceType: this.instanceType = props.instanceType ?? new ec2.InstanceType('t3.medium'),
+      instanceType,
       userData,
       // The group (and so addAsgCapacityProvider) sees the role without policy updates: aws-cdk-lib would add the
       // ECS agent's statements with logs:CreateLogStream/PutLogEvents on '*'; the agent's statements are added below,
@@ -291,11 +304,11 @@ export class FleetCluster extends Construct implements IFleetCluster {
       associatePublicIpAddress: publicInstances ? true : undefined,
     });
 
-    this.instanceTypes = allInstanceTypes(this.instanceType, props.additionalInstanceTypes);
+    this.instanceTypes = allInstanceTypes(instanceType, props.additionalInstanceTypes);
     this.autoScalingGroup = new autoscaling.AutoScalingGroup(this, 'Capacity', {
       vpc: this.vpc,
       vpcSubnets: { subnetType: publicInstances ? ec2.SubnetType.PUBLIC : ec2.SubnetType.PRIVATE_WITH_EGRESS },
-      ...groupCapacityOptions(this, { launchTemplate: this.launchTemplate, instanceType: this.instanceType, additionalInstanceTypes: props.additionalInstanceTypes, spot: props.spot, minCapacity, maxCapacity }),
+      ...groupCapacityOptions(this, { launchTemplate: this.launchTemplate, instanceType, additionalInstanceTypes: props.additionalInstanceTypes, spot: props.spot, minCapacity, maxCapacity }),
       minCapacity,
       maxCapacity,
       // When the launch template changes (instance type, AMI, user data), CloudFormation starts an instance refresh:
@@ -326,10 +339,10 @@ export class FleetCluster extends Construct implements IFleetCluster {
       // (aws-cdk #14732, #18179, #25969). Managed draining already protects running tasks.
       enableManagedTerminationProtection: false,
     });
-    this.cluster.addAsgCapacityProvider(this.capacityProvider);
+    cluster.addAsgCapacityProvider(this.capacityProvider);
     // The ECS agent's statements, scoped to this cluster, with ecs:Poll for Service Connect (see instance-role.ts).
     grantEcsAgent(role, this.cluster);
-    this.cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
+    cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
     this.teardownGuard = this.addTeardownGuard();
     this.addRegistrationGate(props.registrationTimeout ?? Duration.minutes(10));
 

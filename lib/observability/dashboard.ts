@@ -167,12 +167,12 @@ export class FleetDashboard extends Construct {
     const cluster = this.cluster;
     return [
       graph('Cluster: CPU and memory reserved (%)', [
-        cluster.cluster.metricCpuReservation({ period: PERIOD, label: 'CPU reserved' }),
-        cluster.cluster.metricMemoryReservation({ period: PERIOD, label: 'memory reserved' }),
+        cluster.ecsCluster.metricCpuReservation({ period: PERIOD, label: 'CPU reserved' }),
+        cluster.ecsCluster.metricMemoryReservation({ period: PERIOD, label: 'memory reserved' }),
       ], 8, { min: 0, max: 100 }),
       graph('Cluster: CPU and memory used (%)', [
-        cluster.cluster.metricCpuUtilization({ period: PERIOD, label: 'CPU used' }),
-        cluster.cluster.metricMemoryUtilization({ period: PERIOD, label: 'memory used' }),
+        cluster.ecsCluster.metricCpuUtilization({ period: PERIOD, label: 'CPU used' }),
+        cluster.ecsCluster.metricMemoryUtilization({ period: PERIOD, label: 'memory used' }),
       ], 8, { min: 0, max: 100 }),
       graph('Cluster: capacity provider reservation (%, above 100 = tasks waiting)', [
         new cloudwatch.Metric({

@@ -192,7 +192,7 @@ class ClusterCapacityCheck implements IAspect {
     this.done = true;
     // An imported cluster's group (and so its maximum size) is not known here: nothing to check (it says so once).
     if (!(this.cluster instanceof FleetCluster)) return;
-    const capacity = smallestCapacity(this.cluster.instanceTypes.map(String));
+    const capacity = smallestCapacity((this.cluster.instanceTypes ?? []).map(String));
     const maxSize = (this.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize;
     if (!capacity || Token.isUnresolved(maxSize)) return;
     const demands: TaskDemand[] = (SCALED_ON_CLUSTER.get(this.cluster) ?? []).map((s) => ({ name: s.node.path, count: SCALED.get(s)!.plan.maxTasks, ...taskSize(s.taskDefinition) }));

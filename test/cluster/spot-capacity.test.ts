@@ -87,7 +87,7 @@ describe('FleetCluster Spot and mixed instance types', () => {
 
   test('exposes every instance type, instanceType first', () => {
     const { cluster } = clusterWith({ instanceType: t('m6i.large'), additionalInstanceTypes: [t('m5.large')] });
-    expect(cluster.instanceTypes.map(String)).toEqual(['m6i.large', 'm5.large']);
+    expect(cluster.instanceTypes!.map(String)).toEqual(['m6i.large', 'm5.large']);
   });
 
   test('warns that Spot with one instance type draws on a single pool; not with several', () => {
