@@ -44,5 +44,6 @@ if ! cmp -s "$work/API.md" docs/API.md; then
 fi
 step "docs/API.md matches the assembly"
 
+node rosetta/generate-fixtures.mjs
 npx jsii-rosetta extract --strict .jsii >"$work/rosetta.log" 2>&1 || { cat "$work/rosetta.log" >&2; exit 1; }
 step "README examples compile and translate in strict mode"

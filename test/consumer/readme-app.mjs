@@ -18,7 +18,8 @@ const namespaces = {
 
 const blocks = [];
 for (let i = 0; i < lines.length; i++) {
-  if (!/^```(ts|typescript)\s*$/.test(lines[i])) continue;
+  // `fixture=imports` (jsii-rosetta's fixture for an example with its own imports) is a TypeScript example too.
+  if (!/^```(ts|typescript)(\s+fixture=imports)?\s*$/.test(lines[i])) continue;
   const start = i + 1;
   const body = [];
   for (i = start; i < lines.length && !/^```\s*$/.test(lines[i]); i++) body.push(lines[i]);
