@@ -45,7 +45,13 @@ if grep -v '^package/node_modules/' "$work/files.txt" | grep -E '^package/(test|
 fi
 # npm's package page shows the README without the repository around it: a relative link to a file the tarball does
 # not hold is a dead link there.
-tar -xzf "$work/$tarball" -C "$work" package/README.md
+tar -xzf "$work/$tarball" -C "$work" package/README.md package/.jsii
+# The jsii assembly other languages' bindings are generated from names every headline construct.
+for name in FleetCluster FleetService FleetLoadBalancer AsgDnsRecord SwarmCluster SwarmNodeGroup ComposeProject FileSecret \
+  CleanSlate FleetConductor FleetPreflightChecks ProductionStack QaStack; do
+  node -e "process.exit(require('$work/package/.jsii').types['cdk-container-fleet.$name'] ? 0 : 1)" \
+    || { echo "consumer-test: the tarball's .jsii assembly has no $name" >&2; exit 1; }
+done
 if grep -nE '\]\((\./)?(docs|bench|lambda|lib|test|examples|bin|scripts)/' "$work/package/README.md"; then
   echo "consumer-test: the README lines above link files relative to the repository; npm's page cannot follow them" >&2; exit 1
 fi
