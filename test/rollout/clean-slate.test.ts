@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -187,7 +188,7 @@ describe('RegionalEndpoint', () => {
   });
 
   test('HTTPS health checks on 443 for a load balancer that only redirects HTTP', () => {
-    build({ healthCheckProtocol: 'HTTPS', healthCheckInterval: Duration.seconds(10) }).template()
+    build({ healthCheckProtocol: elbv2.ApplicationProtocol.HTTPS, healthCheckInterval: Duration.seconds(10) }).template()
       .hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, RequestInterval: 10 }) });
   });
 
