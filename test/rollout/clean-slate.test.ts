@@ -192,6 +192,12 @@ describe('RegionalEndpoint', () => {
       .hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, RequestInterval: 10 }) });
   });
 
+  test("healthCheckProtocol is elbv2.ApplicationProtocol, whose values are the old strings: a JavaScript caller's 'HTTPS' still means HTTPS", () => {
+    expect([elbv2.ApplicationProtocol.HTTP, elbv2.ApplicationProtocol.HTTPS]).toEqual(['HTTP', 'HTTPS']);
+    build({ healthCheckProtocol: 'HTTPS' as elbv2.ApplicationProtocol }).template()
+      .hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443 }) });
+  });
+
   test.each([
     [{ healthCheckPath: 'health' }, env, /healthCheckPath 'health' does not start with '\/'/],
     [{ healthCheckInterval: Duration.seconds(20) }, env, /healthCheckInterval 20 seconds is not valid/],
