@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import { App, DefaultStackSynthesizer, Duration, PermissionsBoundary, Stack, Validations } from 'aws-cdk-lib';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -230,7 +231,7 @@ export function buildApp(app: App): void {
       endpoint = new RegionalEndpoint(stack, 'Endpoint', {
         zone, recordName: `app.${publicZone.zoneName}`, loadBalancer: stack.loadBalancer.loadBalancer, healthCheckPath: '/',
         // With a certificate the HTTP listener only redirects, and Route 53 counts a redirect as healthy.
-        healthCheckProtocol: certificateArn ? 'HTTPS' : 'HTTP',
+        healthCheckProtocol: certificateArn ? elbv2.ApplicationProtocol.HTTPS : elbv2.ApplicationProtocol.HTTP,
       });
       regionalHostRecords(stack, zone, region.name);
       // Office ranges on production would lock out the health checkers: every region unhealthy, Route 53 fails open.

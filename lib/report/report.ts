@@ -117,7 +117,13 @@ function diffSection(before: StackReport | undefined, after: StackReport | undef
   return [head, ...lines.map((l) => `  - ${l}`)];
 }
 
-/** The whole report as Markdown. */
+/**
+ * The whole report as Markdown.
+ *
+ * TypeScript only; from other languages use `ReviewReport.markdown`.
+ *
+ * @jsii ignore
+ */
 export function reviewReport(dir: string, options: ReviewReportOptions = {}): string {
   const assumptions = withDefaults(options.assumptions);
   const stacks = reportStacks(dir, assumptions);

@@ -6,7 +6,7 @@
  * handler action takes it and returns the next one.
  */
 import { forecastLoad, LoadPoint } from './forecast';
-import { planRollout } from './planner';
+import { planRollout, RolloutStrategy } from './planner';
 
 /** Minutes of load read per region, and minutes ahead the forecast looks. */
 export const LOOKBACK_MINUTES = 30;
@@ -104,7 +104,7 @@ export interface NightState {
   readonly lease: { readonly now: string; readonly until: string };
   readonly options: NightOptions;
   readonly timings: NightTimings;
-  readonly strategy?: 'ring' | 'least-busy';
+  readonly strategy?: RolloutStrategy;
   readonly steps: NightStep[];
   readonly targets: Record<string, RegionTarget>;
   /** Index of the current step in `steps`. */
@@ -189,7 +189,7 @@ export function planNight(night: NightState, readings: readonly RegionReading[],
   const plan = planRollout({
     regions: readings.map((r) => ({ name: r.target.region, load: known ? forecasts[r.target.region] : undefined })),
     latencyMs,
-    strategy: known ? 'least-busy' : 'ring',
+    strategy: known ? RolloutStrategy.LEAST_BUSY : RolloutStrategy.RING,
   });
   let steps: NightStep[] = plan.steps.map((s) => ({ region: s.region, peer: s.peer, forecast: forecasts[s.region], reason: s.reason }));
   const outAlready = readings.filter((r) => r.withdrawn).map((r) => r.target.region);

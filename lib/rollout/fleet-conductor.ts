@@ -68,13 +68,13 @@ export interface FleetConductorProps {
    */
   readonly fleetName: string;
   /** The regions of the fleet, each with its own stack, all in the conductor's account. */
-  readonly regions: readonly ConductedRegion[];
+  readonly regions: ConductedRegion[];
   /**
-   * Round-trip latency between regions in milliseconds, for choosing each region's peer (see `planRollout`).
+   * Round-trip latency between regions in milliseconds, for choosing each region's peer (see `RolloutPlanner.plan`).
    *
    * @default - no latencies: a region's peer is the least busy region that stays up
    */
-  readonly latencyMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly latencyMs?: { [region: string]: { [region: string]: number } };
   /**
    * When the night starts.
    *

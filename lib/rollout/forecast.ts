@@ -18,6 +18,10 @@ export interface LoadPoint {
  *
  * Throws a {@link RolloutPlanError} naming the fix for an empty series, a point with an invalid time or a non-finite or
  * negative value, or a negative or non-finite horizon.
+ *
+ * TypeScript only; from other languages use `RolloutPlanner.forecastLoad`.
+ *
+ * @jsii ignore
  */
 export function forecastLoad(points: readonly LoadPoint[], horizonMinutes: number): number {
   if (!Array.isArray(points) || points.length === 0) {

@@ -23,26 +23,43 @@ export interface RolloutRegion {
   readonly active?: boolean;
 }
 
-/** How the order is chosen. */
-export type RolloutStrategy = 'auto' | 'ring' | 'least-busy';
+/** How a rollout's order is chosen (the values are the strings plans and the conductor's record have always used). */
+export enum RolloutStrategy {
+  /** `LEAST_BUSY` when any load or latency is given, otherwise `RING`. Only asked for: a plan's strategy is never `AUTO`. */
+  AUTO = 'auto',
+  /** Regions sorted by name, each redeployed while the region before it in the ring stays up. */
+  RING = 'ring',
+  /** Least busy region first, each with its nearest healthy peer. */
+  LEAST_BUSY = 'least-busy',
+}
 
-/** Input of {@link planRollout}. */
+/** What one step of a rollout does to its region. */
+export enum RolloutStepKind {
+  /** The region runs an environment: it is withdrawn, rebuilt and put back while its peer serves. */
+  REDEPLOY = 'redeploy',
+  /** The region runs nothing yet: it is bootstrapped from the least busy active region; nothing is taken down. */
+  BOOTSTRAP = 'bootstrap',
+  /** The first region of a fleet where no region runs anything: deployed with no peer. */
+  FIRST = 'first',
+}
+
+/** Input of {@link RolloutPlanner.plan}. */
 export interface PlanRolloutOptions {
   /** The regions, in any order (the plan does not depend on it). */
-  readonly regions: readonly RolloutRegion[];
+  readonly regions: RolloutRegion[];
   /**
    * Round-trip latency between regions in milliseconds: `latencyMs[a][b]`. Only one direction is needed; a missing
    * pair counts as unknown (farther than any known one). Every region named must be in `regions`.
    *
    * @default - no latencies: a region's peer is the least busy region that stays up
    */
-  readonly latencyMs?: Readonly<Record<string, Readonly<Record<string, number>>>>;
+  readonly latencyMs?: { [region: string]: { [region: string]: number } };
   /**
    * `ring`: regions sorted by name, each redeployed while the region before it in the ring stays up (the first one's
    * peer is the last one). `least-busy`: least busy first, each with its nearest healthy peer. `auto`: `least-busy`
    * when any load or latency is given, otherwise `ring`.
    *
-   * @default 'auto'
+   * @default RolloutStrategy.AUTO
    */
   readonly strategy?: RolloutStrategy;
   /**
@@ -65,17 +82,17 @@ export interface RolloutStep {
    */
   readonly peer?: string;
   /** `redeploy` for a running region, `bootstrap` for one that runs nothing yet, `first` for the first region of a fleet with no running region. */
-  readonly kind: 'redeploy' | 'bootstrap' | 'first';
+  readonly kind: RolloutStepKind;
   /** Index of the step's wave, from 0. */
   readonly wave: number;
   /** Why this step is where it is, for humans. */
   readonly reason: string;
 }
 
-/** The result of {@link planRollout}. */
+/** The result of {@link RolloutPlanner.plan}. */
 export interface RolloutPlan {
-  /** The strategy used (`auto` resolved). */
-  readonly strategy: 'ring' | 'least-busy';
+  /** The strategy used: `RING` or `LEAST_BUSY` (`AUTO` resolved). */
+  readonly strategy: RolloutStrategy;
   /** Every region exactly once, in order. */
   readonly steps: RolloutStep[];
   /** Region names per wave, in order: wave n+1 starts when wave n is healthy. Usable as CDK stack dependency order. */
@@ -84,7 +101,13 @@ export interface RolloutPlan {
   readonly warnings: string[];
 }
 
-/** Thrown for input the planner cannot plan; the message names the value and the fix. */
+/**
+ * Thrown for input the planner cannot plan; the message names the value and the fix.
+ *
+ * TypeScript only (jsii cannot extend `Error`): other languages get the error with its message.
+ *
+ * @jsii ignore
+ */
 export class RolloutPlanError extends Error {
   constructor(problem: string, fix: string) {
     super(`planRollout: ${problem}. Fix: ${fix}.`);
@@ -100,6 +123,10 @@ const REGION_NAME = /^[a-z0-9][a-z0-9-]*$/;
  * keeps serving. With no loads and no latencies it is the simple ring.
  *
  * A single region gets one peerless step and a warning (it is down while it is rebuilt).
+ *
+ * TypeScript only; from other languages use `RolloutPlanner.plan`.
+ *
+ * @jsii ignore
  */
 export function planRollout(options: PlanRolloutOptions): RolloutPlan {
   const regions = validate(options);
@@ -108,12 +135,12 @@ export function planRollout(options: PlanRolloutOptions): RolloutPlan {
   if (!Number.isInteger(maxParallel) || maxParallel < 1) {
     throw new RolloutPlanError(`maxParallel ${maxParallel} is not valid`, 'use a whole number, 1 or more');
   }
-  const requested = options.strategy ?? 'auto';
-  if (!['auto', 'ring', 'least-busy'].includes(requested)) {
-    throw new RolloutPlanError(`strategy '${requested}' is not known`, "use 'auto', 'ring' or 'least-busy'");
+  const requested = options.strategy ?? RolloutStrategy.AUTO;
+  if (!Object.values(RolloutStrategy).includes(requested)) {
+    throw new RolloutPlanError(`strategy '${requested}' is not known`, "use RolloutStrategy.AUTO, RING or LEAST_BUSY ('auto', 'ring' or 'least-busy')");
   }
   const informed = options.regions.some((r) => r.load !== undefined) || Object.keys(latency).length > 0;
-  const strategy = requested === 'auto' ? (informed ? 'least-busy' : 'ring') : requested;
+  const strategy = requested === RolloutStrategy.AUTO ? (informed ? RolloutStrategy.LEAST_BUSY : RolloutStrategy.RING) : requested;
 
   const byBusy = (a: Required<RolloutRegion>, b: Required<RolloutRegion>) => a.load - b.load || cmp(a.name, b.name);
   const distance = (a: string, b: string) => latency[a]?.[b] ?? latency[b]?.[a] ?? Number.POSITIVE_INFINITY;
@@ -130,7 +157,7 @@ export function planRollout(options: PlanRolloutOptions): RolloutPlan {
   if (!source) {
     // No region runs anything: the first deploy of a fleet. The least busy one goes first with no peer.
     const first = bootstrapOrder.shift()!;
-    steps.push({ region: first.name, kind: 'first', wave: 0, reason: 'no region runs an environment yet: least busy region deployed first, with no peer' });
+    steps.push({ region: first.name, kind: RolloutStepKind.FIRST, wave: 0, reason: 'no region runs an environment yet: least busy region deployed first, with no peer' });
     waves.push([first.name]);
     source = first.name;
     if (regions.length > 1) warnings.push(`no region is active: ${first.name} is deployed first with no peer serving`);
@@ -138,14 +165,14 @@ export function planRollout(options: PlanRolloutOptions): RolloutPlan {
   for (let i = 0; i < bootstrapOrder.length; i += maxParallel) {
     const wave = bootstrapOrder.slice(i, i + maxParallel).map((r) => r.name);
     for (const name of wave) {
-      steps.push({ region: name, peer: source, kind: 'bootstrap', wave: waves.length, reason: `runs nothing yet: bootstrapped from ${source}, the least busy active region` });
+      steps.push({ region: name, peer: source, kind: RolloutStepKind.BOOTSTRAP, wave: waves.length, reason: `runs nothing yet: bootstrapped from ${source}, the least busy active region` });
     }
     waves.push(wave);
   }
 
   // Redeploys of the regions that were running.
   const up = new Set(regions.map((r) => r.name));
-  const order = strategy === 'ring' ? [...active].sort((a, b) => cmp(a.name, b.name)) : [...active].sort(byBusy);
+  const order = strategy === RolloutStrategy.RING ? [...active].sort((a, b) => cmp(a.name, b.name)) : [...active].sort(byBusy);
   const loadOf = new Map(regions.map((r) => [r.name, r.load]));
 
   if (regions.length === 1) {
@@ -167,7 +194,7 @@ export function planRollout(options: PlanRolloutOptions): RolloutPlan {
       const candidates = [...up].filter((r) => r !== name && !inWave.has(r));
       let peer: string | undefined;
       let reason: string;
-      if (strategy === 'ring') {
+      if (strategy === RolloutStrategy.RING) {
         // The region before it in the ring; in a parallel wave that one may be down too, so walk further back.
         peer = undefined;
         for (let k = 1; k < order.length && peer === undefined; k++) {
@@ -188,7 +215,7 @@ export function planRollout(options: PlanRolloutOptions): RolloutPlan {
       if (peer) peersOfWave.add(peer);
     }
     const index = waves.length;
-    for (const w of wave) steps.push({ region: w.region, peer: w.peer, kind: 'redeploy', wave: index, reason: w.reason });
+    for (const w of wave) steps.push({ region: w.region, peer: w.peer, kind: RolloutStepKind.REDEPLOY, wave: index, reason: w.reason });
     waves.push(wave.map((w) => w.region));
     pending = next;
   }
@@ -220,18 +247,24 @@ export interface RolloutEstimate {
   readonly outageSeconds: number;
 }
 
-/** Sums a plan's time on paper from per-region timings (`timings(region)`). */
+/**
+ * Sums a plan's time on paper from per-region timings (`timings(region)`).
+ *
+ * TypeScript only; from other languages use `RolloutPlanner.estimate`, which takes the timings by region.
+ *
+ * @jsii ignore
+ */
 export function estimateRollout(plan: RolloutPlan, timings: (region: string) => StepTimings): RolloutEstimate {
   const perRegionSeconds: Record<string, number> = {};
   for (const step of plan.steps) {
     const t = timings(step.region);
     // A bootstrap has nothing to withdraw from DNS.
-    perRegionSeconds[step.region] = (step.kind === 'redeploy' ? t.drainSeconds : 0) + t.deploySeconds + t.healthSeconds + t.reenableSeconds;
+    perRegionSeconds[step.region] = (step.kind === RolloutStepKind.REDEPLOY ? t.drainSeconds : 0) + t.deploySeconds + t.healthSeconds + t.reenableSeconds;
   }
   const totalSeconds = plan.waves.reduce((sum, wave) => sum + Math.max(...wave.map((r) => perRegionSeconds[r])), 0);
   const allAtOnceSeconds = Math.max(0, ...Object.values(perRegionSeconds));
   // A redeploy with no peer (a single region) is an outage for as long as it lasts.
-  const outageSeconds = Math.max(0, ...plan.steps.filter((s) => s.kind === 'redeploy' && !s.peer).map((s) => perRegionSeconds[s.region]));
+  const outageSeconds = Math.max(0, ...plan.steps.filter((s) => s.kind === RolloutStepKind.REDEPLOY && !s.peer).map((s) => perRegionSeconds[s.region]));
   return {
     perRegionSeconds,
     totalSeconds,

@@ -28,9 +28,9 @@ export interface RegionalEndpointProps {
    * Protocol (and port, 80 or 443) of the health check. Use HTTPS when the load balancer has a certificate: its HTTP
    * listener then only redirects, and Route 53 counts a redirect (3xx) as healthy even when no task answers.
    *
-   * @default 'HTTP'
+   * @default ApplicationProtocol.HTTP
    */
-  readonly healthCheckProtocol?: 'HTTP' | 'HTTPS';
+  readonly healthCheckProtocol?: elbv2.ApplicationProtocol;
   /**
    * Consecutive failed (or passed) checks before the region leaves (or rejoins) DNS.
    *
@@ -89,7 +89,7 @@ export class RegionalEndpoint extends Construct {
     if (![10, 30].includes(interval.toSeconds())) {
       throw fleetError(this, `healthCheckInterval ${interval.toHumanString()} is not valid`, 'use 10 or 30 seconds, the intervals Route 53 offers');
     }
-    const https = props.healthCheckProtocol === 'HTTPS';
+    const https = props.healthCheckProtocol === elbv2.ApplicationProtocol.HTTPS;
     this.withdrawSeconds = failureThreshold * interval.toSeconds() + 60;
 
     this.healthCheck = new route53.HealthCheck(this, 'HealthCheck', {

@@ -22,7 +22,12 @@ import { createTargetGroup } from './target-groups';
 
 export { ALB_QUOTAS } from './sharding';
 
-/** A listener rule as last deployed, read from the deployed cloud assembly (see `deployedListenerRules`). */
+/**
+ * A listener rule as last deployed, read from the deployed cloud assembly (see `UpdateCheck.deployedListenerRules`).
+ *
+ * @deprecated Use DeployedRuleRecord.
+ * @jsii ignore
+ */
 export type DeployedListenerRule = DeployedRuleRecord;
 
 /**
@@ -93,15 +98,15 @@ export interface FleetLoadBalancerProps {
   readonly deletionProtection?: boolean;
 
   /**
-   * The listener rules as last deployed (`deployedListenerRules(assemblyDir, stack)` reads them from the \`cdk.out\`
-   * of your last deploy). An optimisation, not a requirement: with them no update, whatever it changes, asks ALB for a
+   * The listener rules as last deployed (`UpdateCheck.deployedListenerRules(assemblyDir, stack)` reads them from the
+   * `cdk.out` of your last deploy). An optimisation, not a requirement: with them no update, whatever it changes, asks ALB for a
    * priority that another rule holds at that moment, even one being deleted (CloudFormation deletes only at cleanup);
    * rules move to their stateless priorities only when those are free. See docs/routing.md, "Updates".
    *
    * @default - none: priorities depend on the routes alone, which is safe for any addition or removal; a change that
    *   adds and removes routes of one specificity in equal numbers can clash (the update check reports it)
    */
-  readonly deployedRules?: readonly DeployedListenerRule[];
+  readonly deployedRules?: DeployedRuleRecord[];
 }
 
 /** Where a service is reached. */

@@ -75,7 +75,7 @@ export function warnAboutHttpHealthChecks(scope: Construct, loadBalancers: reado
     if (!config || config.type !== 'HTTP' || !dnsNames.includes(JSON.stringify(config.fullyQualifiedDomainName))) continue;
     Annotations.of(node).addWarningV2('@cdk-container-fleet/routing:httpHealthCheckOfHttpsLoadBalancer',
       `this Route 53 health check probes ${scope.node.path} over HTTP, but that load balancer serves HTTPS and only redirects HTTP: `
-      + 'Route 53 counts the redirect as healthy even when no task answers. Probe HTTPS instead (RegionalEndpoint: healthCheckProtocol: \'HTTPS\')');
+      + 'Route 53 counts the redirect as healthy even when no task answers. Probe HTTPS instead (RegionalEndpoint: healthCheckProtocol: ApplicationProtocol.HTTPS)');
   }
 }
 

@@ -29,6 +29,10 @@ function placeholder(n: number): string {
  * fixed strings. Everything else is kept exactly, so a changed image, port, count or policy still changes the
  * snapshot. Image digests (`@sha256:…`) and 64-hex values of the user's own (a checksum in an environment variable, an
  * image tag) are values, not asset hashes, and are kept.
+ *
+ * TypeScript only; from other languages use `SnapshotNormalizer.normalizeTemplate`.
+ *
+ * @jsii ignore
  */
 export function normalizeTemplate(template: any): any {
   const seen = new Map<string, string>();

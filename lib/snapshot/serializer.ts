@@ -3,6 +3,11 @@ import { isTemplate, normalizeTemplate } from './normalize';
 /**
  * The shape jest's `expect.addSnapshotSerializer` (and vitest's) takes: pretty-format's "old plugin" API, typed
  * here so the package needs no jest types.
+ *
+ * TypeScript and JavaScript only: snapshot serializers are a jest/vitest interface (with a printer callback, which
+ * jsii cannot carry). Other languages call `SnapshotNormalizer.normalizeTemplate`.
+ *
+ * @jsii ignore
  */
 export interface SnapshotSerializer {
   /** Whether this serializer prints `value`. */
@@ -23,6 +28,8 @@ const normalised = new WeakSet<object>();
  *
  * TypeScript and JavaScript only: snapshot serializers are a jest/vitest interface. Other languages call
  * `SnapshotNormalizer.normalizeTemplate`.
+ *
+ * @jsii ignore
  */
 export const fleetSnapshotSerializer: SnapshotSerializer = {
   test: (value) => isTemplate(value) && !normalised.has(value as object),

@@ -5,13 +5,27 @@
 import * as fs from 'fs';
 import * as path from 'path';
 
-/** A CloudFormation template, as much of it as the update check reads. */
+/**
+ * A CloudFormation template, as much of it as the update check reads.
+ *
+ * TypeScript only (CloudFormation's PascalCase JSON and a `Map`, which jsii cannot carry); from other languages use
+ * `UpdateCheck.checkAssemblies`, which reads the templates itself.
+ *
+ * @jsii ignore
+ */
 export interface Template {
   readonly Resources?: Record<string, TemplateResource>;
   readonly Parameters?: Record<string, unknown>;
 }
 
-/** One resource of a template. */
+/**
+ * One resource of a template.
+ *
+ * TypeScript only (CloudFormation's PascalCase JSON and a `Map`, which jsii cannot carry); from other languages use
+ * `UpdateCheck.checkAssemblies`, which reads the templates itself.
+ *
+ * @jsii ignore
+ */
 export interface TemplateResource {
   readonly Type: string;
   readonly Properties?: Record<string, unknown>;
@@ -22,7 +36,14 @@ export interface TemplateResource {
   readonly Metadata?: Record<string, unknown>;
 }
 
-/** A template of a stack or nested stack in an assembly. */
+/**
+ * A template of a stack or nested stack in an assembly.
+ *
+ * TypeScript only (CloudFormation's PascalCase JSON and a `Map`, which jsii cannot carry); from other languages use
+ * `UpdateCheck.checkAssemblies`, which reads the templates itself.
+ *
+ * @jsii ignore
+ */
 export interface StackTemplate {
   /** The template's file name in the assembly (`Prod.template.json`, `ProdServices17CED86B6.nested.template.json`). */
   readonly file: string;
@@ -31,7 +52,14 @@ export interface StackTemplate {
   readonly parent?: { readonly file: string; readonly logicalId: string };
 }
 
-/** The templates of one top-level stack and all its nested stacks, by file name. */
+/**
+ * The templates of one top-level stack and all its nested stacks, by file name.
+ *
+ * TypeScript only (CloudFormation's PascalCase JSON and a `Map`, which jsii cannot carry); from other languages use
+ * `UpdateCheck.checkAssemblies`, which reads the templates itself.
+ *
+ * @jsii ignore
+ */
 export interface StackTemplates {
   /** The stack's artifact id, e.g. `Production`. */
   readonly stack: string;

@@ -17,6 +17,7 @@ import { REPLACED_ON_CHANGE, replacingChanges, STATEFUL_OR_INGRESS } from './rep
 export interface Replacement {
   /** `<template file>#<logical id>`. */
   readonly resource: string;
+  /** The CloudFormation resource type. */
   readonly type: string;
   /** Why: the properties that changed, or the replaced resource it references. */
   readonly reason: string;
@@ -24,9 +25,13 @@ export interface Replacement {
 
 /** A resource that leaves one template for another. */
 export interface Move {
+  /** The resource's logical id, the same in both templates. */
   readonly logicalId: string;
+  /** The CloudFormation resource type. */
   readonly type: string;
+  /** The template file it leaves. */
   readonly from: string;
+  /** The template file it moves to. */
   readonly to: string;
 }
 
@@ -34,24 +39,48 @@ export interface Move {
 export interface PriorityClash {
   /** The rule that takes the priority. */
   readonly rule: string;
+  /** The priority both rules ask for. */
   readonly priority: number;
   /** The rule that holds it (deleted at cleanup, or still there). */
   readonly heldBy: string;
+  /** `<template file>#<logical id>` of the listener both rules are on. */
   readonly listener: string;
+}
+
+/** How a stateful or ingress resource is replaced (the values are the strings reports have always used). */
+export enum ReplacementKind {
+  /** Replaced in place: a property CloudFormation cannot update changed, or a resource it references that way is replaced. */
+  REPLACED = 'replaced',
+  /** Moved to another (nested) stack: created in the new one, deleted from the old one at cleanup. */
+  MOVED = 'moved',
+}
+
+/** A replaced or moved resource whose replacement loses data or interrupts traffic (a bucket, a load balancer, a DNS record…). */
+export interface StatefulOrIngressChange {
+  /** `<template file>#<logical id>` (for a move, in the new template). */
+  readonly resource: string;
+  /** The CloudFormation resource type, e.g. `AWS::S3::Bucket`. */
+  readonly type: string;
+  /** Whether it is replaced in place or moved to another stack. */
+  readonly how: ReplacementKind;
 }
 
 /** What one stack's update does. */
 export interface UpdateReport {
+  /** The stack's artifact id, e.g. `Production`. */
   readonly stack: string;
   /** Resources only in the new templates (moved ones excluded). */
   readonly created: string[];
   /** Resources only in the deployed templates (moved ones excluded): deleted at cleanup. */
   readonly deleted: string[];
+  /** Resources CloudFormation replaces. */
   readonly replaced: Replacement[];
+  /** Resources that leave one (nested) stack's template for another's: a replacement too. */
   readonly moved: Move[];
+  /** Listener rules asking for a priority another rule holds during the update: ALB refuses them (`PriorityInUse`). */
   readonly clashes: PriorityClash[];
   /** Replaced or moved resources whose replacement loses data or interrupts traffic (a subset of the two above). */
-  readonly statefulOrIngress: Array<{ resource: string; type: string; how: 'replaced' | 'moved' }>;
+  readonly statefulOrIngress: StatefulOrIngressChange[];
   /** Other consequences worth knowing (instances rolled by the update policy, …). */
   readonly notes: string[];
 }
@@ -74,7 +103,14 @@ function valueAt(props: Record<string, unknown> | undefined, dotted: string): un
   return dotted.split('.').reduce<unknown>((v, k) => (v && typeof v === 'object' ? (v as Record<string, unknown>)[k] : undefined), props);
 }
 
-/** Compares one stack's templates before and after. */
+/**
+ * Compares one stack's templates before and after.
+ *
+ * TypeScript only (its input comes from the TypeScript assembly reader); from other languages use
+ * `UpdateCheck.checkAssemblies(beforeDir, afterDir, [stack])`.
+ *
+ * @jsii ignore
+ */
 export function checkUpdate(before: StackTemplates, after: StackTemplates): UpdateReport {
   const old = resourcesOf(before);
   const now = resourcesOf(after);
@@ -121,8 +157,8 @@ export function checkUpdate(before: StackTemplates, after: StackTemplates): Upda
 
   const clashes = priorityClashes(before, after, old, now, replaced);
   const statefulOrIngress = [
-    ...[...replaced.values()].filter((r) => STATEFUL_OR_INGRESS.has(r.type)).map((r) => ({ resource: r.resource, type: r.type, how: 'replaced' as const })),
-    ...moved.filter((m) => STATEFUL_OR_INGRESS.has(m.type)).map((m) => ({ resource: `${m.to}#${m.logicalId}`, type: m.type, how: 'moved' as const })),
+    ...[...replaced.values()].filter((r) => STATEFUL_OR_INGRESS.has(r.type)).map((r) => ({ resource: r.resource, type: r.type, how: ReplacementKind.REPLACED })),
+    ...moved.filter((m) => STATEFUL_OR_INGRESS.has(m.type)).map((m) => ({ resource: `${m.to}#${m.logicalId}`, type: m.type, how: ReplacementKind.MOVED })),
   ];
   const notes: string[] = [];
   for (const [id, r] of now) {
@@ -168,18 +204,36 @@ function priorityClashes(before: StackTemplates, after: StackTemplates, old: Map
   return clashes;
 }
 
-/** Checks every stack present in both assemblies (or the given ones). */
+/**
+ * Checks every stack present in both assemblies (or the given ones).
+ *
+ * TypeScript only; from other languages use `UpdateCheck.checkAssemblies`.
+ *
+ * @jsii ignore
+ */
 export function checkAssemblies(beforeDir: string, afterDir: string, stacks?: string[]): UpdateReport[] {
   const names = stacks ?? stacksOf(afterDir).filter((s) => stacksOf(beforeDir).includes(s));
   return names.map((s) => checkUpdate(readStack(beforeDir, s), readStack(afterDir, s)));
 }
 
-/** True when the update has nothing that fails or interrupts: no clash, no stateful or ingress replacement. */
+/**
+ * True when the update has nothing that fails or interrupts: no clash, no stateful or ingress replacement.
+ *
+ * TypeScript only; from other languages use `UpdateCheck.isSafe`.
+ *
+ * @jsii ignore
+ */
 export function isSafe(report: UpdateReport): boolean {
   return report.clashes.length === 0 && report.statefulOrIngress.length === 0;
 }
 
-/** A compact, plain-text report. */
+/**
+ * A compact, plain-text report.
+ *
+ * TypeScript only; from other languages use `UpdateCheck.formatReport`.
+ *
+ * @jsii ignore
+ */
 export function formatReport(report: UpdateReport): string {
   const lines = [`Stack ${report.stack}: ${isSafe(report) ? 'safe' : 'NOT SAFE'} — ${report.created.length} created, ${report.deleted.length} deleted, `
     + `${report.replaced.length} replaced, ${report.moved.length} moved, ${report.clashes.length} priority clashes, ${report.statefulOrIngress.length} stateful/ingress`];
@@ -195,10 +249,14 @@ export function formatReport(report: UpdateReport): string {
  * For your own tests: throws with the report when updating the stacks of `deployedDir` to `newDir` would clash on a
  * listener-rule priority or replace a stateful or ingress resource; returns the reports otherwise.
  *
+ * TypeScript only; from other languages use `UpdateCheck.assertSafeUpdate`.
+ *
  * @example
  *   const deployed = 'deployed.out';                 // kept after the last `cdk deploy`
  *   const next = app.synth().directory;              // the change under review
  *   assertSafeUpdate(deployed, next);
+ *
+ * @jsii ignore
  */
 export function assertSafeUpdate(deployedDir: string, newDir: string, stacks?: string[]): UpdateReport[] {
   const reports = checkAssemblies(deployedDir, newDir, stacks);

@@ -8,6 +8,7 @@ export interface DeployedRuleRecord {
   readonly ruleId: string;
   /** `<template file>#<logical id>` of its listener. */
   readonly listener: string;
+  /** The rule's priority. */
   readonly priority: number;
   /** The host-header values of its conditions, if any (lower-cased). @default - none */
   readonly hosts?: string[];
@@ -32,6 +33,10 @@ export function listenerRulesOf(stack: StackTemplates): DeployedRuleRecord[] {
 /**
  * The listener rules of `stack` as deployed, read from the cloud assembly of the last deploy (the `cdk.out` directory
  * kept after `cdk deploy`). An assembly without that stack (its first deploy) gives none.
+ *
+ * TypeScript only; from other languages use `UpdateCheck.deployedListenerRules`.
+ *
+ * @jsii ignore
  */
 export function deployedListenerRules(assemblyDir: string, stack: string): DeployedRuleRecord[] {
   const deployed = deployedStack(assemblyDir, stack);

@@ -12,7 +12,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
   AsgDnsRecord, CleanSlate, ComposeProject, FileSecret, FleetCluster, FleetLoadBalancer, FleetPreflightChecks, FleetService, QaStack,
-  SwarmCluster, SwarmNodeGroup, planRollout,
+  RolloutPlanner, SwarmCluster, SwarmNodeGroup, planRollout,
 } from 'cdk-container-fleet';
 
 const REGION = { account: '123456789012', region: 'eu-west-1' };
@@ -108,6 +108,10 @@ build('FileSecret (eu-west-1)', () => new SecretStack(app, 'Secret', { env: REGI
 build('planRollout', () => {
   const plan = planRollout({ regions: [{ name: 'eu-west-1', load: 300 }, { name: 'us-east-1', load: 900 }] });
   if (plan.steps.length !== 2) throw new Error(`expected 2 steps, got ${plan.steps.length}`);
+});
+build('RolloutPlanner.plan (the jsii entry point)', () => {
+  const plan = RolloutPlanner.plan({ regions: [{ name: 'eu-west-1', load: 300 }, { name: 'us-east-1', load: 900 }] });
+  if (String(plan.strategy) !== 'least-busy') throw new Error(`expected the least-busy strategy, got ${plan.strategy}`);
 });
 
 if (failures.length === 0) {

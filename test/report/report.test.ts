@@ -10,7 +10,7 @@ import { estimateCost } from '../../lib/report/cost';
 import { mermaidDiagram } from '../../lib/report/mermaid';
 import { stackModel } from '../../lib/report/model';
 import { GLOBAL_PRICES, REGION_PRICES } from '../../lib/report/prices';
-import { reportStacks, reviewReport } from '../../lib/report/report';
+import { reportStacks, reviewReport, ReviewReport } from '../../lib/report/report';
 import { readStack } from '../../lib/update-check/assembly';
 import { CDK_CONTEXT } from '../support/app';
 
@@ -121,6 +121,12 @@ describe('the report with --diff', () => {
   test('an unchanged assembly has no changes and a zero delta', () => {
     const dir = assembly((app) => small(app));
     expect(reviewReport(dir, { previous: dir })).toContain('- **Small**: +$0.00 per month');
+  });
+
+  test('ReviewReport.markdown (every CDK language) returns what reviewReport returns, with and without options', () => {
+    const dir = assembly((app) => small(app));
+    expect(ReviewReport.markdown(dir)).toBe(reviewReport(dir));
+    expect(ReviewReport.markdown(dir, { previous: dir, assumptions: { natGbPerMonth: 50 } })).toBe(reviewReport(dir, { previous: dir, assumptions: { natGbPerMonth: 50 } }));
   });
 });
 

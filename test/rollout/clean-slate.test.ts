@@ -1,5 +1,6 @@
 import { Duration, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -187,8 +188,14 @@ describe('RegionalEndpoint', () => {
   });
 
   test('HTTPS health checks on 443 for a load balancer that only redirects HTTP', () => {
-    build({ healthCheckProtocol: 'HTTPS', healthCheckInterval: Duration.seconds(10) }).template()
+    build({ healthCheckProtocol: elbv2.ApplicationProtocol.HTTPS, healthCheckInterval: Duration.seconds(10) }).template()
       .hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443, RequestInterval: 10 }) });
+  });
+
+  test("healthCheckProtocol is elbv2.ApplicationProtocol, whose values are the old strings: a JavaScript caller's 'HTTPS' still means HTTPS", () => {
+    expect([elbv2.ApplicationProtocol.HTTP, elbv2.ApplicationProtocol.HTTPS]).toEqual(['HTTP', 'HTTPS']);
+    build({ healthCheckProtocol: 'HTTPS' as elbv2.ApplicationProtocol }).template()
+      .hasResourceProperties('AWS::Route53::HealthCheck', { HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', Port: 443 }) });
   });
 
   test.each([

@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { nightlySchedules, planRegions, rolloutDependencies, rolloutWaves } from '../../lib/environments/multi-region';
-import { estimateRollout, planRollout } from '../../lib/rollout/planner';
+import { forecastLoad } from '../../lib/rollout/forecast';
+import { estimateRollout, planRollout, RolloutStepKind, RolloutStrategy } from '../../lib/rollout/planner';
+import { RolloutPlanner } from '../../lib/rollout/rollout-planner';
 import { SIX_REGIONS, SIX_REGIONS_LATENCY_MS } from '../fixtures/regions';
 
 const SIX = SIX_REGIONS;
@@ -81,7 +83,7 @@ describe('planRollout properties', () => {
       active: fc.option(fc.boolean(), { nil: undefined }),
     }))),
     latencyMs: fc.option(fc.dictionary(fc.constantFrom(...names), fc.dictionary(fc.constantFrom(...names), fc.nat(400))), { nil: undefined }),
-    strategy: fc.constantFrom('auto', 'ring', 'least-busy') as fc.Arbitrary<'auto' | 'ring' | 'least-busy'>,
+    strategy: fc.constantFrom(RolloutStrategy.AUTO, RolloutStrategy.RING, RolloutStrategy.LEAST_BUSY),
     maxParallel: fc.integer({ min: 1, max: 4 }),
   }));
 
@@ -100,7 +102,7 @@ describe('planRollout properties', () => {
       const plan = planRollout(opts);
       const deployedBy = new Map(plan.steps.map((s) => [s.region, s.wave]));
       for (const s of plan.steps) {
-        if (opts.regions.length > 1 && s.kind !== 'first') expect(s.peer).toBeDefined();
+        if (opts.regions.length > 1 && s.kind !== RolloutStepKind.FIRST) expect(s.peer).toBeDefined();
         if (!s.peer) continue;
         expect(s.peer).not.toBe(s.region);
         expect(plan.waves[s.wave]).not.toContain(s.peer);
@@ -123,9 +125,9 @@ describe('planRollout properties', () => {
 
   test('running regions go least busy first', () => {
     fc.assert(fc.property(input, (opts) => {
-      const plan = planRollout({ ...opts, strategy: 'least-busy', maxParallel: 1 });
+      const plan = planRollout({ ...opts, strategy: RolloutStrategy.LEAST_BUSY, maxParallel: 1 });
       const load = new Map(opts.regions.map((r) => [r.name, r.load ?? 0]));
-      const redeploys = plan.steps.filter((s) => s.kind === 'redeploy').map((s) => load.get(s.region)!);
+      const redeploys = plan.steps.filter((s) => s.kind === RolloutStepKind.REDEPLOY).map((s) => load.get(s.region)!);
       expect(redeploys).toEqual([...redeploys].sort((a, b) => a - b));
     }));
   });
@@ -158,5 +160,41 @@ describe('multi-region helpers', () => {
     expect(est.outageSeconds).toBe(0);
     const single = estimateRollout(planRollout({ regions: [{ name: 'eu-west-1' }] }), () => ({ drainSeconds: 0, deploySeconds: 600, healthSeconds: 0, reenableSeconds: 0 }));
     expect(single.outageSeconds).toBe(600);
+  });
+});
+
+describe('for other languages (jsii: enums and static methods)', () => {
+  test('the enums carry exactly the strings plans have always had, so JSON plans and the conductor\'s record do not change', () => {
+    expect(Object.entries(RolloutStrategy)).toEqual([['AUTO', 'auto'], ['RING', 'ring'], ['LEAST_BUSY', 'least-busy']]);
+    expect(Object.entries(RolloutStepKind)).toEqual([['REDEPLOY', 'redeploy'], ['BOOTSTRAP', 'bootstrap'], ['FIRST', 'first']]);
+    expect(JSON.stringify(planRollout({ regions: [{ name: 'eu-west-1', active: false }, { name: 'us-east-1' }] }))).toContain('"strategy":"ring","steps":[{"region":"eu-west-1","peer":"us-east-1","kind":"bootstrap"');
+  });
+
+  test('a strategy that is no member of RolloutStrategy (a plain string from JavaScript) is refused, naming the members', () => {
+    expect(() => RolloutPlanner.plan({ regions: [{ name: 'a-1' }], strategy: 'random' as RolloutStrategy }))
+      .toThrow(/strategy 'random' is not known\. Fix: use RolloutStrategy\.AUTO, RING or LEAST_BUSY/);
+  });
+
+  test('RolloutPlanner.plan returns what planRollout returns', () => {
+    expect(RolloutPlanner.plan({ regions: SIX, latencyMs: LATENCY, maxParallel: 2 })).toEqual(planRollout({ regions: SIX, latencyMs: LATENCY, maxParallel: 2 }));
+    expect(RolloutPlanner.plan({ regions: SIX, strategy: RolloutStrategy.RING }).strategy).toBe(RolloutStrategy.RING);
+  });
+
+  test('RolloutPlanner.estimate takes the timings by region and returns what estimateRollout returns', () => {
+    const plan = planRollout({ regions: SIX, latencyMs: LATENCY });
+    const timings = Object.fromEntries(SIX.map((r, i) => [r.name, { drainSeconds: 150, deploySeconds: 1000 + 100 * i, healthSeconds: 90, reenableSeconds: 60 }]));
+    expect(RolloutPlanner.estimate(plan, timings)).toEqual(estimateRollout(plan, (region) => timings[region]));
+  });
+
+  test('RolloutPlanner.estimate refuses a plan region with no timings, naming it', () => {
+    const plan = planRollout({ regions: [{ name: 'eu-west-1' }, { name: 'us-east-1' }] });
+    expect(() => RolloutPlanner.estimate(plan, { 'eu-west-1': { drainSeconds: 1, deploySeconds: 1, healthSeconds: 1, reenableSeconds: 1 } }))
+      .toThrow(/no timings were given for region 'us-east-1'\. Fix: pass timings for every region of the plan/);
+  });
+
+  test('RolloutPlanner.forecastLoad returns what forecastLoad returns, and refuses what it refuses', () => {
+    const points = [0, 7, 29].map((m, i) => ({ time: new Date(Date.parse('2026-11-23T23:30:00Z') + m * 60_000), value: [10, 24, 68][i] }));
+    expect(RolloutPlanner.forecastLoad(points, 30)).toBe(forecastLoad(points, 30));
+    expect(() => RolloutPlanner.forecastLoad([], 30)).toThrow(/empty series/);
   });
 });

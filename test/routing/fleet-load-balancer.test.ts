@@ -310,7 +310,7 @@ describe('bad input users actually type', () => {
   });
 
   test('an HTTPS load balancer whose regional health check probes plain HTTP gets a warning', () => {
-    const build = (protocol: 'HTTP' | 'HTTPS') => {
+    const build = (protocol: elbv2.ApplicationProtocol) => {
       const stack = testStack();
       const cluster = new FleetCluster(stack, 'Cluster');
       const certificate = acm.Certificate.fromCertificateArn(stack, 'Cert', 'arn:aws:acm:eu-west-1:111111111111:certificate/abc');
@@ -320,8 +320,8 @@ describe('bad input users actually type', () => {
       new RegionalEndpoint(stack, 'Endpoint', { zone, recordName: 'app.example.com', loadBalancer: lb.loadBalancer, healthCheckProtocol: protocol });
       return Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('probes Test/Lb over HTTP'));
     };
-    expect(build('HTTP')).toHaveLength(1);
-    expect(build('HTTPS')).toHaveLength(0);
+    expect(build(elbv2.ApplicationProtocol.HTTP)).toHaveLength(1);
+    expect(build(elbv2.ApplicationProtocol.HTTPS)).toHaveLength(0);
   });
 
   test("the README's first example works in an environment-agnostic stack: access logs are skipped with a warning naming the fix", () => {

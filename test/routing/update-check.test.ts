@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { assertSafeUpdate, checkAssemblies, formatReport, isSafe, Template } from '../../lib/update-check';
+import { assertSafeUpdate, checkAssemblies, deployedListenerRules, formatReport, isSafe, ReplacementKind, Template, UpdateCheck } from '../../lib/update-check';
 import { replacingChanges } from '../../lib/update-check/replacements';
 import { ProductionStack, ServiceConfig } from '../../lib/environments/production';
 import { unitTestApp } from '../support/app';
@@ -83,6 +83,44 @@ describe('checkAssemblies', () => {
     );
     expect(report.clashes).toEqual([]);
     expect(report.created).toEqual(['AppA.nested.template.json#New']);
+  });
+});
+
+describe('UpdateCheck (the update check for other languages: jsii static methods)', () => {
+  const tg = (port: number) => ({ Type: 'AWS::ElasticLoadBalancingV2::TargetGroup', Properties: { Port: port, VpcId: 'vpc-1' } });
+  const moving = () => [
+    assembly({ Resources: { ...listener, Tg: tg(80) } }, { A: nestedWith({ Rule: rule(10) }), B: nestedWith({}) }),
+    assembly({ Resources: { ...listener, Tg: tg(8080) } }, { A: nestedWith({}), B: nestedWith({ Rule: rule(10) }) }),
+  ] as const;
+
+  test('ReplacementKind carries exactly the strings reports have always had', () => {
+    expect(Object.entries(ReplacementKind)).toEqual([['REPLACED', 'replaced'], ['MOVED', 'moved']]);
+    const [report] = checkAssemblies(...moving());
+    expect(JSON.parse(JSON.stringify(report.statefulOrIngress))).toEqual([{ resource: 'App.template.json#Tg', type: 'AWS::ElasticLoadBalancingV2::TargetGroup', how: 'replaced' }]);
+  });
+
+  test('checkAssemblies, isSafe and formatReport return what the functions return', () => {
+    const [before, after] = moving();
+    const reports = UpdateCheck.checkAssemblies(before, after);
+    expect(reports).toEqual(checkAssemblies(before, after));
+    expect(UpdateCheck.checkAssemblies(before, after, ['App'])).toEqual(reports);
+    expect(UpdateCheck.checkAssemblies(before, after, [])).toEqual([]);
+    expect(UpdateCheck.isSafe(reports[0])).toBe(false);
+    expect(UpdateCheck.formatReport(reports[0])).toBe(formatReport(reports[0]));
+  });
+
+  test('assertSafeUpdate throws for a clash and returns the reports of a safe update', () => {
+    const [before, after] = moving();
+    expect(() => UpdateCheck.assertSafeUpdate(before, after)).toThrow(/the update is not safe:\n.*NOT SAFE[\s\S]*CLASH/);
+    const same = assembly({ Resources: { ...listener } }, { A: nestedWith({ Rule: rule(10) }) });
+    expect(UpdateCheck.assertSafeUpdate(same, same)).toEqual(assertSafeUpdate(same, same));
+  });
+
+  test('deployedListenerRules returns what the function returns, and none for a stack the assembly does not hold', () => {
+    const [before] = moving();
+    expect(UpdateCheck.deployedListenerRules(before, 'App')).toEqual(deployedListenerRules(before, 'App'));
+    expect(UpdateCheck.deployedListenerRules(before, 'App')).toEqual([{ ruleId: 'AppA.nested.template.json#Rule', listener: 'App.template.json#Listener', priority: 10 }]);
+    expect(UpdateCheck.deployedListenerRules(before, 'Other')).toEqual([]);
   });
 });
 
