@@ -8,3 +8,5 @@ export type { FleetEfsVolume, FleetHostVolume } from './volumes';
 export { FleetNetworkMode } from './networking';
 export { FleetDeploymentStrategy } from './blue-green';
 export type { FleetBlueGreenOptions } from './blue-green';
+export { FleetCapacity } from './fleet-capacity';
+export type { FleetFargateOptions } from './fargate';
