@@ -6,6 +6,7 @@ import * as efs from 'aws-cdk-lib/aws-efs';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
+import { FleetPreflightChecks } from '../../lib/preflight/plugin';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetDeploymentStrategy } from '../../lib/service/blue-green';
 import { FleetCapacity } from '../../lib/service/fleet-capacity';
@@ -243,10 +244,10 @@ describe('Fargate services routed, blue/green and on Service Connect', () => {
   });
 });
 
-test('a Fargate, a Fargate Spot and a routed blue/green Fargate service synthesize with built-in validation (strict) and cdk-nag clean', () => {
+test('a Fargate, a Fargate Spot and a routed blue/green Fargate service on Service Connect synthesize with built-in validation (strict), cdk-nag and the preflight checks clean', () => {
   const app = validatedApp();
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  const stack = new Stack(app, 'Fargate', { env: { account: '111111111111', region: 'eu-west-1' } });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new FleetPreflightChecks());
+  const stack = new Stack(app, 'Fargate', { env: { account: '493827162534', region: 'eu-west-1' } });
   const cluster = new FleetCluster(stack, 'Cluster');
   const lb = new FleetLoadBalancer(stack, 'Lb', { vpc: cluster.vpc });
   const fileSystem = new efs.FileSystem(stack, 'Data', { vpc: cluster.vpc });
@@ -255,6 +256,11 @@ test('a Fargate, a Fargate Spot and a routed blue/green Fargate service synthesi
     efsVolumes: [{ fileSystem, accessPoint: fileSystem.addAccessPoint('Api', { path: '/api' }), containerPath: '/data' }],
   });
   lb.route(api, { path: '/api/*' });
-  new FleetService(stack, 'Worker', { cluster, image: 'busybox:1.36', capacity: FleetCapacity.FARGATE_SPOT, fargate: { onDemandBase: 1 } });
+  const namespace = new servicediscovery.PrivateDnsNamespace(stack, 'Ns', { name: 'internal', vpc: cluster.vpc });
+  new FleetService(stack, 'Worker', {
+    cluster, image: 'busybox:1.36', containerPort: 8080, containerPortName: 'http', capacity: FleetCapacity.FARGATE_SPOT, fargate: { onDemandBase: 1 },
+    serviceConnect: { namespace, services: [{ portMappingName: 'http', port: 8080 }] },
+  });
+  new FleetService(stack, 'Bridge', { cluster, image: 'nginx:1.27', serviceConnect: { namespace } });
   expect(() => app.synth()).not.toThrow();
 });
