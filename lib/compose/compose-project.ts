@@ -16,6 +16,7 @@ import { fleetError } from '../errors';
 import { displayPath } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
+import { isFargate } from '../service/fleet-capacity';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ServicePlacement } from '../service/placement';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
@@ -387,6 +388,9 @@ export class ComposeProject extends Construct {
       containerName: containerNameOf(plan.name),
       networkMode: plan.networkMode,
       capacity: plan.capacity,
+      // A cluster without NAT (QA's default) runs its instances in the public subnets with public addresses: Fargate
+      // tasks follow it, as they could not pull images otherwise.
+      fargate: isFargate(plan.capacity) && props.cluster.vpc.privateSubnets.length === 0 ? { assignPublicIp: true } : undefined,
       containerPort: routed?.containerPort,
       containerPortName: routed && portName(routed),
       additionalPorts: plan.ports.filter((p) => p !== routed).map((p) => ({

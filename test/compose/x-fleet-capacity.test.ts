@@ -7,11 +7,14 @@ import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject } from '../../lib/compose/compose-project';
 import { ComposeFileError, loadCompose } from '../../lib/compose/load';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
+import { composeServiceConfigs } from '../../lib/compose/service-configs';
 import { ServicePlan, translateCompose, TranslateOptions } from '../../lib/compose/translate';
+import { ProductionStack } from '../../lib/environments/production';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
 import { FleetCapacity } from '../../lib/service/fleet-capacity';
 import { FleetService } from '../../lib/service/fleet-service';
 import { FleetNetworkMode } from '../../lib/service/networking';
+import { unitTestApp } from '../support/app';
 import { testStack } from '../support/fixtures';
 
 /** The error's message and fix, as one line. */
@@ -108,5 +111,33 @@ describe('x-fleet.capacity (ComposeProject)', () => {
     const nfs = resources('AWS::EC2::SecurityGroupIngress').map((r) => r.Properties).filter((r) => r.FromPort === 2049);
     expect(nfs.some((r) => JSON.stringify(r.SourceSecurityGroupId).includes(api.node.id + 'SecurityGroup'))).toBe(true);
     templates[0].hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', { CapacityProviders: Match.arrayWith(['FARGATE', 'FARGATE_SPOT']) });
+  });
+});
+
+describe('x-fleet.capacity (production configs)', () => {
+  test('composeServiceConfigs carries the capacity and network mode, and a ProductionStack runs the service on Fargate', () => {
+    const yaml = 'services:\n  api:\n    image: nginx:1.27\n    expose: [80]\n    x-fleet: {capacity: fargate, routes: [{path: /*}]}\n';
+    const configs = composeServiceConfigs(yaml, { file: 'compose.yaml', baseDir: '/project', io: { readFile: () => undefined, isDirectory: () => false } });
+    expect(configs[0]).toMatchObject({ name: 'api', capacity: FleetCapacity.FARGATE });
+    const stack = new ProductionStack(unitTestApp(), 'Production', { env: { account: '493827162534', region: 'eu-west-1' }, config: { services: configs } });
+    const services = stack.node.findAll().filter((c): c is FleetService => c instanceof FleetService);
+    expect(services.map((s) => s.service instanceof ecs.FargateService)).toEqual([true]);
+  });
+});
+
+describe('x-fleet.capacity on a cluster without NAT (QA)', () => {
+  test('the Fargate tasks get public addresses in the public subnets, as the instances do', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'x-fleet-capacity-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  api:\n    image: nginx:1.27\n    x-fleet: {capacity: fargate}\n');
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+      new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster });
+      const all = [stack, ...stack.node.findAll().filter((c) => (c as { nestedStackResource?: unknown }).nestedStackResource !== undefined)];
+      const services = all.flatMap((s) => Object.values(Template.fromStack(s as never).findResources('AWS::ECS::Service')));
+      expect(services.map((s) => s.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp)).toEqual(['ENABLED']);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
