@@ -30,7 +30,7 @@ export interface FleetFargateOptions {
 
   /**
    * Task-level memory in MiB, one Fargate offers with `taskCpu` (256: 512, 1024 or 2048; 512: 1024 to 4096 in steps of
-   * 1024; see docs/networking.md, "Fargate"). With a task size given, the service's container gets the whole task
+   * 1024; see docs/networking.md, "Fargate"). With a task size given, the service's container shares the whole task
    * unless `cpu` / `memoryLimitMiB` say otherwise.
    *
    * @default - the smallest Fargate size that holds every container of the task
@@ -63,6 +63,7 @@ export interface FargateInput {
   readonly networkMode?: FleetNetworkMode;
   readonly cpu?: number;
   readonly memoryLimitMiB?: number;
+  readonly memoryReservationMiB?: number;
   readonly privileged?: boolean;
   readonly addCapabilities?: ecs.Capability[];
   readonly devices?: ecs.Device[];
@@ -148,14 +149,25 @@ function checkTaskSize(options: FleetFargateOptions, refuse: (what: string, fix:
     : `give taskCpu ${nearest ? nearest.cpu : 16_384} with a taskMemoryMiB it offers (docs/networking.md, "Fargate")`);
 }
 
+/** The container's CPU units and memory on Fargate. */
+export interface FargateContainerSize {
+  readonly cpu?: number;
+  readonly memoryLimitMiB?: number;
+  readonly memoryReservationMiB?: number;
+}
+
 /**
- * The container's own CPU units and memory limit on Fargate: as given, else the whole task when its size is given,
- * else the service defaults (256 units, 512 MiB), from which the task size is then derived.
+ * The container's own CPU units and memory on Fargate. The task's memory is the hard limit Fargate enforces, so the
+ * container has a hard limit of its own only when `memoryLimitMiB` says so; without one it may use what the task has
+ * (sidecars included). Without a task size, the container reserves the service defaults (256 units, 512 MiB), from
+ * which the task size is derived; with one, it shares the whole task.
  */
-export function fargateContainerSize(input: FargateInput): FargateTaskSize {
+export function fargateContainerSize(input: FargateInput): FargateContainerSize {
+  const sized = input.fargate?.taskCpu !== undefined;
   return {
-    cpu: input.cpu ?? input.fargate?.taskCpu ?? 256,
-    memoryMiB: input.memoryLimitMiB ?? input.fargate?.taskMemoryMiB ?? 512,
+    cpu: input.cpu ?? (sized ? undefined : 256),
+    memoryLimitMiB: input.memoryLimitMiB,
+    memoryReservationMiB: input.memoryReservationMiB ?? (sized || input.memoryLimitMiB !== undefined ? undefined : 512),
   };
 }
 
@@ -179,7 +191,11 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
       if (!need) return [];
       if (given && (need.cpu > given.cpu || need.memoryMiB > given.memoryMiB)) {
         const fits = smallestFargateTaskSize(need.cpu, need.memoryMiB);
-        return [fleetError(scope, `the task's containers need ${need.cpu} CPU units and ${need.memoryMiB} MiB together, more than the Fargate task size ${given.cpu} / ${given.memoryMiB} MiB`,
+        const over = [
+          ...(need.cpu > given.cpu ? [`${need.cpu} CPU units (the task has ${given.cpu})`] : []),
+          ...(need.memoryMiB > given.memoryMiB ? [`${need.memoryMiB} MiB (the task has ${given.memoryMiB})`] : []),
+        ];
+        return [fleetError(scope, `the task's containers together need ${over.join(' and ')}, more than the Fargate task size fargate.taskCpu / taskMemoryMiB`,
           fits ? `give fargate: { taskCpu: ${fits.cpu}, taskMemoryMiB: ${fits.memoryMiB} }, or lower the containers' cpu or memory` : "lower the containers' cpu or memory").message];
       }
       if (!given && !smallestFargateTaskSize(need.cpu, need.memoryMiB)) {

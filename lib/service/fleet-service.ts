@@ -75,14 +75,15 @@ export interface FleetServiceProps {
   /**
    * CPU units reserved for the container (1,024 units = one vCPU).
    *
-   * @default 256
+   * @default 256 (on Fargate with a `fargate.taskCpu`, none: the container shares the task's CPU)
    */
   readonly cpu?: number;
 
   /**
    * Hard memory limit of the container, in MiB: the container is killed when it exceeds it.
    *
-   * @default 512
+   * @default 512 on EC2; on Fargate none: the container reserves 512 MiB (the task is sized for it) and may use the
+   *   task's memory, which Fargate enforces
    */
   readonly memoryLimitMiB?: number;
 
@@ -548,7 +549,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.taskDefinition = fargate ? fargateTaskDefinition(this, props.fargate ?? {}) : new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
       networkMode: awsvpc ? ecs.NetworkMode.AWS_VPC : ecs.NetworkMode.BRIDGE,
     });
-    const size = fargate ? fargateContainerSize(props) : { cpu: props.cpu ?? 256, memoryMiB: props.memoryLimitMiB ?? 512 };
+    const size = fargate ? fargateContainerSize(props) : { cpu: props.cpu ?? 256, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB };
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
@@ -563,9 +564,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.container = new FleetContainerDefinition(this.taskDefinition, props.containerName ?? 'app', hosts, {
       taskDefinition: this.taskDefinition,
       image: typeof props.image === 'string' ? ecs.ContainerImage.fromRegistry(props.image) : props.image,
-      cpu: size.cpu,
-      memoryLimitMiB: size.memoryMiB,
-      memoryReservationMiB: props.memoryReservationMiB,
+      ...size,
       environment: props.environment,
       secrets: props.secrets,
       environmentFiles: props.environmentFiles,
@@ -637,7 +636,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
     }
     if (props.scaling) this.scalableTarget = applyServiceScaling(this, props.scaling, desiredCount);
     if (props.alarms ?? true) {
-      serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: size.memoryMiB, memoryReservationMiB: props.memoryReservationMiB });
+      serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, ...alarmMemoryOf(size, fargate) });
     }
 
     if (props.serviceConnect) {
@@ -688,6 +687,16 @@ function maxTasksOf(service: FleetService, desiredCount: number, maxHealthyPerce
   return blueGreen ? 2 * steady : Math.ceil((steady * Math.max(100, maxHealthyPercent)) / 100);
 }
 
+/**
+ * What the memory alarm's threshold derives from. ECS measures a service's memory against what its tasks reserve: on
+ * EC2 the containers' reservations, on Fargate the task's memory, so there the alarm is at 90 % of the task's memory
+ * (the limit a container without a hard limit of its own is killed at).
+ */
+function alarmMemoryOf(size: { memoryLimitMiB?: number; memoryReservationMiB?: number }, fargate: boolean): { memoryLimitMiB: number; memoryReservationMiB?: number } {
+  if (fargate) return { memoryLimitMiB: size.memoryLimitMiB ?? size.memoryReservationMiB ?? 512 };
+  return { memoryLimitMiB: size.memoryLimitMiB ?? 512, memoryReservationMiB: size.memoryReservationMiB };
+}
+
 /** The dynamic (ephemeral) host port range of bridge-mode tasks on ECS-optimized instances. */
 const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
 
@@ -722,11 +731,12 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
   checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
   checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });
-  const limit = props.memoryLimitMiB ?? (isFargate(props.capacity) ? props.fargate?.taskMemoryMiB : undefined) ?? 512;
-  if (props.memoryReservationMiB !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
+  // On Fargate a container without a hard limit may use the whole task's memory.
+  const limit = props.memoryLimitMiB ?? (isFargate(props.capacity) ? undefined : 512);
+  if (props.memoryReservationMiB !== undefined && limit !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
     throw fleetError(scope, `memoryReservationMiB ${props.memoryReservationMiB} is above memoryLimitMiB ${limit}`, 'make the reservation at most the hard limit');
   }
-  if (!isFargate(props.capacity)) checkTaskFitsInstance(scope, props.cluster.instanceTypes ?? props.cluster.instanceType, props.cpu ?? 256, limit);
+  if (!isFargate(props.capacity)) checkTaskFitsInstance(scope, props.cluster.instanceTypes ?? props.cluster.instanceType, props.cpu ?? 256, limit ?? 512);
   checkWholeNumber(scope, 'containerPort', props.containerPort, { min: 1, max: 65_535, unit: '(a TCP port)' });
   checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
   checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);

@@ -3,6 +3,7 @@ import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as efs from 'aws-cdk-lib/aws-efs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as servicediscovery from 'aws-cdk-lib/aws-servicediscovery';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
@@ -42,7 +43,8 @@ describe('FleetService on Fargate', () => {
     });
     template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       RequiresCompatibilities: ['FARGATE'], NetworkMode: 'awsvpc', Cpu: '256', Memory: '512',
-      ContainerDefinitions: [Match.objectLike({ Cpu: 256, Memory: 512, PortMappings: [{ ContainerPort: 80, Protocol: 'tcp' }] })],
+      // No hard limit of its own: the task's memory is the limit Fargate enforces; the reservation sizes the task.
+      ContainerDefinitions: [Match.objectLike({ Cpu: 256, Memory: Match.absent(), MemoryReservation: 512, PortMappings: [{ ContainerPort: 80, Protocol: 'tcp' }] })],
     });
     template.hasResourceProperties('AWS::EC2::SecurityGroup', { GroupDescription: 'Tasks of Test/Api (awsvpc)' });
     expect(service.connections.securityGroups).toEqual([service.securityGroup]);
@@ -66,13 +68,26 @@ describe('FleetService on Fargate', () => {
     grown.template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '1024' });
   });
 
-  test('an explicit task size is taken, and the container gets the whole task unless told otherwise', () => {
+  test('an explicit task size is taken, and the container shares the whole task unless told otherwise', () => {
     fargateStack({ fargate: { taskCpu: 1024, taskMemoryMiB: 4096 } }).template.hasResourceProperties('AWS::ECS::TaskDefinition', {
-      Cpu: '1024', Memory: '4096', ContainerDefinitions: [Match.objectLike({ Cpu: 1024, Memory: 4096 })],
+      Cpu: '1024', Memory: '4096', ContainerDefinitions: [Match.objectLike({ Cpu: Match.absent(), Memory: Match.absent(), MemoryReservation: Match.absent() })],
     });
     fargateStack({ cpu: 256, memoryLimitMiB: 1024, fargate: { taskCpu: 1024, taskMemoryMiB: 4096 } }).template.hasResourceProperties('AWS::ECS::TaskDefinition', {
       Cpu: '1024', Memory: '4096', ContainerDefinitions: [Match.objectLike({ Cpu: 256, Memory: 1024 })],
     });
+  });
+
+  test('the memory alarm is at 90 % of the task memory, which is what ECS measures a Fargate service against', () => {
+    const thresholdOf = (overrides: Partial<FleetServiceProps>) => {
+      const alarms = fargateStack(overrides).template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'MemoryUtilization' } });
+      return Object.values(alarms).map((a) => a.Properties.Threshold);
+    };
+    expect(thresholdOf({})).toEqual([90]);
+    expect(thresholdOf({ memoryLimitMiB: 2048, memoryReservationMiB: 1024 })).toEqual([90]);
+  });
+
+  test('a reservation without a hard limit is no error on Fargate', () => {
+    fargateStack({ memoryReservationMiB: 1024 }).template.hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '256', Memory: '1024' });
   });
 
   test('a task size Fargate does not offer is refused, naming the valid ones', () => {
@@ -85,7 +100,7 @@ describe('FleetService on Fargate', () => {
   test('containers that outgrow an explicit task size fail the synth with the size that holds them', () => {
     const { stack, service } = fargateStack({ memoryLimitMiB: 1024, fargate: { taskCpu: 256, taskMemoryMiB: 1024 } });
     service.taskDefinition.addContainer('sidecar', { image: ecs.ContainerImage.fromRegistry('busybox:1.36'), memoryLimitMiB: 64, essential: false });
-    expect(() => Template.fromStack(stack)).toThrow(/containers need 256 CPU units and 1088 MiB together, more than the Fargate task size 256 \/ 1024 MiB.*Fix: give fargate: \{ taskCpu: 256, taskMemoryMiB: 2048 \}/);
+    expect(() => Template.fromStack(stack)).toThrow(/containers together need 1088 MiB \(the task has 1024\), more than the Fargate task size.*Fix: give fargate: \{ taskCpu: 256, taskMemoryMiB: 2048 \}/);
   });
 
   test('a container larger than the largest Fargate task fails the synth', () => {
@@ -214,6 +229,28 @@ describe('Fargate services routed, blue/green and on Service Connect', () => {
       FromPort: 80, ToPort: 80, GroupId: stack.resolve(service.securityGroup!.securityGroupId), SourceSecurityGroupId: stack.resolve(lb.securityGroup.securityGroupId),
     });
     template.hasResourceProperties('AWS::ECS::Service', { LoadBalancers: [Match.objectLike({ ContainerName: 'app', ContainerPort: 80 })] });
+  });
+
+  test('an imported listener routes a Fargate service on an imported cluster to an IP target group, admitting the listener to the task port', () => {
+    const stack = testStack();
+    const vpc = new ec2.Vpc(stack, 'Vpc');
+    const cluster = FleetCluster.fromClusterAttributes(stack, 'Platform', {
+      clusterName: 'platform', vpc, capacityProviderName: 'platform-asg', fargateCapacityProviders: true,
+      instanceSecurityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'InstanceSg', 'sg-0123456789abcdef1'),
+    });
+    const listener = elbv2.ApplicationListener.fromApplicationListenerAttributes(stack, 'Listener', {
+      listenerArn: 'arn:aws:elasticloadbalancing:eu-west-1:493827162534:listener/app/shared/0123456789abcdef/0123456789abcdef',
+      securityGroup: ec2.SecurityGroup.fromSecurityGroupId(stack, 'AlbSg', 'sg-0123456789abcdef2'),
+    });
+    const service = new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 8080, capacity: FleetCapacity.FARGATE_SPOT });
+    FleetLoadBalancer.fromListener(stack, 'Shared', { listener, priorityRange: { from: 1000, to: 1999 } }).route(service, { host: 'shop.example.com' });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', { TargetType: 'ip', Port: 8080 });
+    template.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      FromPort: 8080, ToPort: 8080, GroupId: stack.resolve(service.securityGroup!.securityGroupId), SourceSecurityGroupId: 'sg-0123456789abcdef2',
+    });
+    template.hasResourceProperties('AWS::ECS::Service', { Cluster: 'platform', CapacityProviderStrategy: [{ CapacityProvider: 'FARGATE_SPOT', Weight: 1 }] });
+    template.resourceCountIs('AWS::ECS::ClusterCapacityProviderAssociations', 0);
   });
 
   test('deploys blue/green on Fargate between two IP target groups', () => {
