@@ -120,7 +120,7 @@ export interface FleetServiceProps {
 
   /**
    * Where the tasks go on the cluster's instances: spread (the default), packed by memory or CPU, random, or one on
-   * every instance (DAEMON, for agents).
+   * every instance (DAEMON, for agents). EC2 only: Fargate spreads its tasks over Availability Zones itself.
    *
    * @default ServicePlacement.SPREAD_ACROSS_ZONES_AND_INSTANCES, so one instance or zone failure takes as few tasks as possible
    */
@@ -145,7 +145,7 @@ export interface FleetServiceProps {
 
   /**
    * Folders of the instance mounted into the container (bind mounts). Their content stays on that instance: use them
-   * for caches and for agents that read the host (with `placement: ServicePlacement.DAEMON`), EFS for data.
+   * for caches and for agents that read the host (with `placement: ServicePlacement.DAEMON`), EFS for data. EC2 only.
    *
    * @default - none
    */
