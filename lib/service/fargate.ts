@@ -15,8 +15,6 @@ import { describeMemories, FargateTaskSize, fargateMemorySizes, fargateTaskSizeP
 import { FleetCapacity } from './fleet-capacity';
 import { FleetNetworkMode } from './network-mode';
 
-export { FleetCapacity } from './fleet-capacity';
-
 /** Options of a {@link FleetService} on Fargate (`capacity: FleetCapacity.FARGATE` or `FARGATE_SPOT`). */
 export interface FleetFargateOptions {
   /**
