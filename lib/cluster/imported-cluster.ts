@@ -35,6 +35,13 @@ export interface IFleetCluster extends IConstruct, ec2.IConnectable {
   readonly instanceTypes?: ec2.InstanceType[];
   /** The topic the environment's alarms notify. */
   readonly alarmTopic: sns.ITopic;
+  /**
+   * Whether an imported cluster already has the FARGATE and FARGATE_SPOT capacity providers associated, which Fargate
+   * services place their tasks with (a `FleetCluster` associates them itself when a Fargate service joins it).
+   *
+   * @default - not known: a Fargate service on an imported cluster warns
+   */
+  readonly fargateCapacityProviders?: boolean;
 }
 
 /**
@@ -71,6 +78,15 @@ export interface FleetClusterAttributes {
   readonly instanceType?: ec2.InstanceType;
 
   /**
+   * The cluster has the FARGATE and FARGATE_SPOT capacity providers associated (`aws ecs describe-clusters --include
+   * ATTACHMENTS` lists them), so services with `capacity: FleetCapacity.FARGATE` or `FARGATE_SPOT` can run on it.
+   * Nothing here can associate them: the association belongs to the stack that made the cluster.
+   *
+   * @default false: a Fargate service on this cluster warns that ECS refuses it unless the providers are associated
+   */
+  readonly fargateCapacityProviders?: boolean;
+
+  /**
    * The SNS topic the alarms of the services on this cluster notify (your platform's alarm topic).
    *
    * @default - one made in this stack on first use, under the imported cluster, encrypted with a customer managed KMS key
@@ -90,6 +106,7 @@ class ImportedFleetCluster extends Construct implements IFleetCluster {
   public readonly capacityProviderName: string;
   public readonly instanceType?: ec2.InstanceType;
   public readonly connections: ec2.Connections;
+  public readonly fargateCapacityProviders?: boolean;
 
   constructor(scope: Construct, id: string, attrs: FleetClusterAttributes) {
     super(scope, id);
@@ -102,6 +119,7 @@ class ImportedFleetCluster extends Construct implements IFleetCluster {
     this.vpc = attrs.vpc;
     this.capacityProviderName = attrs.capacityProviderName;
     this.instanceType = attrs.instanceType;
+    this.fargateCapacityProviders = attrs.fargateCapacityProviders;
     this.connections = new ec2.Connections({ securityGroups: [attrs.instanceSecurityGroup] });
     this.cluster = ecs.Cluster.fromClusterAttributes(this, 'Cluster', {
       clusterName: attrs.clusterName,

@@ -16,6 +16,7 @@ import { fleetError } from '../errors';
 import { displayPath } from '../files';
 import { FleetLoadBalancer, FleetRoute } from '../routing/fleet-load-balancer';
 import { FileSecret, SecretSealingKey } from '../secrets/file-secret';
+import { isFargate } from '../service/fleet-capacity';
 import { FleetService, FleetServiceProps } from '../service/fleet-service';
 import { ServicePlacement } from '../service/placement';
 import { ComposeFileError, ComposeWarning, loadCompose } from './load';
@@ -386,6 +387,10 @@ export class ComposeProject extends Construct {
       ...containerOptionsOf(plan),
       containerName: containerNameOf(plan.name),
       networkMode: plan.networkMode,
+      capacity: plan.capacity,
+      // A cluster without NAT (QA's default) runs its instances in the public subnets with public addresses: Fargate
+      // tasks follow it, as they could not pull images otherwise.
+      fargate: isFargate(plan.capacity) && props.cluster.vpc.privateSubnets.length === 0 ? { assignPublicIp: true } : undefined,
       containerPort: routed?.containerPort,
       containerPortName: routed && portName(routed),
       additionalPorts: plan.ports.filter((p) => p !== routed).map((p) => ({
@@ -484,6 +489,8 @@ export class ComposeProject extends Construct {
               authorizationConfig: { accessPointId: accessPoint.accessPointId, iam: 'ENABLED' },
             },
           });
+          // awsvpc and Fargate tasks mount from their own interface, behind the service's security group.
+          if (service.securityGroup) this.fileSystem!.connections.allowDefaultPortFrom(service.securityGroup, `NFS from the tasks of ${service.node.path}`);
           // Root access: images such as postgres start as root and chown their data folder.
           this.fileSystem!.grant(service.taskDefinition.taskRole, 'elasticfilesystem:ClientMount', 'elasticfilesystem:ClientWrite', 'elasticfilesystem:ClientRootAccess');
         }
@@ -499,7 +506,10 @@ export class ComposeProject extends Construct {
         }
       } else if (mount.kind === 'anonymous') {
         sourceVolume = `anonymous-${i}`;
-        service.taskDefinition.addVolume({ name: sourceVolume, dockerVolumeConfiguration: { scope: ecs.Scope.TASK, driver: 'local' } });
+        // Fargate has no Docker volumes; its task storage lives as long as the task too.
+        service.taskDefinition.addVolume(service.taskDefinition.isEc2Compatible
+          ? { name: sourceVolume, dockerVolumeConfiguration: { scope: ecs.Scope.TASK, driver: 'local' } }
+          : { name: sourceVolume });
       } else {
         sourceVolume = `bind-${i}`;
         service.taskDefinition.addVolume({ name: sourceVolume, host: { sourcePath: mount.hostPath } });

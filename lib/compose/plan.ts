@@ -1,4 +1,5 @@
 import type { Ec2LogDriver } from '../cluster/logging-drivers';
+import type { FleetCapacity } from '../service/fleet-capacity';
 import type { FleetNetworkMode } from '../service/network-mode';
 import { ComposeWarning } from './load';
 import type { ComposeSecurityPolicy, PolicyIo } from './security-policy';
@@ -212,6 +213,8 @@ export interface ServicePlan {
   readonly deployment: DeploymentPlan;
   /** `x-fleet.network`: the FleetService's network mode (default bridge). */
   readonly networkMode?: FleetNetworkMode;
+  /** `x-fleet.capacity`: where the FleetService's tasks run (default the cluster's EC2 instances). */
+  readonly capacity?: FleetCapacity;
   readonly privileged?: boolean;
   readonly init?: boolean;
   readonly readOnlyRootFilesystem?: boolean;

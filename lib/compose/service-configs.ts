@@ -88,6 +88,8 @@ export function composeServiceConfigs(text: string, options: ComposeServiceConfi
         desiredCount: o.desiredCount ?? s.desiredCount,
         environment: { ...s.environment, ...o.environment },
         command: s.command,
+        networkMode: s.networkMode,
+        capacity: s.capacity,
         routes: routes.length ? routes : undefined,
       };
     });

@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { FleetCapacity, isFargate } from '../service/fleet-capacity';
 import { FleetNetworkMode } from '../service/network-mode';
 import { ServiceContext } from './context';
 import { ModelPath } from './load';
@@ -28,6 +29,8 @@ export interface FleetExtension {
   readonly healthCheckPath?: string;
   /** `network`: the FleetService's network mode. */
   readonly network?: FleetNetworkMode;
+  /** `capacity`: where the FleetService's tasks run (EC2 instances, Fargate, Fargate Spot). */
+  readonly capacity?: FleetCapacity;
 }
 
 /**
@@ -192,10 +195,18 @@ export function fleetExtensionOf(ctx: ServiceContext): FleetExtension {
   const bad = (what: string): never => ctx.fail(p, `x-fleet: ${what}`, 'see docs/compose.md, "The x-fleet extension"');
   if (typeof value !== 'object' || Array.isArray(value)) return bad('must be a mapping');
   const v = value as Record<string, any>;
-  const unknown = Object.keys(v).filter((k) => !['port', 'routes', 'healthCheckPath', 'network'].includes(k));
-  if (unknown.length) bad(`unknown key(s) ${unknown.join(', ')} (allowed: port, routes, healthCheckPath, network)`);
+  const unknown = Object.keys(v).filter((k) => !['port', 'routes', 'healthCheckPath', 'network', 'capacity'].includes(k));
+  if (unknown.length) bad(`unknown key(s) ${unknown.join(', ')} (allowed: port, routes, healthCheckPath, network, capacity)`);
   const networks: string[] = Object.values(FleetNetworkMode);
   if (v.network !== undefined && !networks.includes(v.network)) bad(`network '${v.network}' is not one of ${networks.join(', ')}`);
+  const capacities: string[] = Object.values(FleetCapacity);
+  if (v.capacity !== undefined && !capacities.includes(v.capacity)) {
+    ctx.fail(ctx.at('x-fleet', 'capacity'), `x-fleet: capacity '${v.capacity}' is not one of ${capacities.join(', ')}`, 'see docs/compose.md, "The x-fleet extension"');
+  }
+  if (isFargate(v.capacity) && v.network === FleetNetworkMode.BRIDGE) {
+    ctx.fail(ctx.at('x-fleet', 'network'), `x-fleet: network bridge cannot run on capacity ${v.capacity}: Fargate runs every task in awsvpc mode`,
+      'leave network out (awsvpc on Fargate), or leave capacity out to run the service on the cluster\'s instances');
+  }
   if (v.port !== undefined && (!Number.isInteger(v.port) || v.port < 1 || v.port > 65535)) bad(`port ${v.port} is not a TCP port`);
   if (v.healthCheckPath !== undefined && (typeof v.healthCheckPath !== 'string' || !v.healthCheckPath.startsWith('/'))) bad(`healthCheckPath '${v.healthCheckPath}' must start with '/'`);
   let routes: RoutePlan[] | undefined;
@@ -211,7 +222,7 @@ export function fleetExtensionOf(ctx: ServiceContext): FleetExtension {
       return { host: r.host, path: r.path, healthCheckPath: r.healthCheckPath };
     });
   }
-  return { port: v.port, routes, healthCheckPath: v.healthCheckPath, network: v.network };
+  return { port: v.port, routes, healthCheckPath: v.healthCheckPath, network: v.network, capacity: v.capacity };
 }
 
 function describeRoute(r: RoutePlan): string {

@@ -7,6 +7,7 @@ import { checkComposePolicy, ComposeSecurityPolicy } from './security-policy';
 import {
   commandsOf, deploymentOf, environmentOf, healthCheckOf, imageOf, linuxOf, loggingOf, networkWarningsOf, processSettingsOf, resourcesOf, restartOf,
 } from './translate-container';
+import { checkFargateService } from './translate-capacity';
 import { fleetExtensionOf, portsOf, portWarningsOf, routingOf } from './translate-ports';
 import { configsOf, mountsOf, ProjectUsage, secretsOf } from './translate-storage';
 
@@ -194,6 +195,7 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
   const linux = linuxOf(ctx, resources.memoryLimitMiB);
   const logging = loggingOf(ctx);
   networkWarningsOf(ctx);
+  checkFargateService(ctx, fleet.capacity, { ...settings, ...linux, mounts, deployment, logging, gpuCount: resources.gpuCount });
   return {
     name: ctx.name,
     image,
@@ -217,6 +219,7 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
     logging,
     deployment,
     networkMode: fleet.network,
+    capacity: fleet.capacity,
     domainLabel: routing.domainLabel,
     warnings: ctx.warnings,
   };

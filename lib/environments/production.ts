@@ -206,6 +206,7 @@ export class ProductionStack extends Stack {
         command: svc.command,
         scaling: svc.scaling,
         networkMode: svc.networkMode,
+        capacity: svc.capacity,
         deploymentStrategy: svc.deploymentStrategy,
       });
       this.services[svc.name] = service;

@@ -19,7 +19,7 @@ import { AlarmSpec, routeAlarmSpecs, serviceAlarmSpecs } from './thresholds';
 
 /** What the alarms need to know of a service (the service module imports this one, not the other way round). */
 export interface AlarmedService extends IConstruct {
-  readonly service: ecs.Ec2Service;
+  readonly service: ecs.BaseService;
   readonly cluster: IFleetCluster;
 }
 

@@ -20,7 +20,7 @@ import { ServiceScaling } from './scaling-props';
 
 /** What scaling needs to know of a service, without importing the service module (which imports this one). */
 export interface ScaledService extends IConstruct {
-  readonly service: ecs.Ec2Service;
+  readonly service: ecs.BaseService;
   readonly cluster: IFleetCluster;
   readonly taskDefinition: ecs.TaskDefinition;
 }
@@ -195,7 +195,8 @@ class ClusterCapacityCheck implements IAspect {
     const capacity = smallestCapacity((this.cluster.instanceTypes ?? []).map(String));
     const maxSize = (this.cluster.autoScalingGroup.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize;
     if (!capacity || Token.isUnresolved(maxSize)) return;
-    const demands: TaskDemand[] = (SCALED_ON_CLUSTER.get(this.cluster) ?? []).map((s) => ({ name: s.node.path, count: SCALED.get(s)!.plan.maxTasks, ...taskSize(s.taskDefinition) }));
+    // Fargate tasks take no room on the instances.
+    const demands: TaskDemand[] = (SCALED_ON_CLUSTER.get(this.cluster) ?? []).filter((s) => s.taskDefinition.isEc2Compatible).map((s) => ({ name: s.node.path, count: SCALED.get(s)!.plan.maxTasks, ...taskSize(s.taskDefinition) }));
     const problem = capacityShortfall(capacity, Number(maxSize), demands);
     if (problem) {
       Annotations.of(this.cluster).addWarningV2('cdk-container-fleet:scaling-capacity',

@@ -67,7 +67,7 @@ export interface FleetBlueGreenOptions {
 
 /** What blue/green needs to know of a service (the service module imports this one, not the other way round). */
 interface BlueGreenService extends IConstruct {
-  readonly service: ecs.Ec2Service;
+  readonly service: ecs.BaseService;
 }
 
 /** Blue/green options of each blue/green service. */

@@ -15,6 +15,8 @@ import { ServiceScaling } from '../scaling/scaling-props';
 import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { blueGreenServiceProps, completeBlueGreenService, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
+import { checkFargateService, fargateContainerSize, fargateScheduling, fargateTaskDefinition, FleetFargateOptions } from './fargate';
+import { FleetCapacity, isFargate } from './fleet-capacity';
 import { serviceSchedulingOf, ServicePlacement } from './placement';
 import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGroup } from './networking';
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
@@ -74,14 +76,15 @@ export interface FleetServiceProps {
   /**
    * CPU units reserved for the container (1,024 units = one vCPU).
    *
-   * @default 256
+   * @default 256 (on Fargate with a `fargate.taskCpu`, none: the container shares the task's CPU)
    */
   readonly cpu?: number;
 
   /**
    * Hard memory limit of the container, in MiB: the container is killed when it exceeds it.
    *
-   * @default 512
+   * @default 512 on EC2; on Fargate none: the container reserves 512 MiB (the task is sized for it) and may use the
+   *   task's memory, which Fargate enforces
    */
   readonly memoryLimitMiB?: number;
 
@@ -118,7 +121,7 @@ export interface FleetServiceProps {
 
   /**
    * Where the tasks go on the cluster's instances: spread (the default), packed by memory or CPU, random, or one on
-   * every instance (DAEMON, for agents).
+   * every instance (DAEMON, for agents). EC2 only: Fargate spreads its tasks over Availability Zones itself.
    *
    * @default ServicePlacement.SPREAD_ACROSS_ZONES_AND_INSTANCES, so one instance or zone failure takes as few tasks as possible
    */
@@ -143,7 +146,7 @@ export interface FleetServiceProps {
 
   /**
    * Folders of the instance mounted into the container (bind mounts). Their content stays on that instance: use them
-   * for caches and for agents that read the host (with `placement: ServicePlacement.DAEMON`), EFS for data.
+   * for caches and for agents that read the host (with `placement: ServicePlacement.DAEMON`), EFS for data. EC2 only.
    *
    * @default - none
    */
@@ -386,9 +389,25 @@ export interface FleetServiceProps {
    * or awsvpc (a network interface and a security group per task, IP target groups; each task takes one of its
    * instance's network interfaces, see docs/networking.md).
    *
-   * @default FleetNetworkMode.BRIDGE
+   * @default FleetNetworkMode.BRIDGE on EC2; AWS_VPC on Fargate, the only mode it runs
    */
   readonly networkMode?: FleetNetworkMode;
+
+  /**
+   * Where the tasks run: the cluster's EC2 instances, or AWS Fargate (on demand, or Spot) on the same cluster, with no
+   * instances to size or patch. Fargate tasks are awsvpc tasks, sized to a Fargate task size, and refuse what Fargate
+   * cannot run (privileged, host volumes, devices, placement; docs/networking.md, "Fargate").
+   *
+   * @default FleetCapacity.EC2, the cluster's capacity provider
+   */
+  readonly capacity?: FleetCapacity;
+
+  /**
+   * Options of a Fargate service: task size, an on-demand base under Spot, public IP addresses for a VPC without NAT.
+   *
+   * @default - the smallest task size that holds the containers, every task on the chosen capacity, private subnets
+   */
+  readonly fargate?: FleetFargateOptions;
 
   /**
    * How new revisions are deployed: ROLLING (batches within `minHealthyPercent`/`maxHealthyPercent`) or BLUE_GREEN
@@ -478,10 +497,15 @@ const MIN_MEMORY_MIB = 6;
 export class FleetService extends Construct implements ec2.IConnectable {
   /** The cluster the service runs on. */
   public readonly cluster: IFleetCluster;
-  /** The ECS service. */
-  public readonly service: ecs.Ec2Service;
-  /** The task definition (in `networkMode`). */
-  public readonly taskDefinition: ecs.Ec2TaskDefinition;
+  /**
+   * The ECS service: an `ecs.Ec2Service`, or an `ecs.FargateService` on Fargate. Placement methods are the EC2
+   * service's: `(service.service as ecs.Ec2Service).addPlacementConstraints(...)`.
+   */
+  public readonly service: ecs.BaseService;
+  /** The task definition (in `networkMode`): an `ecs.Ec2TaskDefinition`, or an `ecs.FargateTaskDefinition` on Fargate. */
+  public readonly taskDefinition: ecs.TaskDefinition;
+  /** Where the tasks run. */
+  public readonly capacity: FleetCapacity;
   /** The service's container. */
   public readonly container: ecs.ContainerDefinition;
   /** The log group of the container. */
@@ -504,7 +528,11 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.cluster = props.cluster;
     this.containerPort = props.containerPort;
     const desiredCount = props.desiredCount ?? 2;
-    this.networkMode = props.networkMode ?? FleetNetworkMode.BRIDGE;
+    this.capacity = props.capacity ?? FleetCapacity.EC2;
+    const fargate = isFargate(this.capacity);
+    if (fargate) checkFargateService(this, props);
+    else if (props.fargate) throw fleetError(this, 'fargate options are given, but the capacity is EC2', 'set capacity: FleetCapacity.FARGATE or FARGATE_SPOT, or leave fargate out');
+    this.networkMode = props.networkMode ?? (fargate ? FleetNetworkMode.AWS_VPC : FleetNetworkMode.BRIDGE);
     const awsvpc = this.networkMode === FleetNetworkMode.AWS_VPC;
     const blueGreen = props.deploymentStrategy === FleetDeploymentStrategy.BLUE_GREEN ? blueGreenServiceProps(this, awsvpc, props.blueGreen ?? {}) : undefined;
     if (blueGreen && props.rollbackOnFailure !== undefined) {
@@ -514,14 +542,15 @@ export class FleetService extends Construct implements ec2.IConnectable {
     if (props.blueGreen && !blueGreen) {
       throw fleetError(this, 'blueGreen options are given, but deploymentStrategy is not BLUE_GREEN', 'set deploymentStrategy: FleetDeploymentStrategy.BLUE_GREEN, or leave blueGreen out');
     }
-    if (awsvpc && props.cluster.vpc.privateSubnets.length === 0) {
+    if (awsvpc && !fargate && props.cluster.vpc.privateSubnets.length === 0) {
       throw fleetError(this, 'awsvpc tasks on EC2 get no public IP address, and the cluster\'s VPC has no private subnets with a NAT gateway, so they could not pull images or reach AWS APIs',
         'give the cluster NAT gateways (natGateways: 1), or use networkMode BRIDGE');
     }
 
-    this.taskDefinition = new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
+    this.taskDefinition = fargate ? fargateTaskDefinition(this, props.fargate ?? {}) : new ecs.Ec2TaskDefinition(this, 'TaskDefinition', {
       networkMode: awsvpc ? ecs.NetworkMode.AWS_VPC : ecs.NetworkMode.BRIDGE,
     });
+    const size = fargate ? fargateContainerSize(props) : { cpu: props.cpu ?? 256, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB };
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH });
 
@@ -536,9 +565,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
     this.container = new FleetContainerDefinition(this.taskDefinition, props.containerName ?? 'app', hosts, {
       taskDefinition: this.taskDefinition,
       image: typeof props.image === 'string' ? ecs.ContainerImage.fromRegistry(props.image) : props.image,
-      cpu: props.cpu ?? 256,
-      memoryLimitMiB: props.memoryLimitMiB ?? 512,
-      memoryReservationMiB: props.memoryReservationMiB,
+      ...size,
       environment: props.environment,
       secrets: props.secrets,
       environmentFiles: props.environmentFiles,
@@ -563,29 +590,36 @@ export class FleetService extends Construct implements ec2.IConnectable {
       gpuCount: props.gpuCount,
     });
 
-    addTaskFitValidation(this, props.cluster.instanceTypes ?? props.cluster.instanceType, this.taskDefinition);
+    if (!fargate) addTaskFitValidation(this, props.cluster.instanceTypes ?? props.cluster.instanceType, this.taskDefinition);
     grantEnvironmentFiles(this.container, this.taskDefinition);
     this.securityGroup = awsvpc ? taskSecurityGroup(this, props.cluster.vpc) : undefined;
-    addServiceVolumes(this.taskDefinition, this.container, this.securityGroup ? [props.cluster, this.securityGroup] : [props.cluster], props);
+    // What mounts EFS: the instances for bridge tasks, the task's own interface in awsvpc mode (on Fargate, only that).
+    const mounters: ec2.IConnectable[] = [...(fargate ? [] : [props.cluster]), ...(this.securityGroup ? [this.securityGroup] : [])];
+    addServiceVolumes(this.taskDefinition, this.container, mounters, props);
 
-    this.service = new ecs.Ec2Service(this, 'Resource', {
-      ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+    const common: ecs.BaseServiceOptions = {
       ...blueGreen,
       cluster: props.cluster.cluster,
-      taskDefinition: this.taskDefinition,
       serviceName: props.serviceName,
       maxHealthyPercent: props.maxHealthyPercent ?? 200,
       minHealthyPercent: props.minHealthyPercent ?? 50,
       // ECS API, DeploymentConfiguration: "The deployment circuit breaker can only be used for services using the rolling
       // update (ECS) deployment type"; a blue/green deployment rolls back on its alarms and lifecycle hooks instead.
       circuitBreaker: blueGreen ? undefined : { enable: true, rollback: props.rollbackOnFailure ?? true },
-      // Replicas: the capacity provider explicitly (with a launch type, managed scaling would not see the tasks) and the
-      // placement's strategies; DAEMON: neither (placement.ts).
-      ...serviceSchedulingOf(this, props, props.cluster.capacityProviderName, desiredCount),
       healthCheckGracePeriod: props.healthCheckGracePeriod,
       enableExecuteCommand: props.enableExecuteCommand ?? false,
       propagateTags: ecs.PropagatedTagSource.SERVICE,
-    });
+    };
+    this.service = fargate
+      ? new ecs.FargateService(this, 'Resource', { ...common, ...fargateScheduling(this, props, desiredCount), taskDefinition: this.taskDefinition, securityGroups: [this.securityGroup!] })
+      : new ecs.Ec2Service(this, 'Resource', {
+        ...common,
+        ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
+        taskDefinition: this.taskDefinition,
+        // Replicas: the capacity provider explicitly (with a launch type, managed scaling would not see the tasks) and the
+        // placement's strategies; DAEMON: neither (placement.ts).
+        ...serviceSchedulingOf(this, props, props.cluster.capacityProviderName, desiredCount),
+      });
     // Teardown order: the service (and its tasks) goes before the cluster's capacity provider
     // association, which goes before the capacity provider and the Auto Scaling Group.
     this.service.node.addDependency(props.cluster.cluster);
@@ -597,13 +631,13 @@ export class FleetService extends Construct implements ec2.IConnectable {
     // The ENI check needs the group's maximum size: known for a FleetCluster, not for an imported cluster.
     const group = (props.cluster as { autoScalingGroup?: autoscaling.IAutoScalingGroup }).autoScalingGroup;
     const instanceType = props.cluster.instanceType;
-    if (awsvpc && group && instanceType) {
+    if (awsvpc && !fargate && group && instanceType) {
       checkEniLimit(this, props.cluster.cluster, instanceType.toString(), () => Number((group.node.defaultChild as autoscaling.CfnAutoScalingGroup).maxSize),
         () => maxTasksOf(this, desiredCount, props.maxHealthyPercent ?? 200, blueGreen !== undefined));
     }
     if (props.scaling) this.scalableTarget = applyServiceScaling(this, props.scaling, desiredCount);
     if (props.alarms ?? true) {
-      serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, memoryLimitMiB: props.memoryLimitMiB ?? 512, memoryReservationMiB: props.memoryReservationMiB });
+      serviceAlarms(this, { cpuTargetPercent: scalingPlanOf(this)?.cpuPercent, ...alarmMemoryOf(size, fargate) });
     }
 
     if (props.serviceConnect) {
@@ -654,6 +688,16 @@ function maxTasksOf(service: FleetService, desiredCount: number, maxHealthyPerce
   return blueGreen ? 2 * steady : Math.ceil((steady * Math.max(100, maxHealthyPercent)) / 100);
 }
 
+/**
+ * What the memory alarm's threshold derives from. ECS measures a service's memory against what its tasks reserve: on
+ * EC2 the containers' reservations, on Fargate the task's memory, so there the alarm is at 90 % of the task's memory
+ * (the limit a container without a hard limit of its own is killed at).
+ */
+function alarmMemoryOf(size: { memoryLimitMiB?: number; memoryReservationMiB?: number }, fargate: boolean): { memoryLimitMiB: number; memoryReservationMiB?: number } {
+  if (fargate) return { memoryLimitMiB: size.memoryLimitMiB ?? size.memoryReservationMiB ?? 512 };
+  return { memoryLimitMiB: size.memoryLimitMiB ?? 512, memoryReservationMiB: size.memoryReservationMiB };
+}
+
 /** The dynamic (ephemeral) host port range of bridge-mode tasks on ECS-optimized instances. */
 const DYNAMIC_HOST_PORTS = ec2.Port.tcpRange(32768, 65535);
 
@@ -688,11 +732,12 @@ function validate(scope: Construct, props: FleetServiceProps): void {
   checkWholeNumber(scope, 'cpu', props.cpu, { ...CPU_RANGE, unit: 'CPU units (1,024 = one vCPU)' });
   checkWholeNumber(scope, 'memoryLimitMiB', props.memoryLimitMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB (Docker needs at least 6)' });
   checkWholeNumber(scope, 'memoryReservationMiB', props.memoryReservationMiB, { min: MIN_MEMORY_MIB, max: 16_777_216, unit: 'MiB' });
-  const limit = props.memoryLimitMiB ?? 512;
-  if (props.memoryReservationMiB !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
+  // On Fargate a container without a hard limit may use the whole task's memory.
+  const limit = props.memoryLimitMiB ?? (isFargate(props.capacity) ? undefined : 512);
+  if (props.memoryReservationMiB !== undefined && limit !== undefined && !Token.isUnresolved(limit) && props.memoryReservationMiB > limit) {
     throw fleetError(scope, `memoryReservationMiB ${props.memoryReservationMiB} is above memoryLimitMiB ${limit}`, 'make the reservation at most the hard limit');
   }
-  checkTaskFitsInstance(scope, props.cluster.instanceTypes ?? props.cluster.instanceType, props.cpu ?? 256, limit);
+  if (!isFargate(props.capacity)) checkTaskFitsInstance(scope, props.cluster.instanceTypes ?? props.cluster.instanceType, props.cpu ?? 256, limit ?? 512);
   checkWholeNumber(scope, 'containerPort', props.containerPort, { min: 1, max: 65_535, unit: '(a TCP port)' });
   checkWholeNumber(scope, 'desiredCount', props.desiredCount, { min: 0, max: 5_000, unit: 'tasks (ECS allows up to 5,000 per service)' });
   checkPercent(scope, 'minHealthyPercent', props.minHealthyPercent, 0, 100);

@@ -9,3 +9,5 @@ export { FleetNetworkMode } from './networking';
 export { FleetDeploymentStrategy } from './blue-green';
 export type { FleetBlueGreenOptions } from './blue-green';
 export type { FleetAwsLogsOptions } from './log-options';
+export { FleetCapacity } from './fleet-capacity';
+export type { FleetFargateOptions } from './fargate';

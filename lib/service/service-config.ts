@@ -2,6 +2,7 @@ import type { RouteOptions } from '../routing/fleet-load-balancer';
 import type { ServiceScaling } from '../scaling/scaling-props';
 import type { FleetDeploymentStrategy } from './blue-green';
 import type { FleetNetworkMode } from './networking';
+import type { FleetCapacity } from './fleet-capacity';
 
 /**
  * The plain-data shape of one service, shared by ProductionStack (which builds FleetServices from it) and
@@ -46,6 +47,8 @@ export interface ServiceConfig {
   readonly command?: string[];
   /** Network mode of the tasks (see FleetServiceProps.networkMode). @default 'bridge' */
   readonly networkMode?: FleetNetworkMode;
+  /** Where the tasks run: the cluster's instances, Fargate or Fargate Spot (see FleetServiceProps.capacity). @default 'ec2' */
+  readonly capacity?: FleetCapacity;
   /** How revisions deploy; BLUE_GREEN needs networkMode 'awsvpc' (see FleetServiceProps.deploymentStrategy). @default 'ROLLING' */
   readonly deploymentStrategy?: FleetDeploymentStrategy;
   /** Where the load balancer routes to this service. @default - not routed */

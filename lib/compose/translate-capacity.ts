@@ -1,0 +1,64 @@
+import { FleetCapacity, isFargate } from '../service/fleet-capacity';
+import { ServiceContext } from './context';
+import { ModelPath } from './load';
+import { ServicePlan } from './plan';
+
+/**
+ * A compose service on Fargate (`x-fleet.capacity: fargate` or `fargate-spot`): the keys Fargate cannot honour are
+ * errors at their line and column, before any construct is made, instead of a FleetService error naming props the
+ * compose author never wrote. Pure, no CDK.
+ */
+
+/** Log drivers Fargate runs (ECS API, LogConfiguration; awsfirelens needs a FireLens sidecar, which compose cannot declare). */
+const FARGATE_LOG_DRIVERS: ReadonlySet<string> = new Set(['awslogs', 'splunk']);
+
+/** What the Fargate check reads of the service's plan. */
+export type FargateCheckedPlan = Pick<ServicePlan, 'privileged' | 'capAdd' | 'devices' | 'sharedMemoryMiB' | 'tmpfs' | 'swappiness' | 'maxSwapMiB'
+| 'gpuCount' | 'extraHosts' | 'hostname' | 'mounts' | 'deployment' | 'logging'>;
+
+/** Throws a ComposeFileError at the first key of a Fargate service that Fargate cannot honour; nothing for EC2. */
+export function checkFargateService(ctx: ServiceContext, capacity: FleetCapacity | undefined, plan: FargateCheckedPlan): void {
+  if (!isFargate(capacity)) return;
+  const { svc, name } = ctx;
+  const fail = (p: ModelPath, what: string, fix: string): never =>
+    ctx.fail(p, `service '${name}': ${what}, and x-fleet.capacity is ${capacity}: Fargate cannot run it`, `${fix}, or leave x-fleet.capacity out to run the service on the cluster's instances`, true);
+  if (plan.privileged) fail(ctx.at('privileged'), 'privileged is set', 'remove privileged (add only the capability the container needs: Fargate allows SYS_PTRACE)');
+  const added = (plan.capAdd ?? []).filter((c) => c !== 'SYS_PTRACE');
+  if (added.length) {
+    const i = (svc.cap_add as unknown[]).findIndex((c) => String(c).toUpperCase().replace(/^CAP_/, '') === added[0]);
+    fail(ctx.at('cap_add', i), `cap_add adds ${added.join(', ')} (Fargate adds no capability but SYS_PTRACE)`, 'remove it');
+  }
+  if (plan.devices.length) fail(ctx.at('devices'), 'devices are mapped', 'remove devices');
+  if (plan.sharedMemoryMiB !== undefined) fail(ctx.at('shm_size'), 'shm_size is set', 'remove shm_size');
+  if (plan.tmpfs.length) fail(svc.tmpfs !== undefined ? ctx.at('tmpfs') : ctx.at('volumes', volumeIndex(svc, (v) => typeof v === 'object' && v?.type === 'tmpfs')), 'a tmpfs mount is declared', 'remove it (write to a folder of the container instead)');
+  if (plan.maxSwapMiB !== undefined || plan.swappiness !== undefined) {
+    fail(ctx.at(svc.memswap_limit !== undefined ? 'memswap_limit' : 'mem_swappiness'), 'swap is configured', 'remove memswap_limit and mem_swappiness');
+  }
+  if (plan.gpuCount !== undefined) fail(svc.gpus !== undefined ? ctx.at('gpus') : ctx.at('deploy', 'resources', 'reservations'), 'GPUs are reserved', 'remove the GPU reservation');
+  if (plan.extraHosts.length) fail(ctx.at('extra_hosts'), 'extra_hosts is set', 'remove extra_hosts (reach other services by name through Service Connect)');
+  if (plan.hostname !== undefined) fail(ctx.at('hostname'), 'hostname is set (awsvpc tasks take no host name)', 'remove hostname');
+  if (plan.deployment.global) fail(ctx.at('deploy', 'mode'), 'deploy.mode is global (one task on every instance)', 'use replicas');
+  for (const mount of plan.mounts) {
+    if (mount.kind === 'anonymous') continue;
+    const i = volumeIndex(svc, (v) => targetOf(v) === mount.containerPath);
+    if (mount.kind === 'bind') fail(ctx.at('volumes', i), `the bind mount of ${mount.hostPath} at ${mount.containerPath} is a folder of an instance`, 'remove it, or use a named volume with namedVolumes: \'efs\'');
+    if (mount.kind === 'named' && ctx.options.namedVolumes !== 'efs') {
+      fail(ctx.at('volumes', i), `named volume '${mount.volume}' is a Docker volume on an instance`, "set namedVolumes: 'efs' on the ComposeProject (the volume becomes an EFS access point)");
+    }
+  }
+  if (plan.logging && !FARGATE_LOG_DRIVERS.has(plan.logging.driver)) {
+    fail(ctx.at('logging', 'driver'), `logging driver ${plan.logging.driver} is set (Fargate runs ${[...FARGATE_LOG_DRIVERS].join(' and ')})`, 'remove logging.driver (awslogs, into the service\'s log group)');
+  }
+}
+
+/** The index of the first `volumes` entry that `match`es, or the whole key's position when none does. */
+function volumeIndex(svc: Record<string, any>, match: (entry: any) => boolean): number {
+  const i = ((svc.volumes ?? []) as unknown[]).findIndex(match);
+  return Math.max(i, 0);
+}
+
+/** The container path of a `volumes` entry (short `source:target[:mode]` or long syntax). */
+function targetOf(entry: unknown): string | undefined {
+  if (typeof entry === 'string') return entry.split(':')[1];
+  return (entry as { target?: string } | null)?.target;
+}
