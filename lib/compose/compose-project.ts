@@ -98,8 +98,8 @@ export interface ComposeProjectProps {
   readonly profiles?: string[];
 
   /**
-   * Where named volumes live. `instance`: Docker volumes on the instance that runs the task (free, but the data
-   * stays on that instance). `efs`: one encrypted EFS file system for the project, an access point per volume,
+   * Where named volumes live. `NamedVolumeStorage.INSTANCE`: Docker volumes on the instance that runs the task (free, but the data
+   * stays on that instance). `NamedVolumeStorage.EFS`: one encrypted EFS file system for the project, an access point per volume,
    * mounted with TLS and IAM authorization (durable, shared by every task and instance).
    *
    * @default NamedVolumeStorage.INSTANCE, the cheap choice for QA; a warning names each volume that keeps its data on one instance

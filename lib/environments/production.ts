@@ -37,7 +37,7 @@ export interface ProductionCapacity {
    */
   readonly instanceType?: string;
   /**
-   * Fewest instances, between which and `maxCapacity` ECS managed scaling moves the group.
+   * Fewest instances: ECS managed scaling moves the group between this and `maxCapacity`.
    *
    * @default 2, one per Availability Zone (FleetCluster's default)
    */
