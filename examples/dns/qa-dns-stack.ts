@@ -1,7 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
-import { AsgDnsRecord, FleetCluster } from '../../lib';
+import { AsgDnsRecord, DnsAddressType, FleetCluster } from '../../lib';
 
 /** Properties of a {@link QaDnsStack}. */
 export interface QaDnsStackProps extends StackProps {
@@ -47,7 +47,7 @@ export class QaDnsStack extends Stack {
       hostedZone: this.hostedZone,
       recordName: props.recordName ?? `app.${zoneName}`,
       // Without NAT the instances have public addresses; say so, so an imported zone needs no GetHostedZone.
-      addressType: 'publicIpv4',
+      addressType: DnsAddressType.PUBLIC_IPV4,
     });
   }
 }

@@ -28,7 +28,7 @@ import { ProjectFileError, readProjectFile } from './project-files';
 import { PublishedPorts } from './published-ports';
 import { ComposeSecurityPolicy, isWithin, realLocation } from './security-policy';
 import { ENTRY_PORT } from './translate-ports';
-import { LoggingPlan, ProjectPlan, ServicePlan, translateCompose } from './translate';
+import { LoggingPlan, NamedVolumeStorage, ProjectPlan, ServicePlan, translateCompose } from './translate';
 
 /** Prefix of every warning id this construct emits: `@cdk-container-fleet/compose:<compose key>`. */
 export const COMPOSE_WARNING_PREFIX = '@cdk-container-fleet/compose:';
@@ -99,16 +99,16 @@ export interface ComposeProjectProps {
   readonly profiles?: string[];
 
   /**
-   * Where named volumes live. `instance`: Docker volumes on the instance that runs the task (free, but the data
-   * stays on that instance). `efs`: one encrypted EFS file system for the project, an access point per volume,
+   * Where named volumes live. `NamedVolumeStorage.INSTANCE`: Docker volumes on the instance that runs the task (free, but the data
+   * stays on that instance). `NamedVolumeStorage.EFS`: one encrypted EFS file system for the project, an access point per volume,
    * mounted with TLS and IAM authorization (durable, shared by every task and instance).
    *
-   * @default 'instance', the cheap choice for QA; a warning names each volume that keeps its data on one instance
+   * @default NamedVolumeStorage.INSTANCE, the cheap choice for QA; a warning names each volume that keeps its data on one instance
    */
-  readonly namedVolumes?: 'instance' | 'efs';
+  readonly namedVolumes?: NamedVolumeStorage;
 
   /**
-   * What happens to the EFS file system (`namedVolumes: 'efs'`) when the stack is deleted.
+   * What happens to the EFS file system (`NamedVolumeStorage.EFS`) when the stack is deleted.
    *
    * @default RemovalPolicy.RETAIN, so deleting an environment never deletes its data
    */
@@ -213,11 +213,17 @@ export class ComposeProject extends Construct {
   public readonly configs: Record<string, ssm.IStringParameter> = {};
   /** Every warning emitted (also attached as annotations). */
   public readonly warnings: ComposeWarning[] = [];
-  /** The translated project (plain data). */
+  /**
+   * The translated project (plain data).
+   *
+   * TypeScript only: its variants (image, mount and port sources) are discriminated unions no other language has.
+   *
+   * @jsii ignore
+   */
   public readonly plan: ProjectPlan;
   /** The published ports, when `publishPorts` is on and the file publishes any. */
   public publishedPorts?: PublishedPorts;
-  /** The EFS file system of the named volumes, when `namedVolumes` is `efs` and a service mounts one. */
+  /** The EFS file system of the named volumes, when `namedVolumes` is `NamedVolumeStorage.EFS` and a service mounts one. */
   public fileSystem?: efs.FileSystem;
 
   private readonly accessPoints = new Map<string, efs.AccessPoint>();
@@ -452,7 +458,8 @@ export class ComposeProject extends Construct {
         });
         // Served by the route made above (port 80 → the default route of the load balancer).
         if (port.published === ENTRY_PORT && port.protocol === 'tcp' && port.containerPort === plan.routedPort) continue;
-        const taken = this.publishedPorts.takenBy(port.published, port.protocol);
+        const protocol = port.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP;
+        const taken = this.publishedPorts.takenBy(port.published, protocol);
         if (taken?.startsWith('the load balancer')) {
           const w: ComposeWarning = {
             key: 'ports', service: plan.name,
@@ -463,7 +470,7 @@ export class ComposeProject extends Construct {
           this.warnings.push(w);
           continue;
         }
-        const endpoint = this.publishedPorts.publish(service, port);
+        const endpoint = this.publishedPorts.publish(service, { ...port, protocol });
         new CfnOutput(this.publishedPorts, `Url-${plan.name}-${port.published}${port.protocol === 'udp' ? '-udp' : ''}`, {
           value: endpoint.url,
           description: `Published port ${port.published}/${port.protocol} of compose service ${plan.name} (container port ${port.containerPort})`,
@@ -476,7 +483,7 @@ export class ComposeProject extends Construct {
     const added = new Set<string>();
     plan.mounts.forEach((mount, i) => {
       let sourceVolume: string;
-      if (mount.kind === 'named' && this.props.namedVolumes === 'efs') {
+      if (mount.kind === 'named' && this.props.namedVolumes === NamedVolumeStorage.EFS) {
         sourceVolume = volumeName(`efs-${mount.volume}`);
         if (!added.has(sourceVolume)) {
           added.add(sourceVolume);

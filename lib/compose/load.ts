@@ -28,7 +28,14 @@ export interface ComposeWarning {
   readonly service?: string;
 }
 
-/** Thrown for invalid YAML, a failed interpolation or a schema violation: the message starts with `file:line:column`. */
+/**
+ * Thrown for invalid YAML, a failed interpolation or a schema violation: the message starts with `file:line:column`.
+ *
+ * TypeScript only as a type (jsii classes cannot extend `Error`); from other languages it is the exception whose
+ * message starts with `file:line:column`.
+ *
+ * @jsii ignore
+ */
 export class ComposeFileError extends Error {
   constructor(
     public readonly file: string,

@@ -259,13 +259,29 @@ export interface ProjectPlan {
   readonly warnings: ComposeWarning[];
 }
 
-/** File access of the translation. */
-export interface TranslateIo {
+/** Where a compose project's named volumes live. */
+export enum NamedVolumeStorage {
+  /** Docker volumes on the instance that runs the task: free, but the data stays on that instance. */
+  INSTANCE = 'instance',
+  /** One encrypted EFS file system for the project, an access point per volume: durable, shared by every task. */
+  EFS = 'efs',
+}
+
+/**
+ * File access of the translation: injected so the translation stays pure (tests pass an in-memory file system).
+ */
+export interface ITranslateIo {
   /** Text of a file, or undefined when it does not exist. */
   readFile(absolutePath: string): string | undefined;
   /** Whether a directory exists. */
   isDirectory(absolutePath: string): boolean;
 }
+
+/**
+ * @deprecated Use ITranslateIo.
+ * @jsii ignore
+ */
+export type TranslateIo = ITranslateIo;
 
 /** Options of {@link translateCompose}. */
 export interface TranslateOptions {
@@ -288,8 +304,8 @@ export interface TranslateOptions {
    * @default false
    */
   readonly publishPorts?: boolean;
-  /** Where named volumes live: on the instance (Docker volumes) or on EFS. @default 'instance' */
-  readonly namedVolumes?: 'instance' | 'efs';
+  /** Where named volumes live: on the instance (Docker volumes) or on EFS. @default NamedVolumeStorage.INSTANCE */
+  readonly namedVolumes?: NamedVolumeStorage;
   /**
    * Whether `file:` secrets are sealed and uploaded (their file, or its sealed copy `<file>.sealed.json`, must exist);
    * when false they get a generated value and a warning.
@@ -304,6 +320,6 @@ export interface TranslateOptions {
   readonly externalNamePrefix?: string;
   /** Real paths and symbolic links, for the policy's containment checks. @default - the file system */
   readonly policyIo?: PolicyIo;
-  readonly io: TranslateIo;
+  readonly io: ITranslateIo;
 }
 

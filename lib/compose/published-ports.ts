@@ -24,7 +24,8 @@ export interface PublishedPortOptions {
   readonly published: number;
   /** The container port it forwards to. */
   readonly containerPort: number;
-  readonly protocol: 'tcp' | 'udp';
+  /** Transport protocol (`ecs.Protocol.UDP` is refused: see {@link PublishedPorts.publish}). */
+  readonly protocol: ecs.Protocol;
   /** Whether the port speaks HTTP: a listener of the Application Load Balancer; else the Network Load Balancer. */
   readonly http: boolean;
 }
@@ -33,7 +34,8 @@ export interface PublishedPortOptions {
 export interface PublishedEndpoint {
   readonly service: FleetService;
   readonly published: number;
-  readonly protocol: 'tcp' | 'udp';
+  /** Transport protocol of the listener. */
+  readonly protocol: ecs.Protocol;
   /** `http://<alb dns>:<port>`, `tcp://<nlb dns>:<port>` or `udp://<nlb dns>:<port>`. */
   readonly url: string;
   readonly listener: elbv2.ApplicationListener | elbv2.NetworkListener;
@@ -70,10 +72,10 @@ export class PublishedPorts extends Construct {
   }
 
   /** Whether `published`/`protocol` is already taken (by the load balancer's own listeners or an earlier port), and by what. */
-  public takenBy(published: number, protocol: 'tcp' | 'udp'): string | undefined {
+  public takenBy(published: number, protocol: ecs.Protocol): string | undefined {
     const other = this.endpoints.find((e) => e.published === published && e.protocol === protocol);
     if (other) return `service ${other.service.node.id}`;
-    if (protocol === 'tcp' && this.props.loadBalancer.loadBalancer.listeners.some((l) => l.port === published)) {
+    if (protocol === ecs.Protocol.TCP && this.props.loadBalancer.loadBalancer.listeners.some((l) => l.port === published)) {
       return `the load balancer's own listener on ${published}`;
     }
     return undefined;
@@ -81,7 +83,7 @@ export class PublishedPorts extends Construct {
 
   /** Opens `port` of `service` on the entry point. Throws when the port is already taken. */
   public publish(service: FleetService, port: PublishedPortOptions): PublishedEndpoint {
-    if (port.protocol === 'udp') {
+    if (port.protocol === ecs.Protocol.UDP) {
       // The UDP target group's health check is TCP on the dynamic host port: a UDP-only container fails it, ECS (which
       // counts the target group's health) replaces the tasks until the circuit breaker fails the deployment.
       throw fleetError(this, `${service.node.id} publishes UDP port ${port.published}, whose network load balancer health check (TCP on the task's dynamic host port) a UDP-only container never passes, so ECS would replace its tasks until the deployment fails`,
@@ -91,7 +93,7 @@ export class PublishedPorts extends Construct {
     if (taken) {
       throw fleetError(this, `${service.node.id} publishes port ${port.published}/${port.protocol}, which ${taken} already uses`, 'publish it on another host port');
     }
-    const endpoint = port.http && port.protocol === 'tcp' ? this.httpListener(service, port) : this.networkListener(service, port);
+    const endpoint = port.http && port.protocol === ecs.Protocol.TCP ? this.httpListener(service, port) : this.networkListener(service, port);
     this.endpoints.push(endpoint);
     return endpoint;
   }
@@ -123,12 +125,12 @@ export class PublishedPorts extends Construct {
     service.connections.allowFrom(fleetLb.securityGroup, taskPorts(service, port.containerPort, false), `from load balancer ${fleetLb.node.path} to ${taskPortsName(service)}`);
     // The target group must be attached to a listener before the service registers with it.
     service.service.node.addDependency(listener);
-    return { service, published: port.published, protocol: 'tcp', url: `http://${alb.loadBalancerDnsName}:${port.published}`, listener };
+    return { service, published: port.published, protocol: ecs.Protocol.TCP, url: `http://${alb.loadBalancerDnsName}:${port.published}`, listener };
   }
 
   private networkListener(service: FleetService, port: PublishedPortOptions): PublishedEndpoint {
     const nlb = this.nlb();
-    const udp = port.protocol === 'udp';
+    const udp = port.protocol === ecs.Protocol.UDP;
     if (this.endpoints.filter((e) => e.listener instanceof elbv2.NetworkListener).length >= MAX_LISTENERS) {
       throw fleetError(this, `${service.node.id} publishes port ${port.published}/${port.protocol}, but the network load balancer already has ${MAX_LISTENERS} listeners (its quota)`,
         'publish fewer ports, or set publishPorts: false');

@@ -2,7 +2,7 @@ import type { ServiceConfig } from '../service/service-config';
 import type { RouteOptions } from '../routing/fleet-load-balancer';
 import { ComposeFileError, loadCompose } from './load';
 import { ComposeSecurityPolicy } from './security-policy';
-import { translateCompose, TranslateIo } from './translate';
+import { ITranslateIo, translateCompose } from './translate';
 
 /**
  * Compose file → `ServiceConfig[]` for a {@link ProductionStack}, so production takes its services from the
@@ -42,13 +42,18 @@ export interface ComposeServiceConfigsOptions {
   readonly overrides?: Record<string, ServiceOverride>;
   /** Only these services. @default - all */
   readonly only?: string[];
-  readonly io: TranslateIo;
+  /** How the translation reads build contexts and env files (Dockerfiles for ports, `.env` files), so it stays pure. */
+  readonly io: ITranslateIo;
 }
 
 /**
  * Reads compose `text` into production service configs. Keys production cannot carry (volumes, secrets,
  * container settings) are not reported here: run the file through `ComposeProject` to see every warning.
  * Throws {@link ComposeFileError} for a bad file or a service with `build` and no image override.
+ *
+ * TypeScript only; from other languages use `ComposeServiceConfigs.read`.
+ *
+ * @jsii ignore
  */
 export function composeServiceConfigs(text: string, options: ComposeServiceConfigsOptions): ServiceConfig[] {
   const variables = options.variables ?? {};
@@ -93,4 +98,18 @@ export function composeServiceConfigs(text: string, options: ComposeServiceConfi
         routes: routes.length ? routes : undefined,
       };
     });
+}
+
+/** Production service configs from a compose file, for every CDK language (jsii: a static method rather than a module function). */
+export class ComposeServiceConfigs {
+  /**
+   * Reads compose `text` into production service configs (see {@link composeServiceConfigs}): image, sizes, port,
+   * replicas, environment, command and routes, refined per service by `options.overrides`. Throws for a bad file or a
+   * service with `build` and no image override.
+   */
+  public static read(text: string, options: ComposeServiceConfigsOptions): ServiceConfig[] {
+    return composeServiceConfigs(text, options);
+  }
+
+  private constructor() {}
 }

@@ -2,7 +2,7 @@ import * as path from 'path';
 import { booleanOf, ServiceContext } from './context';
 import { hostPathOf } from './host-paths';
 import { ModelPath } from './load';
-import { ConfigMountPlan, MountPlan, SecretMountPlan } from './plan';
+import { ConfigMountPlan, MountPlan, NamedVolumeStorage, SecretMountPlan } from './plan';
 
 /**
  * Storage of a compose service: volumes (named, anonymous, bind; tmpfs ones are Linux parameters), secrets and
@@ -33,13 +33,13 @@ export function mountsOf(ctx: ServiceContext, usage: ProjectUsage, hostRoot: str
       }
       usage.volumes.add(mount.volume);
       const top = model.volumes?.[mount.volume] ?? {};
-      if (options.namedVolumes === 'efs') {
+      if (options.namedVolumes === NamedVolumeStorage.EFS) {
         if (top.external) ctx.warn('volumes', `volume '${mount.volume}' is external, but a new EFS access point /${mount.volume} of the project's file system is used`);
         if (top.driver !== undefined || top.driver_opts !== undefined) ctx.warn('volumes', `volume '${mount.volume}': driver and driver_opts are ignored (EFS)`);
       } else {
         const extra = top.external ? ' (external: an existing Docker volume of that name on the instance is used, or created)' : '';
         ctx.warn('volumes', `named volume '${mount.volume}' is a Docker volume on the instance that runs the task${extra}: its data stays on that `
-          + "instance and is lost when the task moves or the instance is replaced; set namedVolumes: 'efs' for durable shared data");
+          + "instance and is lost when the task moves or the instance is replaced; set namedVolumes: NamedVolumeStorage.EFS for durable shared data");
         if (top.driver !== undefined || top.driver_opts !== undefined) ctx.warn('volumes', `volume '${mount.volume}': driver and driver_opts are ignored (the local driver is used)`);
       }
       mounts.push(mount);

@@ -15,7 +15,7 @@ export * from './plan';
 
 /**
  * Compose file → a plain description of the ECS services to build (a {@link ProjectPlan}) and the warnings for
- * what ECS cannot honour. Pure: file access goes through {@link TranslateIo}; no CDK. Each concern of a service
+ * what ECS cannot honour. Pure: file access goes through {@link ITranslateIo}; no CDK. Each concern of a service
  * (image, environment, resources, ports, storage, ...) is one function over a shared {@link ServiceContext}
  * (translate-container.ts, translate-ports.ts, translate-storage.ts); this module puts them together and adds
  * what spans services (names, start order, secrets, configs). docs/compose.md lists the mapping of every key.
@@ -57,7 +57,7 @@ const WARN_REASONS: Record<string, string> = {
   ipc: 'the container keeps its own IPC namespace',
   // ECS VolumesFrom reaches only containers of the same task, and compose services never share a task here.
   volumes_from: 'each compose service is a task of its own, and ECS shares volumes only between containers of one task; '
-    + "mount the same named volume in both services instead (namedVolumes: 'efs' to share it across instances)",
+    + "mount the same named volume in both services instead (namedVolumes: NamedVolumeStorage.EFS to share it across instances)",
 };
 
 /** Translates a loaded compose file into the services to build. */

@@ -6,14 +6,32 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { Construct } from 'constructs';
 import {
   AddressKind, DNS_LIFECYCLE_HOOK_NAME, DOMAIN_META_OPTIONS_TAG, DOMAIN_META_OWNER_TAG, DOMAIN_META_TAG, formatOptions,
-  normaliseRecordName,
+  normaliseRecordName, RecordOptions,
 } from './contract';
 import { fleetError } from '../errors';
 import { checkDuration } from '../validation';
 import { AsgDnsUpdater, knownZoneName } from './asg-dns-updater';
 
 /** Which address of each instance the record holds. */
-export type DnsAddressType = 'publicIpv4' | 'privateIpv4' | 'ipv6';
+export enum DnsAddressType {
+  /** The instance's public IPv4 address (an A record). */
+  PUBLIC_IPV4 = 'publicIpv4',
+  /** The instance's private IPv4 address (an A record). */
+  PRIVATE_IPV4 = 'privateIpv4',
+  /** The instance's IPv6 address (an AAAA record). */
+  IPV6 = 'ipv6',
+}
+
+/** What an {@link AsgDnsRecord} does when no instance is in service. */
+export enum WhenEmpty {
+  /**
+   * Leave the last values: a deleted name makes resolvers cache NXDOMAIN for the zone's negative TTL, so clients would
+   * fail longer than they need to.
+   */
+  KEEP = 'keep',
+  /** Delete the record. */
+  DELETE = 'delete',
+}
 
 /** Properties of an {@link AsgDnsRecord}. */
 export interface AsgDnsRecordProps {
@@ -47,12 +65,12 @@ export interface AsgDnsRecordProps {
   readonly addressType?: DnsAddressType;
 
   /**
-   * What happens when no instance is in service. `keep` leaves the last values (a deleted name makes resolvers
-   * cache NXDOMAIN for the zone's negative TTL, so clients fail longer than they need to); `delete` removes it.
+   * What happens when no instance is in service. `KEEP` leaves the last values (a deleted name makes resolvers
+   * cache NXDOMAIN for the zone's negative TTL, so clients fail longer than they need to); `DELETE` removes it.
    *
-   * @default 'keep'
+   * @default WhenEmpty.KEEP
    */
-  readonly whenEmpty?: 'keep' | 'delete';
+  readonly whenEmpty?: WhenEmpty;
 
   /**
    * Also keep one record per instance, `<instance-id>.<recordName>`, beside the multi-value record.
@@ -80,8 +98,8 @@ export interface AsgDnsRecordProps {
 export class AsgDnsRecord extends Construct {
   /** The fully qualified record name, lower case, no trailing dot. */
   public readonly recordName: string;
-  /** `A` or `AAAA`. */
-  public readonly recordType: 'A' | 'AAAA';
+  /** `A`, or `AAAA` for IPv6 addresses. */
+  public readonly recordType: route53.RecordType;
   /** The shared updater function of the stack. */
   public readonly updater: AsgDnsUpdater;
   /** The terminate lifecycle hook that holds an instance until it is out of DNS. */
@@ -99,18 +117,18 @@ export class AsgDnsRecord extends Construct {
     const ttlSeconds = ttl.toSeconds();
     const drainTimeout = props.drainTimeout ?? Duration.minutes(5);
     checkDuration(this, 'drainTimeout', drainTimeout, { min: Duration.seconds(30), max: Duration.hours(2), why: 'the lifecycle hook heartbeat range' });
-    const whenEmpty = props.whenEmpty ?? 'keep';
-    if (whenEmpty !== 'keep' && whenEmpty !== 'delete') {
-      throw fleetError(this, `whenEmpty '${whenEmpty}' is not valid`, "use 'keep' or 'delete'");
+    const whenEmpty = whenEmptyOption(props.whenEmpty ?? WhenEmpty.KEEP);
+    if (!whenEmpty) {
+      throw fleetError(this, `whenEmpty '${props.whenEmpty}' is not valid`, 'use WhenEmpty.KEEP or WhenEmpty.DELETE');
     }
     const address = addressKind(props.addressType, hostedZone);
     if (props.addressType && !address) {
-      throw fleetError(this, `addressType '${props.addressType}' is not valid`, "use 'publicIpv4', 'privateIpv4' or 'ipv6'");
+      throw fleetError(this, `addressType '${props.addressType}' is not valid`, 'use DnsAddressType.PUBLIC_IPV4, PRIVATE_IPV4 or IPV6');
     }
     if (address === 'public' && isPrivateZone(hostedZone)) {
-      Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:publicAddressInPrivateZone', 'addressType publicIpv4 in a private hosted zone: clients inside the VPC usually want privateIpv4');
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/dns:publicAddressInPrivateZone', 'addressType DnsAddressType.PUBLIC_IPV4 in a private hosted zone: clients inside the VPC usually want DnsAddressType.PRIVATE_IPV4');
     }
-    this.recordType = address === 'ipv6' ? 'AAAA' : 'A';
+    this.recordType = address === 'ipv6' ? route53.RecordType.AAAA : route53.RecordType.A;
     const perInstance = props.perInstanceRecords ?? false;
     const options = formatOptions({ ttl: ttlSeconds, address, whenEmpty, perInstance });
     const domainMeta = `${hostedZone.hostedZoneId}:${this.recordName}`;
@@ -219,9 +237,9 @@ function isPrivateZone(zone: route53.IHostedZone): boolean {
 
 function addressKind(type: DnsAddressType | undefined, zone: route53.IHostedZone): AddressKind | undefined {
   switch (type) {
-    case 'publicIpv4': return 'public';
-    case 'privateIpv4': return 'private';
-    case 'ipv6': return 'ipv6';
+    case DnsAddressType.PUBLIC_IPV4: return 'public';
+    case DnsAddressType.PRIVATE_IPV4: return 'private';
+    case DnsAddressType.IPV6: return 'ipv6';
     case undefined:
       if (isPrivateZone(zone)) return 'private';
       if (zone instanceof route53.PublicHostedZone) return 'public';
@@ -230,3 +248,12 @@ function addressKind(type: DnsAddressType | undefined, zone: route53.IHostedZone
   }
 }
 
+
+/** The `whenEmpty` option of the updater's tag (the handler contract's literal), or undefined for a value that is none. */
+function whenEmptyOption(value: WhenEmpty): RecordOptions['whenEmpty'] | undefined {
+  switch (value) {
+    case WhenEmpty.KEEP: return 'keep';
+    case WhenEmpty.DELETE: return 'delete';
+    default: return undefined;
+  }
+}

@@ -28,6 +28,28 @@ export interface DomainConfig {
   readonly hostedZoneId: string;
 }
 
+/** Capacity of a production environment's cluster. */
+export interface ProductionCapacity {
+  /**
+   * EC2 instance type of the cluster's instances, e.g. `t3.medium`.
+   *
+   * @default t3.medium (FleetCluster's default)
+   */
+  readonly instanceType?: string;
+  /**
+   * Fewest instances: ECS managed scaling moves the group between this and `maxCapacity`.
+   *
+   * @default 2, one per Availability Zone (FleetCluster's default)
+   */
+  readonly minCapacity?: number;
+  /**
+   * Most instances, bounding what scaling and deployments may cost.
+   *
+   * @default 4, or `minCapacity` when that is larger (FleetCluster's default)
+   */
+  readonly maxCapacity?: number;
+}
+
 /** Typed configuration of a production environment. */
 export interface ProductionConfig {
   /** The services. */
@@ -37,7 +59,7 @@ export interface ProductionConfig {
    *
    * @default - 2 to 4 t3.medium instances
    */
-  readonly capacity?: { readonly instanceType?: string; readonly minCapacity?: number; readonly maxCapacity?: number };
+  readonly capacity?: ProductionCapacity;
   /**
    * ACM certificate ARN for HTTPS (HTTP is then redirected).
    *

@@ -11,6 +11,7 @@ import { Construct, IConstruct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
 import { FleetCluster } from '../cluster/fleet-cluster';
 import { ComposeProject } from '../compose/compose-project';
+import { NamedVolumeStorage } from '../compose/plan';
 import { ComposeSecurityPolicy } from '../compose/security-policy';
 import { SecretSealingKey } from '../secrets/file-secret';
 import { AsgDnsRecord } from '../dns/asg-dns-record';
@@ -39,7 +40,7 @@ export interface QaStackProps extends StackProps {
 
   /**
    * The branch this environment is for: tagged on every resource and shown in the outputs. Give each
-   * branch its own stack id (see {@link qaStackName}) so environments never share resources.
+   * branch its own stack id (see {@link QaStack.stackNameFor}) so environments never share resources.
    *
    * @default - no branch (the shared QA environment)
    */
@@ -93,9 +94,9 @@ export interface QaStackProps extends StackProps {
   /**
    * Where named volumes live (see ComposeProjectProps.namedVolumes).
    *
-   * @default 'instance': free, data stays on the instance (each such volume is warned about)
+   * @default NamedVolumeStorage.INSTANCE: free, data stays on the instance (each such volume is warned about)
    */
-  readonly namedVolumes?: 'instance' | 'efs';
+  readonly namedVolumes?: NamedVolumeStorage;
 
   /**
    * Open the compose file's published ports (`8081:80`) on the load balancer (HTTP) or a network load balancer
@@ -202,6 +203,15 @@ export interface QaStackProps extends StackProps {
  * through the private zone from inside the VPC or a network resolving it (VPN, Route 53 Resolver).
  */
 export class QaStack extends Stack {
+  /**
+   * The stack name of a branch's QA environment (see {@link qaStackName}): `Qa` without a branch, `Qa-<branch>` for a
+   * branch that is a valid stack-name part, otherwise the cleaned branch plus a hash of the branch as written, so two
+   * branches never share a stack. Throws for an empty or white-space-only branch.
+   */
+  public static stackNameFor(branch?: string): string {
+    return qaStackName(branch);
+  }
+
   public readonly cluster: FleetCluster;
   public readonly loadBalancer: FleetLoadBalancer;
   public readonly project: ComposeProject;
@@ -320,6 +330,10 @@ export class QaStack extends Stack {
  * The hash is 64 bits (16 hex characters of SHA-256): a branch pushed to take over another branch's stack needs a
  * second preimage, about 2^64 hashes, where the 32 bits used before took CPU-minutes. Two branches of one author that
  * collide (a birthday pair, about 2^32 hashes) only share the author's own stack.
+ *
+ * TypeScript only; from other languages use `QaStack.stackNameFor`.
+ *
+ * @jsii ignore
  */
 export function qaStackName(branch?: string): string {
   if (branch === undefined) return 'Qa';

@@ -1,8 +1,8 @@
 export { FleetPreflightChecks } from './plugin';
-export type { PreflightFinding, PreflightRule } from './rule';
-export { PREFLIGHT_RULES, runPreflightRules } from './rules';
+export type { IPreflightRule, PreflightFinding, PreflightRule } from './rule';
+export { PREFLIGHT_RULES, PreflightRules, runPreflightRules } from './rules';
 export { TemplateSet } from './template-set';
-export type { CfnResourceJson, CfnTemplateJson, LengthBound, PreflightTemplate, ResourceRef } from './template-set';
+export type { CfnOutputJson, CfnResourceJson, CfnTemplateJson, LengthBound, NestedStackParent, PreflightTemplate, ResourceRef } from './template-set';
 export { clientAliasProblem, ecsResourceNameProblem, serviceConnectNameProblem } from './rules/ecs-names';
 export { placeholderReason } from './rules/placeholders';
 export { NAME_LIMITS } from './rules/name-lengths';

@@ -4,7 +4,7 @@ import {
 } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { loadTemplates, TemplateSource } from './load';
-import { PreflightFinding, PreflightRule } from './rule';
+import { PreflightFinding, IPreflightRule } from './rule';
 import { PREFLIGHT_RULES, runPreflightRules } from './rules';
 import { TemplateSet } from './template-set';
 
@@ -25,9 +25,9 @@ import { TemplateSet } from './template-set';
 export class FleetPreflightChecks implements IPolicyValidationPlugin {
   /** The plugin's name in the validation report. */
   public readonly name = 'FleetPreflightChecks';
-  /** The ids of the rules it evaluates. */
-  public readonly ruleIds: string[];
-  private readonly rules: readonly PreflightRule[];
+  /** The ids of the rules it evaluates (always set; optional only as in `IPolicyValidationPlugin`, which jsii requires). */
+  public readonly ruleIds?: string[];
+  private readonly rules: readonly IPreflightRule[];
 
   constructor() {
     this.rules = PREFLIGHT_RULES;

@@ -17,7 +17,7 @@ export interface PreflightFinding {
 }
 
 /** A preflight rule: templates in, findings out. */
-export interface PreflightRule {
+export interface IPreflightRule {
   /** The rule id, `Preflight-<Name>`. */
   readonly id: string;
   /** One line: the deploy-time failure the rule prevents. */
@@ -25,6 +25,12 @@ export interface PreflightRule {
   /** Checks every template of the app. */
   check(templates: TemplateSet): PreflightFinding[];
 }
+
+/**
+ * @deprecated Use IPreflightRule.
+ * @jsii ignore
+ */
+export type PreflightRule = IPreflightRule;
 
 /** `Production/Services1 CleanSlateFunction1F716ADE (AWS::Lambda::Function)`: how findings name a resource. */
 export function describeResource(ref: ResourceRef): string {

@@ -4,17 +4,44 @@
  * template alone determines them. Plain data in, plain data out: no CDK imports, so rules are tested on JSON.
  */
 
-/** A CloudFormation template as JSON (only the sections the preflight rules read). */
+/**
+ * A CloudFormation template as JSON (only the sections the preflight rules read).
+ *
+ * TypeScript only (jsii structs cannot have the template's PascalCase keys): {@link PreflightTemplate.template} takes
+ * the template JSON as it is in every language.
+ *
+ * @jsii ignore
+ */
 export interface CfnTemplateJson {
   /** Resources by logical id. */
   readonly Resources?: Record<string, CfnResourceJson>;
   /** Parameters by name. */
-  readonly Parameters?: Record<string, { readonly Default?: unknown; readonly [key: string]: unknown }>;
+  readonly Parameters?: Record<string, Record<string, any>>;
   /** Outputs by name. */
-  readonly Outputs?: Record<string, { readonly Value?: unknown; readonly Export?: { readonly Name?: unknown } }>;
+  readonly Outputs?: Record<string, CfnOutputJson>;
 }
 
-/** One resource of a template. */
+/**
+ * One output of a template.
+ *
+ * TypeScript only, like {@link CfnTemplateJson}.
+ *
+ * @jsii ignore
+ */
+export interface CfnOutputJson {
+  /** The output's value (a literal or an intrinsic). */
+  readonly Value?: any;
+  /** The export of the output, by `Name`. */
+  readonly Export?: Record<string, any>;
+}
+
+/**
+ * One resource of a template.
+ *
+ * TypeScript only, like {@link CfnTemplateJson}: {@link ResourceRef.resource} is the resource's JSON as it is.
+ *
+ * @jsii ignore
+ */
 export interface CfnResourceJson {
   /** The resource type, e.g. `AWS::Lambda::Function`. */
   readonly Type: string;
@@ -50,15 +77,26 @@ export interface PreflightTemplate {
    * @default - unknown (environment-agnostic stack); a nested stack takes its parent's
    */
   readonly account?: string;
-  /** The template itself. */
-  readonly template: CfnTemplateJson;
+  /**
+   * The template's JSON as in the cloud assembly (`Resources`, `Parameters`, `Outputs`; see {@link CfnTemplateJson}).
+   * Typed as any JSON because its keys are CloudFormation's PascalCase, which jsii structs cannot declare.
+   */
+  readonly template: any;
   /**
    * For a nested stack: its parent's template file and the logical id of the `AWS::CloudFormation::Stack` resource
    * that creates it there.
    *
    * @default - a top-level stack
    */
-  readonly parent?: { readonly templateFile: string; readonly logicalId: string };
+  readonly parent?: NestedStackParent;
+}
+
+/** Where a nested stack is created: its parent's template and the `AWS::CloudFormation::Stack` resource there. */
+export interface NestedStackParent {
+  /** The parent's template file name in the cloud assembly. */
+  readonly templateFile: string;
+  /** The logical id of the `AWS::CloudFormation::Stack` resource that creates the nested stack. */
+  readonly logicalId: string;
 }
 
 /** A resource found in the app: the template it is in, its logical id and its JSON. */
@@ -67,8 +105,8 @@ export interface ResourceRef {
   readonly template: PreflightTemplate;
   /** The resource's logical id in that template. */
   readonly logicalId: string;
-  /** The resource's JSON. */
-  readonly resource: CfnResourceJson;
+  /** The resource's JSON (`Type`, `Properties`, `Metadata`, `DependsOn`; see {@link CfnResourceJson}). */
+  readonly resource: any;
 }
 
 /** A lower bound on the length of a value that may hold tokens, and whether it is exact. */
@@ -93,13 +131,13 @@ const SHORTEST_REGION = 9;
 /** The app's templates with cross-template reference resolution. */
 export class TemplateSet {
   /** Every template, top-level and nested, in the order given. */
-  public readonly templates: readonly PreflightTemplate[];
+  public readonly templates: PreflightTemplate[];
   private readonly byFile = new Map<string, PreflightTemplate>();
   private readonly children = new Map<string, PreflightTemplate>();
   private readonly byType = new Map<string, ResourceRef[]>();
   private exportsByName?: Map<string, { template: PreflightTemplate; value: unknown }>;
 
-  constructor(templates: readonly PreflightTemplate[]) {
+  constructor(templates: PreflightTemplate[]) {
     // A nested stack inherits its parent's environment; parents may come after children in the input.
     const raw = new Map(templates.map((t) => [t.templateFile, t]));
     const withEnv = (t: PreflightTemplate, depth = 0): PreflightTemplate => {
@@ -112,7 +150,7 @@ export class TemplateSet {
     for (const t of this.templates) {
       this.byFile.set(t.templateFile, t);
       if (t.parent) this.children.set(`${t.parent.templateFile}\u0000${t.parent.logicalId}`, t);
-      for (const [logicalId, resource] of Object.entries(t.template.Resources ?? {})) {
+      for (const [logicalId, resource] of Object.entries(jsonOf(t).Resources ?? {})) {
         const list = this.byType.get(resource.Type) ?? [];
         list.push({ template: t, logicalId, resource });
         this.byType.set(resource.Type, list);
@@ -145,7 +183,7 @@ export class TemplateSet {
     if (depth > MAX_DEPTH || !isObject(expr)) return undefined;
     if (typeof expr.Ref === 'string') {
       const id = expr.Ref;
-      const resource = template.template.Resources?.[id];
+      const resource = jsonOf(template).Resources?.[id];
       if (resource) return { template, logicalId: id, resource };
       const passed = this.parameterValue(template, id);
       return passed ? this.resolveResource(passed.template, passed.value, depth + 1) : undefined;
@@ -153,7 +191,7 @@ export class TemplateSet {
     const getAtt = expr['Fn::GetAtt'];
     if (getAtt !== undefined) {
       const [id, attribute] = Array.isArray(getAtt) ? getAtt : String(getAtt).split(/\.(.*)/s);
-      const resource = template.template.Resources?.[id];
+      const resource = jsonOf(template).Resources?.[id];
       if (!resource) return undefined;
       if (resource.Type === 'AWS::CloudFormation::Stack' && typeof attribute === 'string' && attribute.startsWith('Outputs.')) {
         const child = this.nestedStack(template, id);
@@ -238,10 +276,10 @@ export class TemplateSet {
       case 'AWS::NoValue': return undefined;
       default: break;
     }
-    if (template.template.Resources?.[name]) return UNKNOWN;
+    if (jsonOf(template).Resources?.[name]) return UNKNOWN;
     const passed = this.parameterValue(template, name);
     if (passed) return this.render(passed.template, passed.value, depth + 1);
-    const parameter = template.template.Parameters?.[name];
+    const parameter = jsonOf(template).Parameters?.[name];
     return parameter && parameter.Default !== undefined ? this.render(template, parameter.Default, depth + 1) : UNKNOWN;
   }
 
@@ -268,7 +306,7 @@ export class TemplateSet {
     if (!this.exportsByName) {
       this.exportsByName = new Map();
       for (const t of this.templates) {
-        for (const output of Object.values(t.template.Outputs ?? {})) {
+        for (const output of Object.values(jsonOf(t).Outputs ?? {})) {
           const name = output.Export?.Name;
           if (typeof name === 'string') this.exportsByName.set(name, { template: t, value: output.Value });
         }
@@ -276,6 +314,11 @@ export class TemplateSet {
     }
     return this.exportsByName;
   }
+}
+
+/** A template's JSON, typed for the sections the rules read. */
+export function jsonOf(template: PreflightTemplate): CfnTemplateJson {
+  return template.template;
 }
 
 /** True for a plain JSON object (not an array). */

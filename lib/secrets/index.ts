@@ -1,3 +1,3 @@
 export { FileSecret } from './file-secret';
 export type { FileSecretProps, SecretSealingKey } from './file-secret';
-export type { SealOutcome } from './seal';
+export { SealOutcome } from './seal';

@@ -224,11 +224,16 @@ export function renderSealedFile(seals: Record<string, KeySeal>): string {
 }
 
 /** How the envelope of a secret file was obtained. */
-export type SealOutcome =
-  | 'reused' // the value is unchanged since it was sealed for this key: the committed envelope, so synthesis is repeatable
-  | 'sealed' // no seal for this key yet
-  | 'resealed' // the value changed, the envelope was replaced, or the sealed file was unreadable
-  | 'sealed-file-only'; // no plain file (a CI checkout): the committed envelope as it is
+export enum SealOutcome {
+  /** The value is unchanged since it was sealed for this key: the committed envelope, so synthesis is repeatable. */
+  REUSED = 'reused',
+  /** No seal for this key yet. */
+  SEALED = 'sealed',
+  /** The value changed, the envelope was replaced, or the sealed file was unreadable. */
+  RESEALED = 'resealed',
+  /** No plain file (a CI checkout): the committed envelope as it is. */
+  SEALED_FILE_ONLY = 'sealed-file-only',
+}
 
 /** The envelope to deploy, and the sealed file to write when it changed. */
 export interface SealResult {
@@ -271,11 +276,11 @@ export function resolveSeal(input: {
       throw new SealError('the sealed file is not a cdk-container-fleet sealed file (or was edited)', 'restore it from version control, or put the plain secret file beside it and synth to seal it again');
     }
     if (mine === undefined) throw missingSeal(sealed, environment, publicKey.sha256);
-    return { envelope: mine.envelope, outcome: 'sealed-file-only' };
+    return { envelope: mine.envelope, outcome: SealOutcome.SEALED_FILE_ONLY };
   }
   checkSecretValue(input.value);
   if (mine !== undefined && digestMatches(input.value, mine.digest, mine.envelope)) {
-    return { envelope: mine.envelope, outcome: 'reused' };
+    return { envelope: mine.envelope, outcome: SealOutcome.REUSED };
   }
   const envelope = sealValue(input.value, publicKey, environment);
   const seal: KeySeal = { ...(input.keyArn ? { keyArn: input.keyArn } : {}), digest: digestOf(input.value, envelope), envelope };
@@ -285,7 +290,7 @@ export function resolveSeal(input: {
         : 'the secret file changed, or its sealed value was replaced';
   return {
     envelope,
-    outcome: mine === undefined && (sealed !== undefined || input.sealedText === undefined) ? 'sealed' : 'resealed',
+    outcome: mine === undefined && (sealed !== undefined || input.sealedText === undefined) ? SealOutcome.SEALED : SealOutcome.RESEALED,
     reason,
     write: renderSealedFile({ ...(sealed?.seals ?? {}), [id]: seal }),
   };

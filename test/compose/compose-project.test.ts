@@ -8,6 +8,7 @@ import { DockerImageAsset } from 'aws-cdk-lib/aws-ecr-assets';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject, ComposeProjectProps, SECRETS_INIT_IMAGE } from '../../lib/compose/compose-project';
+import { NamedVolumeStorage } from '../../lib/compose/plan';
 import { MAX_COMPOSE_FILE_BYTES, MAX_ENV_FILE_BYTES } from '../../lib/compose/limits';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { FleetLoadBalancer } from '../../lib/routing/fleet-load-balancer';
@@ -217,7 +218,7 @@ describe('ComposeProject', () => {
 
   test("namedVolumes: 'efs' mounts an access point per volume of one encrypted file system, with TLS and IAM, reachable from the instances", () => {
     const { project: p, template } = project('services:\n  db:\n    image: postgres\n    volumes: [data:/var/lib/postgresql/data]\n  backup:\n    image: busybox\n    volumes: [data:/backup:ro]\nvolumes:\n  data: {}\n',
-      { namedVolumes: 'efs' });
+      { namedVolumes: NamedVolumeStorage.EFS });
     // No volume warning: the data is durable. (busybox listens on nothing, which is warned.)
     expect(p.warnings.map((w) => `${w.service}:${w.key}`)).toEqual(['backup:ports']);
     const t = template();
@@ -403,7 +404,7 @@ describe('ComposeProject', () => {
     expect(Object.keys(t.findOutputs('*')).filter((k) => k.includes('Url'))).toHaveLength(2);
     expect(p.warnings.filter((w) => w.service === 'dns').map((w) => w.message)).toEqual(expect.arrayContaining([expect.stringContaining('published UDP port(s) 53:53/udp are not opened')]));
     // PublishedPorts itself refuses one, for callers that use it without a compose file.
-    expect(() => p.publishedPorts!.publish(p.services.dns, { published: 53, containerPort: 53, protocol: 'udp', http: false }))
+    expect(() => p.publishedPorts!.publish(p.services.dns, { published: 53, containerPort: 53, protocol: ecs.Protocol.UDP, http: false }))
       .toThrow(/dns publishes UDP port 53, whose network load balancer health check .* never passes.*Fix: leave the UDP port unpublished/);
   });
 

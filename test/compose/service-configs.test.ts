@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { composeServiceConfigs } from '../../lib/compose/service-configs';
+import { ComposeServiceConfigs, composeServiceConfigs } from '../../lib/compose/service-configs';
 import { DEFAULT_QA_COMPOSE_FILE } from '../../lib/environments/qa';
 import { ProductionStack } from '../../lib/environments/production';
 import { unitTestApp } from '../support/app';
@@ -36,6 +36,13 @@ describe('composeServiceConfigs: production from the same compose file', () => {
       .toThrow(/docker-compose\.yml:3:5: service 'api' is built from source, and production needs a prebuilt image/);
     expect(composeServiceConfigs(built, { ...options, overrides: { api: { image: 'repo/api:1' } } })[0].image).toBe('repo/api:1');
     expect(() => composeServiceConfigs(text, { ...options, overrides: { nope: { cpu: 1 } } })).toThrow(/overrides name 'nope'/);
+  });
+
+  test('ComposeServiceConfigs.read (every CDK language) returns what composeServiceConfigs returns', () => {
+    const fromClass = ComposeServiceConfigs.read(text, { ...options, domain: 'example.com' });
+    expect(fromClass).toEqual(composeServiceConfigs(text, { ...options, domain: 'example.com' }));
+    expect(fromClass.map((c) => c.name)).toEqual(['login', 'publish']);
+    expect(() => ComposeServiceConfigs.read(text, { ...options, overrides: { nope: { cpu: 1 } } })).toThrow(/overrides name 'nope'/);
   });
 
   test('the configs build a ProductionStack with host routes', () => {

@@ -7,7 +7,7 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import * as esbuild from 'esbuild';
 import { QaDnsStack } from '../../examples/dns/qa-dns-stack';
-import { AsgDnsRecord, AsgDnsUpdater } from '../../lib/dns';
+import { AsgDnsRecord, AsgDnsUpdater, DnsAddressType, WhenEmpty } from '../../lib/dns';
 import { unitTestApp, validatedApp } from '../support/app';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -47,7 +47,7 @@ describe('AsgDnsRecord', () => {
     new AsgDnsRecord(s, 'GreenDns', { autoScalingGroup: green, hostedZone: publicZone, recordName: 'app.example.com.' });
     new AsgDnsRecord(s, 'InternalDns', {
       autoScalingGroup: internal, hostedZone: privateZone, recordName: 'API.example.internal', ttl: Duration.seconds(10),
-      whenEmpty: 'delete', perInstanceRecords: true,
+      whenEmpty: WhenEmpty.DELETE, perInstanceRecords: true,
     });
     t = Template.fromStack(s);
   });
@@ -222,7 +222,8 @@ describe('AsgDnsRecord input checks', () => {
 
   test('ipv6 makes the record AAAA, in the tag and in the IAM condition', () => {
     const s = stack();
-    const r = new AsgDnsRecord(s, 'Dns', { autoScalingGroup: group(s, 'G'), hostedZone: zone(s), recordName: 'v6', addressType: 'ipv6' });
+    const r = new AsgDnsRecord(s, 'Dns', { autoScalingGroup: group(s, 'G'), hostedZone: zone(s), recordName: 'v6', addressType: DnsAddressType.IPV6 });
+    expect(r.recordType).toBe(route53.RecordType.AAAA);
     expect(r.recordType).toBe('AAAA');
     const write = policyStatements(Template.fromStack(s)).find((st: any) => st.Action === 'route53:ChangeResourceRecordSets');
     expect(write.Condition['ForAllValues:StringEquals']['route53:ChangeResourceRecordSetsRecordTypes']).toEqual(['AAAA']);
@@ -347,5 +348,13 @@ describe('the updater queue\'s concurrency (deploy-time review)', () => {
     const hostedZone = route53.HostedZone.fromHostedZoneAttributes(stack, 'Zone', { hostedZoneId: 'Z1D633PJN98FT9', zoneName: 'example.com' });
     new AsgDnsRecord(stack, 'Dns', { autoScalingGroup: group, hostedZone, recordName: 'a.example.com' });
     Template.fromStack(stack).hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 3 }, FunctionResponseTypes: ['ReportBatchItemFailures'] });
+  });
+});
+
+// Enums replaced string-literal unions for jsii: their values are the old literals, so tags and templates do not change.
+describe('DNS enums keep the values of the string literals they replaced', () => {
+  test('DnsAddressType and WhenEmpty', () => {
+    expect(Object.entries(DnsAddressType)).toEqual([['PUBLIC_IPV4', 'publicIpv4'], ['PRIVATE_IPV4', 'privateIpv4'], ['IPV6', 'ipv6']]);
+    expect(Object.entries(WhenEmpty)).toEqual([['KEEP', 'keep'], ['DELETE', 'delete']]);
   });
 });

@@ -4,6 +4,7 @@ import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as fc from 'fast-check';
+import { NamedVolumeStorage } from '../../lib/compose/plan';
 import { qaStackName, QaStack, QaStackProps, tagValue } from '../../lib/environments/qa';
 import { unitTestApp } from '../support/app';
 
@@ -25,7 +26,7 @@ describe('QaStack cleans up after itself (issue 10 item 8b)', () => {
   afterAll(() => fs.rmSync(VOLUME_COMPOSE, { force: true }));
 
   test('retains nothing: log groups, the access-log bucket and the EFS file system are deleted with the stack', () => {
-    const stack = new QaStack(unitTestApp(), 'Qa', { ...base, composeFile: VOLUME_COMPOSE, namedVolumes: 'efs' });
+    const stack = new QaStack(unitTestApp(), 'Qa', { ...base, composeFile: VOLUME_COMPOSE, namedVolumes: NamedVolumeStorage.EFS });
     const resources = resourcesOf(stack);
     const kept = Object.entries(resources).filter(([, r]) => r.DeletionPolicy && r.DeletionPolicy !== 'Delete').map(([id, r]) => `${id} ${r.Type}`);
     expect(kept).toEqual([]);
@@ -67,6 +68,13 @@ describe('branch names (issue 10 item 8c)', () => {
     ['ü/é: a=b+c@d', 'ü/é: a=b+c@d'],
   ])('tagValue(%j) is %j', (branch, value) => {
     expect(tagValue(branch)).toBe(value);
+  });
+
+  test('QaStack.stackNameFor (every CDK language) is qaStackName, refusal included', () => {
+    for (const branch of [undefined, 'feature-x', 'feature/x', 'fix#12(!)']) expect(QaStack.stackNameFor(branch)).toBe(qaStackName(branch));
+    expect(QaStack.stackNameFor('feature/x')).toBe('Qa-feature-x-217d2bf51f16e9dc');
+    expect(QaStack.stackNameFor()).toBe('Qa');
+    expect(() => QaStack.stackNameFor('\u00a0')).toThrow(/is empty or only white space/);
   });
 
   test('feature/x and feature-x get different stacks', () => {

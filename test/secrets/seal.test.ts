@@ -3,7 +3,7 @@ import * as fc from 'fast-check';
 import { ForeignEnvironmentError, openEnvelope, parseEnvelope, UnreadableEnvelopeError } from '../../lambda/sealed-secret/open';
 import { LEGACY_SEALED_SECRET_FORMAT, MAX_SECRET_BYTES, SEALED_SECRET_FORMAT } from '../../lib/secrets/contract';
 import {
-  checkSecretValue, digestMatches, digestOf, parseSealedFile, parseSealingPublicKey, renderSealedFile, resolveSeal, SealError, sealIdOf, sealValue,
+  checkSecretValue, digestMatches, digestOf, parseSealedFile, parseSealingPublicKey, renderSealedFile, resolveSeal, SealError, sealIdOf, SealOutcome, sealValue,
 } from '../../lib/secrets/seal';
 import { testSealingKey } from './keys';
 
@@ -279,5 +279,12 @@ describe('environment binding (issue 19)', () => {
     }
     const { environment: _, ...unbound } = sealValue(value, publicKey, ENV);
     expect(() => parseEnvelope(Buffer.from(JSON.stringify(unbound)))).toThrow(/has no environment/);
+  });
+});
+
+// SealOutcome replaced a string-literal union for jsii: its values are the old literals.
+describe('SealOutcome keeps the values of the string literals it replaced', () => {
+  test('values', () => {
+    expect(Object.entries(SealOutcome)).toEqual([['REUSED', 'reused'], ['SEALED', 'sealed'], ['RESEALED', 'resealed'], ['SEALED_FILE_ONLY', 'sealed-file-only']]);
   });
 });

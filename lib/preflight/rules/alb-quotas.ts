@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, isObject, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-AlbQuotas';
@@ -40,7 +40,7 @@ export function conditionValues(condition: Record<string, any>): unknown[] {
  * Application Load Balancer quotas that only fail at deploy time: rules, listeners, target groups and non-default
  * certificates per load balancer, condition values and wildcards per rule, target groups per action.
  */
-export const ALB_QUOTAS_RULE: PreflightRule = {
+export const ALB_QUOTAS_RULE: IPreflightRule = {
   id: ID,
   summary: 'Application Load Balancer quotas: rules, listeners, target groups and certificates per load balancer; condition values, wildcards and target groups per rule',
   check(templates: TemplateSet): PreflightFinding[] {

@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, isKnown, printable, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-CertificateRegion';
@@ -15,7 +15,7 @@ export function acmCertificateRegion(arn: string): string | undefined {
  * distribution one from us-east-1 ("To use a certificate with Elastic Load Balancing for the same fully qualified
  * domain name … in more than one AWS region, you must request or import a certificate for each region").
  */
-export const CERTIFICATE_REGION: PreflightRule = {
+export const CERTIFICATE_REGION: IPreflightRule = {
   id: ID,
   summary: 'ACM certificates used in a region other than their own (listeners: the stack region; CloudFront: us-east-1)',
   check(templates: TemplateSet): PreflightFinding[] {

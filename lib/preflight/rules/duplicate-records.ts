@@ -1,4 +1,4 @@
-import { acknowledgeHint, describeResource, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, describeResource, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-DuplicateSimpleRecord';
@@ -27,7 +27,7 @@ export function normalizeRecordName(name: string): string {
  * simple record cannot share its name and type with weighted, latency or other routed records. The second stack to
  * deploy (often the second region) fails.
  */
-export const DUPLICATE_SIMPLE_RECORD: PreflightRule = {
+export const DUPLICATE_SIMPLE_RECORD: IPreflightRule = {
   id: ID,
   summary: 'the same simple Route 53 record (name and type, no SetIdentifier) created twice in a zone, by two stacks or one',
   check(templates: TemplateSet): PreflightFinding[] {

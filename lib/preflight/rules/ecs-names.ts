@@ -1,4 +1,4 @@
-import { acknowledgeHint, describeResource, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, describeResource, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-EcsNames';
@@ -6,6 +6,10 @@ const ID = 'Preflight-EcsNames';
 /**
  * Why ECS rejects a Service Connect port name or discovery name ("up to 64 characters … lowercase letters, numbers,
  * underscores (_), and hyphens (-). The name can't start with a hyphen"), or undefined when it accepts it.
+ *
+ * TypeScript only; from other languages use `PreflightRules.serviceConnectNameProblem`.
+ *
+ * @jsii ignore
  */
 export function serviceConnectNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -18,6 +22,10 @@ export function serviceConnectNameProblem(name: string): string | undefined {
 /**
  * Why ECS rejects a Service Connect client alias DNS name ("up to 127 characters … lowercase letters, numbers,
  * underscores (_), hyphens (-), and periods (.). The name can't start with a hyphen"), or undefined.
+ *
+ * TypeScript only; from other languages use `PreflightRules.clientAliasProblem`.
+ *
+ * @jsii ignore
  */
 export function clientAliasProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -31,6 +39,10 @@ export function clientAliasProblem(name: string): string | undefined {
 /**
  * Why ECS rejects a cluster, service, task family, container or capacity provider name ("Up to 255 letters
  * (uppercase and lowercase), numbers, underscores, and hyphens are allowed"), or undefined.
+ *
+ * TypeScript only; from other languages use `PreflightRules.ecsResourceNameProblem`.
+ *
+ * @jsii ignore
  */
 export function ecsResourceNameProblem(name: string): string | undefined {
   if (name.length === 0) return 'is empty';
@@ -40,7 +52,7 @@ export function ecsResourceNameProblem(name: string): string | undefined {
 }
 
 /** ECS and Service Connect names that the ECS API rejects at deploy time. */
-export const ECS_NAMES: PreflightRule = {
+export const ECS_NAMES: IPreflightRule = {
   id: ID,
   summary: 'ECS cluster, service, task family, container and Service Connect names that the ECS API rejects',
   check(templates: TemplateSet): PreflightFinding[] {

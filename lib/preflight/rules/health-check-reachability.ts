@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, isObject, ResourceRef, TemplateSet } from '../template-set';
 import { covers, ingressBySecurityGroup, keyOf, PortInterval, portsOf } from './security-groups';
 
@@ -13,7 +13,7 @@ const DEFAULT_PORTS: Record<string, number> = { HTTP: 80, HTTP_STR_MATCH: 80, HT
  * office range) on the checked port, looks unhealthy everywhere, and with every endpoint unhealthy Route 53 answers
  * with all of them: failover is silently off.
  */
-export const HEALTH_CHECK_REACHABILITY: PreflightRule = {
+export const HEALTH_CHECK_REACHABILITY: IPreflightRule = {
   id: ID,
   summary: 'Route 53 health checks of a load balancer that the health checkers cannot reach (internal, or admitting only some CIDRs)',
   check(templates: TemplateSet): PreflightFinding[] {

@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { TemplateSet } from '../template-set';
 
 const ID = 'Preflight-LambdaReservedConcurrency';
@@ -9,7 +9,7 @@ const ID = 'Preflight-LambdaReservedConcurrency';
  * "Specified ReservedConcurrentExecutions for function decreases account's UnreservedConcurrentExecution below its
  * minimum value of [10]".
  */
-export const LAMBDA_RESERVED_CONCURRENCY: PreflightRule = {
+export const LAMBDA_RESERVED_CONCURRENCY: IPreflightRule = {
   id: ID,
   summary: 'Lambda reserved or provisioned concurrency, which fails on accounts whose concurrency quota leaves nothing to reserve (new accounts: 10)',
   check(templates: TemplateSet): PreflightFinding[] {

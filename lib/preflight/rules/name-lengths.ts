@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { printable, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-NameLength';
@@ -16,6 +16,10 @@ export interface NameLimit {
 /**
  * Name length limits of the services' APIs (ECS names are checked by `Preflight-EcsNames`). CloudFormation's schemas
  * do not state all of them, and none can judge a name built from parts at deploy time.
+ *
+ * TypeScript only; from other languages use `PreflightRules.NAME_LIMITS`.
+ *
+ * @jsii ignore
  */
 export const NAME_LIMITS: readonly NameLimit[] = [
   { type: 'AWS::ElasticLoadBalancingV2::LoadBalancer', property: 'Name', max: 32 },
@@ -50,7 +54,7 @@ export const NAME_LIMITS: readonly NameLimit[] = [
  * Explicit resource names longer than the service accepts, where the template gives the name or enough of it
  * (`AWS::AccountId` counts 12, an unknown `AWS::Region` at least 9): the resource fails to create.
  */
-export const NAME_LENGTH: PreflightRule = {
+export const NAME_LENGTH: IPreflightRule = {
   id: ID,
   summary: 'explicit resource names (given, or computable from the template) longer than the service accepts',
   check(templates: TemplateSet): PreflightFinding[] {

@@ -1,5 +1,5 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
-import { isObject, ResourceRef, TemplateSet } from '../template-set';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
+import { isObject, jsonOf, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-PlaceholderIds';
 
@@ -12,6 +12,10 @@ const RUN = 6;
 /**
  * Why an id looks like a placeholder rather than a real one (`Z0123456789ABCDEFGHIJ`, `123456789012`,
  * `…EXAMPLE…`, all zeros, long repeated or sequential runs), or undefined when it looks real.
+ *
+ * TypeScript only; from other languages use `PreflightRules.placeholderReason`.
+ *
+ * @jsii ignore
  */
 export function placeholderReason(id: string): string | undefined {
   if (/example/i.test(id)) return 'contains "EXAMPLE"';
@@ -76,7 +80,7 @@ export function idsIn(text: string, key: string): FoundId[] {
  * to deploy (NoSuchHostedZone, certificate not found, access denied) after everything before it was created. Also
  * documentation CIDRs in CIDR properties, which deploy but admit nobody.
  */
-export const PLACEHOLDER_IDS: PreflightRule = {
+export const PLACEHOLDER_IDS: IPreflightRule = {
   id: ID,
   summary: 'hosted zone ids, certificate ARNs, account ids and CIDRs that look like documentation placeholders',
   check(templates: TemplateSet): PreflightFinding[] {
@@ -101,7 +105,7 @@ export const PLACEHOLDER_IDS: PreflightRule = {
       }
     };
     for (const template of templates.templates) {
-      for (const [logicalId, resource] of Object.entries(template.template.Resources ?? {})) {
+      for (const [logicalId, resource] of Object.entries(jsonOf(template).Resources ?? {})) {
         if (resource.Properties) scan({ template, logicalId, resource }, resource.Properties, 'Properties', '', new Set());
       }
     }

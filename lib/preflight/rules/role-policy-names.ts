@@ -1,4 +1,4 @@
-import { acknowledgeHint, describeResource, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, describeResource, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-DuplicateRolePolicy';
@@ -21,7 +21,7 @@ interface DeclaredPolicy {
  * stack's permissions. aws-cdk-lib names an `iam.Policy` after its logical id, which is the same in every copy of a
  * stack, so one construct deployed to several regions is the usual cause.
  */
-export const DUPLICATE_ROLE_POLICY: PreflightRule = {
+export const DUPLICATE_ROLE_POLICY: IPreflightRule = {
   id: ID,
   summary: 'the same inline policy name declared twice on one role (usually a named role that several stacks or regions attach a policy to)',
   check(templates: TemplateSet): PreflightFinding[] {

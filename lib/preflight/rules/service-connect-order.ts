@@ -1,5 +1,5 @@
-import { acknowledgeHint, describeResource, finding, PreflightFinding, PreflightRule } from '../rule';
-import { asArray, ResourceRef, TemplateSet } from '../template-set';
+import { acknowledgeHint, describeResource, finding, PreflightFinding, IPreflightRule } from '../rule';
+import { asArray, jsonOf, ResourceRef, TemplateSet } from '../template-set';
 import { keyOf } from './security-groups';
 
 const ID = 'Preflight-ServiceConnectOrder';
@@ -17,7 +17,7 @@ export function mentionsHost(text: string, host: string): boolean {
  * `DependsOn` on every server it calls. A caller is recognised by a server's client alias used as a host name in its
  * containers' environment, command or entry point.
  */
-export const SERVICE_CONNECT_ORDER: PreflightRule = {
+export const SERVICE_CONNECT_ORDER: IPreflightRule = {
   id: ID,
   summary: 'Service Connect callers created in parallel with the server they call (no DependsOn), which cannot resolve it on the first deployment',
   check(templates: TemplateSet): PreflightFinding[] {
@@ -77,7 +77,7 @@ function containerStrings(templates: TemplateSet, service: ResourceRef): Array<{
 
 /** Whether a resource depends on `logicalId` in its template, directly or through other resources. */
 function dependsOn(ref: ResourceRef, logicalId: string): boolean {
-  const resources = ref.template.template.Resources ?? {};
+  const resources = jsonOf(ref.template).Resources ?? {};
   const seen = new Set<string>();
   const queue = [ref.logicalId];
   while (queue.length > 0) {

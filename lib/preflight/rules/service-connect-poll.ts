@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, isObject, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-ServiceConnectPoll';
@@ -18,7 +18,7 @@ interface RoleStatement {
  * aws/amazon-ecs-agent#4397, aws/amazon-ecs-service-connect-agent#142). aws-cdk-lib's default instance role has
  * exactly this statement.
  */
-export const SERVICE_CONNECT_POLL: PreflightRule = {
+export const SERVICE_CONNECT_POLL: IPreflightRule = {
   id: ID,
   summary: 'EC2 instance roles that allow ecs:Poll only under an ecs:cluster condition, which refuses the Service Connect agent',
   check(templates: TemplateSet): PreflightFinding[] {

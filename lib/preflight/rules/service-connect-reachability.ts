@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 import { covers, ingressBySecurityGroup, IngressRule, keyOf, PortInterval, portsOf } from './security-groups';
 
@@ -18,7 +18,7 @@ export const BRIDGE_EPHEMERAL_PORTS = { from: 32768, to: 65535 } as const;
  * (or on `IngressPortOverride`). Otherwise calls work while both tasks share an instance and time out once they
  * spread.
  */
-export const SERVICE_CONNECT_REACHABILITY: PreflightRule = {
+export const SERVICE_CONNECT_REACHABILITY: IPreflightRule = {
   id: ID,
   summary: 'Service Connect servers in bridge mode whose instances do not admit each other on the proxy port',
   check(templates: TemplateSet): PreflightFinding[] {

@@ -1,5 +1,5 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
-import { isObject, printable, ResourceRef, TemplateSet } from '../template-set';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
+import { isObject, jsonOf, printable, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-TagValues';
 
@@ -10,6 +10,10 @@ const ANY_CHARACTER_TYPES = /^AWS::(EC2|AutoScaling)::/;
  * Why most AWS services reject a tag key or value ("letters, numbers, and spaces representable in UTF-8, and the
  * following characters: _ . : / = + - @"; keys up to 128 characters, values up to 256; keys not starting with
  * `aws:`), or undefined.
+ *
+ * TypeScript only; from other languages use `PreflightRules.tagProblem`.
+ *
+ * @jsii ignore
  */
 export function tagProblem(key: string, value: string): string | undefined {
   const bad = (s: string) => [...new Set(s.replace(/[\p{L}\p{N}\p{Z}_.:/=+\-@]/gu, ''))].join('');
@@ -26,13 +30,13 @@ export function tagProblem(key: string, value: string): string | undefined {
  * whole stack (`Tags.of(stack).add('qa-branch', 'fix#12')`) reaches every taggable resource, and the first one whose
  * service rejects it fails the deployment.
  */
-export const TAG_VALUES: PreflightRule = {
+export const TAG_VALUES: IPreflightRule = {
   id: ID,
   summary: 'tag keys and values with characters most AWS services reject (allowed: letters, digits, spaces, _ . : / = + - @)',
   check(templates: TemplateSet): PreflightFinding[] {
     const findings: PreflightFinding[] = [];
     for (const template of templates.templates) {
-      for (const [logicalId, resource] of Object.entries(template.template.Resources ?? {})) {
+      for (const [logicalId, resource] of Object.entries(jsonOf(template).Resources ?? {})) {
         const tags = resource.Properties?.Tags;
         if (tags === undefined || ANY_CHARACTER_TYPES.test(resource.Type)) continue;
         const ref: ResourceRef = { template, logicalId, resource };

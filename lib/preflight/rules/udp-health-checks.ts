@@ -1,4 +1,4 @@
-import { acknowledgeHint, finding, PreflightFinding, PreflightRule } from '../rule';
+import { acknowledgeHint, finding, PreflightFinding, IPreflightRule } from '../rule';
 import { asArray, ResourceRef, TemplateSet } from '../template-set';
 
 const ID = 'Preflight-UdpTargetGroupHealthCheck';
@@ -11,7 +11,7 @@ const ID = 'Preflight-UdpTargetGroupHealthCheck';
  * the deployment circuit breaker fails the service and CloudFormation rolls the stack back. (Traffic would "fail
  * open" at the load balancer; ECS does not.)
  */
-export const UDP_TARGET_GROUP_HEALTH_CHECK: PreflightRule = {
+export const UDP_TARGET_GROUP_HEALTH_CHECK: IPreflightRule = {
   id: ID,
   summary: 'a UDP target group an ECS service registers on a dynamic host port, health checked (over TCP) on that port',
   check(templates: TemplateSet): PreflightFinding[] {
