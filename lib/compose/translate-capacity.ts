@@ -1,7 +1,7 @@
 import { FleetCapacity, isFargate } from '../service/fleet-capacity';
 import { ServiceContext } from './context';
 import { ModelPath } from './load';
-import { ServicePlan } from './plan';
+import { NamedVolumeStorage, ServicePlan } from './plan';
 
 /**
  * A compose service on Fargate (`x-fleet.capacity: fargate` or `fargate-spot`): the keys Fargate cannot honour are
@@ -41,9 +41,9 @@ export function checkFargateService(ctx: ServiceContext, capacity: FleetCapacity
   for (const mount of plan.mounts) {
     if (mount.kind === 'anonymous') continue;
     const i = volumeIndex(svc, (v) => targetOf(v) === mount.containerPath);
-    if (mount.kind === 'bind') fail(ctx.at('volumes', i), `the bind mount of ${mount.hostPath} at ${mount.containerPath} is a folder of an instance`, 'remove it, or use a named volume with namedVolumes: \'efs\'');
-    if (mount.kind === 'named' && ctx.options.namedVolumes !== 'efs') {
-      fail(ctx.at('volumes', i), `named volume '${mount.volume}' is a Docker volume on an instance`, "set namedVolumes: 'efs' on the ComposeProject (the volume becomes an EFS access point)");
+    if (mount.kind === 'bind') fail(ctx.at('volumes', i), `the bind mount of ${mount.hostPath} at ${mount.containerPath} is a folder of an instance`, 'remove it, or use a named volume with namedVolumes: NamedVolumeStorage.EFS');
+    if (mount.kind === 'named' && ctx.options.namedVolumes !== NamedVolumeStorage.EFS) {
+      fail(ctx.at('volumes', i), `named volume '${mount.volume}' is a Docker volume on an instance`, 'set namedVolumes: NamedVolumeStorage.EFS on the ComposeProject (the volume becomes an EFS access point)');
     }
   }
   if (plan.logging && !FARGATE_LOG_DRIVERS.has(plan.logging.driver)) {

@@ -5,6 +5,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import { FleetCluster } from '../../lib/cluster/fleet-cluster';
 import { ComposeProject } from '../../lib/compose/compose-project';
+import { NamedVolumeStorage } from '../../lib/compose/plan';
 import { ComposeFileError, loadCompose } from '../../lib/compose/load';
 import { ComposeSecurityPolicy } from '../../lib/compose/security-policy';
 import { composeServiceConfigs } from '../../lib/compose/service-configs';
@@ -64,8 +65,8 @@ describe('x-fleet.capacity (translation)', () => {
     ['extra_hosts', '    extra_hosts: ["db:10.0.0.5"]\n', /compose\.yaml:5:5: .*extra_hosts is set/],
     ['hostname', '    hostname: api\n', /compose\.yaml:5:5: .*hostname is set/],
     ['deploy.mode global', '    deploy: {mode: global}\n', /compose\.yaml:5:\d+: .*deploy.mode is global/],
-    ['a bind mount', '    volumes: ["./cache:/cache", "/srv/data:/data"]\n', /compose\.yaml:5:\d+: .*bind mount of .*cache at \/cache is a folder of an instance.*namedVolumes: 'efs'/],
-    ['a named volume on the instances', '    volumes: ["data:/data"]\nvolumes:\n  data: {}\n', /compose\.yaml:5:\d+: .*named volume 'data' is a Docker volume on an instance.*Fix: set namedVolumes: 'efs'/],
+    ['a bind mount', '    volumes: ["./cache:/cache", "/srv/data:/data"]\n', /compose\.yaml:5:\d+: .*bind mount of .*cache at \/cache is a folder of an instance.*namedVolumes: NamedVolumeStorage.EFS/],
+    ['a named volume on the instances', '    volumes: ["data:/data"]\nvolumes:\n  data: {}\n', /compose\.yaml:5:\d+: .*named volume 'data' is a Docker volume on an instance.*Fix: set namedVolumes: NamedVolumeStorage.EFS/],
     ['a log driver Fargate does not run', '    logging: {driver: journald}\n', /compose\.yaml:5:\d+: .*logging driver journald is set/],
   ])('%s is an error at its line and column on Fargate, and fine on EC2', (_name, keys, message) => {
     expect(failure(() => plan(service(keys)))).toMatch(message);
@@ -74,7 +75,7 @@ describe('x-fleet.capacity (translation)', () => {
 
   test('what Fargate runs passes: SYS_PTRACE, init, sysctls, anonymous and EFS named volumes, awslogs', () => {
     const p = plan(service('    cap_add: [SYS_PTRACE]\n    init: true\n    sysctls: {net.core.somaxconn: 1024}\n    volumes: ["/scratch", "data:/data"]\n'
-      + '    logging: {driver: awslogs}\nvolumes:\n  data: {}\n'), { namedVolumes: 'efs' });
+      + '    logging: {driver: awslogs}\nvolumes:\n  data: {}\n'), { namedVolumes: NamedVolumeStorage.EFS });
     expect(p.capAdd).toEqual(['SYS_PTRACE']);
     expect(p.mounts.map((m) => m.kind)).toEqual(['anonymous', 'named']);
   });
@@ -93,7 +94,7 @@ describe('x-fleet.capacity (ComposeProject)', () => {
     const stack = testStack();
     const cluster = new FleetCluster(stack, 'Cluster', { minCapacity: 1 });
     const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
-    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, namedVolumes: 'efs' });
+    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, namedVolumes: NamedVolumeStorage.EFS });
     const services = p.node.findAll().filter((c): c is FleetService => c instanceof FleetService);
     expect(services.map((s) => [s.node.id, s.capacity, s.service instanceof ecs.FargateService])).toEqual([
       ['api', FleetCapacity.FARGATE_SPOT, true], ['db', FleetCapacity.EC2, false],
