@@ -49,7 +49,7 @@ tar -xzf "$work/$tarball" -C "$work" package/README.md package/.jsii
 # The jsii assembly other languages' bindings are generated from names every headline construct.
 for name in FleetCluster FleetService FleetLoadBalancer AsgDnsRecord SwarmCluster SwarmNodeGroup ComposeProject FileSecret \
   CleanSlate FleetConductor FleetPreflightChecks ProductionStack QaStack; do
-  node -e "process.exit(require('$work/package/.jsii').types['cdk-container-fleet.$name'] ? 0 : 1)" \
+  node -e "process.exit(JSON.parse(require('fs').readFileSync('$work/package/.jsii', 'utf8')).types['cdk-container-fleet.$name'] ? 0 : 1)" \
     || { echo "consumer-test: the tarball's .jsii assembly has no $name" >&2; exit 1; }
 done
 if grep -nE '\]\((\./)?(docs|bench|lambda|lib|test|examples|bin|scripts)/' "$work/package/README.md"; then

@@ -24,7 +24,7 @@ step "jsii compiled lib/"
 headline=(FleetCluster FleetService FleetLoadBalancer AsgDnsRecord AsgDnsUpdater SwarmCluster SwarmNodeGroup ComposeProject
   FileSecret CleanSlate RegionalEndpoint FleetConductor FleetPreflightChecks FleetDashboard ProductionStack QaStack)
 for name in "${headline[@]}"; do
-  node -e "const a = require('./.jsii'); if (!a.types['cdk-container-fleet.$name']) { console.error('jsii-check: $name is not in the .jsii assembly'); process.exit(1); }"
+  node -e "const a = JSON.parse(require('fs').readFileSync('.jsii', 'utf8')); if (!a.types['cdk-container-fleet.$name']) { console.error('jsii-check: $name is not in the .jsii assembly'); process.exit(1); }"
 done
 step "the assembly names all ${#headline[@]} headline constructs"
 

@@ -46,7 +46,7 @@ cat > package.json <<JSON
 }
 JSON
 # The README's block, verbatim.
-awk '/^```ts snapshot\.test\.ts( fixture=jest)?$/ { on = 1; next } on && /^```$/ { exit } on { print }' "$repo/README.md" > snapshot.test.ts
+awk '/^```tsx snapshot\.test\.ts$/ { on = 1; next } on && /^```$/ { exit } on { print }' "$repo/README.md" > snapshot.test.ts
 grep -q 'fleetSnapshotSerializer' snapshot.test.ts || { echo 'snapshot-consumer-test: README has no snapshot.test.ts example' >&2; exit 1; }
 npm install --no-audit --no-fund --loglevel=error > "$work/install.log" 2>&1 || { cat "$work/install.log"; exit 1; }
 step "installed aws-cdk-lib@$cdk_version, jest@$jest_version and the tarball"

@@ -18,8 +18,10 @@ import { TemplateSet } from './template-set';
  * Added like cdk-nag v3's packs; every finding fails synthesis unless acknowledged on the resource or a scope above it:
  *
  * ```ts
+ * const app = new App();
  * Validations.of(app).addPlugins(new FleetPreflightChecks());
- * Validations.of(fn).acknowledge({ id: 'Preflight-LambdaReservedConcurrency', reason: 'our accounts have a raised quota' });
+ * // on the resource, or any scope above it (here a whole stack):
+ * Validations.of(this).acknowledge({ id: 'Preflight-LambdaReservedConcurrency', reason: 'our accounts have a raised quota' });
  * ```
  */
 export class FleetPreflightChecks implements IPolicyValidationPlugin {

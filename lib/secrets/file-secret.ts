@@ -10,7 +10,7 @@ import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
-import { fleetError } from '../errors';
+import { FleetConfigurationError, fleetError } from '../errors';
 import { displayPath, readFileIfExists } from '../files';
 import { customResourceServiceTimeout, fleetHandlerFunction } from '../handler-function';
 import { SEALING_ALGORITHM, SEALING_ENVIRONMENT_PATTERN } from './contract';
@@ -119,6 +119,19 @@ export class FileSecret extends Construct {
    * give consumers `secret` or `ecsSecret()`, and use this one only to change the resource (tags, policies).
    */
   public readonly resource: secretsmanager.Secret;
+
+  /**
+   * The text of a public key file, for `sealingKey.publicKey`: what `aws kms get-public-key --query PublicKey --output
+   * text` printed (base64 DER), or the same key as PEM. Read at synth, relative to the working directory; checked like
+   * any `publicKey` (an RSA key of a size KMS makes) when the FileSecret is made.
+   */
+  public static publicKeyFromFile(file: string): string {
+    const text = readFileIfExists(file);
+    if (text === undefined) {
+      throw new FleetConfigurationError(file, `FileSecret.publicKeyFromFile: ${path.resolve(file)} does not exist. Fix: save the key there once (aws kms get-public-key --key-id <key ARN> --query PublicKey --output text > ${file}).`);
+    }
+    return text.toString('utf8');
+  }
 
   constructor(scope: Construct, id: string, props: FileSecretProps) {
     super(scope, id);

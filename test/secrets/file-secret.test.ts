@@ -283,3 +283,17 @@ describe('FileSecret environments (issue 19)', () => {
     expect(() => inStack(unitTestApp(), 'Qa', Lazy.string({ produce: () => 'Qa' }))).toThrow(/sealingKey.environment is a token/);
   });
 });
+
+describe('FileSecret.publicKeyFromFile', () => {
+  test('reads the key file as text, which a FileSecret then takes as its public key', () => {
+    const file = path.join(dir, 'sealing-key.pub');
+    fs.writeFileSync(file, `${key.publicKeyBase64Der}\n`);
+    expect(FileSecret.publicKeyFromFile(file)).toBe(`${key.publicKeyBase64Der}\n`);
+    const { secret } = build(unitTestApp(), { sealingKey: { keyArn: KEY_ARN, publicKey: FileSecret.publicKeyFromFile(file) } });
+    expect(fs.existsSync(secret.sealedFile)).toBe(true);
+  });
+
+  test('a missing file fails with its path and the command that writes it', () => {
+    expect(() => FileSecret.publicKeyFromFile(path.join(dir, 'nope.pub'))).toThrow(/nope\.pub does not exist\. Fix: .*aws kms get-public-key/);
+  });
+});
