@@ -125,6 +125,7 @@ export function checkFargateService(scope: Construct, input: FargateInput): void
     refuse('fargate.onDemandBase keeps tasks on demand beside Fargate Spot, and the capacity is not FARGATE_SPOT', 'set capacity: FleetCapacity.FARGATE_SPOT, or leave onDemandBase out (every FARGATE task is on demand)');
   }
   checkTaskSize(options, refuse);
+  checkFargateProviders(scope, input.cluster);
   if (!options.assignPublicIp && input.cluster.vpc.privateSubnets.length === 0) {
     refuse("the cluster's VPC has no private subnets with a NAT gateway, so tasks without a public IP address could not pull images or send logs",
       'give the cluster NAT gateways (natGateways: 1), or set fargate: { assignPublicIp: true } to run the tasks in the public subnets');
@@ -230,10 +231,9 @@ function containersNeed(taskDefinition: ecs.TaskDefinition): FargateTaskSize | u
 /**
  * How the Fargate service is placed: with the FARGATE / FARGATE_SPOT capacity providers (a launch type would rule
  * out Spot), on the latest platform version (EFS, Service Connect and the larger task sizes need 1.4.0 or later), in
- * the private subnets, or the public ones with a public IP. The cluster gets the two providers associated.
+ * the private subnets, or the public ones with a public IP (the cluster has the two providers: checkFargateService).
  */
 export function fargateScheduling(scope: Construct, input: FargateInput, desiredCount: number): FargateServiceScheduling {
-  associateFargateProviders(scope, input.cluster);
   const spot = input.capacity === FleetCapacity.FARGATE_SPOT;
   const base = input.fargate?.onDemandBase ?? 0;
   const capacityProviderStrategies: ecs.CapacityProviderStrategy[] = !spot
@@ -252,19 +252,26 @@ export function fargateScheduling(scope: Construct, input: FargateInput, desired
 }
 
 /**
- * FARGATE and FARGATE_SPOT join the capacity providers of a FleetCluster's ECS cluster, in the one association
- * resource aws-cdk-lib makes for it (a second association of the same cluster would fail the deployment), only once a
- * Fargate service exists, so clusters without one keep their template. An imported cluster cannot be changed: it must
- * have them already (`fargateCapacityProviders: true` says so; otherwise a warning).
+ * Whether the cluster has the FARGATE and FARGATE_SPOT capacity providers. A FleetCluster associates them when it is
+ * made (`fargateCapacityProviders`, default true), never when a service joins: ECS refuses to take a provider out of
+ * the association while a service uses it, so an association that followed the services would fail the deployment
+ * that removes the last Fargate service (aws/aws-cdk#15366). A FleetCluster made without them is refused here; an
+ * imported cluster cannot be changed: it must have them already (`fargateCapacityProviders: true` says so; otherwise
+ * a warning).
  */
-function associateFargateProviders(scope: Construct, cluster: IFleetCluster): void {
+function checkFargateProviders(scope: Construct, cluster: IFleetCluster): void {
   if (ecs.Cluster.isCluster(cluster.cluster)) {
-    cluster.cluster.enableFargateCapacityProviders();
+    if (cluster.fargateCapacityProviders === false) {
+      throw fleetError(scope, `the cluster ${cluster.node.path} is made with fargateCapacityProviders: false, so ECS has no FARGATE or FARGATE_SPOT capacity provider to place this service's tasks with`,
+        `set fargateCapacityProviders: true on ${cluster.node.path} (the default), or run the service on FleetCapacity.EC2`);
+    }
+    // Another IFleetCluster around an ecs.Cluster that does not say: associate them (idempotent; a FleetCluster has them already).
+    if (cluster.fargateCapacityProviders === undefined) cluster.cluster.enableFargateCapacityProviders();
     return;
   }
   if (cluster.fargateCapacityProviders) return;
   Annotations.of(scope).addWarningV2('@cdk-container-fleet/service:fargateCapacityProviders',
     `the imported cluster ${cluster.node.path} is not known to have the FARGATE and FARGATE_SPOT capacity providers, which this service places its tasks with: `
-    + 'ECS refuses the service otherwise. Associate them with the cluster (aws ecs put-cluster-capacity-providers, keeping its existing providers and default strategy) '
+    + "ECS refuses the service otherwise. A FleetCluster has them by default (fargateCapacityProviders); on another cluster, associate them (aws ecs put-cluster-capacity-providers, keeping its existing providers and default strategy) "
     + 'and set fargateCapacityProviders: true in FleetCluster.fromClusterAttributes');
 }

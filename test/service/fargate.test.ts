@@ -173,25 +173,32 @@ describe('FleetService on Fargate', () => {
 });
 
 describe('the cluster and Fargate capacity providers', () => {
-  test('a FleetCluster without a Fargate service keeps only its Auto Scaling group provider', () => {
-    const stack = testStack();
-    const cluster = new FleetCluster(stack, 'Cluster');
-    new FleetService(stack, 'Ec2', { cluster, image: 'nginx:1.27' });
-    const [association, ...others] = associations(Template.fromStack(stack));
-    expect(others).toEqual([]);
-    expect(association.CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName)]);
+  test('a FleetCluster has FARGATE and FARGATE_SPOT from the start, so removing its last Fargate service never takes them out of the association', () => {
+    const providersOf = (services: FleetCapacity[]) => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster');
+      services.forEach((capacity, i) => new FleetService(stack, `S${i}`, { cluster, image: 'nginx:1.27', capacity }));
+      const [association, ...others] = associations(Template.fromStack(stack));
+      expect(others).toEqual([]);
+      expect(association.DefaultCapacityProviderStrategy).toEqual([{ CapacityProvider: stack.resolve(cluster.capacityProviderName), Weight: 1 }]);
+      return { providers: association.CapacityProviders, group: stack.resolve(cluster.capacityProviderName) };
+    };
+    // The same list with no service, EC2 services only, and Fargate services (added once): the association never flips.
+    for (const services of [[], [FleetCapacity.EC2], [FleetCapacity.FARGATE, FleetCapacity.FARGATE_SPOT, FleetCapacity.EC2]]) {
+      const { providers, group } = providersOf(services);
+      expect(providers).toEqual([group, 'FARGATE', 'FARGATE_SPOT']);
+    }
   });
 
-  test('Fargate services add FARGATE and FARGATE_SPOT to the one association, once, beside the group provider and its default strategy', () => {
+  test('fargateCapacityProviders: false keeps only the group provider, and a Fargate service on that cluster fails the synth with the fix', () => {
     const stack = testStack();
-    const cluster = new FleetCluster(stack, 'Cluster');
-    new FleetService(stack, 'A', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE });
-    new FleetService(stack, 'B', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE_SPOT });
-    new FleetService(stack, 'C', { cluster, image: 'nginx:1.27' });
-    const list = associations(Template.fromStack(stack));
-    expect(list).toHaveLength(1);
-    expect(list[0].CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName), 'FARGATE', 'FARGATE_SPOT']);
-    expect(list[0].DefaultCapacityProviderStrategy).toEqual([{ CapacityProvider: stack.resolve(cluster.capacityProviderName), Weight: 1 }]);
+    const cluster = new FleetCluster(stack, 'Cluster', { fargateCapacityProviders: false });
+    expect(cluster.fargateCapacityProviders).toBe(false);
+    new FleetService(stack, 'Ec2', { cluster, image: 'nginx:1.27' });
+    expect(associations(Template.fromStack(stack))[0].CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName)]);
+    expect(() => new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE_SPOT }))
+      .toThrow(/^Test\/Api: the cluster Test\/Cluster is made with fargateCapacityProviders: false.*Fix: set fargateCapacityProviders: true on Test\/Cluster \(the default\)/);
+    expect(new FleetCluster(testStack(), 'Cluster').fargateCapacityProviders).toBe(true);
   });
 
   test('the Fargate service waits for the association (it depends on the cluster, the association included)', () => {
