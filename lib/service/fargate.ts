@@ -125,6 +125,12 @@ export function checkFargateService(scope: Construct, input: FargateInput): void
     refuse('fargate.onDemandBase keeps tasks on demand beside Fargate Spot, and the capacity is not FARGATE_SPOT', 'set capacity: FleetCapacity.FARGATE_SPOT, or leave onDemandBase out (every FARGATE task is on demand)');
   }
   checkTaskSize(options, refuse);
+  const tokens = ([['cpu', input.cpu], ['memoryLimitMiB', input.memoryLimitMiB], ['memoryReservationMiB', input.memoryReservationMiB]] as const)
+    .filter(([, v]) => v !== undefined && Token.isUnresolved(v)).map(([name]) => name);
+  if (tokens.length && options.taskCpu === undefined) {
+    refuse(`${tokens.join(' and ')} ${tokens.length > 1 ? 'are tokens' : 'is a token'}, so the Fargate task size that holds the container is not known at synth`,
+      'give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens');
+  }
   checkFargateProviders(scope, input.cluster);
   if (!options.assignPublicIp && input.cluster.vpc.privateSubnets.length === 0) {
     refuse("the cluster's VPC has no private subnets with a NAT gateway, so tasks without a public IP address could not pull images or send logs",
@@ -173,7 +179,8 @@ export function fargateContainerSize(input: FargateInput): FargateContainerSize 
 /**
  * The service's Fargate task definition. Without an explicit size, its CPU and memory are the smallest Fargate size
  * that holds every container once the app is built (a compose secrets sidecar, a log router added later), so adding a
- * container grows the task instead of failing the deployment.
+ * container grows the task instead of failing the deployment. A container whose size is a token leaves the need
+ * unknown: that fails the synth unless the size is given.
  */
 export function fargateTaskDefinition(scope: Construct, options: FleetFargateOptions): ecs.FargateTaskDefinition {
   const given = options.taskCpu !== undefined && options.taskMemoryMiB !== undefined ? { cpu: options.taskCpu, memoryMiB: options.taskMemoryMiB } : undefined;
@@ -187,7 +194,11 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   scope.node.addValidation({
     validate: () => {
       const need = needed();
-      if (!need) return [];
+      if (!need) {
+        // Unknown need: without a given size the task would silently be the largest (16 vCPU, 120 GiB) and billed so.
+        return given ? [] : [fleetError(scope, "a container's cpu or memory is a token, so the Fargate task size that holds the containers is not known at synth",
+          'give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens').message];
+      }
       if (given && (need.cpu > given.cpu || need.memoryMiB > given.memoryMiB)) {
         const fits = smallestFargateTaskSize(need.cpu, need.memoryMiB);
         const over = [
@@ -207,7 +218,10 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   return taskDefinition;
 }
 
-/** The largest Fargate task, produced only when nothing fits (the validation then fails the synth). */
+/**
+ * The largest Fargate task, produced only when nothing fits or a container's size is a token without a given task
+ * size; the validation fails the synth in both cases, so no template ever has it by default.
+ */
 const LARGEST: FargateTaskSize = { cpu: 16_384, memoryMiB: 122_880 };
 
 /**

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -22,6 +22,14 @@ function fargateStack(overrides: Partial<FleetServiceProps> = {}, clusterProps: 
   const cluster = new FleetCluster(stack, 'Cluster', clusterProps);
   const service = new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 80, capacity: FleetCapacity.FARGATE, ...overrides });
   return { stack, cluster, service, get template() { return Template.fromStack(stack); } };
+}
+
+/** A Fargate service whose props may use tokens of its stack. */
+function fargateStackWith(props: (stack: Stack) => Partial<FleetServiceProps>) {
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster');
+  new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 80, capacity: FleetCapacity.FARGATE, ...props(stack) });
+  return { stack, get template() { return Template.fromStack(stack); } };
 }
 
 function associations(template: Template): Array<{ CapacityProviders: unknown[]; DefaultCapacityProviderStrategy: unknown[] }> {
@@ -101,6 +109,27 @@ describe('FleetService on Fargate', () => {
     const { stack, service } = fargateStack({ memoryLimitMiB: 1024, fargate: { taskCpu: 256, taskMemoryMiB: 1024 } });
     service.taskDefinition.addContainer('sidecar', { image: ecs.ContainerImage.fromRegistry('busybox:1.36'), memoryLimitMiB: 64, essential: false });
     expect(() => Template.fromStack(stack)).toThrow(/containers together need 1088 MiB \(the task has 1024\), more than the Fargate task size.*Fix: give fargate: \{ taskCpu: 256, taskMemoryMiB: 2048 \}/);
+  });
+
+  test('a cpu or memory token needs an explicit task size: without one the task would silently be the largest (16 vCPU, 120 GiB)', () => {
+    const cpu = (stack: Stack, id = 'Cpu') => new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
+    expect(() => fargateStackWith((stack) => ({ cpu: cpu(stack) })))
+      .toThrow(/Test\/Api: capacity FARGATE: cpu is a token, so the Fargate task size .* not known at synth. Fix: give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens/);
+    expect(() => fargateStackWith((stack) => ({ memoryLimitMiB: cpu(stack, 'Limit'), memoryReservationMiB: cpu(stack, 'Reservation') })))
+      .toThrow(/memoryLimitMiB and memoryReservationMiB are tokens/);
+    fargateStackWith((stack) => ({ cpu: cpu(stack), fargate: { taskCpu: 1024, taskMemoryMiB: 2048 } })).template
+      .hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048', ContainerDefinitions: [Match.objectLike({ Cpu: { Ref: 'Cpu' } })] });
+  });
+
+  test('a sidecar whose memory is a token fails the synth unless the task size is given', () => {
+    const withSidecar = (fargate?: FleetServiceProps['fargate']) => {
+      const { stack, service } = fargateStack({ fargate });
+      const memory = new CfnParameter(stack, 'Memory', { type: 'Number' }).valueAsNumber;
+      service.taskDefinition.addContainer('sidecar', { image: ecs.ContainerImage.fromRegistry('busybox:1.36'), memoryLimitMiB: memory, essential: false });
+      return () => Template.fromStack(stack);
+    };
+    expect(withSidecar()).toThrow(/Test\/Api: a container's cpu or memory is a token.*Fix: give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens/);
+    expect(withSidecar({ taskCpu: 512, taskMemoryMiB: 2048 })().toJSON().Resources).toBeDefined();
   });
 
   test('a container larger than the largest Fargate task fails the synth', () => {
