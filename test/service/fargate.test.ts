@@ -176,6 +176,15 @@ describe('FleetService on Fargate', () => {
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 2049, SourceSecurityGroupId: stack.resolve(cluster.securityGroup.securityGroupId) }, 0);
   });
 
+  test('a capacity that is not a FleetCapacity value (plain JavaScript, other languages) is refused, not run on EC2', () => {
+    for (const capacity of ['FARGATE', 'Fargate', 'spot', '']) {
+      expect(() => fargateStack({ capacity: capacity as FleetCapacity }))
+        .toThrow(new RegExp(`^Test/Api: capacity "${capacity}" is not a FleetCapacity \\(allowed: 'ec2', 'fargate', 'fargate-spot'\\). Fix: use FleetCapacity.EC2, FARGATE or FARGATE_SPOT`));
+    }
+    expect(fargateStack({ capacity: 'fargate-spot' as FleetCapacity }).service.service).toBeInstanceOf(ecs.FargateService);
+    expect(fargateStack({ capacity: undefined }).service.capacity).toBe(FleetCapacity.EC2);
+  });
+
   test('fargate options without Fargate capacity are refused', () => {
     expect(() => fargateStack({ capacity: FleetCapacity.EC2, fargate: { assignPublicIp: true } })).toThrow(/fargate options are given, but the capacity is EC2/);
   });
