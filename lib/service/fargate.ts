@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import type { IFleetCluster } from '../cluster/imported-cluster';
 import { fleetError } from '../errors';
 import { checkWholeNumber } from '../validation';
-import { describeMemories, FargateTaskSize, fargateMemorySizes, fargateTaskSizeProblem, smallestFargateTaskSize } from './fargate-sizing';
+import { describeMemories, FargateTaskSize, fargateMemorySizes, fargateTaskSizeProblem, LARGEST_FARGATE_TASK, smallestFargateTaskSize } from './fargate-sizing';
 import { FleetCapacity } from './fleet-capacity';
 import { FleetNetworkMode } from './network-mode';
 
@@ -186,7 +186,9 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   const given = options.taskCpu !== undefined && options.taskMemoryMiB !== undefined ? { cpu: options.taskCpu, memoryMiB: options.taskMemoryMiB } : undefined;
   let taskDefinition: ecs.FargateTaskDefinition | undefined = undefined;
   const needed = () => containersNeed(taskDefinition!);
-  const size = () => given ?? (needed() && smallestFargateTaskSize(needed()!.cpu, needed()!.memoryMiB)) ?? LARGEST;
+  // The largest task is produced only when nothing fits or a container's size is a token without a given size: the
+  // validation below fails the synth in both cases, so no template ever gets it by default.
+  const size = () => given ?? (needed() && smallestFargateTaskSize(needed()!.cpu, needed()!.memoryMiB)) ?? LARGEST_FARGATE_TASK;
   taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', {
     cpu: Lazy.number({ produce: () => size().cpu }),
     memoryLimitMiB: Lazy.number({ produce: () => size().memoryMiB }),
@@ -209,7 +211,7 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
           fits ? `give fargate: { taskCpu: ${fits.cpu}, taskMemoryMiB: ${fits.memoryMiB} }, or lower the containers' cpu or memory` : "lower the containers' cpu or memory").message];
       }
       if (!given && !smallestFargateTaskSize(need.cpu, need.memoryMiB)) {
-        return [fleetError(scope, `the task's containers need ${need.cpu} CPU units and ${need.memoryMiB} MiB together, more than the largest Fargate task (16384 units, 122880 MiB)`,
+        return [fleetError(scope, `the task's containers need ${need.cpu} CPU units and ${need.memoryMiB} MiB together, more than the largest Fargate task (${LARGEST_FARGATE_TASK.cpu} units, ${LARGEST_FARGATE_TASK.memoryMiB} MiB)`,
           "lower the containers' cpu or memory, or run the service on FleetCapacity.EC2").message];
       }
       return [];
@@ -218,11 +220,6 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   return taskDefinition;
 }
 
-/**
- * The largest Fargate task, produced only when nothing fits or a container's size is a token without a given task
- * size; the validation fails the synth in both cases, so no template ever has it by default.
- */
-const LARGEST: FargateTaskSize = { cpu: 16_384, memoryMiB: 122_880 };
 
 /**
  * CPU units and memory of every container of the task added up (a container without a hard limit counts its
