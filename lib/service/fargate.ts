@@ -244,7 +244,7 @@ function containersNeed(taskDefinition: ecs.TaskDefinition): FargateTaskSize | u
  * out Spot), on the latest platform version (EFS, Service Connect and the larger task sizes need 1.4.0 or later), in
  * the private subnets, or the public ones with a public IP (the cluster has the two providers: checkFargateService).
  */
-export function fargateScheduling(scope: Construct, input: FargateInput, desiredCount: number): FargateServiceScheduling {
+export function fargateScheduling(input: FargateInput, desiredCount: number): FargateServiceScheduling {
   const spot = input.capacity === FleetCapacity.FARGATE_SPOT;
   const base = input.fargate?.onDemandBase ?? 0;
   const capacityProviderStrategies: ecs.CapacityProviderStrategy[] = !spot

@@ -611,7 +611,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
     this.service = fargate
-      ? new ecs.FargateService(this, 'Resource', { ...common, ...fargateScheduling(this, props, desiredCount), taskDefinition: this.taskDefinition, securityGroups: [this.securityGroup!] })
+      ? new ecs.FargateService(this, 'Resource', { ...common, ...fargateScheduling(props, desiredCount), taskDefinition: this.taskDefinition, securityGroups: [this.securityGroup!] })
       : new ecs.Ec2Service(this, 'Resource', {
         ...common,
         ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
