@@ -162,6 +162,18 @@ export interface FleetClusterProps {
    * @default - containers cannot reach the instance metadata service; privileged containers are allowed
    */
   readonly hardening?: InstanceHardening;
+
+  /**
+   * Associate the FARGATE and FARGATE_SPOT capacity providers with the cluster from the start, beside its Auto Scaling
+   * group provider, so services with `capacity: FleetCapacity.FARGATE` or `FARGATE_SPOT` can run on it. Why from the
+   * start: the cluster has one capacity provider association, and ECS refuses to take a provider out of it while a
+   * service uses it ("The specified capacity provider is in use and cannot be removed", aws/aws-cdk#15366); an
+   * association that followed the services would be updated first when the last Fargate service goes, and the
+   * deployment would fail. The providers cost nothing while no task runs on them.
+   *
+   * @default true; with false, a Fargate service on this cluster fails the synth
+   */
+  readonly fargateCapacityProviders?: boolean;
 }
 
 /**
@@ -220,6 +232,11 @@ export class FleetCluster extends Construct implements IFleetCluster {
   public readonly instanceTypes?: ec2.InstanceType[];
   /** Network access to the instances (and so to tasks in bridge mode). */
   public readonly connections: ec2.Connections;
+  /**
+   * Whether the cluster has the FARGATE and FARGATE_SPOT capacity providers (the `fargateCapacityProviders` prop).
+   * Always set on a FleetCluster (optional in its type only because `IFleetCluster` has it optional).
+   */
+  public readonly fargateCapacityProviders?: boolean;
   /**
    * The custom resource that deregisters leftover container instances between the group's and the cluster's
    * deletion (see docs/cluster.md, "Teardown").
@@ -343,6 +360,9 @@ export class FleetCluster extends Construct implements IFleetCluster {
     // The ECS agent's statements, scoped to this cluster, with ecs:Poll for Service Connect (see instance-role.ts).
     grantEcsAgent(role, this.cluster);
     cluster.addDefaultCapacityProviderStrategy([{ capacityProvider: this.capacityProvider.capacityProviderName, weight: 1 }]);
+    // Eagerly, whether or not a Fargate service exists yet: the association must never lose a provider a service uses.
+    this.fargateCapacityProviders = props.fargateCapacityProviders ?? true;
+    if (this.fargateCapacityProviders) this.ecsCluster.enableFargateCapacityProviders();
     this.teardownGuard = this.addTeardownGuard();
     this.addRegistrationGate(props.registrationTimeout ?? Duration.minutes(10));
 

@@ -36,8 +36,8 @@ export interface IFleetCluster extends IConstruct, ec2.IConnectable {
   /** The topic the environment's alarms notify. */
   readonly alarmTopic: sns.ITopic;
   /**
-   * Whether an imported cluster already has the FARGATE and FARGATE_SPOT capacity providers associated, which Fargate
-   * services place their tasks with (a `FleetCluster` associates them itself when a Fargate service joins it).
+   * Whether the cluster has the FARGATE and FARGATE_SPOT capacity providers associated, which Fargate services place
+   * their tasks with (a `FleetCluster` associates them when it is made, unless `fargateCapacityProviders: false`).
    *
    * @default - not known: a Fargate service on an imported cluster warns
    */
@@ -80,7 +80,8 @@ export interface FleetClusterAttributes {
   /**
    * The cluster has the FARGATE and FARGATE_SPOT capacity providers associated (`aws ecs describe-clusters --include
    * ATTACHMENTS` lists them), so services with `capacity: FleetCapacity.FARGATE` or `FARGATE_SPOT` can run on it.
-   * Nothing here can associate them: the association belongs to the stack that made the cluster.
+   * Nothing here can associate them: the association belongs to the stack that made the cluster (a `FleetCluster` has
+   * them by default).
    *
    * @default false: a Fargate service on this cluster warns that ECS refuses it unless the providers are associated
    */

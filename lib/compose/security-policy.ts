@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { FleetCapacity, isFargate } from '../service/fleet-capacity';
 import { booleanOf } from './context';
 import { bindRootOf, hostPathOf, isAbsoluteBindSource, isUnderHostRoot } from './host-paths';
 import { ComposeFileError, LoadedCompose, ModelPath } from './load';
@@ -19,7 +20,8 @@ export enum ComposeSecurityPolicy {
    * The file is untrusted input (a branch's file deployed by CI): host-level settings (privileged, added capabilities
    * beyond the baseline list, devices, host namespaces, non-namespaced sysctls, unconfined security options, bind
    * mounts of host paths outside the project's own `/opt/compose/<project>`) are refused, and `external` secrets and
-   * configs must be named under the environment's prefix.
+   * configs must be named under the environment's prefix. `x-fleet.capacity: fargate` is refused too: Fargate has no
+   * capacity bound a branch cannot raise.
    */
   BASELINE = 'baseline',
   /**
@@ -243,7 +245,10 @@ export function checkComposePolicy(loaded: LoadedCompose, options: PolicyOptions
     const at = (...rest: Array<string | number>): ModelPath => ['services', name, ...rest];
     checkServiceFiles({ options, io, projectDirectory, refuse, contained, display, outward: contextsWithOutwardLinks }, svc, name, at);
     checkBindMounts(svc, name, at, binds, options.policy, refuse);
-    if (options.policy === ComposeSecurityPolicy.BASELINE) checkHostSettings(svc, name, at, refuse);
+    if (options.policy === ComposeSecurityPolicy.BASELINE) {
+      checkHostSettings(svc, name, at, refuse);
+      checkCapacity(svc, name, at, refuse);
+    }
   }
   for (const kind of ['secrets', 'configs'] as const) {
     for (const [name, top] of Object.entries<any>(model[kind] ?? {})) {
@@ -389,6 +394,21 @@ function checkHostSettings(svc: Record<string, any>, name: string, at: (...rest:
     if (isUnconfinedSecurityOpt(String(o))) refuse(`service ${name}: security_opt '${o}'`, at('security_opt', i), `service ${name}: security_opt '${o}' switches a confinement of the container off`, TRUSTED_FIX);
   });
   if (booleanOf(svc.use_api_socket)) refuse(`service ${name}: use_api_socket`, at('use_api_socket'), `service ${name}: 'use_api_socket: true' gives the container the Docker API of the instance`, TRUSTED_FIX);
+}
+
+/**
+ * `x-fleet.capacity: fargate` or `fargate-spot`: on the cluster's instances an untrusted file's services are bounded by
+ * the instances (a task larger than one is refused, the group has a maximum size), but Fargate has no bound a branch
+ * cannot raise: `deploy.replicas: 2000` of 16 vCPU and 120 GiB each would be 2000 such tasks, billed by the second.
+ */
+function checkCapacity(svc: Record<string, any>, name: string, at: (...rest: Array<string | number>) => ModelPath, refuse: Refuse): void {
+  const fleet = svc['x-fleet'];
+  const capacity = fleet !== null && typeof fleet === 'object' ? (fleet as Record<string, unknown>).capacity : undefined;
+  if (!isFargate(capacity as FleetCapacity)) return;
+  refuse(`service ${name}: x-fleet.capacity ${capacity}`, at('x-fleet', 'capacity'), `service ${name}: x-fleet.capacity ${capacity} runs the service on Fargate, which has no capacity `
+    + 'bound a branch cannot raise: any number of replicas (deploy.replicas) of up to 16 vCPU and 120 GiB each, billed per task, where the cluster\'s instances bound '
+    + 'what an untrusted file can start', 'leave x-fleet.capacity out to run the service on the cluster\'s instances, or set securityPolicy: ComposeSecurityPolicy.TRUSTED '
+    + 'in the project\'s trusted code (ComposeProject or QaStack) for a reviewed file (docs/compose.md, "Untrusted compose files")');
 }
 
 /** The source of a bind mount entry (short `SRC:DST[:MODE]` with a path-like source, or `type: bind`), with the path of the value. */

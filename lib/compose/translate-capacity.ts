@@ -1,3 +1,4 @@
+import { LARGEST_FARGATE_TASK } from '../service/fargate-sizing';
 import { FleetCapacity, isFargate } from '../service/fleet-capacity';
 import { ServiceContext } from './context';
 import { ModelPath } from './load';
@@ -14,7 +15,7 @@ const FARGATE_LOG_DRIVERS: ReadonlySet<string> = new Set(['awslogs', 'splunk']);
 
 /** What the Fargate check reads of the service's plan. */
 export type FargateCheckedPlan = Pick<ServicePlan, 'privileged' | 'capAdd' | 'devices' | 'sharedMemoryMiB' | 'tmpfs' | 'swappiness' | 'maxSwapMiB'
-| 'gpuCount' | 'extraHosts' | 'hostname' | 'mounts' | 'deployment' | 'logging'>;
+| 'gpuCount' | 'extraHosts' | 'hostname' | 'mounts' | 'deployment' | 'logging' | 'cpu' | 'memoryLimitMiB' | 'memoryReservationMiB'>;
 
 /** Throws a ComposeFileError at the first key of a Fargate service that Fargate cannot honour; nothing for EC2. */
 export function checkFargateService(ctx: ServiceContext, capacity: FleetCapacity | undefined, plan: FargateCheckedPlan): void {
@@ -48,6 +49,30 @@ export function checkFargateService(ctx: ServiceContext, capacity: FleetCapacity
   }
   if (plan.logging && !FARGATE_LOG_DRIVERS.has(plan.logging.driver)) {
     fail(ctx.at('logging', 'driver'), `logging driver ${plan.logging.driver} is set (Fargate runs ${[...FARGATE_LOG_DRIVERS].join(' and ')})`, 'remove logging.driver (awslogs, into the service\'s log group)');
+  }
+  checkFargateSize(ctx, plan, fail);
+}
+
+/**
+ * CPU and memory larger than the largest Fargate task (16 vCPU, 120 GiB) are errors at the key that asks for them,
+ * not a FleetService validation error naming props the compose author never wrote.
+ */
+function checkFargateSize(ctx: ServiceContext, plan: FargateCheckedPlan, fail: (p: ModelPath, what: string, fix: string) => never): void {
+  const { svc } = ctx;
+  const resources = svc.deploy?.resources ?? {};
+  const fix = `lower it to at most ${LARGEST_FARGATE_TASK.cpu / 1024} vCPU and ${LARGEST_FARGATE_TASK.memoryMiB / 1024}G`;
+  if (plan.cpu !== undefined && plan.cpu > LARGEST_FARGATE_TASK.cpu) {
+    const where = resources.reservations?.cpus !== undefined ? ctx.at('deploy', 'resources', 'reservations', 'cpus')
+      : resources.limits?.cpus !== undefined ? ctx.at('deploy', 'resources', 'limits', 'cpus')
+        : svc.cpus !== undefined ? ctx.at('cpus') : ctx.at('cpu_shares');
+    fail(where, `the container asks for ${plan.cpu} CPU units, more than the largest Fargate task (${LARGEST_FARGATE_TASK.cpu} units, 16 vCPU)`, fix);
+  }
+  const memory = plan.memoryLimitMiB ?? plan.memoryReservationMiB;
+  if (memory !== undefined && memory > LARGEST_FARGATE_TASK.memoryMiB) {
+    const where = resources.limits?.memory !== undefined ? ctx.at('deploy', 'resources', 'limits', 'memory')
+      : svc.mem_limit !== undefined ? ctx.at('mem_limit')
+        : resources.reservations?.memory !== undefined ? ctx.at('deploy', 'resources', 'reservations', 'memory') : ctx.at('mem_reservation');
+    fail(where, `the container asks for ${memory} MiB, more than the largest Fargate task (${LARGEST_FARGATE_TASK.memoryMiB} MiB, 120 GiB)`, fix);
   }
 }
 

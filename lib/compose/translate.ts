@@ -195,7 +195,7 @@ export function translateService(ctx: ServiceContext, project: ProjectContext): 
   const linux = linuxOf(ctx, resources.memoryLimitMiB);
   const logging = loggingOf(ctx);
   networkWarningsOf(ctx);
-  checkFargateService(ctx, fleet.capacity, { ...settings, ...linux, mounts, deployment, logging, gpuCount: resources.gpuCount });
+  checkFargateService(ctx, fleet.capacity, { ...settings, ...linux, ...resources, mounts, deployment, logging });
   return {
     name: ctx.name,
     image,

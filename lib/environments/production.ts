@@ -11,6 +11,7 @@ import { FleetCluster } from '../cluster/fleet-cluster';
 import { fleetError } from '../errors';
 import { FleetDashboard } from '../observability/dashboard';
 import { FleetLoadBalancer } from '../routing/fleet-load-balancer';
+import { capacityProblem } from '../service/fleet-capacity';
 import { FleetService } from '../service/fleet-service';
 import { StackTemplates } from '../update-check/assembly';
 import { deployedStack, listenerRulesOf } from '../update-check/deployed';
@@ -206,6 +207,8 @@ export class ProductionStack extends Stack {
       const id = svc.renamedFrom ?? svc.name;
       if (ids.has(id)) throw fleetError(this, `service '${svc.name}' is renamed from '${id}', which another service still uses`, 'rename from a name no other service has');
       ids.add(id);
+      const capacity = capacityProblem(svc.capacity);
+      if (capacity) throw fleetError(this, `service '${svc.name}': ${capacity}`, "give 'ec2', 'fargate' or 'fargate-spot' (FleetCapacity.EC2, FARGATE or FARGATE_SPOT), or leave capacity out for EC2");
       if (svc.group !== undefined && !/^[A-Za-z][A-Za-z0-9]*$/.test(svc.group)) {
         throw fleetError(this, `group '${svc.group}' of service '${svc.name}' is not valid`, 'use letters and digits, starting with a letter, e.g. Services1');
       }

@@ -27,6 +27,9 @@ function range(from: number, to: number, step: number): number[] {
   return out;
 }
 
+/** The largest task Fargate runs: 16 vCPU and 120 GiB. */
+export const LARGEST_FARGATE_TASK: FargateTaskSize = { cpu: 16_384, memoryMiB: 122_880 };
+
 /** The task CPU sizes Fargate offers, ascending. */
 export const FARGATE_CPU_SIZES: readonly number[] = MEMORY_BY_CPU.map(([cpu]) => cpu);
 

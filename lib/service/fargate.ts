@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import type { IFleetCluster } from '../cluster/imported-cluster';
 import { fleetError } from '../errors';
 import { checkWholeNumber } from '../validation';
-import { describeMemories, FargateTaskSize, fargateMemorySizes, fargateTaskSizeProblem, smallestFargateTaskSize } from './fargate-sizing';
+import { describeMemories, FargateTaskSize, fargateMemorySizes, fargateTaskSizeProblem, LARGEST_FARGATE_TASK, smallestFargateTaskSize } from './fargate-sizing';
 import { FleetCapacity } from './fleet-capacity';
 import { FleetNetworkMode } from './network-mode';
 
@@ -125,6 +125,13 @@ export function checkFargateService(scope: Construct, input: FargateInput): void
     refuse('fargate.onDemandBase keeps tasks on demand beside Fargate Spot, and the capacity is not FARGATE_SPOT', 'set capacity: FleetCapacity.FARGATE_SPOT, or leave onDemandBase out (every FARGATE task is on demand)');
   }
   checkTaskSize(options, refuse);
+  const tokens = ([['cpu', input.cpu], ['memoryLimitMiB', input.memoryLimitMiB], ['memoryReservationMiB', input.memoryReservationMiB]] as const)
+    .filter(([, v]) => v !== undefined && Token.isUnresolved(v)).map(([name]) => name);
+  if (tokens.length && options.taskCpu === undefined) {
+    refuse(`${tokens.join(' and ')} ${tokens.length > 1 ? 'are tokens' : 'is a token'}, so the Fargate task size that holds the container is not known at synth`,
+      'give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens');
+  }
+  checkFargateProviders(scope, input.cluster);
   if (!options.assignPublicIp && input.cluster.vpc.privateSubnets.length === 0) {
     refuse("the cluster's VPC has no private subnets with a NAT gateway, so tasks without a public IP address could not pull images or send logs",
       'give the cluster NAT gateways (natGateways: 1), or set fargate: { assignPublicIp: true } to run the tasks in the public subnets');
@@ -172,13 +179,16 @@ export function fargateContainerSize(input: FargateInput): FargateContainerSize 
 /**
  * The service's Fargate task definition. Without an explicit size, its CPU and memory are the smallest Fargate size
  * that holds every container once the app is built (a compose secrets sidecar, a log router added later), so adding a
- * container grows the task instead of failing the deployment.
+ * container grows the task instead of failing the deployment. A container whose size is a token leaves the need
+ * unknown: that fails the synth unless the size is given.
  */
 export function fargateTaskDefinition(scope: Construct, options: FleetFargateOptions): ecs.FargateTaskDefinition {
   const given = options.taskCpu !== undefined && options.taskMemoryMiB !== undefined ? { cpu: options.taskCpu, memoryMiB: options.taskMemoryMiB } : undefined;
   let taskDefinition: ecs.FargateTaskDefinition | undefined = undefined;
   const needed = () => containersNeed(taskDefinition!);
-  const size = () => given ?? (needed() && smallestFargateTaskSize(needed()!.cpu, needed()!.memoryMiB)) ?? LARGEST;
+  // The largest task is produced only when nothing fits or a container's size is a token without a given size: the
+  // validation below fails the synth in both cases, so no template ever gets it by default.
+  const size = () => given ?? (needed() && smallestFargateTaskSize(needed()!.cpu, needed()!.memoryMiB)) ?? LARGEST_FARGATE_TASK;
   taskDefinition = new ecs.FargateTaskDefinition(scope, 'TaskDefinition', {
     cpu: Lazy.number({ produce: () => size().cpu }),
     memoryLimitMiB: Lazy.number({ produce: () => size().memoryMiB }),
@@ -186,7 +196,11 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   scope.node.addValidation({
     validate: () => {
       const need = needed();
-      if (!need) return [];
+      if (!need) {
+        // Unknown need: without a given size the task would silently be the largest (16 vCPU, 120 GiB) and billed so.
+        return given ? [] : [fleetError(scope, "a container's cpu or memory is a token, so the Fargate task size that holds the containers is not known at synth",
+          'give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens').message];
+      }
       if (given && (need.cpu > given.cpu || need.memoryMiB > given.memoryMiB)) {
         const fits = smallestFargateTaskSize(need.cpu, need.memoryMiB);
         const over = [
@@ -197,7 +211,7 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
           fits ? `give fargate: { taskCpu: ${fits.cpu}, taskMemoryMiB: ${fits.memoryMiB} }, or lower the containers' cpu or memory` : "lower the containers' cpu or memory").message];
       }
       if (!given && !smallestFargateTaskSize(need.cpu, need.memoryMiB)) {
-        return [fleetError(scope, `the task's containers need ${need.cpu} CPU units and ${need.memoryMiB} MiB together, more than the largest Fargate task (16384 units, 122880 MiB)`,
+        return [fleetError(scope, `the task's containers need ${need.cpu} CPU units and ${need.memoryMiB} MiB together, more than the largest Fargate task (${LARGEST_FARGATE_TASK.cpu} units, ${LARGEST_FARGATE_TASK.memoryMiB} MiB)`,
           "lower the containers' cpu or memory, or run the service on FleetCapacity.EC2").message];
       }
       return [];
@@ -206,8 +220,6 @@ export function fargateTaskDefinition(scope: Construct, options: FleetFargateOpt
   return taskDefinition;
 }
 
-/** The largest Fargate task, produced only when nothing fits (the validation then fails the synth). */
-const LARGEST: FargateTaskSize = { cpu: 16_384, memoryMiB: 122_880 };
 
 /**
  * CPU units and memory of every container of the task added up (a container without a hard limit counts its
@@ -230,10 +242,9 @@ function containersNeed(taskDefinition: ecs.TaskDefinition): FargateTaskSize | u
 /**
  * How the Fargate service is placed: with the FARGATE / FARGATE_SPOT capacity providers (a launch type would rule
  * out Spot), on the latest platform version (EFS, Service Connect and the larger task sizes need 1.4.0 or later), in
- * the private subnets, or the public ones with a public IP. The cluster gets the two providers associated.
+ * the private subnets, or the public ones with a public IP (the cluster has the two providers: checkFargateService).
  */
-export function fargateScheduling(scope: Construct, input: FargateInput, desiredCount: number): FargateServiceScheduling {
-  associateFargateProviders(scope, input.cluster);
+export function fargateScheduling(input: FargateInput, desiredCount: number): FargateServiceScheduling {
   const spot = input.capacity === FleetCapacity.FARGATE_SPOT;
   const base = input.fargate?.onDemandBase ?? 0;
   const capacityProviderStrategies: ecs.CapacityProviderStrategy[] = !spot
@@ -252,19 +263,26 @@ export function fargateScheduling(scope: Construct, input: FargateInput, desired
 }
 
 /**
- * FARGATE and FARGATE_SPOT join the capacity providers of a FleetCluster's ECS cluster, in the one association
- * resource aws-cdk-lib makes for it (a second association of the same cluster would fail the deployment), only once a
- * Fargate service exists, so clusters without one keep their template. An imported cluster cannot be changed: it must
- * have them already (`fargateCapacityProviders: true` says so; otherwise a warning).
+ * Whether the cluster has the FARGATE and FARGATE_SPOT capacity providers. A FleetCluster associates them when it is
+ * made (`fargateCapacityProviders`, default true), never when a service joins: ECS refuses to take a provider out of
+ * the association while a service uses it, so an association that followed the services would fail the deployment
+ * that removes the last Fargate service (aws/aws-cdk#15366). A FleetCluster made without them is refused here; an
+ * imported cluster cannot be changed: it must have them already (`fargateCapacityProviders: true` says so; otherwise
+ * a warning).
  */
-function associateFargateProviders(scope: Construct, cluster: IFleetCluster): void {
+function checkFargateProviders(scope: Construct, cluster: IFleetCluster): void {
   if (ecs.Cluster.isCluster(cluster.cluster)) {
-    cluster.cluster.enableFargateCapacityProviders();
+    if (cluster.fargateCapacityProviders === false) {
+      throw fleetError(scope, `the cluster ${cluster.node.path} is made with fargateCapacityProviders: false, so ECS has no FARGATE or FARGATE_SPOT capacity provider to place this service's tasks with`,
+        `set fargateCapacityProviders: true on ${cluster.node.path} (the default), or run the service on FleetCapacity.EC2`);
+    }
+    // Another IFleetCluster around an ecs.Cluster that does not say: associate them (idempotent; a FleetCluster has them already).
+    if (cluster.fargateCapacityProviders === undefined) cluster.cluster.enableFargateCapacityProviders();
     return;
   }
   if (cluster.fargateCapacityProviders) return;
   Annotations.of(scope).addWarningV2('@cdk-container-fleet/service:fargateCapacityProviders',
     `the imported cluster ${cluster.node.path} is not known to have the FARGATE and FARGATE_SPOT capacity providers, which this service places its tasks with: `
-    + 'ECS refuses the service otherwise. Associate them with the cluster (aws ecs put-cluster-capacity-providers, keeping its existing providers and default strategy) '
+    + "ECS refuses the service otherwise. A FleetCluster has them by default (fargateCapacityProviders); on another cluster, associate them (aws ecs put-cluster-capacity-providers, keeping its existing providers and default strategy) "
     + 'and set fargateCapacityProviders: true in FleetCluster.fromClusterAttributes');
 }

@@ -25,3 +25,15 @@ export enum FleetCapacity {
 export function isFargate(capacity: FleetCapacity | undefined): boolean {
   return capacity === FleetCapacity.FARGATE || capacity === FleetCapacity.FARGATE_SPOT;
 }
+
+/**
+ * Why `capacity` is not a {@link FleetCapacity}, naming the allowed values; undefined when it is one or is left out.
+ * TypeScript cannot pass another value, but plain JavaScript, JSON configs and other languages can (`'FARGATE'`, the
+ * member's name, is not its value), and an unknown value must not quietly become an EC2 service.
+ */
+export function capacityProblem(capacity: unknown): string | undefined {
+  if (capacity === undefined) return undefined;
+  const allowed: unknown[] = Object.values(FleetCapacity);
+  if (allowed.includes(capacity)) return undefined;
+  return `capacity ${JSON.stringify(capacity)} is not a FleetCapacity (allowed: ${allowed.map((v) => `'${v}'`).join(', ')})`;
+}

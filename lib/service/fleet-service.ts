@@ -16,7 +16,7 @@ import { checkDuration, checkPercent, checkWholeNumber } from '../validation';
 import { blueGreenServiceProps, completeBlueGreenService, FleetBlueGreenOptions, FleetDeploymentStrategy } from './blue-green';
 import { extraHostEntries, portNameProblem, serviceConnectProblems, ExtraHosts } from './container-options';
 import { checkFargateService, fargateContainerSize, fargateScheduling, fargateTaskDefinition, FleetFargateOptions } from './fargate';
-import { FleetCapacity, isFargate } from './fleet-capacity';
+import { capacityProblem, FleetCapacity, isFargate } from './fleet-capacity';
 import { serviceSchedulingOf, ServicePlacement } from './placement';
 import { awsvpcServiceConnect, checkEniLimit, FleetNetworkMode, taskSecurityGroup } from './networking';
 import { checkEnvironmentNames, checkImageReference } from './service-checks';
@@ -611,7 +611,7 @@ export class FleetService extends Construct implements ec2.IConnectable {
       propagateTags: ecs.PropagatedTagSource.SERVICE,
     };
     this.service = fargate
-      ? new ecs.FargateService(this, 'Resource', { ...common, ...fargateScheduling(this, props, desiredCount), taskDefinition: this.taskDefinition, securityGroups: [this.securityGroup!] })
+      ? new ecs.FargateService(this, 'Resource', { ...common, ...fargateScheduling(props, desiredCount), taskDefinition: this.taskDefinition, securityGroups: [this.securityGroup!] })
       : new ecs.Ec2Service(this, 'Resource', {
         ...common,
         ...(this.securityGroup ? { securityGroups: [this.securityGroup], vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS } } : {}),
@@ -718,6 +718,8 @@ class FleetContainerDefinition extends ecs.ContainerDefinition {
 }
 
 function validate(scope: Construct, props: FleetServiceProps): void {
+  const capacity = capacityProblem(props.capacity);
+  if (capacity) throw fleetError(scope, capacity, "use FleetCapacity.EC2, FARGATE or FARGATE_SPOT (in JSON or plain JavaScript, their values 'ec2', 'fargate' or 'fargate-spot'), or leave capacity out for EC2");
   if (typeof props.image === 'string' && props.image.trim() === '') {
     throw fleetError(scope, 'image is empty', "give an image reference such as 'nginx:1.27' or an ecs.ContainerImage");
   }

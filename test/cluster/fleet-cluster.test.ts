@@ -126,6 +126,8 @@ describe('FleetCluster', () => {
       },
     });
     template.hasResourceProperties('AWS::ECS::ClusterCapacityProviderAssociations', {
+      // FARGATE and FARGATE_SPOT from the start (fargateCapacityProviders), so no Fargate service ever changes the list.
+      CapacityProviders: [{ Ref: Match.stringLikeRegexp('ClusterCapacityProvider') }, 'FARGATE', 'FARGATE_SPOT'],
       DefaultCapacityProviderStrategy: [{ CapacityProvider: { Ref: Match.stringLikeRegexp('ClusterCapacityProvider') }, Weight: 1 }],
     });
   });

@@ -243,6 +243,36 @@ describe('host-level settings are refused under BASELINE and honoured under TRUS
   });
 });
 
+describe('Fargate capacity is refused under BASELINE and honoured under TRUSTED', () => {
+  const attack = (capacity: string) => web(`    deploy:\n      replicas: 2000\n      resources: {limits: {cpus: '16', memory: 120G}}\n    x-fleet: {capacity: ${capacity}}\n`);
+
+  test.each(['fargate', 'fargate-spot'])('x-fleet.capacity %s: 2000 replicas of 16 vCPU / 120 GiB have no bound a branch cannot raise', (capacity) => {
+    let error: ComposeFileError | undefined;
+    try {
+      check(attack(capacity));
+    } catch (e) {
+      error = e as ComposeFileError;
+    }
+    expect(error).toBeInstanceOf(ComposeFileError);
+    expect(error!.message).toMatch(new RegExp(`^compose\\.yaml:7:25: service web: x-fleet\\.capacity ${capacity} runs the service on Fargate, which has no capacity bound a branch cannot raise`));
+    expect(error!.fix).toMatch(/leave x-fleet\.capacity out .*set securityPolicy: ComposeSecurityPolicy\.TRUSTED in the project's trusted code/);
+    expect(() => check(attack(capacity), trusted)).not.toThrow();
+  });
+
+  test('the cluster\'s instances (ec2, or no capacity) pass under BASELINE', () => {
+    expect(() => check(attack('ec2'))).not.toThrow();
+    expect(() => check(web('    x-fleet: {routes: [{path: /*}]}\n'))).not.toThrow();
+  });
+
+  test('the translation refuses it before anything else under BASELINE, and runs it on Fargate under TRUSTED', () => {
+    const translate = (securityPolicy: ComposeSecurityPolicy) => translateCompose(loadCompose(web('    x-fleet: {capacity: fargate}\n'), { file: 'compose.yaml', lookup: () => undefined }), {
+      baseDir: project, io: { readFile: () => undefined, isDirectory: () => false }, securityPolicy,
+    });
+    expect(() => translate(ComposeSecurityPolicy.BASELINE)).toThrow(/^compose\.yaml:4:25: service web: x-fleet\.capacity fargate runs the service on Fargate/);
+    expect(translate(ComposeSecurityPolicy.TRUSTED).services[0].capacity).toBe('fargate');
+  });
+});
+
 describe('external secrets and configs live under the environment\'s prefix (BASELINE)', () => {
   const secret = (name: string) => `services:\n  web:\n    image: nginx\nsecrets:\n  db:\n    external: true\n    name: ${name}\n`;
   const config = (name: string) => `services:\n  web:\n    image: nginx\nconfigs:\n  c:\n    external: true\n    name: ${name}\n`;

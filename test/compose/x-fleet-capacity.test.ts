@@ -73,6 +73,24 @@ describe('x-fleet.capacity (translation)', () => {
     expect(() => plan(service(keys, 'ec2'))).not.toThrow();
   });
 
+  test.each<[string, string, RegExp]>([
+    ['limits.cpus', "    deploy: {resources: {limits: {cpus: '17'}}}\n", /compose\.yaml:5:\d+: service 'api': the container asks for 17408 CPU units, more than the largest Fargate task \(16384 units, 16 vCPU\), and x-fleet.capacity is fargate.*Fix: lower it to at most 16 vCPU and 120G/],
+    ['reservations.cpus', "    deploy:\n      resources:\n        reservations: {cpus: '32'}\n", /compose\.yaml:7:\d+: service 'api': the container asks for 32768 CPU units/],
+    ['cpus', '    cpus: 20\n', /compose\.yaml:5:5: service 'api': the container asks for 20480 CPU units/],
+    ['limits.memory', '    deploy:\n      resources:\n        limits: {memory: 121G}\n', /compose\.yaml:7:\d+: service 'api': the container asks for 123904 MiB, more than the largest Fargate task \(122880 MiB, 120 GiB\)/],
+    ['mem_limit', '    mem_limit: 200g\n', /compose\.yaml:5:5: service 'api': the container asks for 204800 MiB/],
+    ['mem_reservation', '    mem_reservation: 130g\n', /compose\.yaml:5:5: service 'api': the container asks for 133120 MiB/],
+    ['reservations.memory', '    deploy:\n      resources:\n        reservations: {memory: 125G}\n', /compose\.yaml:7:\d+: service 'api': the container asks for 128000 MiB/],
+  ])('%s larger than the largest Fargate task is an error at its line and column on Fargate, and left to the instance check on EC2', (_name, keys, message) => {
+    expect(failure(() => plan(service(keys)))).toMatch(message);
+    expect(() => plan(service(keys, 'ec2'))).not.toThrow();
+  });
+
+  test('the largest Fargate task itself passes: 16 vCPU and 120 GiB', () => {
+    const p = plan(service("    deploy: {resources: {limits: {cpus: '16', memory: 120G}}}\n"));
+    expect([p.cpu, p.memoryLimitMiB]).toEqual([16_384, 122_880]);
+  });
+
   test('what Fargate runs passes: SYS_PTRACE, init, sysctls, anonymous and EFS named volumes, awslogs', () => {
     const p = plan(service('    cap_add: [SYS_PTRACE]\n    init: true\n    sysctls: {net.core.somaxconn: 1024}\n    volumes: ["/scratch", "data:/data"]\n'
       + '    logging: {driver: awslogs}\nvolumes:\n  data: {}\n'), { namedVolumes: NamedVolumeStorage.EFS });
@@ -94,7 +112,10 @@ describe('x-fleet.capacity (ComposeProject)', () => {
     const stack = testStack();
     const cluster = new FleetCluster(stack, 'Cluster', { minCapacity: 1 });
     const loadBalancer = new FleetLoadBalancer(stack, 'LoadBalancer', { vpc: cluster.vpc, allowedCidrs: ['203.0.113.0/24'] });
-    const p = new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, namedVolumes: NamedVolumeStorage.EFS });
+    // Fargate is for trusted files only (an untrusted one could start any number of the largest tasks).
+    const p = new ComposeProject(stack, 'Compose', {
+      composeFile: path.join(dir, 'compose.yaml'), cluster, loadBalancer, namedVolumes: NamedVolumeStorage.EFS, securityPolicy: ComposeSecurityPolicy.TRUSTED,
+    });
     const services = p.node.findAll().filter((c): c is FleetService => c instanceof FleetService);
     expect(services.map((s) => [s.node.id, s.capacity, s.service instanceof ecs.FargateService])).toEqual([
       ['api', FleetCapacity.FARGATE_SPOT, true], ['db', FleetCapacity.EC2, false],
@@ -127,13 +148,29 @@ describe('x-fleet.capacity (production configs)', () => {
 });
 
 describe('x-fleet.capacity on a cluster without NAT (QA)', () => {
+  test('an untrusted file (the default BASELINE policy) may not choose Fargate: the ComposeProject fails at its line and column', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'x-fleet-capacity-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'compose.yaml'), "services:\n  api:\n    image: nginx:1.27\n    deploy: {replicas: 2000, resources: {limits: {cpus: '16', memory: 120G}}}\n    x-fleet: {capacity: fargate}\n");
+      const make = (securityPolicy?: ComposeSecurityPolicy) => {
+        const stack = testStack();
+        const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
+        return new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, securityPolicy });
+      };
+      expect(() => make()).toThrow(/compose\.yaml:5:25: service api: x-fleet\.capacity fargate runs the service on Fargate.*Fix: .*ComposeSecurityPolicy\.TRUSTED/);
+      expect(() => make(ComposeSecurityPolicy.TRUSTED)).not.toThrow();
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('the Fargate tasks get public addresses in the public subnets, as the instances do', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'x-fleet-capacity-'));
     try {
       fs.writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  api:\n    image: nginx:1.27\n    x-fleet: {capacity: fargate}\n');
       const stack = testStack();
       const cluster = new FleetCluster(stack, 'Cluster', { natGateways: 0, minCapacity: 1 });
-      new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster });
+      new ComposeProject(stack, 'Compose', { composeFile: path.join(dir, 'compose.yaml'), cluster, securityPolicy: ComposeSecurityPolicy.TRUSTED });
       const all = [stack, ...stack.node.findAll().filter((c) => (c as { nestedStackResource?: unknown }).nestedStackResource !== undefined)];
       const services = all.flatMap((s) => Object.values(Template.fromStack(s as never).findResources('AWS::ECS::Service')));
       expect(services.map((s) => s.Properties.NetworkConfiguration.AwsvpcConfiguration.AssignPublicIp)).toEqual(['ENABLED']);

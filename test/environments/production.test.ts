@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { ProductionConfig, ProductionStack, ServiceConfig } from '../../lib/environments/production';
 import { serviceStackOf } from '../../lib/environments/placement';
+import { FleetCapacity } from '../../lib/service/fleet-capacity';
 import { unitTestApp } from '../support/app';
 
 const env = { account: '111111111111', region: 'eu-west-1' };
@@ -65,8 +66,15 @@ describe('ProductionStack', () => {
     [{ services: [svc('a')], serviceStacks: 0 }, /serviceStacks 0 is not valid/],
     [{ services: [svc('a', { group: 'no-dash' })] }, /group 'no-dash' of service 'a' is not valid/],
     [{ services: [svc('a'), svc('b', { renamedFrom: 'a' })] }, /service 'b' is renamed from 'a', which another service still uses/],
+    // From JSON the member's name is not its value: it must not quietly become an EC2 service.
+    [{ services: [svc('a', { capacity: 'FARGATE' as FleetCapacity })] }, /^Prod: service 'a': capacity "FARGATE" is not a FleetCapacity \(allowed: 'ec2', 'fargate', 'fargate-spot'\). Fix: give 'ec2', 'fargate' or 'fargate-spot'/],
   ])('rejects %j', (config, message) => {
     expect(() => build(config as ProductionConfig)).toThrow(message);
+  });
+
+  test("a JSON config's capacity values ('fargate-spot', 'ec2') are taken", () => {
+    const stack = build({ services: [svc('spot', { capacity: 'fargate-spot' as FleetCapacity }), svc('ec2', { capacity: 'ec2' as FleetCapacity })] });
+    expect([stack.services.spot.capacity, stack.services.ec2.capacity]).toEqual([FleetCapacity.FARGATE_SPOT, FleetCapacity.EC2]);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Stack, Validations } from 'aws-cdk-lib';
+import { CfnParameter, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -22,6 +22,14 @@ function fargateStack(overrides: Partial<FleetServiceProps> = {}, clusterProps: 
   const cluster = new FleetCluster(stack, 'Cluster', clusterProps);
   const service = new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 80, capacity: FleetCapacity.FARGATE, ...overrides });
   return { stack, cluster, service, get template() { return Template.fromStack(stack); } };
+}
+
+/** A Fargate service whose props may use tokens of its stack. */
+function fargateStackWith(props: (stack: Stack) => Partial<FleetServiceProps>) {
+  const stack = testStack();
+  const cluster = new FleetCluster(stack, 'Cluster');
+  new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', containerPort: 80, capacity: FleetCapacity.FARGATE, ...props(stack) });
+  return { stack, get template() { return Template.fromStack(stack); } };
 }
 
 function associations(template: Template): Array<{ CapacityProviders: unknown[]; DefaultCapacityProviderStrategy: unknown[] }> {
@@ -103,6 +111,27 @@ describe('FleetService on Fargate', () => {
     expect(() => Template.fromStack(stack)).toThrow(/containers together need 1088 MiB \(the task has 1024\), more than the Fargate task size.*Fix: give fargate: \{ taskCpu: 256, taskMemoryMiB: 2048 \}/);
   });
 
+  test('a cpu or memory token needs an explicit task size: without one the task would silently be the largest (16 vCPU, 120 GiB)', () => {
+    const cpu = (stack: Stack, id = 'Cpu') => new CfnParameter(stack, id, { type: 'Number' }).valueAsNumber;
+    expect(() => fargateStackWith((stack) => ({ cpu: cpu(stack) })))
+      .toThrow(/Test\/Api: capacity FARGATE: cpu is a token, so the Fargate task size .* not known at synth. Fix: give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens/);
+    expect(() => fargateStackWith((stack) => ({ memoryLimitMiB: cpu(stack, 'Limit'), memoryReservationMiB: cpu(stack, 'Reservation') })))
+      .toThrow(/memoryLimitMiB and memoryReservationMiB are tokens/);
+    fargateStackWith((stack) => ({ cpu: cpu(stack), fargate: { taskCpu: 1024, taskMemoryMiB: 2048 } })).template
+      .hasResourceProperties('AWS::ECS::TaskDefinition', { Cpu: '1024', Memory: '2048', ContainerDefinitions: [Match.objectLike({ Cpu: { Ref: 'Cpu' } })] });
+  });
+
+  test('a sidecar whose memory is a token fails the synth unless the task size is given', () => {
+    const withSidecar = (fargate?: FleetServiceProps['fargate']) => {
+      const { stack, service } = fargateStack({ fargate });
+      const memory = new CfnParameter(stack, 'Memory', { type: 'Number' }).valueAsNumber;
+      service.taskDefinition.addContainer('sidecar', { image: ecs.ContainerImage.fromRegistry('busybox:1.36'), memoryLimitMiB: memory, essential: false });
+      return () => Template.fromStack(stack);
+    };
+    expect(withSidecar()).toThrow(/Test\/Api: a container's cpu or memory is a token.*Fix: give fargate.taskCpu and fargate.taskMemoryMiB when cpu or memory are tokens/);
+    expect(withSidecar({ taskCpu: 512, taskMemoryMiB: 2048 })().toJSON().Resources).toBeDefined();
+  });
+
   test('a container larger than the largest Fargate task fails the synth', () => {
     const { stack } = fargateStack({ cpu: 16_384, memoryLimitMiB: 130_000 });
     expect(() => Template.fromStack(stack)).toThrow(/more than the largest Fargate task \(16384 units, 122880 MiB\)/);
@@ -147,6 +176,15 @@ describe('FleetService on Fargate', () => {
     template.resourcePropertiesCountIs('AWS::EC2::SecurityGroupIngress', { FromPort: 2049, SourceSecurityGroupId: stack.resolve(cluster.securityGroup.securityGroupId) }, 0);
   });
 
+  test('a capacity that is not a FleetCapacity value (plain JavaScript, other languages) is refused, not run on EC2', () => {
+    for (const capacity of ['FARGATE', 'Fargate', 'spot', '']) {
+      expect(() => fargateStack({ capacity: capacity as FleetCapacity }))
+        .toThrow(new RegExp(`^Test/Api: capacity "${capacity}" is not a FleetCapacity \\(allowed: 'ec2', 'fargate', 'fargate-spot'\\). Fix: use FleetCapacity.EC2, FARGATE or FARGATE_SPOT`));
+    }
+    expect(fargateStack({ capacity: 'fargate-spot' as FleetCapacity }).service.service).toBeInstanceOf(ecs.FargateService);
+    expect(fargateStack({ capacity: undefined }).service.capacity).toBe(FleetCapacity.EC2);
+  });
+
   test('fargate options without Fargate capacity are refused', () => {
     expect(() => fargateStack({ capacity: FleetCapacity.EC2, fargate: { assignPublicIp: true } })).toThrow(/fargate options are given, but the capacity is EC2/);
   });
@@ -173,25 +211,32 @@ describe('FleetService on Fargate', () => {
 });
 
 describe('the cluster and Fargate capacity providers', () => {
-  test('a FleetCluster without a Fargate service keeps only its Auto Scaling group provider', () => {
-    const stack = testStack();
-    const cluster = new FleetCluster(stack, 'Cluster');
-    new FleetService(stack, 'Ec2', { cluster, image: 'nginx:1.27' });
-    const [association, ...others] = associations(Template.fromStack(stack));
-    expect(others).toEqual([]);
-    expect(association.CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName)]);
+  test('a FleetCluster has FARGATE and FARGATE_SPOT from the start, so removing its last Fargate service never takes them out of the association', () => {
+    const providersOf = (services: FleetCapacity[]) => {
+      const stack = testStack();
+      const cluster = new FleetCluster(stack, 'Cluster');
+      services.forEach((capacity, i) => new FleetService(stack, `S${i}`, { cluster, image: 'nginx:1.27', capacity }));
+      const [association, ...others] = associations(Template.fromStack(stack));
+      expect(others).toEqual([]);
+      expect(association.DefaultCapacityProviderStrategy).toEqual([{ CapacityProvider: stack.resolve(cluster.capacityProviderName), Weight: 1 }]);
+      return { providers: association.CapacityProviders, group: stack.resolve(cluster.capacityProviderName) };
+    };
+    // The same list with no service, EC2 services only, and Fargate services (added once): the association never flips.
+    for (const services of [[], [FleetCapacity.EC2], [FleetCapacity.FARGATE, FleetCapacity.FARGATE_SPOT, FleetCapacity.EC2]]) {
+      const { providers, group } = providersOf(services);
+      expect(providers).toEqual([group, 'FARGATE', 'FARGATE_SPOT']);
+    }
   });
 
-  test('Fargate services add FARGATE and FARGATE_SPOT to the one association, once, beside the group provider and its default strategy', () => {
+  test('fargateCapacityProviders: false keeps only the group provider, and a Fargate service on that cluster fails the synth with the fix', () => {
     const stack = testStack();
-    const cluster = new FleetCluster(stack, 'Cluster');
-    new FleetService(stack, 'A', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE });
-    new FleetService(stack, 'B', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE_SPOT });
-    new FleetService(stack, 'C', { cluster, image: 'nginx:1.27' });
-    const list = associations(Template.fromStack(stack));
-    expect(list).toHaveLength(1);
-    expect(list[0].CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName), 'FARGATE', 'FARGATE_SPOT']);
-    expect(list[0].DefaultCapacityProviderStrategy).toEqual([{ CapacityProvider: stack.resolve(cluster.capacityProviderName), Weight: 1 }]);
+    const cluster = new FleetCluster(stack, 'Cluster', { fargateCapacityProviders: false });
+    expect(cluster.fargateCapacityProviders).toBe(false);
+    new FleetService(stack, 'Ec2', { cluster, image: 'nginx:1.27' });
+    expect(associations(Template.fromStack(stack))[0].CapacityProviders).toEqual([stack.resolve(cluster.capacityProviderName)]);
+    expect(() => new FleetService(stack, 'Api', { cluster, image: 'nginx:1.27', capacity: FleetCapacity.FARGATE_SPOT }))
+      .toThrow(/^Test\/Api: the cluster Test\/Cluster is made with fargateCapacityProviders: false.*Fix: set fargateCapacityProviders: true on Test\/Cluster \(the default\)/);
+    expect(new FleetCluster(testStack(), 'Cluster').fargateCapacityProviders).toBe(true);
   });
 
   test('the Fargate service waits for the association (it depends on the cluster, the association included)', () => {
