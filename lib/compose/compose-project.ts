@@ -1,4 +1,3 @@
-import * as fs from 'fs';
 import * as path from 'path';
 import { Annotations, CfnOutput, Duration, Names, NestedStack, RemovalPolicy, Size, Stack, SymlinkFollowMode, Token } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -24,7 +23,7 @@ import { NamespaceCleanup } from './namespace-cleanup';
 import { nestedStackOf, stackSafeStartOrder } from './nested-stacks';
 import { MAX_COMPOSE_FILE_BYTES, MAX_ENV_FILE_BYTES } from './limits';
 import { parseEnvFile, parseSizeMiB } from './parse';
-import { ProjectFileError, readProjectFile } from './project-files';
+import { ProjectFileError, projectFileIo, readProjectFile } from './project-files';
 import { PublishedPorts } from './published-ports';
 import { ComposeSecurityPolicy, isWithin, realLocation } from './security-policy';
 import { ENTRY_PORT } from './translate-ports';
@@ -221,15 +220,24 @@ export class ComposeProject extends Construct {
    * @jsii ignore
    */
   public readonly plan: ProjectPlan;
-  /** The published ports, when `publishPorts` is on and the file publishes any. */
-  public publishedPorts?: PublishedPorts;
-  /** The EFS file system of the named volumes, when `namedVolumes` is `NamedVolumeStorage.EFS` and a service mounts one. */
-  public fileSystem?: efs.FileSystem;
+  // Made on first use by the services that need them; read-only to users (and in other languages' bindings).
+  private published?: PublishedPorts;
+  private volumes?: efs.FileSystem;
 
   private readonly accessPoints = new Map<string, efs.AccessPoint>();
   /** Sealed file secrets: a task references their written version, so a changed file rolls its services. */
   private readonly sealedSecrets = new Map<string, FileSecret>();
   private readonly props: ComposeProjectProps;
+
+  /** The published ports, when `publishPorts` is on and the file publishes any. */
+  public get publishedPorts(): PublishedPorts | undefined {
+    return this.published;
+  }
+
+  /** The EFS file system of the named volumes, when `namedVolumes` is `NamedVolumeStorage.EFS` and a service mounts one. */
+  public get fileSystem(): efs.FileSystem | undefined {
+    return this.volumes;
+  }
 
   constructor(scope: Construct, id: string, props: ComposeProjectProps) {
     super(scope, id);
@@ -280,11 +288,8 @@ export class ComposeProject extends Construct {
         projectDirectory,
         externalNamePrefix: props.externalNamePrefix ?? rootStackOf(this).stackName,
         lookup,
-        io: {
-          // Every file the translation reads (env_file, configs, secrets, Dockerfiles): regular files of at most 1 MiB.
-          readFile: (p) => readProjectFile(p, MAX_ENV_FILE_BYTES, displayPath(p))?.toString('utf8'),
-          isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
-        },
+        // Every file the translation reads (env_file, configs, secrets, Dockerfiles): regular files of at most 1 MiB.
+        io: projectFileIo(),
       });
     } catch (e) {
       if (e instanceof ComposeFileError) throw fleetError(this, e.message, e.fix);
@@ -453,13 +458,13 @@ export class ComposeProject extends Construct {
     for (const plan of this.plan.services) {
       for (const port of plan.published) {
         const service = this.services[plan.name];
-        this.publishedPorts ??= new PublishedPorts(this, 'PublishedPorts', {
+        const publishedPorts = this.published ??= new PublishedPorts(this, 'PublishedPorts', {
           loadBalancer, vpc: this.props.cluster.vpc, allowedCidrs: cidrs ?? [vpcCidrOf(this.props.cluster.vpc)],
         });
         // Served by the route made above (port 80 → the default route of the load balancer).
         if (port.published === ENTRY_PORT && port.protocol === 'tcp' && port.containerPort === plan.routedPort) continue;
         const protocol = port.protocol === 'udp' ? ecs.Protocol.UDP : ecs.Protocol.TCP;
-        const taken = this.publishedPorts.takenBy(port.published, protocol);
+        const taken = publishedPorts.takenBy(port.published, protocol);
         if (taken?.startsWith('the load balancer')) {
           const w: ComposeWarning = {
             key: 'ports', service: plan.name,
@@ -470,8 +475,8 @@ export class ComposeProject extends Construct {
           this.warnings.push(w);
           continue;
         }
-        const endpoint = this.publishedPorts.publish(service, { ...port, protocol });
-        new CfnOutput(this.publishedPorts, `Url-${plan.name}-${port.published}${port.protocol === 'udp' ? '-udp' : ''}`, {
+        const endpoint = publishedPorts.publish(service, { ...port, protocol });
+        new CfnOutput(publishedPorts, `Url-${plan.name}-${port.published}${port.protocol === 'udp' ? '-udp' : ''}`, {
           value: endpoint.url,
           description: `Published port ${port.published}/${port.protocol} of compose service ${plan.name} (container port ${port.containerPort})`,
         });
@@ -611,17 +616,18 @@ export class ComposeProject extends Construct {
     const existing = this.accessPoints.get(volume);
     if (existing) return existing;
     const cluster = this.props.cluster;
-    if (!this.fileSystem) {
-      this.fileSystem = new efs.FileSystem(this, 'Volumes', {
+    let fileSystem = this.volumes;
+    if (!fileSystem) {
+      fileSystem = this.volumes = new efs.FileSystem(this, 'Volumes', {
         vpc: cluster.vpc,
         encrypted: true,
         // A QA VPC without NAT has only public subnets; mount targets get no public address either way.
         vpcSubnets: { subnetType: cluster.vpc.privateSubnets.length > 0 ? ec2.SubnetType.PRIVATE_WITH_EGRESS : ec2.SubnetType.PUBLIC },
         removalPolicy: this.props.volumeRemovalPolicy ?? RemovalPolicy.RETAIN,
       });
-      this.fileSystem.connections.allowDefaultPortFrom(cluster.connections, `NFS from the instances of ${cluster.node.path}`);
+      fileSystem.connections.allowDefaultPortFrom(cluster.connections, `NFS from the instances of ${cluster.node.path}`);
     }
-    const accessPoint = this.fileSystem.addAccessPoint(`Volume-${volume}`, {
+    const accessPoint = fileSystem.addAccessPoint(`Volume-${volume}`, {
       path: `/${volume}`,
       // Created world-writable so images that run as another user can use a fresh volume, as with Docker volumes.
       createAcl: { ownerUid: '0', ownerGid: '0', permissions: '777' },

@@ -1,4 +1,7 @@
 import * as fs from 'fs';
+import { displayPath } from '../files';
+import { MAX_ENV_FILE_BYTES } from './limits';
+import type { ITranslateIo } from './plan';
 
 /**
  * Reading the files a compose project names, as untrusted input: only regular files, and never more than a cap.
@@ -53,4 +56,15 @@ export function readProjectFile(file: string, maxBytes: number, display: string 
   } finally {
     fs.closeSync(fd);
   }
+}
+
+/**
+ * The translation's file access on this machine, as a ComposeProject reads: only regular files (never a FIFO or a
+ * device), at most 1 MiB each.
+ */
+export function projectFileIo(): ITranslateIo {
+  return {
+    readFile: (p) => readProjectFile(p, MAX_ENV_FILE_BYTES, displayPath(p))?.toString('utf8'),
+    isDirectory: (p) => fs.existsSync(p) && fs.statSync(p).isDirectory(),
+  };
 }

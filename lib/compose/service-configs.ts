@@ -2,6 +2,7 @@ import type { ServiceConfig } from '../service/service-config';
 import type { RouteOptions } from '../routing/fleet-load-balancer';
 import { ComposeFileError, loadCompose } from './load';
 import { ComposeSecurityPolicy } from './security-policy';
+import { projectFileIo } from './project-files';
 import { ITranslateIo, translateCompose } from './translate';
 
 /**
@@ -42,8 +43,13 @@ export interface ComposeServiceConfigsOptions {
   readonly overrides?: Record<string, ServiceOverride>;
   /** Only these services. @default - all */
   readonly only?: string[];
-  /** How the translation reads build contexts and env files (Dockerfiles for ports, `.env` files), so it stays pure. */
-  readonly io: ITranslateIo;
+  /**
+   * How the translation reads build contexts and env files (Dockerfiles for ports, `.env` files): give your own to
+   * read from elsewhere than this machine's disk (tests, a virtual file system).
+   *
+   * @default - this machine's files, as a ComposeProject reads them: regular files of at most 1 MiB
+   */
+  readonly io?: ITranslateIo;
 }
 
 /**
@@ -67,7 +73,7 @@ export function composeServiceConfigs(text: string, options: ComposeServiceConfi
     // Production configs carry none of the host-level keys (ServiceConfig has no place for them) nor external secrets:
     // only the file rules matter, and they hold under TRUSTED too.
     securityPolicy: ComposeSecurityPolicy.TRUSTED,
-    io: options.io,
+    io: options.io ?? projectFileIo(),
   });
   for (const name of Object.keys(overrides)) {
     if (!plan.services.some((s) => s.name === name)) {

@@ -74,7 +74,7 @@ export function planRegions(configs: readonly RegionConfig[], options: PlanRegio
 /**
  * Region names per wave: deploy wave n+1 only after wave n.
  *
- * TypeScript only; from other languages use `MultiRegion.rolloutWaves`.
+ * TypeScript only; from other languages read the plan's `waves`.
  *
  * @jsii ignore
  */
@@ -181,7 +181,9 @@ export function nightlySchedules(plan: RolloutPlan, options: NightlyScheduleOpti
 /**
  * How a multi-region app follows a rollout plan, for every CDK language (jsii: static methods rather than module
  * functions): the plan of the configured regions, the stack order for `cdk deploy --all`, and each region's nightly
- * clean-slate start time.
+ * clean-slate start time. The region names per wave are the plan's own `waves` (the TypeScript `rolloutWaves` copies
+ * them): a static method taking only the plan would make Python spell the plan out field by field, since jsii's
+ * Python passes a method's last struct parameter as keyword arguments.
  */
 export class MultiRegion {
   /** The stack id of `region` in `configs` (its `stackId`, else `Production-<region>`). Throws for a region not configured. */
@@ -192,11 +194,6 @@ export class MultiRegion {
   /** Plans the rollout of the configured regions (see `planRollout`). */
   public static planRegions(configs: RegionConfig[], options: PlanRegionsOptions = {}): RolloutPlan {
     return planRegions(configs, options);
-  }
-
-  /** Region names per wave: deploy wave n+1 only after wave n. */
-  public static rolloutWaves(plan: RolloutPlan): string[][] {
-    return rolloutWaves(plan);
   }
 
   /** Which stack depends on which: every stack of a wave depends on every stack of the wave before. */

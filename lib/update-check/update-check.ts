@@ -29,14 +29,18 @@ export class UpdateCheck {
     return assertSafeUpdate(deployedDir, newDir, stacks);
   }
 
-  /** True when the update has nothing that fails or interrupts: no clash, no stateful or ingress replacement. */
-  public static isSafe(report: UpdateReport): boolean {
-    return isSafe(report);
+  /**
+   * True when no stack's update has anything that fails or interrupts: no clash, no stateful or ingress replacement.
+   * Takes the reports as `checkAssemblies` returns them (a list, so Python passes it as it is: jsii's Python would
+   * spread a single report parameter into keyword arguments).
+   */
+  public static isSafe(reports: UpdateReport[]): boolean {
+    return reports.every(isSafe);
   }
 
-  /** A compact, plain-text report. */
-  public static formatReport(report: UpdateReport): string {
-    return formatReport(report);
+  /** A compact, plain-text report of every stack's update, one block per stack (the list `checkAssemblies` returns). */
+  public static formatReport(reports: UpdateReport[]): string {
+    return reports.map(formatReport).join('\n');
   }
 
   /**

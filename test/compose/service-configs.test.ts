@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -43,6 +44,19 @@ describe('composeServiceConfigs: production from the same compose file', () => {
     expect(fromClass).toEqual(composeServiceConfigs(text, { ...options, domain: 'example.com' }));
     expect(fromClass.map((c) => c.name)).toEqual(['login', 'publish']);
     expect(() => ComposeServiceConfigs.read(text, { ...options, overrides: { nope: { cpu: 1 } } })).toThrow(/overrides name 'nope'/);
+  });
+
+  test('without io, the files are read from disk as a ComposeProject reads them (what other languages use)', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'service-configs-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'api.env'), 'MODE=prod\n');
+      const compose = 'services:\n  api:\n    image: nginx:1.27\n    env_file: api.env\n';
+      const opts = { file: 'docker-compose.yml', baseDir: dir };
+      expect(ComposeServiceConfigs.read(compose, opts)[0].environment).toEqual({ MODE: 'prod' });
+      expect(() => ComposeServiceConfigs.read(compose, { ...opts, io })).toThrow(/api\.env/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('the configs build a ProductionStack with host routes', () => {

@@ -28,7 +28,7 @@ describe('MultiRegion: the multi-region helpers as static methods', () => {
   });
 
   test('rolloutWaves and rolloutDependencies give the stack order', () => {
-    expect(MultiRegion.rolloutWaves(plan)).toEqual(rolloutWaves(plan));
+    expect(rolloutWaves(plan)).toEqual(plan.waves);
     expect(MultiRegion.rolloutDependencies(plan, configs)).toEqual(rolloutDependencies(plan, configs));
     expect(MultiRegion.rolloutDependencies(plan, configs)).toEqual([
       { stack: 'Production-ap-southeast-2', dependsOn: [] },

@@ -105,8 +105,9 @@ describe('UpdateCheck (the update check for other languages: jsii static methods
     expect(reports).toEqual(checkAssemblies(before, after));
     expect(UpdateCheck.checkAssemblies(before, after, ['App'])).toEqual(reports);
     expect(UpdateCheck.checkAssemblies(before, after, [])).toEqual([]);
-    expect(UpdateCheck.isSafe(reports[0])).toBe(false);
-    expect(UpdateCheck.formatReport(reports[0])).toBe(formatReport(reports[0]));
+    expect(UpdateCheck.isSafe(reports)).toBe(false);
+    expect(UpdateCheck.isSafe([])).toBe(true);
+    expect(UpdateCheck.formatReport(reports)).toBe(reports.map(formatReport).join('\n'));
   });
 
   test('assertSafeUpdate throws for a clash and returns the reports of a safe update', () => {
