@@ -4,8 +4,10 @@
 //   Python, Java, .NET and Go users would never see them: expose them as static members of a class, and tag the
 //   TypeScript original `@jsii ignore`, documented as TypeScript only);
 // - a class, interface or enum that is neither in the assembly nor tagged `@jsii ignore`;
-// - a property, parameter or return type that is a union of string literals (jsii turns it into a plain `string`,
-//   so other languages lose the closed set: make it an enum whose values are the same strings).
+// - a namespace export (`export * as ns`: jsii drops its functions and type aliases);
+// - a property (inherited, accessor or inferred ones too), parameter or return type of a public or protected member that
+//   is a union of string or number literals, or holds one in an array or a map (jsii turns it into a plain `string` or
+//   `number`, so other languages lose the closed set: make it an enum whose values are the same literals).
 // `node scripts/check-jsii-api.mjs` prints every problem with its file and line.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -31,41 +33,72 @@ const where = (node) => {
 };
 const isIgnored = (decl) => ts.getJSDocTags(decl).some((t) => t.tagName.text === 'jsii' && /^\s*ignore\b/.test(ts.getTextOfJSDocComment(t.comment) ?? ''));
 
-function literalUnion(type) {
+/** A literal jsii would widen: a string or number literal (an enum member is not one; `boolean` is `true | false`). */
+const isLiteral = (t) => (t.flags & (ts.TypeFlags.StringLiteral | ts.TypeFlags.NumberLiteral)) !== 0 && (t.flags & ts.TypeFlags.EnumLiteral) === 0;
+/** Why `type` loses a closed set in jsii (a union of literals, or one inside an array or a map), or undefined. */
+function closedSetLost(type, depth = 0) {
+  if (depth > 8) return undefined;
   const parts = type.isUnion() ? type.types : [type];
-  return parts.some((t) => (t.flags & ts.TypeFlags.StringLiteral) !== 0 && (t.flags & ts.TypeFlags.EnumLiteral) === 0)
-    && parts.filter((t) => (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null)) === 0).length > 1;
-}
-function checkType(node, what) {
-  if (!node) return;
-  let type = checker.getTypeAtLocation(node);
-  if (checker.isArrayType(type)) type = checker.getTypeArguments(type)[0];
-  if (literalUnion(type)) {
-    problems.push(`${where(node)}: ${what} is a union of string literals (${checker.typeToString(type)}), which jsii turns into a plain string: make it an enum whose values are those strings`);
+  const values = parts.filter((t) => (t.flags & (ts.TypeFlags.Undefined | ts.TypeFlags.Null | ts.TypeFlags.Void)) === 0);
+  if (values.some(isLiteral) && values.length > 1) return checker.typeToString(type);
+  for (const t of values) {
+    let inner = [];
+    if (checker.isArrayType(t) || checker.isTupleType(t)) inner = checker.getTypeArguments(t);
+    else if ((t.flags & ts.TypeFlags.Object) !== 0 && !t.getSymbol()?.declarations?.some((d) => ts.isClassDeclaration(d) || ts.isInterfaceDeclaration(d) || ts.isEnumDeclaration(d))) {
+      inner = [t.getStringIndexType(), t.getNumberIndexType()].filter(Boolean);
+    }
+    for (const i of inner) {
+      const lost = closedSetLost(i, depth + 1);
+      if (lost) return lost;
+    }
   }
+  return undefined;
 }
+function checkType(type, node, what) {
+  const lost = closedSetLost(type);
+  if (lost) problems.push(`${where(node)}: ${what} is or holds a union of literals (${lost}), which jsii turns into a plain string or number: make it an enum whose values are those literals`);
+}
+function checkSignature(signature, node, what) {
+  checkType(signature.getReturnType(), node, `${what} return`);
+  for (const p of signature.getParameters()) checkType(checker.getTypeOfSymbolAtLocation(p, node), node, `${what}(${p.name})`);
+}
+/** Every public or protected member jsii puts in the assembly: inherited ones, accessors and inferred types included. */
 function checkMembers(decl, name) {
-  for (const member of decl.members ?? []) {
-    if (isIgnored(member)) continue;
-    const flags = ts.getCombinedModifierFlags(member);
-    if (flags & (ts.ModifierFlags.Private | ts.ModifierFlags.Protected)) continue;
-    const memberName = member.name && ts.isIdentifier(member.name) ? member.name.text : 'constructor';
-    if (memberName.startsWith('_')) continue;
-    if (ts.isPropertyDeclaration(member) || ts.isPropertySignature(member)) checkType(member.type, `${name}.${memberName}`);
-    if (ts.isMethodDeclaration(member) || ts.isMethodSignature(member) || ts.isConstructorDeclaration(member)) {
-      checkType(member.type, `${name}.${memberName}() return`);
-      for (const p of member.parameters) {
-        checkType(p.type, `${name}.${memberName}(${p.name.getText()})`);
-        if (ts.isConstructorDeclaration(member) && ts.getCombinedModifierFlags(p) & ts.ModifierFlags.Public) checkType(p.type, `${name}.${p.name.getText()}`);
-      }
+  const type = checker.getTypeAtLocation(decl);
+  for (const member of checker.getPropertiesOfType(type)) {
+    const memberDecl = member.declarations?.[0];
+    if (!memberDecl || member.name.startsWith('_') || member.declarations.some(isIgnored)) continue;
+    if (ts.getCombinedModifierFlags(memberDecl) & ts.ModifierFlags.Private) continue;
+    if (memberDecl.getSourceFile().fileName.includes('/node_modules/')) continue;
+    const memberType = checker.getTypeOfSymbolAtLocation(member, decl);
+    const calls = checker.getSignaturesOfType(memberType, ts.SignatureKind.Call);
+    if (ts.isMethodDeclaration(memberDecl) || ts.isMethodSignature(memberDecl)) for (const sig of calls) checkSignature(sig, memberDecl, `${name}.${member.name}()`);
+    else checkType(memberType, memberDecl, `${name}.${member.name}`);
+  }
+  if (ts.isClassDeclaration(decl)) {
+    const statics = checker.getTypeOfSymbolAtLocation(type.getSymbol(), decl);
+    for (const sig of checker.getSignaturesOfType(statics, ts.SignatureKind.Construct)) checkSignature(sig, decl, `new ${name}`);
+    for (const member of checker.getPropertiesOfType(statics)) {
+      const memberDecl = member.declarations?.[0];
+      if (!memberDecl || member.name === 'prototype' || member.name.startsWith('_') || member.declarations.some(isIgnored)) continue;
+      if (ts.getCombinedModifierFlags(memberDecl) & ts.ModifierFlags.Private) continue;
+      if (memberDecl.getSourceFile().fileName.includes('/node_modules/')) continue;
+      const memberType = checker.getTypeOfSymbolAtLocation(member, decl);
+      const calls = checker.getSignaturesOfType(memberType, ts.SignatureKind.Call);
+      if (ts.isMethodDeclaration(memberDecl)) for (const sig of calls) checkSignature(sig, memberDecl, `${name}.${member.name}()`);
+      else checkType(memberType, memberDecl, `${name}.${member.name}`);
     }
   }
 }
 
 for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(index))) {
   const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  const name = exported.name;
+  if (symbol.flags & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule)) {
+    problems.push(`lib/index.ts: ${name} is a namespace export (\`export * as ${name}\`), whose functions and type aliases jsii drops without a word: export its members by name`);
+    continue;
+  }
   for (const decl of symbol.declarations ?? []) {
-    const name = exported.name;
     const node = ts.isVariableDeclaration(decl) ? decl.parent.parent : decl;
     if (isIgnored(node)) continue;
     if (ts.isFunctionDeclaration(decl) || ts.isVariableDeclaration(decl) || ts.isTypeAliasDeclaration(decl)) {
