@@ -96,6 +96,9 @@ export function estimateCost(model: StackModel, given: CostAssumptions = {}): Co
     add(`volumes ${g.name}`, `${n} × ${g.volumeGiB} GiB gp3 × $${prices.gp3GbMonth}/GB-month`, n * g.volumeGiB * prices.gp3GbMonth);
     if (g.publicIp) add(`public IPv4 ${g.name}`, `${n} × ${h} h × $${GLOBAL_PRICES.publicIpv4Hour}/h`, n * h * GLOBAL_PRICES.publicIpv4Hour);
   }
+  // Fargate has no price in the table (a task is billed per vCPU- and GB-hour of its size, Spot at a varying discount):
+  // named as unpriced, so the total never reads as if those tasks were free.
+  for (const service of model.services) if (service.fargate) unpriced.push(`Fargate tasks of ${service.name}`);
   for (const lb of model.loadBalancers) {
     const [hour, lcu, unit] = lb.kind === 'network' ? [prices.nlbHour, prices.nlbLcuHour, 'NLCU'] : [prices.albHour, prices.albLcuHour, 'LCU'];
     add(`load balancer ${lb.name}`, `${h} h × ($${hour}/h + ${assumptions.lcuPerLoadBalancer} ${unit} × $${lcu}/${unit}-h)`, h * (hour + assumptions.lcuPerLoadBalancer * lcu));

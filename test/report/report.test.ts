@@ -64,6 +64,12 @@ describe('cost estimate', () => {
     expect(cost.regionNote).toMatch(/no region.*priced as us-east-1/);
     expect(cost.unpriced).toEqual(['x9.huge']);
   });
+
+  test('Fargate tasks are named as not priced, never counted as free; tasks on instances are priced through their instances', () => {
+    const model = { stack: 'S', region: 'eu-west-1', loadBalancers: [], records: [], schedules: [], chains: [], counts: {}, alarmMetrics: 0, groups: [],
+      services: [{ id: 'a', name: 'api', image: 'img', desired: 2, fargate: true }, { id: 'w', name: 'worker', image: 'img', desired: 1, fargate: false }] };
+    expect(estimateCost(model).unpriced).toEqual(['Fargate tasks of api']);
+  });
 });
 
 describe('diagram and report of the example app', () => {
