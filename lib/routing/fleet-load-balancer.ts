@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
 import { onServiceRouted } from '../service/routed';
-import { bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
+import { alternateTargetGroupOf, bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
@@ -348,6 +348,8 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     const deployed = (this.props.deployedRules ?? []).filter((r) => r.listener === listener);
     return assignPrioritiesDetailed(shard.routes.map((r) => ({
       host: r.host, path: r.path, priority: r.pinnedPriority, ruleId: elementId(r.rule!.node.defaultChild as elbv2.CfnListenerRule),
+      // A blue/green production rule never moves with other routes: an update of it resets the weights ECS set.
+      stable: alternateTargetGroupOf(r.targetGroup) !== undefined,
     })), { deployed });
   }
 
@@ -371,9 +373,12 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     for (const shard of this.shards) {
       const listener = elementId(shard.listener.node.defaultChild as elbv2.CfnListener);
       for (const route of shard.routes) {
-        if (route.pinnedPriority === undefined) continue;
         const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
-        warnAboutBlueGreenRuleUpdate(this, route.service, route.targetGroup, route.pinnedPriority, this.props.deployedRules?.find((d) => d.ruleId === ruleId)?.priority);
+        const deployedPriority = this.props.deployedRules?.find((d) => d.ruleId === ruleId)?.priority;
+        if (alternateTargetGroupOf(route.targetGroup) !== undefined) {
+          warnAboutBlueGreenRuleUpdate(this, route.service, route.targetGroup, this.priorityOf(shard, routeKey(route)), deployedPriority);
+        }
+        if (route.pinnedPriority === undefined) continue;
         const holder = (this.props.deployedRules ?? []).find((d) => d.listener === listener && d.priority === route.pinnedPriority && d.ruleId !== ruleId);
         if (!holder) continue;
         Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:pinnedPriorityHeld',

@@ -41,6 +41,15 @@ export interface RouteMatch {
   /** A priority chosen by the user: kept as is, and never given to another route. @default - assigned */
   readonly priority?: number;
   /**
+   * The rule must not move when other routes come and go: its priority comes from its own key over its whole band
+   * (not the half its band's parity picks), as if pinned, so adding or removing other routes never renumbers it. For
+   * blue/green production rules: any update of the rule sends the template's forward weights again, over those ECS set.
+   * Only two stable routes of one band whose keys hash to one slot can move each other (the smaller key keeps it).
+   *
+   * @default false
+   */
+  readonly stable?: boolean;
+  /**
    * Identity of the route's listener rule in the deployed stack (template file and logical id), to find its deployed
    * priority in {@link AssignOptions.deployed}.
    *
@@ -188,9 +197,31 @@ export function pinsAndBands(matches: readonly RouteMatch[], from: number, to: n
   return { result, pinned, byBand };
 }
 
-/** The assignment from the routes alone: band by specificity, half by parity, slot by hash. */
+/**
+ * Stable routes pinned to the slot their key hashes to over their whole band (probing past pins, smaller keys first),
+ * so they never depend on the other routes of the band.
+ */
+export function withStablePins(matches: readonly RouteMatch[]): RouteMatch[] {
+  const taken = new Set(matches.filter((m) => m.priority !== undefined).map((m) => m.priority!));
+  const stable = matches.filter((m) => m.stable && m.priority === undefined).sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : routeKey(a) > routeKey(b) ? 1 : 0));
+  const pins = new Map<RouteMatch, number>();
+  for (const match of stable) {
+    const base = specificityBand(match) * BAND_SIZE + 1;
+    const preferred = fnv1a(routeKey(match)) % BAND_SIZE;
+    let slot = preferred;
+    while (taken.has(base + slot)) {
+      slot = (slot + 1) % BAND_SIZE;
+      if (slot === preferred) throw new Error(`no priority left for the stable route ${routeKey(match)}: its specificity's ${BAND_SIZE} priorities are pinned`);
+    }
+    taken.add(base + slot);
+    pins.set(match, base + slot);
+  }
+  return matches.map((m) => (pins.has(m) ? { ...m, priority: pins.get(m) } : m));
+}
+
+/** The assignment from the routes alone: band by specificity, half by parity, slot by hash; stable routes pinned. */
 function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<string, number>; displaced: DisplacedRoute[] } {
-  const { result, pinned, byBand } = pinsAndBands(matches, 1, MAX_PRIORITY);
+  const { result, pinned, byBand } = pinsAndBands(withStablePins(matches), 1, MAX_PRIORITY);
 
   const displaced: DisplacedRoute[] = [];
   for (const [band, keys] of byBand) {
@@ -234,7 +265,8 @@ function converge(matches: readonly RouteMatch[], stateless: { priorities: Map<s
     const target = stateless.priorities.get(key)!;
     const current = match.ruleId === undefined ? undefined : deployedById.get(match.ruleId);
     // A pin is a deliberate move: it wins even over a held priority (the update check and a synth warning report that).
-    if (match.priority !== undefined || current === target || !held.has(target)) result.set(key, target);
+    // So is a stable route's priority: it moves only when it is new or its key's slot changed hands.
+    if (match.priority !== undefined || match.stable || current === target || !held.has(target)) result.set(key, target);
     else if (current !== undefined && !bound.has(current)) result.set(key, current);
     else waiting.push(match);
   }

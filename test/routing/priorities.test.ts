@@ -235,3 +235,39 @@ describe('with the deployed rules', () => {
     expect(p.get('|/a')).not.toBe(5);
   });
 });
+
+describe('stable routes (blue/green production rules)', () => {
+  test('a stable route keeps its priority whatever other routes come and go, and no two routes share a priority', () => {
+    fc.assert(fc.property(matchArb, uniqueMatches, uniqueMatches, (stableMatch, before, after) => {
+      const stable = { ...stableMatch, stable: true };
+      const others = (list: RouteMatch[]) => list.filter((m) => routeKey(m) !== routeKey(stable));
+      const a = assignPriorities([stable, ...others(before)]);
+      const b = assignPriorities([...others(after), stable]);
+      expect(b.get(routeKey(stable))).toBe(a.get(routeKey(stable)));
+      for (const p of [a, b]) expect(new Set(p.values()).size).toBe(p.size);
+    }));
+  });
+
+  test('a stable route stays in its specificity band, so more specific routes still win', () => {
+    fc.assert(fc.property(matchArb, (m) => {
+      const p = assignPriorities([{ ...m, stable: true }]).get(routeKey(m))!;
+      expect(Math.floor((p - 1) / 250)).toBe(specificityBand(m));
+    }));
+  });
+
+  test('adding a route of its band renumbers the band, except the stable route (an unstable one would move)', () => {
+    const bg = { path: '/api/*' };
+    const sameBand = ['/abc/*', '/xyz/*', '/foo/*'].map((path) => ({ path }));
+    const key = routeKey(bg);
+    expect(assignPriorities([{ ...bg, stable: true }, ...sameBand.slice(0, 2)]).get(key))
+      .toBe(assignPriorities([{ ...bg, stable: true }, ...sameBand]).get(key));
+    expect(assignPriorities([bg, ...sameBand.slice(0, 2)]).get(key)).not.toBe(assignPriorities([bg, ...sameBand]).get(key));
+  });
+
+  test('with the deployed rules, a stable route takes its priority like a pin', () => {
+    const stable = { path: '/api/*', stable: true, ruleId: 'T#Api' };
+    const target = assignPriorities([stable]).get(routeKey(stable))!;
+    const { priorities } = assignPrioritiesDetailed([stable, { path: '/abc/*', ruleId: 'T#Abc' }], { deployed: [{ ruleId: 'T#Api', priority: target }] });
+    expect(priorities.get(routeKey(stable))).toBe(target);
+  });
+});

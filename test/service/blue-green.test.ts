@@ -110,6 +110,18 @@ describe('blue/green FleetService', () => {
     ]);
   });
 
+  test('the production rule keeps its priority when routes of its specificity come and go (an update would resend the weights ECS set)', () => {
+    const priorityWith = (others: string[]) => {
+      const { stack, cluster, lb } = blueGreenStack();
+      others.forEach((path, i) => lb.route(new FleetService(stack, `Other${i}`, { cluster, image: 'nginx:1.27', containerPort: 80 }), { path }));
+      const rules = Template.fromStack(stack).findResources('AWS::ElasticLoadBalancingV2::ListenerRule');
+      return Object.entries(rules).find(([id]) => /^ApiRoutedByLbRule/.test(id))![1].Properties.Priority as number;
+    };
+    const two = priorityWith(['/abc/*', '/xyz/*']);
+    expect(priorityWith(['/abc/*', '/xyz/*', '/foo/*'])).toBe(two);
+    expect(priorityWith([])).toBe(two);
+  });
+
   test('a test listener carries a test rule with the route\'s conditions and priority, admitting the VPC by default', () => {
     const { template } = blueGreenStack({ testListenerPort: 8080 });
     template.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
