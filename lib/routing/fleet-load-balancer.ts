@@ -361,7 +361,15 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   private warnAboutPriorities(): void {
     if (this.props.deployedRules === undefined) return;
     this.warnAboutPinsOnHeldPriorities();
-    const pending = this.shards.flatMap((shard) => this.assign(shard).pending);
+    const stableKeys = new Set(this.shards.flatMap((shard) => shard.routes.filter((r) => alternateTargetGroupOf(r.targetGroup) !== undefined).map((r) => routeKey(r))));
+    const all = this.shards.flatMap((shard) => this.assign(shard).pending);
+    const kept = all.filter((k) => stableKeys.has(k));
+    if (kept.length > 0) {
+      Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:blueGreenRuleKept',
+        `${kept.length} blue/green production rule(s) (${kept.slice(0, 5).map((k) => k.replace('|', ' ')).join(', ')}) keep their deployed priority, not their stateless one: `
+        + 'moving them would resend the weights ECS set. Keep deploying with the deployed rules (deployedRules, or ProductionStack\'s deployedAssembly): without them, the next deploy moves these rules');
+    }
+    const pending = all.filter((k) => !stableKeys.has(k));
     if (pending.length === 0) return;
     Annotations.of(this).addWarningV2('@cdk-container-fleet/routing:priorityPending',
       `${pending.length} listener rule(s) (${pending.slice(0, 5).map((k) => k.replace('|', ' ')).join(', ')}${pending.length > 5 ? ', …' : ''}) cannot take their stateless priority `

@@ -10,7 +10,7 @@
  * 3. Deterministic: the same routes always give the same priorities, whatever their declaration order.
  *
  * How: the priority space 1..50,000 is cut into bands by specificity (host kind × path kind), 250 slots per band,
- * and each band into two halves of 125. The routes of a band all sit in the half given by the parity of their
+ * and each band into two halves of 100 and a stable region of 50. The routes of a band all sit in the half given by the parity of their
  * number: adding or removing one route flips the band to its other half, which no rule held before the update, so
  * every move lands on a free priority (CloudFormation deletes the removed rule only at cleanup; until then it keeps
  * its priority in the half the band leaves). Within its half a route takes the slot given by a hash of its key;
@@ -28,6 +28,11 @@
  * converges to the stateless one: a rule moves to its stateless priority when no deployed rule holds it, and waits
  * (keeps its priority, or takes a free one) otherwise; two deploys with the same routes reach the stateless
  * assignment. See docs/routing.md, "Updates".
+ *
+ * Stable routes ({@link RouteMatch.stable}: blue/green production rules, which no update may touch) are pinned by
+ * their own key in a region of their band ordinary routes never use, so they neither move with ordinary routes nor
+ * land on one's priority; with the deployed rules a deployed stable rule keeps its priority for good. Without them,
+ * two stable routes of one band hashing to one of its {@link STABLE_SLOTS} slots can move each other (clashing).
  */
 
 import { fnv1a } from '../hash';
@@ -41,8 +46,8 @@ export interface RouteMatch {
   /** A priority chosen by the user: kept as is, and never given to another route. @default - assigned */
   readonly priority?: number;
   /**
-   * The rule must not move when other routes come and go: its priority comes from its own key over its whole band
-   * (not the half its band's parity picks), as if pinned, so adding or removing other routes never renumbers it. For
+   * The rule must not move when other routes come and go: its priority comes from its own key, in its band's stable
+   * region (not the half its band's parity picks), as if pinned, so adding or removing other routes never renumbers it. For
    * blue/green production rules: any update of the rule sends the template's forward weights again, over those ECS set.
    * Only two stable routes of one band whose keys hash to one slot can move each other (the smaller key keeps it).
    *
@@ -102,7 +107,12 @@ export const MAX_PRIORITY = 50_000;
 /** Slots per specificity band. */
 export const BAND_SIZE = 250;
 /** Slots per half band: the routes of one band all sit in one half, chosen by the parity of their number. */
-export const HALF_BAND_SIZE = BAND_SIZE / 2;
+export const HALF_BAND_SIZE = 100;
+/**
+ * Slots of a band's stable region, after its two halves: stable routes (blue/green production rules) are pinned there,
+ * so a stable route never lands on a priority an ordinary rule of its band holds, and never moves when they do.
+ */
+export const STABLE_SLOTS = BAND_SIZE - 2 * HALF_BAND_SIZE;
 /** Path literal lengths beyond this share the most specific pattern band. */
 const MAX_LITERAL = 63;
 const PATH_BANDS = MAX_LITERAL + 3; // exact, 64 prefix lengths, no path
@@ -198,20 +208,20 @@ export function pinsAndBands(matches: readonly RouteMatch[], from: number, to: n
 }
 
 /**
- * Stable routes pinned to the slot their key hashes to over their whole band (probing past pins, smaller keys first),
- * so they never depend on the other routes of the band.
+ * Stable routes pinned to the slot their key hashes to in their band's stable region (probing past pins, smaller keys
+ * first): they never depend on the band's other routes, and never take a priority one of those holds.
  */
 export function withStablePins(matches: readonly RouteMatch[]): RouteMatch[] {
   const taken = new Set(matches.filter((m) => m.priority !== undefined).map((m) => m.priority!));
   const stable = matches.filter((m) => m.stable && m.priority === undefined).sort((a, b) => (routeKey(a) < routeKey(b) ? -1 : routeKey(a) > routeKey(b) ? 1 : 0));
   const pins = new Map<RouteMatch, number>();
   for (const match of stable) {
-    const base = specificityBand(match) * BAND_SIZE + 1;
-    const preferred = fnv1a(routeKey(match)) % BAND_SIZE;
+    const base = specificityBand(match) * BAND_SIZE + 2 * HALF_BAND_SIZE + 1;
+    const preferred = fnv1a(routeKey(match)) % STABLE_SLOTS;
     let slot = preferred;
     while (taken.has(base + slot)) {
-      slot = (slot + 1) % BAND_SIZE;
-      if (slot === preferred) throw new Error(`no priority left for the stable route ${routeKey(match)}: its specificity's ${BAND_SIZE} priorities are pinned`);
+      slot = (slot + 1) % STABLE_SLOTS;
+      if (slot === preferred) throw new Error(`more than ${STABLE_SLOTS} blue/green routes of the same specificity: no stable priority left for ${routeKey(match)}`);
     }
     taken.add(base + slot);
     pins.set(match, base + slot);
@@ -255,6 +265,7 @@ function statelessAssignment(matches: readonly RouteMatch[]): { priorities: Map<
  */
 function converge(matches: readonly RouteMatch[], stateless: { priorities: Map<string, number>; displaced: DisplacedRoute[] }, deployed: readonly DeployedRule[]): PriorityAssignment {
   const deployedById = new Map(deployed.map((d) => [d.ruleId, d.priority]));
+  const pins = new Set(matches.filter((m) => m.priority !== undefined).map((m) => m.priority!));
   const held = new Set(deployedById.values());
   const bound = new Set(stateless.priorities.values());
   const result = new Map<string, number>();
@@ -265,8 +276,11 @@ function converge(matches: readonly RouteMatch[], stateless: { priorities: Map<s
     const target = stateless.priorities.get(key)!;
     const current = match.ruleId === undefined ? undefined : deployedById.get(match.ruleId);
     // A pin is a deliberate move: it wins even over a held priority (the update check and a synth warning report that).
-    // So is a stable route's priority: it moves only when it is new or its key's slot changed hands.
-    if (match.priority !== undefined || match.stable || current === target || !held.has(target)) result.set(key, target);
+    if (match.priority !== undefined) result.set(key, target);
+    // A deployed stable rule (blue/green) never moves: any update of it resends the weights ECS set. Its priority is
+    // held, so no other rule is given it; only a user's pin on it moves it.
+    else if (match.stable && current !== undefined && !pins.has(current)) result.set(key, current);
+    else if (current === target || !held.has(target)) result.set(key, target);
     else if (current !== undefined && !bound.has(current)) result.set(key, current);
     else waiting.push(match);
   }

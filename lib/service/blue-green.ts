@@ -210,8 +210,9 @@ export function alternateTargetGroupOf(targetGroup: elbv2.ApplicationTargetGroup
  * The template never changes these weights, so CloudFormation never sends them again: it updates a resource only when
  * the resource's properties in the template change, and does not compare the template with the live resource
  * ("drift") on an update. The action is fixed here, the rule's conditions are the route's, and its priority stays put
- * when other routes come and go (the priority assignment moves a rule only on a hash collision, which warns, and never
- * with the deployed rules given). A change of the route itself (its path or host, or a new pinned priority) does
+ * when other routes come and go: the route is `stable` (lib/routing/priorities.ts), pinned in its band's stable region
+ * by its own key, so ordinary routes never move it; another blue/green route of its band hashing to the same slot can
+ * (the update check reports it), and never with the deployed rules given, which keep a deployed stable rule where it is. A change of the route itself (its path or host, or a new pinned priority) does
  * re-send the action: see docs/deployments.md, "What CloudFormation does to the weights".
  */
 export function blueGreenProductionAction(targetGroup: elbv2.ApplicationTargetGroup): elbv2.ListenerAction | undefined {

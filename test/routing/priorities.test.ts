@@ -88,17 +88,17 @@ describe('assignPriorities', () => {
     const p = assignPriorities([{ path: '/*' }, { path: '/api/*' }, { path: '/admin/*' }]);
     expect(Object.fromEntries(p)).toMatchInlineSnapshot(`
 {
-  "|/*": 48963,
+  "|/*": 48913,
   "|/admin/*": 47421,
-  "|/api/*": 47980,
+  "|/api/*": 47880,
 }
 `);
   });
 
   test('rejects more routes of one specificity than its band holds', () => {
-    // A band's routes share one half (125 priorities), still above ALB's 100 rules per load balancer.
+    // A band's routes share one half (100 priorities), ALB's 100 rules per load balancer.
     const many = Array.from({ length: HALF_BAND_SIZE + 1 }, (_, i) => ({ path: `/x${String(i).padStart(3, '0')}` }));
-    expect(() => assignPriorities(many)).toThrow(/exceed the 125 priorities/);
+    expect(() => assignPriorities(many)).toThrow(/exceed the 100 priorities/);
     expect(() => assignPriorities(many.slice(1))).not.toThrow();
   });
 });
@@ -269,5 +269,37 @@ describe('stable routes (blue/green production rules)', () => {
     const target = assignPriorities([stable]).get(routeKey(stable))!;
     const { priorities } = assignPrioritiesDetailed([stable, { path: '/abc/*', ruleId: 'T#Abc' }], { deployed: [{ ruleId: 'T#Api', priority: target }] });
     expect(priorities.get(routeKey(stable))).toBe(target);
+  });
+});
+
+describe('stable routes beside ordinary ones (a cold review\'s clash cases)', () => {
+  const band = fc.uniqueArray(fc.stringMatching(/^[a-z]{4}$/).map((s) => `/${s}/*`), { minLength: 1, maxLength: 30 });
+  const withRuleIds = (paths: string[], stable: Set<string>): RouteMatch[] => paths.map((path) => ({ path, ruleId: `T#${path}`, stable: stable.has(path) }));
+  const deployedOf = (p: Map<string, number>) => [...p].map(([key, priority]) => ({ ruleId: `T#${key.slice(1)}`, priority }));
+
+  test('stable routes never change an ordinary route\'s priority: they have their own region of the band', () => {
+    fc.assert(fc.property(band, band, (ordinary, stable) => {
+      const plain = ordinary.filter((p) => !stable.includes(p));
+      const alone = assignPriorities(plain.map((path) => ({ path })));
+      const beside = assignPriorities([...plain.map((path) => ({ path })), ...stable.filter((p) => !plain.includes(p)).map((path) => ({ path, stable: true }))]);
+      for (const [key, p] of alone) expect(beside.get(key)).toBe(p);
+    }));
+  });
+
+  test('with the deployed rules, no change (routes added, removed, switched to or from blue/green) clashes, and a deployed stable rule keeps its priority', () => {
+    fc.assert(fc.property(band, band, fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }), (before, after, flags) => {
+      const all = [...new Set([...before, ...after])];
+      const stableBefore = new Set(all.filter((_, i) => flags[i]));
+      const stableAfter = new Set(all.filter((_, i) => flags[i + 30]));
+      const first = assignPriorities(withRuleIds(before, stableBefore));
+      const { priorities: next } = assignPrioritiesDetailed(withRuleIds(after, stableAfter), { deployed: deployedOf(first) });
+      const heldBy = new Map([...first].map(([k, p]) => [p, k]));
+      for (const [key, p] of next) {
+        const holder = heldBy.get(p);
+        expect(holder === undefined || holder === key).toBe(true);
+        if (stableAfter.has(key.slice(1)) && first.has(key)) expect(p).toBe(first.get(key));
+      }
+      expect(new Set(next.values()).size).toBe(next.size);
+    }));
   });
 });
