@@ -62,32 +62,29 @@ function checkSignature(signature, node, what) {
   checkType(signature.getReturnType(), node, `${what} return`);
   for (const p of signature.getParameters()) checkType(checker.getTypeOfSymbolAtLocation(p, node), node, `${what}(${p.name})`);
 }
-/** Every public or protected member jsii puts in the assembly: inherited ones, accessors and inferred types included. */
-function checkMembers(decl, name) {
-  const type = checker.getTypeAtLocation(decl);
+/** Every public or protected member of `type` jsii puts in the assembly: inherited ones, accessors and inferred types included. */
+function checkPropertiesOf(type, decl, name) {
   for (const member of checker.getPropertiesOfType(type)) {
     const memberDecl = member.declarations?.[0];
-    if (!memberDecl || member.name.startsWith('_') || member.declarations.some(isIgnored)) continue;
+    if (!memberDecl || member.name === 'prototype' || member.name.startsWith('_') || member.declarations.some(isIgnored)) continue;
     if (ts.getCombinedModifierFlags(memberDecl) & ts.ModifierFlags.Private) continue;
     if (memberDecl.getSourceFile().fileName.includes('/node_modules/')) continue;
     const memberType = checker.getTypeOfSymbolAtLocation(member, decl);
-    const calls = checker.getSignaturesOfType(memberType, ts.SignatureKind.Call);
-    if (ts.isMethodDeclaration(memberDecl) || ts.isMethodSignature(memberDecl)) for (const sig of calls) checkSignature(sig, memberDecl, `${name}.${member.name}()`);
-    else checkType(memberType, memberDecl, `${name}.${member.name}`);
+    if (ts.isMethodDeclaration(memberDecl) || ts.isMethodSignature(memberDecl)) {
+      for (const sig of checker.getSignaturesOfType(memberType, ts.SignatureKind.Call)) checkSignature(sig, memberDecl, `${name}.${member.name}()`);
+    } else {
+      checkType(memberType, memberDecl, `${name}.${member.name}`);
+    }
   }
+}
+/** The instance members of a class or interface, and a class's constructor and static members. */
+function checkMembers(decl, name) {
+  const type = checker.getTypeAtLocation(decl);
+  checkPropertiesOf(type, decl, name);
   if (ts.isClassDeclaration(decl)) {
     const statics = checker.getTypeOfSymbolAtLocation(type.getSymbol(), decl);
     for (const sig of checker.getSignaturesOfType(statics, ts.SignatureKind.Construct)) checkSignature(sig, decl, `new ${name}`);
-    for (const member of checker.getPropertiesOfType(statics)) {
-      const memberDecl = member.declarations?.[0];
-      if (!memberDecl || member.name === 'prototype' || member.name.startsWith('_') || member.declarations.some(isIgnored)) continue;
-      if (ts.getCombinedModifierFlags(memberDecl) & ts.ModifierFlags.Private) continue;
-      if (memberDecl.getSourceFile().fileName.includes('/node_modules/')) continue;
-      const memberType = checker.getTypeOfSymbolAtLocation(member, decl);
-      const calls = checker.getSignaturesOfType(memberType, ts.SignatureKind.Call);
-      if (ts.isMethodDeclaration(memberDecl)) for (const sig of calls) checkSignature(sig, memberDecl, `${name}.${member.name}()`);
-      else checkType(memberType, memberDecl, `${name}.${member.name}`);
-    }
+    checkPropertiesOf(statics, decl, name);
   }
 }
 

@@ -6,7 +6,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { acknowledgeFinding } from '../acknowledge';
 import { onServiceRouted } from '../service/routed';
-import { alternateTargetGroupOf, bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
+import { bindBlueGreenRule, blueGreenProductionAction, checkBlueGreenRoute, isBlueGreen, warnAboutBlueGreenRuleUpdate } from '../service/blue-green';
 import { fleetError } from '../errors';
 import { FleetService } from '../service/fleet-service';
 import type { DeployedRuleRecord } from '../update-check/deployed';
@@ -349,7 +349,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
     return assignPrioritiesDetailed(shard.routes.map((r) => ({
       host: r.host, path: r.path, priority: r.pinnedPriority, ruleId: elementId(r.rule!.node.defaultChild as elbv2.CfnListenerRule),
       // A blue/green production rule never moves with other routes: an update of it resets the weights ECS set.
-      stable: alternateTargetGroupOf(r.targetGroup) !== undefined,
+      stable: isBlueGreen(r.service),
     })), { deployed });
   }
 
@@ -361,7 +361,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
   private warnAboutPriorities(): void {
     if (this.props.deployedRules === undefined) return;
     this.warnAboutPinsOnHeldPriorities();
-    const stableKeys = new Set(this.shards.flatMap((shard) => shard.routes.filter((r) => alternateTargetGroupOf(r.targetGroup) !== undefined).map((r) => routeKey(r))));
+    const stableKeys = new Set(this.shards.flatMap((shard) => shard.routes.filter((r) => isBlueGreen(r.service)).map((r) => routeKey(r))));
     const all = this.shards.flatMap((shard) => this.assign(shard).pending);
     const kept = all.filter((k) => stableKeys.has(k));
     if (kept.length > 0) {
@@ -383,7 +383,7 @@ export class FleetLoadBalancer extends Construct implements ec2.IConnectable {
       for (const route of shard.routes) {
         const ruleId = elementId(route.rule!.node.defaultChild as elbv2.CfnListenerRule);
         const deployedPriority = this.props.deployedRules?.find((d) => d.ruleId === ruleId)?.priority;
-        if (alternateTargetGroupOf(route.targetGroup) !== undefined) {
+        if (isBlueGreen(route.service)) {
           warnAboutBlueGreenRuleUpdate(this, route.service, route.targetGroup, this.priorityOf(shard, routeKey(route)), deployedPriority);
         }
         if (route.pinnedPriority === undefined) continue;

@@ -1,23 +1,15 @@
 import * as fc from 'fast-check';
 import { parseDocument } from 'yaml';
-import { ComposeFileError, loadCompose } from '../../lib/compose/load';
+import { ComposeFileError } from '../../lib/compose/load';
 import {
   checkDocument, ComposeLimitError, MAX_COMPOSE_CHARS, MAX_COMPOSE_DEPTH, MAX_COMPOSE_FILE_BYTES, MAX_COMPOSE_NODES, MAX_COMPOSE_SERVICES, MAX_INTERPOLATION_DEPTH, utf8Overflow,
 } from '../../lib/compose/limits';
+import { composeLoader } from './compose-loader';
 
 // Every limit is tested at the limit (loads) and one past it (a ComposeFileError at file:line:column). The tests
 // assert outcomes, never durations: bench/compose.ts measures how long each refusal takes.
 
-const load = (text: string, vars: Record<string, string> = {}) => loadCompose(text, { file: 'compose.yaml', lookup: (n) => vars[n] });
-const errorOf = (text: string, vars: Record<string, string> = {}): ComposeFileError => {
-  try {
-    load(text, vars);
-  } catch (e) {
-    if (e instanceof ComposeFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a ComposeFileError');
-};
+const { load, errorOf } = composeLoader('compose.yaml');
 
 /** 7 nodes (root map, services, its map, web, its map, image, nginx), 21 characters of keys and values. */
 const BASE = 'services:\n  web:\n    image: nginx\n';

@@ -1,15 +1,6 @@
-import { ComposeFileError, loadCompose } from '../../lib/compose/load';
+import { composeLoader } from './compose-loader';
 
-const load = (text: string, vars: Record<string, string> = {}) => loadCompose(text, { file: 'docker-compose.yml', lookup: (n) => vars[n] });
-const errorOf = (text: string, vars: Record<string, string> = {}): ComposeFileError => {
-  try {
-    load(text, vars);
-  } catch (e) {
-    if (e instanceof ComposeFileError) return e;
-    throw e;
-  }
-  throw new Error('expected a ComposeFileError');
-};
+const { load, errorOf } = composeLoader('docker-compose.yml');
 
 describe('loadCompose', () => {
   test('reads a Compose Specification file (no version)', () => {

@@ -3,14 +3,8 @@ import {
   assignPriorities, assignPrioritiesDetailed, HALF_BAND_SIZE, HIGHEST_ASSIGNED_PRIORITY, MAX_PRIORITY, preferredSlot, RouteMatch, routeKey, specificityBand,
 } from '../../lib/routing/priorities';
 import { clashes, legacyAssign } from './legacy-priorities';
+import { matchArb, pathArb, segment } from './route-arbitraries';
 
-const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
-const pathArb: fc.Arbitrary<string> = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 4 }), fc.constantFrom('', '/*', '*'))
-  .map(([segs, tail]) => `/${segs.join('/')}${tail}`);
-const hostArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom('', '*.'), segment, fc.constantFrom('example.com', 'example.org'))
-  .map(([wild, name, domain]) => `${wild}${name}.${domain}`);
-const matchArb: fc.Arbitrary<RouteMatch> = fc.record({ host: fc.option(hostArb, { nil: undefined }), path: fc.option(pathArb, { nil: undefined }) })
-  .filter((m) => m.host !== undefined || m.path !== undefined);
 const uniqueMatches = fc.uniqueArray(matchArb, { selector: routeKey, minLength: 1, maxLength: 100 });
 
 describe('assignPriorities', () => {

@@ -1,14 +1,8 @@
 import * as fc from 'fast-check';
-import { assignPriorities, BAND_SIZE, RouteMatch, routeKey, specificityBand } from '../../lib/routing/priorities';
+import { assignPriorities, BAND_SIZE, routeKey, specificityBand } from '../../lib/routing/priorities';
 import { assignPrioritiesInRange, BAND_COUNT, bandWidth, PriorityRange, priorityRangeProblem } from '../../lib/routing/priority-range';
+import { matchArb } from './route-arbitraries';
 
-const segment = fc.stringMatching(/^[a-z0-9]{1,8}$/);
-const pathArb: fc.Arbitrary<string> = fc.tuple(fc.array(segment, { minLength: 0, maxLength: 4 }), fc.constantFrom('', '/*', '*'))
-  .map(([segs, tail]) => `/${segs.join('/')}${tail}`);
-const hostArb: fc.Arbitrary<string> = fc.tuple(fc.constantFrom('', '*.'), segment, fc.constantFrom('example.com', 'example.org'))
-  .map(([wild, name, domain]) => `${wild}${name}.${domain}`);
-const matchArb: fc.Arbitrary<RouteMatch> = fc.record({ host: fc.option(hostArb, { nil: undefined }), path: fc.option(pathArb, { nil: undefined }) })
-  .filter((m) => m.host !== undefined || m.path !== undefined);
 /** At most 5 routes per specificity, so the 1000..1999 range of the issue holds them. */
 const fitting = (range: PriorityRange) => fc.uniqueArray(matchArb, { selector: routeKey, minLength: 1, maxLength: 60 }).filter((matches) => {
   const perBand = new Map<number, number>();
